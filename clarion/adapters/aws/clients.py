@@ -1,0 +1,14 @@
+"""boto3 clients with the standard retry mode, made in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+
+
+def make_client(service: str, region: str | None = None) -> Any:
+    return boto3.session.Session().client(service, region_name=region, config=RETRY_CONFIG)

@@ -1,0 +1,52 @@
+"""The embedded database under CLARION_HOME: one DuckDB file shared by the local adapters.
+
+Tables are created on first use; each adapter module declares its own DDL and registers
+it here, so the schema lives beside the code that reads it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+_SCHEMAS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+
+
+def schema(create: Callable[[duckdb.DuckDBPyConnection], None]) -> Callable[..., None]:
+    """Register a function that creates tables (idempotently) on a new connection."""
+    _SCHEMAS.append(create)
+    return create
+
+
+class LocalDatabase:
+    """A DuckDB database file in ``home`` (or in memory when ``home`` is None)."""
+
+    def __init__(self, home: Path | None) -> None:
+        self.home = home
+        if home is not None:
+            home.mkdir(parents=True, exist_ok=True)
+            path = str(home / "clarion.duckdb")
+        else:
+            path = ":memory:"
+        self._connection = duckdb.connect(path)
+        self._lock = threading.RLock()
+        self._ready: set[int] = set()
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The connection, with every registered schema applied."""
+        with self._lock:
+            for create in list(_SCHEMAS):
+                if id(create) not in self._ready:
+                    create(self._connection)
+                    self._ready.add(id(create))
+        return self._connection
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for use from another thread."""
+        return self.connection().cursor()
+
+    def close(self) -> None:
+        self._connection.close()

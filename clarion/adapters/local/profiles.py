@@ -1,0 +1,137 @@
+"""Endpoints in DuckDB: the local ProfileStore, and the ``endpoints`` relation that
+segment SQL reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from clarion.adapters.local.database import LocalDatabase, schema
+from clarion.domain.endpoint import Endpoint
+from clarion.domain.endpoint_rows import COLUMN_NAMES, ENDPOINT_COLUMNS, endpoint_row
+
+_DUCKDB_TYPES = {
+    "varchar": "VARCHAR",
+    "double": "DOUBLE",
+    "bigint": "BIGINT",
+    "map(varchar, array(varchar))": "MAP(VARCHAR, VARCHAR[])",
+    "map(varchar, double)": "MAP(VARCHAR, DOUBLE)",
+}
+_ARROW_TYPES = {
+    "varchar": pa.string(),
+    "double": pa.float64(),
+    "bigint": pa.int64(),
+    "map(varchar, array(varchar))": pa.map_(pa.string(), pa.list_(pa.string())),
+    "map(varchar, double)": pa.map_(pa.string(), pa.float64()),
+}
+ARROW_SCHEMA = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in ENDPOINT_COLUMNS])
+
+
+@schema
+def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    columns = ", ".join(
+        f"{name} {_DUCKDB_TYPES[kind]}{' PRIMARY KEY' if name == 'id' else ''}"
+        for name, kind in ENDPOINT_COLUMNS
+    )
+    connection.execute(f"CREATE TABLE IF NOT EXISTS endpoints ({columns})")
+    connection.execute("CREATE INDEX IF NOT EXISTS endpoints_user_id ON endpoints (user_id)")
+
+
+def rows_to_arrow(rows: Sequence[Mapping[str, object]]) -> pa.Table:
+    """Endpoint rows (``endpoint_row`` output) as an Arrow table in column order."""
+    return pa.table(
+        {
+            name: pa.array([row[name] for row in rows], type=ARROW_SCHEMA.field(name).type)
+            for name in COLUMN_NAMES
+        },
+        schema=ARROW_SCHEMA,
+    )
+
+
+class DuckDBProfileStore:
+    """ProfileStore on the embedded database."""
+
+    def __init__(self, database: LocalDatabase) -> None:
+        self._database = database
+
+    def put_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
+        if not endpoints:
+            return
+        # Last write wins within a batch, as with sequential writes.
+        latest = {endpoint.id: endpoint for endpoint in endpoints}
+        batch = rows_to_arrow([endpoint_row(e) for e in latest.values()])
+        updates = ", ".join(
+            f"{name} = excluded.{name}"
+            for name in COLUMN_NAMES
+            if name not in ("id", "last_active_ms")
+        )
+        cursor = self._database.cursor()
+        cursor.register("incoming_endpoints", batch)
+        try:
+            cursor.execute(
+                f"INSERT INTO endpoints SELECT * FROM incoming_endpoints "
+                f"ON CONFLICT (id) DO UPDATE SET {updates}, "
+                "last_active_ms = greatest(endpoints.last_active_ms, excluded.last_active_ms)"
+            )
+        finally:
+            cursor.unregister("incoming_endpoints")
+
+    def get_endpoints(self, endpoint_ids: Sequence[str]) -> dict[str, Endpoint]:
+        if not endpoint_ids:
+            return {}
+        cursor = self._database.cursor()
+        rows = cursor.execute(
+            "SELECT document FROM endpoints WHERE id IN (SELECT unnest(?))",
+            [list(endpoint_ids)],
+        ).fetchall()
+        found = (Endpoint.model_validate(json.loads(document)) for (document,) in rows)
+        return {endpoint.id: endpoint for endpoint in found}
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
+        return self.get_endpoints([endpoint_id]).get(endpoint_id)
+
+    def endpoints_for_user(self, user_id: str) -> list[Endpoint]:
+        rows = (
+            self._database.cursor()
+            .execute("SELECT document FROM endpoints WHERE user_id = ? ORDER BY id", [user_id])
+            .fetchall()
+        )
+        return [Endpoint.model_validate(json.loads(document)) for (document,) in rows]
+
+    def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
+        if endpoint_ids:
+            self._database.cursor().execute(
+                "DELETE FROM endpoints WHERE id IN (SELECT unnest(?))", [list(endpoint_ids)]
+            )
+
+    def attribute_names(self) -> set[str]:
+        rows = (
+            self._database.cursor()
+            .execute(
+                "SELECT DISTINCT 'Attributes.' || unnest(map_keys(attributes)) FROM endpoints "
+                "UNION SELECT DISTINCT 'User.UserAttributes.' || unnest(map_keys(user_attributes))"
+                " FROM endpoints "
+                "UNION SELECT DISTINCT 'Metrics.' || unnest(map_keys(metrics)) FROM endpoints"
+            )
+            .fetchall()
+        )
+        return {name for (name,) in rows if name is not None}
+
+    def record_activity(self, activity_ms: Mapping[str, int]) -> None:
+        if not activity_ms:
+            return
+        table = pa.table(
+            {"id": list(activity_ms), "active_ms": [int(v) for v in activity_ms.values()]}
+        )
+        cursor = self._database.cursor()
+        cursor.register("incoming_activity", table)
+        try:
+            cursor.execute(
+                "UPDATE endpoints SET last_active_ms = greatest(coalesce(endpoints.last_active_ms,"
+                " 0), a.active_ms) FROM incoming_activity a WHERE endpoints.id = a.id"
+            )
+        finally:
+            cursor.unregister("incoming_activity")

@@ -1,0 +1,56 @@
+"""The ``clarion`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clarion.bootstrap import Bootstrap
+from clarion.cli import endpoints, segments
+from clarion.cli.output import CliState
+from clarion.settings import Backend, Settings
+
+app = typer.Typer(
+    name="clarion",
+    help="Customer engagement in your own AWS account, in Amazon Pinpoint's formats.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(endpoints.app, name="endpoints")
+app.add_typer(segments.app, name="segments")
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home",
+            envvar="CLARION_HOME",
+            help="Where the local backend keeps its data [default: ./.clarion].",
+        ),
+    ] = None,
+    backend: Annotated[
+        str,
+        typer.Option("--backend", envvar="CLARION_BACKEND", help="local or aws."),
+    ] = "local",
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Machine-readable JSON output.")
+    ] = False,
+) -> None:
+    if backend not in ("local", "aws"):
+        raise typer.BadParameter("must be local or aws", param_hint="--backend")
+    chosen: Backend = "aws" if backend == "aws" else "local"
+    settings = Settings.from_env().with_overrides(backend=chosen, home=home or Path(".clarion"))
+    ctx.obj = CliState(bootstrap=Bootstrap(settings), json_output=json_output)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

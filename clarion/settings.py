@@ -1,0 +1,64 @@
+"""Settings, read once from the environment (and CLI flags, which override it).
+
+On AWS the stack sets these variables on every function; from a workstation they name
+the deployed resources (see README, "Using the aws backend")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Backend = Literal["local", "aws"]
+
+
+@dataclass(frozen=True, slots=True)
+class AwsSettings:
+    region: str | None = None
+    endpoints_table: str = "clarion-endpoints"
+    definitions_table: str = "clarion-definitions"
+    data_bucket: str = ""
+    glue_database: str = "clarion"
+    athena_workgroup: str = "clarion"
+    athena_output: str = ""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> AwsSettings:
+        env = dict(os.environ) if env is None else env
+        defaults = cls()
+        return cls(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
+            endpoints_table=env.get("CLARION_ENDPOINTS_TABLE", defaults.endpoints_table),
+            definitions_table=env.get("CLARION_DEFINITIONS_TABLE", defaults.definitions_table),
+            data_bucket=env.get("CLARION_DATA_BUCKET", defaults.data_bucket),
+            glue_database=env.get("CLARION_GLUE_DATABASE", defaults.glue_database),
+            athena_workgroup=env.get("CLARION_ATHENA_WORKGROUP", defaults.athena_workgroup),
+            athena_output=env.get("CLARION_ATHENA_OUTPUT", defaults.athena_output),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    backend: Backend = "local"
+    home: Path = Path(".clarion")
+    aws: AwsSettings = field(default_factory=AwsSettings)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ) if env is None else env
+        backend = env.get("CLARION_BACKEND", "local")
+        if backend not in ("local", "aws"):
+            raise ValueError(f"CLARION_BACKEND must be local or aws, not {backend!r}")
+        return cls(
+            backend=backend,  # type: ignore[arg-type]
+            home=Path(env.get("CLARION_HOME", ".clarion")),
+            aws=AwsSettings.from_env(env),
+        )
+
+    def with_overrides(self, backend: Backend | None = None, home: Path | None = None) -> Settings:
+        return replace(
+            self,
+            backend=backend or self.backend,
+            home=home if home is not None else self.home,
+        )
