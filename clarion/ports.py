@@ -55,7 +55,7 @@ class SegmentRepository(Protocol):
         ...
 
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
-        """The given version, or the latest. Raises ``NotFound``."""
+        """The given version, or the latest. Raises ``NotFoundError``."""
         ...
 
     def list_segments(self) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_pascal
 
-from clarion.domain.errors import FieldProblem, InvalidRecord
+from clarion.domain.errors import FieldProblem, InvalidRecordError
 
 MAX_ATTRIBUTE_NAME_LENGTH = 50
 MAX_ATTRIBUTE_VALUE_LENGTH = 100
@@ -235,9 +235,8 @@ def _address_problem(channel: ChannelType, address: str) -> str | None:
             validate_email(address, check_deliverability=False)
         except EmailNotValidError as exc:
             return f"not a valid email address: {exc}"
-    elif channel in (ChannelType.SMS, ChannelType.VOICE):
-        if not E164.match(address):
-            return "phone numbers must be in E.164 form, such as +14155550100"
+    elif channel in (ChannelType.SMS, ChannelType.VOICE) and not E164.match(address):
+        return "phone numbers must be in E.164 form, such as +14155550100"
     return None
 
 
@@ -246,7 +245,7 @@ def validate_endpoint(data: Mapping[str, Any]) -> Endpoint:
 
     Raises
     ------
-    InvalidRecord
+    InvalidRecordError
         With one FieldProblem per broken rule; field names are Pinpoint's dotted paths
         (``User.UserAttributes.FirstName``, ``Address``).
     """
@@ -258,7 +257,7 @@ def validate_endpoint(data: Mapping[str, Any]) -> Endpoint:
             loc = [p for p in error["loc"] if p != "__root__"]
             message = error["msg"].removeprefix("Value error, ")
             problems.append(FieldProblem(_dotted(loc) or "(record)", message))
-        raise InvalidRecord(problems) from None
+        raise InvalidRecordError(problems) from None
     problems = []
     if endpoint.channel_type is None:
         problems.append(FieldProblem("ChannelType", "is required"))
@@ -275,7 +274,7 @@ def validate_endpoint(data: Mapping[str, Any]) -> Endpoint:
             FieldProblem("(record)", f"endpoint is {size} bytes; the limit is {MAX_ENDPOINT_BYTES}")
         )
     if problems:
-        raise InvalidRecord(problems)
+        raise InvalidRecordError(problems)
     return endpoint
 
 

@@ -17,7 +17,7 @@ class FieldProblem:
         return f"{self.field}: {self.reason}"
 
 
-class InvalidRecord(ValueError):
+class InvalidRecordError(ValueError):
     """A record broke one or more rules."""
 
     def __init__(self, problems: list[FieldProblem]) -> None:
@@ -25,7 +25,7 @@ class InvalidRecord(ValueError):
         super().__init__("; ".join(str(p) for p in problems))
 
 
-class NotFound(LookupError):
+class NotFoundError(LookupError):
     """A named object (endpoint, segment, template, campaign) does not exist."""
 
     def __init__(self, kind: str, key: str) -> None:
