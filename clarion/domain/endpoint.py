@@ -75,7 +75,7 @@ class EndpointStatus(StrEnum):
     INACTIVE = "INACTIVE"
 
 
-class _PinpointModel(BaseModel):
+class PinpointModel(BaseModel):
     """Base for Pinpoint JSON objects: PascalCase on the wire, snake_case in Python."""
 
     model_config = ConfigDict(
@@ -111,7 +111,7 @@ def _check_attributes(value: dict[str, list[str]] | None) -> dict[str, list[str]
     return value
 
 
-class Demographic(_PinpointModel):
+class Demographic(PinpointModel):
     app_version: str | None = None
     locale: str | None = None
     make: str | None = None
@@ -129,7 +129,7 @@ class Demographic(_PinpointModel):
         return value
 
 
-class Location(_PinpointModel):
+class Location(PinpointModel):
     city: str | None = None
     country: str | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -138,14 +138,14 @@ class Location(_PinpointModel):
     region: str | None = None
 
 
-class EndpointUser(_PinpointModel):
+class EndpointUser(PinpointModel):
     user_id: str | None = None
     user_attributes: dict[str, list[str]] | None = None
 
     _attrs = field_validator("user_attributes")(_check_attributes)
 
 
-class Endpoint(_PinpointModel):
+class Endpoint(PinpointModel):
     """One Pinpoint endpoint, as EndpointRequest/EndpointResponse carry it."""
 
     id: str
