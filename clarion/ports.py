@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from clarion.domain.endpoint import Endpoint
+from clarion.domain.messages import DeliveryResult, OutboundMessage
 
 
 class ProfileStore(Protocol):
@@ -80,3 +81,17 @@ class AudienceQuery(Protocol):
     def endpoint_ids(self, sql: str) -> Iterator[str]:
         """The ids the query selects (a query selecting one column, ``id``)."""
         ...
+
+
+# -- messaging ---------------------------------------------------------------------------
+
+
+class DeliveryChannel(Protocol):
+    """Delivers messages on every channel (email, SMS, voice, push, custom).
+
+    Adapters batch where the provider's API allows, retry throttling with backoff, and
+    classify what still fails (``DeliveryStatus.PERMANENT_FAILURE`` must never be
+    retried). Exactly one result per message, in any order.
+    """
+
+    def deliver(self, messages: Sequence[OutboundMessage]) -> list[DeliveryResult]: ...

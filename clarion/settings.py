@@ -22,6 +22,13 @@ class AwsSettings:
     glue_database: str = "clarion"
     athena_workgroup: str = "clarion"
     athena_output: str = ""
+    # Messaging (delivery through SES v2, End User Messaging and Pinpoint push).
+    ses_configuration_set: str = ""
+    from_address: str = ""
+    sms_configuration_set: str = ""
+    sms_origination_identity: str = ""
+    pinpoint_app_id: str = ""
+    webhook_secret_arn: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> AwsSettings:
@@ -35,6 +42,12 @@ class AwsSettings:
             glue_database=env.get("CLARION_GLUE_DATABASE", defaults.glue_database),
             athena_workgroup=env.get("CLARION_ATHENA_WORKGROUP", defaults.athena_workgroup),
             athena_output=env.get("CLARION_ATHENA_OUTPUT", defaults.athena_output),
+            ses_configuration_set=env.get("CLARION_SES_CONFIGURATION_SET", ""),
+            from_address=env.get("CLARION_FROM_ADDRESS", ""),
+            sms_configuration_set=env.get("CLARION_SMS_CONFIGURATION_SET", ""),
+            sms_origination_identity=env.get("CLARION_SMS_ORIGINATION_IDENTITY", ""),
+            pinpoint_app_id=env.get("CLARION_PINPOINT_APP_ID", ""),
+            webhook_secret_arn=env.get("CLARION_WEBHOOK_SECRET_ARN", ""),
         )
 
 

@@ -1,0 +1,143 @@
+"""Segment SQL on Athena: the ``aws`` AudienceQuery, and a general query runner for the
+other jobs that read the lake (compaction, churn features, analytics)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+# GetQueryResults returns at most this many rows a call.
+RESULTS_PAGE_SIZE = 1000
+
+
+class AthenaQueryError(RuntimeError):
+    """An Athena query ended FAILED or CANCELLED, or did not finish in time."""
+
+    def __init__(self, query_execution_id: str, state: str, reason: str) -> None:
+        self.query_execution_id = query_execution_id
+        self.state = state
+        self.reason = reason
+        super().__init__(f"Athena query {query_execution_id} {state}: {reason}")
+
+
+class AthenaAudienceQuery:
+    """Runs Trino SQL on Athena and reads the results.
+
+    Parameters
+    ----------
+    client
+        A boto3 Athena client.
+    workgroup
+        The workgroup queries run in (its settings give the result location and limits).
+    database
+        The Glue database unqualified table names resolve in.
+    output_location
+        ``s3://`` prefix for results; only needed when the workgroup does not set one.
+    timeout_s
+        How long to wait for one query before stopping it.
+    sleep
+        Called between status polls (tests pass a no-op).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        workgroup: str,
+        database: str,
+        output_location: str | None = None,
+        *,
+        timeout_s: float = 600.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._workgroup = workgroup
+        self._database = database
+        self._output_location = output_location
+        self._timeout_s = timeout_s
+        self._sleep = sleep
+
+    # -- the port ----------------------------------------------------------------------
+
+    def count(self, sql: str) -> int:
+        """Rows the query selects, counted by Athena (only one number comes back)."""
+        query_id = self.execute(f"SELECT count(*) FROM ({sql})")
+        rows = list(self.results(query_id))
+        if len(rows) != 1 or not rows[0] or rows[0][0] is None:
+            raise AthenaQueryError(query_id, "SUCCEEDED", f"expected one count, got {rows!r}")
+        return int(rows[0][0])
+
+    def endpoint_ids(self, sql: str) -> Iterator[str]:
+        """The first column of each row, streamed page by page."""
+        for row in self.rows(sql):
+            if row[0] is not None:
+                yield row[0]
+
+    # -- general queries -----------------------------------------------------------------
+
+    def execute(self, sql: str) -> str:
+        """Run a statement to completion; returns its query execution id.
+
+        Raises
+        ------
+        AthenaQueryError
+            When the query fails or is cancelled (with Athena's reason), or runs past the
+            timeout (it is then stopped).
+        """
+        request: dict[str, Any] = {
+            "QueryString": sql,
+            "QueryExecutionContext": {"Database": self._database},
+            "WorkGroup": self._workgroup,
+        }
+        if self._output_location:
+            request["ResultConfiguration"] = {"OutputLocation": self._output_location}
+        query_id: str = self._client.start_query_execution(**request)["QueryExecutionId"]
+        self._wait(query_id)
+        return query_id
+
+    def rows(self, sql: str) -> Iterator[tuple[str | None, ...]]:
+        """Run a query and yield its rows (values as Athena's strings; NULL as None)."""
+        query_id = self.execute(sql)
+        yield from self.results(query_id)
+
+    def run(self, sql: str) -> list[tuple[str | None, ...]]:
+        """Run a query and return all its rows."""
+        return list(self.rows(sql))
+
+    def results(self, query_id: str) -> Iterator[tuple[str | None, ...]]:
+        """The rows of a finished query, without the header row."""
+        paginator = self._client.get_paginator("get_query_results")
+        first = True
+        for page in paginator.paginate(
+            QueryExecutionId=query_id, PaginationConfig={"PageSize": RESULTS_PAGE_SIZE}
+        ):
+            rows = page.get("ResultSet", {}).get("Rows", [])
+            if first and rows:
+                # For SELECT, Athena repeats the column names as the first row of page one.
+                rows = rows[1:]
+            first = False
+            for row in rows:
+                yield tuple(datum.get("VarCharValue") for datum in row.get("Data", []))
+
+    def _wait(self, query_id: str) -> None:
+        deadline = time.monotonic() + self._timeout_s
+        delay = 0.2
+        while True:
+            status = self._client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
+                "Status"
+            ]
+            state = status["State"]
+            if state == "SUCCEEDED":
+                return
+            if state in TERMINAL_STATES:
+                reason = status.get("StateChangeReason") or "no reason given"
+                raise AthenaQueryError(query_id, state, reason)
+            if time.monotonic() >= deadline:
+                self._client.stop_query_execution(QueryExecutionId=query_id)
+                raise AthenaQueryError(
+                    query_id, "TIMED_OUT", f"still {state} after {self._timeout_s:g} s; stopped"
+                )
+            self._sleep(delay)
+            # Most segment queries finish in seconds; long ones need not be polled fast.
+            delay = min(delay * 1.5, 5.0)

@@ -1,0 +1,204 @@
+"""Segment definitions in DynamoDB and imported segment members in S3: the ``aws``
+SegmentRepository.
+
+Definitions table (shared by every kind of definition; the CDK stack builds it):
+
+- partition key ``Pk`` (S), sort key ``Sk`` (S); no indexes;
+- one item per segment version: ``Pk = "segment#<id>"``, ``Sk = "v#<version>"`` with the
+  version zero-padded to 10 digits (so versions sort as strings), ``Version`` (N) and
+  ``Document`` (S, the SegmentResponse JSON);
+- one ``latest`` item per segment: same ``Pk``, ``Sk = "latest"``, the same attributes
+  as the highest version saved. ``list_segments`` is a Scan filtered on
+  ``Sk = "latest"`` and ``begins_with(Pk, "segment#")``: segments number in the
+  hundreds, not millions, so a filtered Scan is cheaper than an index to maintain.
+
+Imported members are header-less CSV files, one endpoint id a line, at
+``s3://<data bucket>/imported-segments/segment_id=<id>/<uuid>.csv``. The Glue table
+``imported_segment_members`` (one column ``endpoint_id``; ``segment_id`` a partition
+column by partition projection, type ``injected``) reads them with OpenCSVSerde, which
+also reads the quoted form an id containing a comma or a quote is written in. Files
+only accumulate: an endpoint added twice appears twice, so queries use ``IN``/``EXISTS``
+or ``DISTINCT`` over this table.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from clarion.domain.errors import NotFoundError
+
+SEGMENT_PREFIX = "segment#"
+LATEST = "latest"
+IMPORTED_MEMBERS_PREFIX = "imported-segments"
+# Ids per CSV object: large imports become several objects of a few MB each, so memory
+# stays bounded and Athena reads them in parallel.
+MEMBERS_PER_OBJECT = 200_000
+
+
+def definitions_table_spec(table_name: str) -> dict[str, Any]:
+    """CreateTable arguments for the definitions table, as designed above (the CDK stack
+    declares the same; tests and local tooling create it from this)."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [
+            {"AttributeName": "Pk", "AttributeType": "S"},
+            {"AttributeName": "Sk", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "Pk", "KeyType": "HASH"},
+            {"AttributeName": "Sk", "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def version_key(version: int) -> str:
+    """The sort key of one segment version."""
+    return f"v#{version:010d}"
+
+
+def imported_members_prefix(segment_id: str) -> str:
+    """The S3 prefix (no trailing slash) holding an imported segment's member files."""
+    return f"{IMPORTED_MEMBERS_PREFIX}/segment_id={segment_id}"
+
+
+def _identity(segment: Mapping[str, Any]) -> tuple[str, int]:
+    segment_id = segment.get("Id")
+    if not isinstance(segment_id, str) or not segment_id:
+        raise ValueError("segment Id: is required (a non-empty string)")
+    version = segment.get("Version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"segment {segment_id!r} Version: must be a positive integer")
+    return segment_id, version
+
+
+class DynamoDBSegmentRepository:
+    """SegmentRepository on the definitions table and the data bucket (module docstring).
+
+    Parameters
+    ----------
+    dynamodb_client
+        A boto3 low-level DynamoDB client.
+    definitions_table
+        The definitions table.
+    s3_client
+        A boto3 S3 client.
+    data_bucket
+        The bucket imported members are written to.
+    """
+
+    def __init__(
+        self, dynamodb_client: Any, definitions_table: str, s3_client: Any, data_bucket: str
+    ) -> None:
+        self._dynamodb = dynamodb_client
+        self._table = definitions_table
+        self._s3 = s3_client
+        self._bucket = data_bucket
+
+    def save_segment(self, segment: Mapping[str, Any]) -> None:
+        """Store one version, and make it the latest unless a higher version exists."""
+        segment_id, version = _identity(segment)
+        attributes = {
+            "Pk": {"S": SEGMENT_PREFIX + segment_id},
+            "Version": {"N": str(version)},
+            "Document": {"S": json.dumps(segment, separators=(",", ":"), ensure_ascii=False)},
+        }
+        self._dynamodb.put_item(
+            TableName=self._table, Item={**attributes, "Sk": {"S": version_key(version)}}
+        )
+        try:
+            # Conditional, so that saves arriving out of order never move latest back.
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item={**attributes, "Sk": {"S": LATEST}},
+                ConditionExpression="attribute_not_exists(Pk) OR Version <= :v",
+                ExpressionAttributeValues={":v": {"N": str(version)}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
+        sort_key = LATEST if version is None else version_key(version)
+        response = self._dynamodb.get_item(
+            TableName=self._table,
+            Key={"Pk": {"S": SEGMENT_PREFIX + segment_id}, "Sk": {"S": sort_key}},
+            ProjectionExpression="#doc",
+            ExpressionAttributeNames={"#doc": "Document"},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if item is None:
+            key = segment_id if version is None else f"{segment_id} version {version}"
+            raise NotFoundError("segment", key)
+        document: dict[str, Any] = json.loads(item["Document"]["S"])
+        return document
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        """The latest version of every segment, ordered by id."""
+        pages = self._dynamodb.get_paginator("scan").paginate(
+            TableName=self._table,
+            FilterExpression="Sk = :latest AND begins_with(Pk, :prefix)",
+            ProjectionExpression="#doc",
+            ExpressionAttributeNames={"#doc": "Document"},
+            ExpressionAttributeValues={
+                ":latest": {"S": LATEST},
+                ":prefix": {"S": SEGMENT_PREFIX},
+            },
+            ConsistentRead=True,
+        )
+        segments = [
+            json.loads(item["Document"]["S"]) for page in pages for item in page.get("Items", [])
+        ]
+        return sorted(segments, key=lambda segment: str(segment.get("Id")))
+
+    def put_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int:
+        """Write endpoint ids as new CSV objects under the segment's prefix; returns how
+        many distinct ids this call wrote.
+
+        Ids are deduplicated within the call only: S3 cannot tell what earlier calls
+        wrote without reading it back.
+
+        Raises
+        ------
+        ValueError
+            For an id containing a line break (a CSV line per id cannot hold it); the
+            objects already written for earlier ids stay.
+        """
+        if not segment_id or "/" in segment_id:
+            raise ValueError(f"segment id {segment_id!r}: must be non-empty, without '/'")
+        written = 0
+        batch: list[str] = []
+        seen: set[str] = set()
+        for endpoint_id in endpoint_ids:
+            if endpoint_id is None or endpoint_id in seen:
+                continue
+            if "\n" in endpoint_id or "\r" in endpoint_id:
+                raise ValueError(f"endpoint id {endpoint_id!r}: contains a line break")
+            seen.add(endpoint_id)
+            batch.append(endpoint_id)
+            if len(batch) >= MEMBERS_PER_OBJECT:
+                written += self._write_members(segment_id, batch)
+                batch = []
+        if batch:
+            written += self._write_members(segment_id, batch)
+        return written
+
+    def _write_members(self, segment_id: str, endpoint_ids: list[str]) -> int:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([endpoint_id] for endpoint_id in endpoint_ids)
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=f"{imported_members_prefix(segment_id)}/{uuid.uuid4().hex}.csv",
+            Body=buffer.getvalue().encode(),
+            ContentType="text/csv",
+        )
+        return len(endpoint_ids)

@@ -1,0 +1,1 @@
+"""Lambda handlers: each thin, parsing its event and calling one Clarion service."""

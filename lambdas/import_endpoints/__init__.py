@@ -1,0 +1,1 @@
+"""The endpoint import function: S3 object created under ``imports/`` → import."""

@@ -1,0 +1,306 @@
+"""The ProfileStore contract: every backend behaves the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from clarion.domain.endpoint import Endpoint
+
+# The ``profiles`` fixture (tests/integration/conftest.py) is a ProfileBackend.
+ProfileBackend = Any
+
+MakeEndpoint = Callable[..., Endpoint]
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).replace(tzinfo=UTC).timestamp() * 1000)
+
+
+def test_round_trip_keeps_every_field(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    endpoint = make_endpoint(
+        "e-1",
+        user_id="user-1",
+        Attributes={"Plan": ["Gold", "Trial"], "Ünïcode": ["zoë"]},
+        Metrics={"Visits": 12.5},
+        Demographic={"Timezone": "Europe/Paris", "Platform": "ios"},
+        Location={"Country": "FR", "Latitude": 48.85, "Longitude": 2.35},
+        OptOut="NONE",
+        EffectiveDate="2024-05-01T10:00:00.000Z",
+    )
+    profiles.store.put_endpoints([endpoint])
+
+    assert profiles.store.get_endpoint("e-1") == endpoint
+    assert profiles.store.get_endpoints(["e-1"]) == {"e-1": endpoint}
+
+
+def test_unknown_ids_are_absent(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    profiles.store.put_endpoints([make_endpoint("known")])
+
+    assert profiles.store.get_endpoint("missing") is None
+    assert set(profiles.store.get_endpoints(["known", "missing"])) == {"known"}
+    assert profiles.store.get_endpoints([]) == {}
+    assert profiles.store.endpoints_for_user("nobody") == []
+
+
+def test_put_replaces_the_whole_endpoint(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    profiles.store.put_endpoints(
+        [make_endpoint("e-1", user_id="old-user", Attributes={"Plan": ["Gold"]})]
+    )
+    replacement = make_endpoint("e-1", ChannelType="SMS", Address="+14155550100")
+    profiles.store.put_endpoints([replacement])
+
+    assert profiles.store.get_endpoint("e-1") == replacement
+    # Without a user id it leaves the old user's index entry too.
+    assert profiles.store.endpoints_for_user("old-user") == []
+
+
+def test_last_write_in_a_batch_wins(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    first = make_endpoint("e-1", Attributes={"Plan": ["Bronze"]})
+    second = make_endpoint("e-1", Attributes={"Plan": ["Gold"]})
+    profiles.store.put_endpoints([first, second])
+
+    assert profiles.store.get_endpoint("e-1") == second
+
+
+def test_batches_larger_than_the_service_limits(
+    profiles: ProfileBackend, make_endpoint: MakeEndpoint
+):
+    # 230 crosses BatchWriteItem's 25 and BatchGetItem's 100 several times, unevenly.
+    endpoints = [make_endpoint(f"e-{n:03d}", user_id=f"u-{n % 7}") for n in range(230)]
+    profiles.store.put_endpoints(endpoints)
+
+    found = profiles.store.get_endpoints([e.id for e in endpoints] + ["missing"])
+    assert found == {e.id: e for e in endpoints}
+    assert [e.id for e in profiles.store.endpoints_for_user("u-3")] == sorted(
+        e.id for e in endpoints if e.user_id == "u-3"
+    )
+
+
+def test_endpoints_for_user(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    mine = [make_endpoint("b", user_id="me"), make_endpoint("a", user_id="me")]
+    theirs = make_endpoint("c", user_id="them")
+    anonymous = make_endpoint("d")
+    profiles.store.put_endpoints([*mine, theirs, anonymous])
+
+    assert profiles.store.endpoints_for_user("me") == sorted(mine, key=lambda e: e.id)
+    assert profiles.store.endpoints_for_user("them") == [theirs]
+    # User ids are case-sensitive.
+    assert profiles.store.endpoints_for_user("Me") == []
+
+
+def test_moving_an_endpoint_to_another_user(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    profiles.store.put_endpoints([make_endpoint("e-1", user_id="before")])
+    profiles.store.put_endpoints([make_endpoint("e-1", user_id="after")])
+
+    assert profiles.store.endpoints_for_user("before") == []
+    assert [e.id for e in profiles.store.endpoints_for_user("after")] == ["e-1"]
+
+
+def test_delete(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    endpoints = [make_endpoint(f"e-{n:02d}", user_id="u") for n in range(40)]
+    profiles.store.put_endpoints(endpoints)
+    doomed = [e.id for e in endpoints[:30]]
+
+    # More than one BatchWriteItem's worth, with a repeat and an unknown id.
+    profiles.store.delete_endpoints([*doomed, doomed[0], "never-existed"])
+
+    remaining = {e.id for e in endpoints[30:]}
+    assert set(profiles.store.get_endpoints([e.id for e in endpoints])) == remaining
+    assert {e.id for e in profiles.store.endpoints_for_user("u")} == remaining
+    assert profiles.store.get_endpoint(doomed[0]) is None
+    profiles.store.delete_endpoints([])
+
+
+def test_attribute_names(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    profiles.store.put_endpoints(
+        [
+            make_endpoint(
+                "e-1",
+                Attributes={"Plan": ["Gold"]},
+                Metrics={"Visits": 3},
+                User={"UserId": "u", "UserAttributes": {"FirstName": ["Ana"]}},
+            ),
+            make_endpoint("e-2", Attributes={"plan": ["lower case is another name"]}),
+        ]
+    )
+    profiles.store.put_endpoints([make_endpoint("e-3", Attributes={"Region": ["EU"]})])
+
+    expected = {
+        "Attributes.Plan",
+        "Attributes.plan",
+        "Attributes.Region",
+        "Metrics.Visits",
+        "User.UserAttributes.FirstName",
+    }
+    assert profiles.store.attribute_names() == expected
+    # Names are stored, not remembered by one store object.
+    assert profiles.new_store().attribute_names() == expected
+
+
+def test_attribute_names_start_empty(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    assert profiles.store.attribute_names() == set()
+    profiles.store.put_endpoints([make_endpoint("e-1")])
+    assert profiles.store.attribute_names() == set()
+
+
+def test_no_bookkeeping_item_is_visible_as_an_endpoint(
+    profiles: ProfileBackend, make_endpoint: MakeEndpoint
+):
+    profiles.store.put_endpoints([make_endpoint("e-1", Attributes={"Plan": ["Gold"]})])
+
+    assert profiles.store.get_endpoint("#clarion/attribute-names") is None
+
+
+def test_activity_only_moves_forward(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    effective = "2024-05-01T10:00:00"
+    profiles.store.put_endpoints([make_endpoint("e-1", EffectiveDate=effective + "Z")])
+    assert profiles.last_active_ms("e-1") == _ms(effective)
+
+    profiles.store.record_activity({"e-1": _ms(effective) - 1000})
+    assert profiles.last_active_ms("e-1") == _ms(effective)
+
+    later = _ms(effective) + 5000
+    profiles.store.record_activity({"e-1": later})
+    assert profiles.last_active_ms("e-1") == later
+
+    # Re-writing the endpoint with its old EffectiveDate keeps the later activity.
+    profiles.store.put_endpoints([make_endpoint("e-1", EffectiveDate=effective + "Z")])
+    assert profiles.last_active_ms("e-1") == later
+
+    # A newer EffectiveDate is activity too.
+    newer = "2024-06-01T00:00:00"
+    profiles.store.put_endpoints([make_endpoint("e-1", EffectiveDate=newer + "Z")])
+    assert profiles.last_active_ms("e-1") == _ms(newer)
+
+
+def test_activity_for_an_endpoint_without_dates(
+    profiles: ProfileBackend, make_endpoint: MakeEndpoint
+):
+    profiles.store.put_endpoints([make_endpoint("e-1")])
+    assert profiles.last_active_ms("e-1") is None
+
+    profiles.store.record_activity({"e-1": 1_700_000_000_000})
+    assert profiles.last_active_ms("e-1") == 1_700_000_000_000
+
+
+def test_activity_never_creates_endpoints(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    profiles.store.put_endpoints([make_endpoint("e-1")])
+    profiles.store.record_activity({"e-1": 5, "ghost": 1_700_000_000_000})
+    profiles.store.record_activity({})
+
+    assert profiles.store.get_endpoint("ghost") is None
+    assert profiles.last_active_ms("ghost") is None
+    assert profiles.last_active_ms("e-1") == 5
+    # Recording activity leaves the endpoint itself alone.
+    assert profiles.store.get_endpoint("e-1") == make_endpoint("e-1")
+
+
+def test_put_nothing_is_a_no_op(profiles: ProfileBackend):
+    profiles.store.put_endpoints([])
+    assert profiles.store.attribute_names() == set()
+
+
+# -- aws only: what moto never does by itself ------------------------------------------
+
+
+class _Throttling:
+    """A DynamoDB client that processes only half of each batch on the first try, as
+    DynamoDB does under throttling, and passes everything else through."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.partial_responses = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        ((table, requests),) = RequestItems.items()
+        if len(requests) < 2:
+            return self._client.batch_write_item(RequestItems=RequestItems)
+        half = len(requests) // 2
+        self._client.batch_write_item(RequestItems={table: requests[:half]})
+        self.partial_responses += 1
+        return {"UnprocessedItems": {table: requests[half:]}}
+
+    def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+        ((table, request),) = RequestItems.items()
+        keys = request["Keys"]
+        if len(keys) < 2:
+            return self._client.batch_get_item(RequestItems=RequestItems)
+        half = len(keys) // 2
+        response = self._client.batch_get_item(
+            RequestItems={table: {**request, "Keys": keys[:half]}}
+        )
+        self.partial_responses += 1
+        return {
+            "Responses": response["Responses"],
+            "UnprocessedKeys": {table: {**request, "Keys": keys[half:]}},
+        }
+
+
+def test_aws_retries_what_dynamodb_leaves_unprocessed(
+    endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint
+):
+    from clarion.adapters.aws.profiles import DynamoDBProfileStore
+
+    client, table = endpoints_table
+    throttling = _Throttling(client)
+    store = DynamoDBProfileStore(throttling, table)
+    endpoints = [make_endpoint(f"e-{n:03d}") for n in range(120)]
+
+    store.put_endpoints(endpoints)
+    writes_and_reads = throttling.partial_responses
+    found = store.get_endpoints([e.id for e in endpoints])
+    store.delete_endpoints([e.id for e in endpoints[:60]])
+
+    assert writes_and_reads > 0
+    assert found == {e.id: e for e in endpoints}
+    untouched = DynamoDBProfileStore(client, table)
+    assert set(untouched.get_endpoints([e.id for e in endpoints])) == {e.id for e in endpoints[60:]}
+
+
+def test_aws_gives_up_after_repeated_throttling():
+    from clarion.adapters.aws.profiles import DynamoDBBatches, UnprocessedItemsError
+
+    class NeverDone:
+        def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+            return {"UnprocessedItems": RequestItems}
+
+    sleeps: list[float] = []
+    batches = DynamoDBBatches(NeverDone(), "test-endpoints", sleep=sleeps.append)
+    request = {"PutRequest": {"Item": {"Id": {"S": "e-1"}}}}
+
+    with pytest.raises(UnprocessedItemsError, match=r"BatchWriteItem on test-endpoints: 1 item"):
+        batches.write([request])
+    assert len(sleeps) > 1
+    assert all(delay >= 0 for delay in sleeps)
+
+
+def test_aws_refuses_the_reserved_id(endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint):
+    from clarion.adapters.aws.profiles import ATTRIBUTE_NAMES_ID, DynamoDBProfileStore
+
+    store = DynamoDBProfileStore(*endpoints_table)
+
+    with pytest.raises(ValueError, match="reserved"):
+        store.put_endpoints([make_endpoint(ATTRIBUTE_NAMES_ID)])
+
+
+def test_endpoint_ids_for_users(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    lookup = getattr(profiles.store, "endpoint_ids_for_users", None)
+    if lookup is None:
+        pytest.skip(f"the {profiles.name} store has no batch user lookup (it is optional)")
+    profiles.store.put_endpoints(
+        [
+            make_endpoint("a", user_id="u1"),
+            make_endpoint("b", user_id="u1"),
+            make_endpoint("c", user_id="u2"),
+        ]
+    )
+
+    assert lookup(["u1", "u2", "u3", "u1"]) == {"u1": {"a", "b"}, "u2": {"c"}, "u3": set()}
+    assert lookup([]) == {}
