@@ -39,10 +39,10 @@ synth: $(STAMP) node_modules/.installed
 	$(VENV)/bin/cfn-lint --ignore-checks W3696 -- cdk.out/**/*.template.json || test $$? -lt 2 -o $$? -eq 4
 
 deploy: synth
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk deploy --no-notices --all
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk deploy --no-notices 'Clarion/*'
 
 bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .clarion .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out build .clarion .pytest_cache .mypy_cache .ruff_cache

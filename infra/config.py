@@ -1,0 +1,100 @@
+"""Deployment settings: one typed object, read from CDK context, passed down as props."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from constructs import Construct
+
+GIB = 1024**3
+
+
+@dataclass(frozen=True, slots=True)
+class ClarionConfig:
+    """What a deployment may choose; every field has a safe default.
+
+    Override any field with CDK context, e.g. ``cdk synth -c glue_database=crm``, or in
+    ``cdk.json`` under ``context``.
+
+    Attributes
+    ----------
+    resource_prefix
+        Prefix of the named resources (tables, workgroup, delivery stream).
+    glue_database
+        Glue database holding the tables and views Athena queries.
+    athena_bytes_scanned_cutoff
+        Athena cancels any query of the workgroup that scans more than this.
+    change_retention_days
+        Endpoint change objects older than this expire. Must stay well beyond the
+        compaction interval (one day): the view reads changes since the newest snapshot.
+    snapshot_retention_days
+        Compaction snapshots older than this expire (the newest is at most a day old).
+    infrequent_access_after_days
+        Data-lake objects move to S3 Standard-IA after this many days.
+    log_retention_days
+        Retention of every function's log group.
+    powertools_layer_version
+        Version of the public Powertools for AWS Lambda (Python) v3 layer.
+    compaction_schedule_hour_utc
+        Hour (UTC) of the daily compaction.
+    deletion_protection
+        Protects the tables from deletion (turn off only for throwaway stacks).
+    """
+
+    resource_prefix: str = "clarion"
+    glue_database: str = "clarion"
+    athena_bytes_scanned_cutoff: int = 100 * GIB
+    change_retention_days: int = 30
+    snapshot_retention_days: int = 90
+    infrequent_access_after_days: int = 30
+    log_retention_days: int = 90
+    powertools_layer_version: int = 27
+    compaction_schedule_hour_utc: int = 3
+    deletion_protection: bool = True
+
+    def __post_init__(self) -> None:
+        if self.change_retention_days < 7:
+            raise ValueError(
+                "change_retention_days must be at least 7: changes must outlive several "
+                "missed daily compactions"
+            )
+        if self.infrequent_access_after_days >= self.snapshot_retention_days:
+            raise ValueError(
+                "infrequent_access_after_days must be less than snapshot_retention_days"
+            )
+        if not 0 <= self.compaction_schedule_hour_utc <= 23:
+            raise ValueError("compaction_schedule_hour_utc must be 0 to 23")
+
+    @property
+    def endpoints_table_name(self) -> str:
+        return f"{self.resource_prefix}-endpoints"
+
+    @property
+    def definitions_table_name(self) -> str:
+        return f"{self.resource_prefix}-definitions"
+
+    @property
+    def athena_workgroup_name(self) -> str:
+        return self.resource_prefix
+
+    @property
+    def endpoint_changes_stream_name(self) -> str:
+        return f"{self.resource_prefix}-endpoint-changes"
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> ClarionConfig:
+        """Build from CDK context values named like the fields (strings are converted)."""
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = scope.node.try_get_context(field.name)
+            if raw is None:
+                continue
+            default = field.default
+            if isinstance(default, bool):
+                values[field.name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
+            elif isinstance(default, int):
+                values[field.name] = int(raw)
+            else:
+                values[field.name] = str(raw)
+        return cls(**values)

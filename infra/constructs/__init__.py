@@ -1,0 +1,1 @@
+"""One construct per logical unit; stacks under ``infra.stacks`` compose them."""

@@ -1,0 +1,207 @@
+"""What every Clarion function runs on: one code asset, the Powertools layer and the
+``runtime-deps`` layer, Python 3.12, and a function construct that applies the rules
+(own role, log retention, tracing, settings from the environment)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.nag import acknowledge
+from infra.paths import PROJECT_ROOT
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.X86_64
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+
+# Only the product and the handlers go into the function package: everything else in
+# the project folder (tests, virtualenv, node_modules, cdk.out, build, docs...) is left
+# out. Glob patterns, applied in order; "!" re-includes.
+CODE_ASSET_EXCLUDE = (
+    "*",
+    ".*",
+    "!clarion",
+    "!clarion/**",
+    "!lambdas",
+    "!lambdas/**",
+    "**/__pycache__",
+    "**/*.pyc",
+    "lambdas/requirements.txt",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClarionEnvironment:
+    """The settings ``clarion.settings`` reads, as the deployed resources name them."""
+
+    endpoints_table: str
+    definitions_table: str
+    data_bucket: str
+    glue_database: str
+    athena_workgroup: str
+
+    def as_variables(self) -> dict[str, str]:
+        return {
+            "CLARION_BACKEND": "aws",
+            "CLARION_ENDPOINTS_TABLE": self.endpoints_table,
+            "CLARION_DEFINITIONS_TABLE": self.definitions_table,
+            "CLARION_DATA_BUCKET": self.data_bucket,
+            "CLARION_GLUE_DATABASE": self.glue_database,
+            "CLARION_ATHENA_WORKGROUP": self.athena_workgroup,
+        }
+
+
+class LambdaRuntime(Construct):
+    """The code asset and layers shared by the functions of a stack.
+
+    Parameters
+    ----------
+    powertools_layer_version
+        Version of the public ``AWSLambdaPowertoolsPythonV3-python312-x86_64`` layer.
+    runtime_deps_dir
+        A folder holding ``python/`` with the pinned wheels installed
+        (``infra.layers.build_runtime_deps_layer`` makes it).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        powertools_layer_version: int,
+        runtime_deps_dir: Path,
+        environment: ClarionEnvironment,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.environment = environment
+        self.log_retention = log_retention(log_retention_days)
+        self.code = lambda_.Code.from_asset(str(PROJECT_ROOT), exclude=list(CODE_ASSET_EXCLUDE))
+        stack = Stack.of(self)
+        # Built from the stack's region token, so one template serves every region.
+        powertools_arn = (
+            f"arn:{stack.partition}:lambda:{stack.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+            f"AWSLambdaPowertoolsPythonV3-python312-x86_64:{powertools_layer_version}"
+        )
+        self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
+            self, "Powertools", powertools_arn
+        )
+        self.runtime_deps_layer = lambda_.LayerVersion(
+            self,
+            "RuntimeDeps",
+            code=lambda_.Code.from_asset(str(runtime_deps_dir)),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="email-validator, dnspython, idna, tzdata (lambdas/requirements.txt)",
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    @property
+    def layers(self) -> list[lambda_.ILayerVersion]:
+        return [self.powertools_layer, self.runtime_deps_layer]
+
+
+class ClarionFunction(Construct):
+    """A function of the shared asset with its own role and log group.
+
+    The role starts empty: callers grant exactly what the handler touches. Logs go to a
+    log group with the runtime's retention; traces to X-Ray.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime: LambdaRuntime,
+        handler: str,
+        service_name: str,
+        description: str,
+        memory_size: int = 512,
+        timeout: Duration | None = None,
+        ephemeral_storage: Size | None = None,
+        extra_environment: Mapping[str, str] | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        reserved_concurrent_executions: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Clarion {service_name} function",
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=runtime.log_retention,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=runtime.code,
+            handler=handler,
+            description=description,
+            role=self.role,
+            layers=runtime.layers,
+            memory_size=memory_size,
+            timeout=timeout or Duration.seconds(60),
+            ephemeral_storage_size=ephemeral_storage,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            dead_letter_queue=dead_letter_queue,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            environment={
+                **runtime.environment.as_variables(),
+                "POWERTOOLS_SERVICE_NAME": service_name,
+                **(extra_environment or {}),
+            },
+        )
+        if dead_letter_queue is not None and dead_letter_queue.encryption_master_key:
+            # Lambda sends failed asynchronous events with the function's own role.
+            dead_letter_queue.encryption_master_key.grant(
+                self.role, "kms:GenerateDataKey", "kms:Decrypt"
+            )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            (
+                "Pinned to Python 3.12: the public Powertools layer and the runtime-deps "
+                "wheels are built for it; move all together."
+            ),
+        )
+        # X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray tracing actions do not support resource-level permissions.",
+        )
+
+
+_RETENTIONS = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The CloudWatch Logs retention of ``days`` (one of the common values)."""
+    if days not in _RETENTIONS:
+        raise ValueError(f"log retention must be one of {sorted(_RETENTIONS)} days, not {days}")
+    return _RETENTIONS[days]

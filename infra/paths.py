@@ -1,0 +1,10 @@
+"""Where the runtime code and data files live, relative to this package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+LAMBDA_REQUIREMENTS = PROJECT_ROOT / "lambdas" / "requirements.txt"
+LAYER_BUILD_DIR = PROJECT_ROOT / "build" / "lambda-layer"

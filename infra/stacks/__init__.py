@@ -1,0 +1,1 @@
+"""Stacks compose constructs; ``infra.stage.ClarionStage`` composes the stacks."""

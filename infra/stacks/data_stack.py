@@ -1,0 +1,80 @@
+"""The data layer shared by every feature: key, lake, tables, catalog, workgroup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.config import ClarionConfig
+from infra.constructs.audience_catalog import AudienceCatalog
+from infra.constructs.data_lake import DataLake, DataLakeRetention, data_bucket_name
+from infra.constructs.encryption import EncryptionKey
+from infra.constructs.profile_tables import ProfileTables
+from infra.constructs.query_workgroup import QueryWorkgroup
+
+
+@dataclass(frozen=True, slots=True)
+class DataStackProps:
+    config: ClarionConfig
+
+
+class DataStack(Stack):
+    """KMS key, data-lake bucket, DynamoDB tables, Glue catalog and Athena workgroup.
+
+    Feature stacks receive these through typed props (``stack.key``, ``stack.data_lake``
+    ...), so they can be added without touching this one.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: DataStackProps, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        config = props.config
+        self.key = EncryptionKey(self, "Encryption", alias=config.resource_prefix).key
+        self.data_lake = DataLake(
+            self,
+            "DataLake",
+            key=self.key,
+            bucket_name=data_bucket_name(self, config.resource_prefix),
+            retention=DataLakeRetention(
+                endpoint_changes_days=config.change_retention_days,
+                endpoint_snapshots_days=config.snapshot_retention_days,
+                infrequent_access_after_days=config.infrequent_access_after_days,
+            ),
+        )
+        self.tables = ProfileTables(
+            self,
+            "Tables",
+            key=self.key,
+            endpoints_table_name=config.endpoints_table_name,
+            definitions_table_name=config.definitions_table_name,
+            deletion_protection=config.deletion_protection,
+        )
+        self.catalog = AudienceCatalog(
+            self,
+            "Catalog",
+            database_name=config.glue_database,
+            bucket=self.data_lake.bucket,
+            change_retention_days=config.change_retention_days,
+        )
+        self.workgroup = QueryWorkgroup(
+            self,
+            "Queries",
+            name=config.athena_workgroup_name,
+            bucket=self.data_lake.bucket,
+            key=self.key,
+            bytes_scanned_cutoff=config.athena_bytes_scanned_cutoff,
+        )
+        # What the CLI needs (as CLARION_* variables) to use this deployment.
+        outputs = {
+            "EndpointsTable": self.tables.endpoints.table_name,
+            "DefinitionsTable": self.tables.definitions.table_name,
+            "DataBucket": self.data_lake.bucket.bucket_name,
+            "GlueDatabase": config.glue_database,
+            "AthenaWorkgroup": config.athena_workgroup_name,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)

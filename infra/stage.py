@@ -1,0 +1,47 @@
+"""The deployable unit: every Clarion stack, wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Stage
+from constructs import Construct
+
+from infra.config import ClarionConfig
+from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
+from infra.stacks.data_stack import DataStack, DataStackProps
+
+
+class ClarionStage(Stage):
+    """Stacks ``<stage>-Data`` (shared data layer) and ``<stage>-Audience``.
+
+    Later features (campaigns, events, churn, sentiment) add stacks here that take
+    ``self.data`` (and each other) as typed props.
+
+    Parameters
+    ----------
+    config
+        Deployment settings.
+    runtime_deps_dir
+        The built ``runtime-deps`` layer folder (see ``infra.layers``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ClarionConfig,
+        runtime_deps_dir: Path,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.data = DataStack(self, "Data", props=DataStackProps(config=config))
+        self.audience = AudienceStack(
+            self,
+            "Audience",
+            props=AudienceStackProps(
+                config=config, data=self.data, runtime_deps_dir=runtime_deps_dir
+            ),
+        )

@@ -1,0 +1,222 @@
+"""The audience layer: import, change feed and compaction functions and their wiring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+HANDLERS = {
+    "lambdas.import_endpoints.handler.handler",
+    "lambdas.endpoint_change_feed.handler.handler",
+    "lambdas.compact_endpoints.handler.handler",
+}
+# Actions AWS offers no resource-level permissions for.
+ACTIONS_WITHOUT_RESOURCES = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "dynamodb:ListStreams",
+}
+
+
+def resources_of(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def function_by_handler(template: dict[str, Any], handler: str) -> dict[str, Any]:
+    (function,) = [
+        f for f in resources_of(template, "AWS::Lambda::Function") if f["Handler"] == handler
+    ]
+    return function
+
+
+def test_every_function_runs_python_312_traced_with_clarion_settings(synthesized: Any) -> None:
+    functions = resources_of(synthesized.templates["Audience"], "AWS::Lambda::Function")
+
+    assert {f["Handler"] for f in functions} == HANDLERS
+    for function in functions:
+        variables = function["Environment"]["Variables"]
+        assert function["Runtime"] == "python3.12"
+        assert function["TracingConfig"] == {"Mode": "Active"}
+        assert variables["CLARION_BACKEND"] == "aws"
+        assert variables["CLARION_ENDPOINTS_TABLE"] == "clarion-endpoints"
+        assert variables["CLARION_DEFINITIONS_TABLE"] == "clarion-definitions"
+        assert variables["CLARION_GLUE_DATABASE"] == "clarion"
+        assert variables["CLARION_ATHENA_WORKGROUP"] == "clarion"
+        assert "CLARION_DATA_BUCKET" in variables
+        assert variables["POWERTOOLS_SERVICE_NAME"]
+        assert len(function["Layers"]) == 2
+        assert "LoggingConfig" in function
+
+
+def test_the_powertools_layer_is_the_public_one_for_the_stacks_region(synthesized: Any) -> None:
+    function = function_by_handler(
+        synthesized.templates["Audience"], "lambdas.endpoint_change_feed.handler.handler"
+    )
+    arns = [layer for layer in function["Layers"] if "Fn::Join" in layer]
+    (powertools,) = [a for a in arns if "017000801446" in str(a)]
+    parts = powertools["Fn::Join"][1]
+    assert {"Ref": "AWS::Region"} in parts
+    assert parts[-1].endswith(":017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27")
+
+
+def test_the_import_function_is_sized_for_large_files_and_has_a_dlq(synthesized: Any) -> None:
+    function = function_by_handler(
+        synthesized.templates["Audience"], "lambdas.import_endpoints.handler.handler"
+    )
+    assert function["Timeout"] == 900
+    assert function["MemorySize"] >= 3008
+    assert "DeadLetterConfig" in function
+
+
+def test_an_object_created_under_imports_triggers_the_import(synthesized: Any) -> None:
+    synthesized.template("Audience").has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.s3"],
+                "detail-type": ["Object Created"],
+                "detail": {
+                    "bucket": {"name": [Match.any_value()]},
+                    "object": {"key": [{"prefix": "imports/"}]},
+                },
+            },
+            "Targets": [
+                Match.object_like(
+                    {"DeadLetterConfig": Match.any_value(), "RetryPolicy": Match.any_value()}
+                )
+            ],
+        },
+    )
+
+
+def test_the_stream_is_read_with_bisect_partial_failures_and_a_dlq(synthesized: Any) -> None:
+    synthesized.template("Audience").has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": Match.any_value(),
+            "StartingPosition": "TRIM_HORIZON",
+            "BisectBatchOnFunctionError": True,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
+            "FilterCriteria": {
+                "Filters": [
+                    {
+                        "Pattern": '{"dynamodb":{"Keys":{"Id":{"S":[{"anything-but":'
+                        '["#clarion/attribute-names"]}]}}}}'
+                    }
+                ]
+            },
+        },
+    )
+
+
+def test_the_change_feed_handler_knows_its_delivery_stream(synthesized: Any) -> None:
+    function = function_by_handler(
+        synthesized.templates["Audience"], "lambdas.endpoint_change_feed.handler.handler"
+    )
+    variables = function["Environment"]["Variables"]
+    assert variables["CLARION_ENDPOINT_CHANGES_STREAM"] == "clarion-endpoint-changes"
+
+
+def test_firehose_writes_encrypted_parquet_by_day_with_the_glue_schema(synthesized: Any) -> None:
+    (stream,) = resources_of(
+        synthesized.templates["Audience"], "AWS::KinesisFirehose::DeliveryStream"
+    )
+    destination = stream["ExtendedS3DestinationConfiguration"]
+    conversion = destination["DataFormatConversionConfiguration"]
+
+    assert stream["DeliveryStreamName"] == "clarion-endpoint-changes"
+    assert stream["DeliveryStreamType"] == "DirectPut"
+    assert stream["DeliveryStreamEncryptionConfigurationInput"]["KeyType"] == "CUSTOMER_MANAGED_CMK"
+    assert destination["Prefix"] == "endpoint-changes/dt=!{timestamp:yyyy-MM-dd}/"
+    assert "KMSEncryptionConfig" in destination["EncryptionConfiguration"]
+    assert destination["BufferingHints"]["SizeInMBs"] >= 64
+    assert conversion["Enabled"] is True
+    assert "OpenXJsonSerDe" in conversion["InputFormatConfiguration"]["Deserializer"]
+    assert "ParquetSerDe" in conversion["OutputFormatConfiguration"]["Serializer"]
+    assert conversion["SchemaConfiguration"]["DatabaseName"] == "clarion"
+    assert conversion["SchemaConfiguration"]["TableName"] == "endpoint_changes"
+
+
+def test_compaction_runs_daily_with_its_sql(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    function = function_by_handler(template, "lambdas.compact_endpoints.handler.handler")
+    sql = function["Environment"]["Variables"]["CLARION_COMPACTION_SQL"]
+
+    assert sql.startswith("INSERT INTO endpoint_snapshot")
+    assert "{snapshot_ms}" in sql and "{columns}" not in sql
+    assert function["ReservedConcurrentExecutions"] == 1
+    schedules = [
+        r for r in resources_of(template, "AWS::Events::Rule") if "ScheduleExpression" in r
+    ]
+    assert [s["ScheduleExpression"] for s in schedules] == ["cron(0 3 * * ? *)"]
+
+
+def test_queues_are_kms_encrypted(synthesized: Any) -> None:
+    queues = resources_of(synthesized.templates["Audience"], "AWS::SQS::Queue")
+    assert len(queues) == 3
+    assert all("KmsMasterKeyId" in queue for queue in queues)
+
+
+def test_log_groups_have_a_retention(synthesized: Any) -> None:
+    groups = resources_of(synthesized.templates["Audience"], "AWS::Logs::LogGroup")
+    assert groups and all(group.get("RetentionInDays") == 90 for group in groups)
+
+
+def statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for policy in resources_of(template, "AWS::IAM::Policy"):
+        found += policy["PolicyDocument"]["Statement"]
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_policy_grants_all_resources_except_where_aws_requires(synthesized: Any) -> None:
+    for stack in ("Data", "Audience"):
+        for statement in statements(synthesized.templates[stack]):
+            if "*" in as_list(statement["Resource"]):
+                assert set(as_list(statement["Action"])) <= ACTIONS_WITHOUT_RESOURCES, statement
+
+
+def test_no_policy_uses_service_wide_actions(synthesized: Any) -> None:
+    for statement in statements(synthesized.templates["Audience"]):
+        for action in as_list(statement["Action"]):
+            assert not action.endswith(":*"), statement
+
+
+def test_the_import_function_reads_only_imports_and_writes_only_its_outputs(
+    synthesized: Any,
+) -> None:
+    template = synthesized.templates["Audience"]
+    function = function_by_handler(template, "lambdas.import_endpoints.handler.handler")
+    role = function["Role"]["Fn::GetAtt"][0]
+    policies = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+    ]
+    object_grants: dict[str, set[str]] = {}
+    for policy in policies:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            for resource in as_list(statement["Resource"]):
+                text = str(resource)
+                if "s3:::" in text and text.endswith("*']]}"):
+                    prefix = resource["Fn::Join"][1][-1]
+                    object_grants.setdefault(prefix, set()).update(as_list(statement["Action"]))
+    assert object_grants == {
+        "/imports/*": {"s3:GetObject"},
+        "/import-results/*": {
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+        },
+        "/imported-segments/*": {
+            "s3:PutObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+        },
+    }
