@@ -14,9 +14,35 @@ from clarion.settings import Settings
 
 if TYPE_CHECKING:
     from clarion.adapters.local.database import LocalDatabase
-    from clarion.ports import AudienceQuery, ProfileStore, SegmentRepository
+    from clarion.ports import (
+        AnalyticsQuery,
+        AudienceQuery,
+        CampaignTrigger,
+        DeadLetterSink,
+        EndpointLocator,
+        EventSink,
+        ProfileStore,
+        SegmentRepository,
+    )
+    from clarion.services.analytics import AnalyticsService
+    from clarion.services.events import EventIngestService
     from clarion.services.imports import EndpointImportService
+    from clarion.services.reports import ReportService
     from clarion.services.segments import SegmentService
+
+# messaging engine (templates, campaigns, transactional sends)
+if TYPE_CHECKING:
+    from clarion.ports import (
+        CampaignRepository,
+        CampaignRunStarter,
+        DeliveryChannel,
+        SendLedger,
+        TemplateRepository,
+    )
+    from clarion.services.campaign_runner import CampaignRunner
+    from clarion.services.campaigns import CampaignService, EventCampaignTrigger
+    from clarion.services.messages import MessageService
+    from clarion.services.templates import TemplateService
 
 
 class Bootstrap:
@@ -103,3 +129,245 @@ class Bootstrap:
         from clarion.services.segments import SegmentService
 
         return SegmentService(self.segment_repository, self.audience_query)
+
+    # -- engagement events ---------------------------------------------------------------
+    # Names of the event resources on AWS, and the default project id, are read from the
+    # environment here until Settings carries them (CLARION_EVENTS_STREAM,
+    # CLARION_APP_ID).
+
+    @property
+    def events_stream(self) -> str:
+        import os
+
+        return os.environ.get("CLARION_EVENTS_STREAM", "clarion-events")
+
+    @property
+    def app_id(self) -> str:
+        import os
+
+        return os.environ.get("CLARION_APP_ID", "clarion")
+
+    @cached_property
+    def event_sink(self) -> EventSink:
+        if self.is_local:
+            from clarion.adapters.local.events import DuckDBEventStore
+
+            return DuckDBEventStore(self.local_database)
+        from clarion.adapters.aws.events import KinesisEventSink
+
+        return KinesisEventSink(self.client("kinesis"), self.events_stream)
+
+    @cached_property
+    def dead_letter_sink(self) -> DeadLetterSink:
+        if self.is_local:
+            from clarion.adapters.local.dead_letters import FileDeadLetterSink
+
+            return FileDeadLetterSink(self.settings.home)
+        from clarion.adapters.aws.events import S3DeadLetterSink
+
+        return S3DeadLetterSink(self.client("s3"), self.settings.aws.data_bucket)
+
+    @cached_property
+    def analytics_query(self) -> AnalyticsQuery:
+        if self.is_local:
+            from clarion.adapters.local.events import DuckDBAnalyticsQuery
+
+            return DuckDBAnalyticsQuery(self.local_database)
+        from clarion.adapters.aws.analytics import AthenaAnalyticsQuery
+
+        aws = self.settings.aws
+        return AthenaAnalyticsQuery(
+            self.client("athena"),
+            workgroup=aws.athena_workgroup,
+            database=aws.glue_database,
+            output_location=aws.athena_output or None,
+        )
+
+    @cached_property
+    def endpoint_locator(self) -> EndpointLocator | None:
+        """Address lookups: local only (the DynamoDB table has no address index)."""
+        if self.is_local:
+            from clarion.adapters.local.events import DuckDBEndpointLocator
+
+            return DuckDBEndpointLocator(self.local_database)
+        return None
+
+    @cached_property
+    def campaign_trigger(self) -> CampaignTrigger:
+        from clarion.services.events import NoCampaignTrigger
+
+        return NoCampaignTrigger()
+
+    @cached_property
+    def event_ingest_service(self) -> EventIngestService:
+        """Ingestion from files and APIs. Locally it stores and applies effects at once;
+        on AWS it forwards to the stream, whose consumer applies the effects."""
+        from clarion.services.events import EventIngestService
+
+        return EventIngestService(
+            self.profile_store,
+            self.dead_letter_sink,
+            self.campaign_trigger,
+            sink=self.event_sink,
+            locator=self.endpoint_locator,
+            app_id=self.app_id,
+            apply_effects=self.is_local,
+        )
+
+    @cached_property
+    def event_consumer_service(self) -> EventIngestService:
+        """The stream consumer: effects and campaign triggers for records on the stream."""
+        from clarion.services.events import EventIngestService
+
+        return EventIngestService(
+            self.profile_store,
+            self.dead_letter_sink,
+            self.campaign_trigger,
+            sink=None,
+            locator=self.endpoint_locator,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def analytics_service(self) -> AnalyticsService:
+        from clarion.services.analytics import AnalyticsService
+
+        return AnalyticsService(self.analytics_query)
+
+    @cached_property
+    def report_service(self) -> ReportService:
+        from clarion.services.reports import ReportService
+
+        return ReportService(self.analytics_service, self.settings.home / "reports")
+
+    # -- messaging engine: templates, campaigns, transactional sends ---------------------
+    # CLARION_SENDS_TABLE and CLARION_CAMPAIGN_STATE_MACHINE_ARN are read here until
+    # Settings carries them.
+
+    @property
+    def sends_table(self) -> str:
+        import os
+
+        return os.environ.get("CLARION_SENDS_TABLE", "clarion-sends")
+
+    @property
+    def campaign_state_machine_arn(self) -> str:
+        import os
+
+        return os.environ.get("CLARION_CAMPAIGN_STATE_MACHINE_ARN", "")
+
+    @cached_property
+    def delivery_channel(self) -> DeliveryChannel:
+        if self.is_local:
+            from clarion.adapters.local.outbox import OutboxChannel
+
+            return OutboxChannel(self.settings.home)
+        from clarion.adapters.aws.channels import AwsDeliveryChannel
+
+        return AwsDeliveryChannel(
+            self.client("sesv2"),
+            self.client("pinpoint-sms-voice-v2"),
+            self.client("pinpoint"),
+            self.client("lambda"),
+            self.client("secretsmanager"),
+            self.settings.aws,
+        )
+
+    @cached_property
+    def template_repository(self) -> TemplateRepository:
+        if self.is_local:
+            from clarion.adapters.local.templates import DuckDBTemplateRepository
+
+            return DuckDBTemplateRepository(self.local_database)
+        from clarion.adapters.aws.templates import DynamoDBTemplateRepository
+
+        return DynamoDBTemplateRepository(
+            self.client("dynamodb"), self.settings.aws.definitions_table
+        )
+
+    @cached_property
+    def campaign_repository(self) -> CampaignRepository:
+        if self.is_local:
+            from clarion.adapters.local.campaigns import DuckDBCampaignRepository
+
+            return DuckDBCampaignRepository(self.local_database)
+        from clarion.adapters.aws.campaigns import DynamoDBCampaignRepository
+
+        return DynamoDBCampaignRepository(
+            self.client("dynamodb"), self.settings.aws.definitions_table
+        )
+
+    @cached_property
+    def send_ledger(self) -> SendLedger:
+        if self.is_local:
+            from clarion.adapters.local.ledger import DuckDBSendLedger
+
+            return DuckDBSendLedger(self.local_database)
+        from clarion.adapters.aws.ledger import DynamoDBSendLedger
+
+        return DynamoDBSendLedger(self.client("dynamodb"), self.sends_table)
+
+    @cached_property
+    def campaign_run_starter(self) -> CampaignRunStarter | None:
+        """None locally (runs execute in process); the state machine on AWS."""
+        if self.is_local:
+            return None
+        from clarion.adapters.aws.campaigns import StepFunctionsRunStarter
+
+        return StepFunctionsRunStarter(
+            self.client("stepfunctions"), self.campaign_state_machine_arn
+        )
+
+    @cached_property
+    def campaign_runner(self) -> CampaignRunner:
+        from clarion.services.campaign_runner import CampaignRunner
+
+        return CampaignRunner(
+            self.campaign_repository,
+            self.template_repository,
+            self.profile_store,
+            self.send_ledger,
+            self.delivery_channel,
+            self.event_sink,
+            self.segment_service,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def template_service(self) -> TemplateService:
+        from clarion.services.templates import TemplateService
+
+        return TemplateService(self.template_repository, self.profile_store)
+
+    @cached_property
+    def campaign_service(self) -> CampaignService:
+        from clarion.services.campaigns import CampaignService
+
+        return CampaignService(
+            self.campaign_repository,
+            self.campaign_runner,
+            self.template_repository,
+            self.segment_repository,
+            starter=self.campaign_run_starter,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def event_campaign_trigger(self) -> EventCampaignTrigger:
+        """The CampaignTrigger for EVENT campaigns (``campaign_trigger`` should return
+        this)."""
+        from clarion.services.campaigns import EventCampaignTrigger
+
+        return EventCampaignTrigger(self.campaign_repository, self.campaign_runner)
+
+    @cached_property
+    def message_service(self) -> MessageService:
+        from clarion.services.messages import MessageService
+
+        return MessageService(
+            self.profile_store,
+            self.template_repository,
+            self.delivery_channel,
+            self.send_ledger,
+            app_id=self.app_id,
+        )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from clarion.domain.endpoint import Endpoint
+from clarion.domain.endpoint import ChannelType, Endpoint
+from clarion.domain.events import EventRecord, Reject
 from clarion.domain.messages import DeliveryResult, OutboundMessage
 
 
@@ -95,3 +96,186 @@ class DeliveryChannel(Protocol):
     """
 
     def deliver(self, messages: Sequence[OutboundMessage]) -> list[DeliveryResult]: ...
+
+
+# -- engagement events ------------------------------------------------------------------
+
+
+class EventSink(Protocol):
+    """Where normalised event records go.
+
+    Locally: the ``events`` table of the embedded database, deduplicated on
+    ``event_id``. On AWS: the Kinesis data stream (Firehose writes it to the lake).
+    """
+
+    def put_records(self, records: Sequence[EventRecord]) -> set[str]:
+        """Store or forward ``records``; returns the event ids newly accepted.
+
+        A store that can tell (local) leaves out ids it already holds, so a replayed
+        record is not counted or applied twice; a stream returns every id it put.
+        Raises when records could not be written after the adapter's retries.
+        """
+        ...
+
+
+class DeadLetterSink(Protocol):
+    """Where input that could not become an event record goes, with the reason.
+
+    Locally: JSON lines under ``CLARION_HOME/dead-letters/``. On AWS: JSON-lines objects
+    under ``dead-letters/`` in the data bucket.
+    """
+
+    def put_rejects(self, rejects: Sequence[Reject], *, origin: str) -> str | None:
+        """Keep ``rejects`` (raw input, source, position, field problems); ``origin``
+        names the input (a file name, ``kinesis``, ``api``). Returns where they were
+        written (a path or ``s3://`` URL), or None when there was nothing to write."""
+        ...
+
+
+class AnalyticsQuery(Protocol):
+    """Runs analytics SQL (Trino dialect, as Athena speaks it) over the ``events``
+    relation (columns in ``clarion/sql/events_columns.json`` plus ``dt``).
+
+    Named placeholders (``:name``) are bound to the given values as SQL literals by
+    parsing the statement, never by string formatting.
+    """
+
+    def rows(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The result rows as dicts, values typed (int, float, str, None)."""
+        ...
+
+
+class EndpointLocator(Protocol):
+    """Finds endpoints by address, for delivery events that carry no endpoint id (mail
+    sent without Clarion's tags, an inbound SMS opt-out)."""
+
+    def endpoint_ids_by_address(
+        self, addresses: Sequence[tuple[ChannelType, str]]
+    ) -> dict[tuple[ChannelType, str], list[str]]:
+        """Endpoint ids for each (channel, address); missing pairs have no entry."""
+        ...
+
+
+class CampaignTrigger(Protocol):
+    """Hands ingested events to the campaign engine, which starts event-triggered
+    campaigns (``Schedule.Frequency: EVENT``) and journeys whose filters match.
+
+    The events consumer calls it with every batch of new records after applying their
+    effects; the messaging feature implements it.
+    """
+
+    def handle_events(self, records: Sequence[EventRecord]) -> None: ...
+
+
+# -- campaigns, templates and the send ledger (messaging engine) -----------------------
+
+from clarion.domain.campaign_run import CapCount, LedgerOutcome  # noqa: E402
+from clarion.domain.templates import MessageTemplate, TemplateType  # noqa: E402
+
+
+class TemplateRepository(Protocol):
+    """Message templates, keyed by (TemplateType, TemplateName), each stored whole with
+    all its versions (``MessageTemplate.to_record()``)."""
+
+    def save_template(self, template: MessageTemplate) -> None:
+        """Create or replace the template."""
+        ...
+
+    def get_template(self, template_type: TemplateType, name: str) -> MessageTemplate:
+        """Raises ``NotFoundError``."""
+        ...
+
+    def list_templates(self) -> list[MessageTemplate]:
+        """Every template, ordered by name then type."""
+        ...
+
+    def delete_template(self, template_type: TemplateType, name: str) -> None:
+        """Remove the template and all its versions. Raises ``NotFoundError``."""
+        ...
+
+
+class CampaignRepository(Protocol):
+    """Campaign versions (CampaignResponse JSON) and campaign run records.
+
+    A run record is JSON with at least ``RunId``, ``CampaignId`` and ``State``; the
+    engine keeps its summary counts (``Counts``) in it.
+    """
+
+    def save_campaign(self, campaign: Mapping[str, Any]) -> None:
+        """Store one version (``Id`` and ``Version`` identify it); it becomes the latest
+        unless a higher version is stored."""
+        ...
+
+    def get_campaign(self, campaign_id: str, version: int | None = None) -> dict[str, Any]:
+        """The given version, or the latest. Raises ``NotFoundError``."""
+        ...
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        """The latest version of every campaign, ordered by id."""
+        ...
+
+    def save_run(self, run: Mapping[str, Any]) -> None:
+        """Create or replace a run record."""
+        ...
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        """Raises ``NotFoundError``."""
+        ...
+
+    def list_runs(self, campaign_id: str) -> list[dict[str, Any]]:
+        """The campaign's runs, oldest first (by ``StartTime``, then ``RunId``)."""
+        ...
+
+
+class SendLedger(Protocol):
+    """Idempotency and caps for sends: one record per (run, endpoint), and per
+    (campaign, endpoint) counts of successful sends.
+
+    A batch claims the endpoints it is about to deliver to *before* delivering; a
+    retried batch gets back only endpoints nobody claimed, so it never sends twice.
+    """
+
+    def claim(self, run_id: str, endpoint_ids: Sequence[str]) -> set[str]:
+        """Atomically mark each endpoint claimed for the run; returns the ids this call
+        claimed (those not claimed before). Unclaimed records (deferrals, skips) can be
+        claimed."""
+        ...
+
+    def record_outcomes(self, run_id: str, outcomes: Mapping[str, LedgerOutcome]) -> None:
+        """Record each endpoint's outcome. An outcome of a claimed endpoint must come
+        from the claimer (``SENT``/``FAILED``); any other outcome never replaces the
+        record of a claimed endpoint, so a retry cannot overwrite a send."""
+        ...
+
+    def outcomes(self, run_id: str, endpoint_ids: Sequence[str]) -> dict[str, LedgerOutcome]:
+        """The recorded outcomes of these endpoints (claimed ones show ``CLAIMED``
+        until their outcome is recorded)."""
+        ...
+
+    def outcome_counts(self, run_id: str) -> dict[str, int]:
+        """Endpoints per outcome reason for the run."""
+        ...
+
+    def deferred(self, run_id: str, due_by_ms: int) -> list[str]:
+        """Endpoints deferred in the run whose deferral ends at or before ``due_by_ms``."""
+        ...
+
+    def cap_counts(
+        self, campaign_id: str, endpoint_ids: Sequence[str], day: str
+    ) -> dict[str, CapCount]:
+        """Successful sends of the campaign per endpoint on ``day`` and in total
+        (endpoints with none may be left out)."""
+        ...
+
+    def add_sends(self, campaign_id: str, endpoint_ids: Sequence[str], day: str) -> None:
+        """Count one successful send to each endpoint, on ``day`` and in total."""
+        ...
+
+
+class CampaignRunStarter(Protocol):
+    """Starts a planned campaign run somewhere else (the Step Functions state machine
+    on AWS). Without one, the campaign service runs it in process."""
+
+    def start_run(self, run: Mapping[str, Any]) -> str:
+        """Start the run; returns an execution reference (an execution ARN)."""
+        ...

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from clarion.bootstrap import Bootstrap
-from clarion.cli import endpoints, segments
+from clarion.cli import analytics, campaigns, endpoints, events, messages, segments, templates
 from clarion.cli.output import CliState
 from clarion.settings import Backend, Settings
 
@@ -20,6 +20,11 @@ app = typer.Typer(
 )
 app.add_typer(endpoints.app, name="endpoints")
 app.add_typer(segments.app, name="segments")
+app.add_typer(events.app, name="events")
+app.add_typer(analytics.app, name="analytics")
+app.add_typer(templates.app, name="templates")
+app.add_typer(campaigns.app, name="campaigns")
+app.add_typer(messages.app, name="messages")
 
 
 @app.callback()

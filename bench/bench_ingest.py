@@ -1,0 +1,181 @@
+"""Event ingestion throughput: normalised and written, against a bare ``json.loads`` loop.
+
+Builds a JSON-lines file of mixed records (``--count``, 1,000,000 by default; cached
+under bench/out/): SES v2 records of every event type, SMS v2 delivery records and
+Pinpoint app records (sessions, purchases, custom events), from the fixtures in
+tests/events with ids and times varied. The measured path is what the consumer does with
+each line (decode, detect the source, normalise to the Pinpoint record) followed by the
+local store's write (Arrow batch into DuckDB, deduplicated on event id), in batches of
+10,000. The baseline, in the same run, is a loop of ``json.loads`` over the same lines.
+
+    python -m bench.bench_ingest [--count N]
+
+Prints a JSON result and writes it to bench/out/ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(__file__).resolve().parent / "out"
+FIXTURES = ROOT / "tests" / "events"
+BATCH = 10_000
+_SES = (
+    "send",
+    "delivery",
+    "open",
+    "click",
+    "bounce_permanent",
+    "complaint",
+    "reject",
+    "rendering_failure",
+    "delivery_delay",
+    "subscription_unsubscribe",
+)
+_SMS = (
+    "text_pending",
+    "text_sent",
+    "text_delivered",
+    "text_blocked",
+    "media_delivered",
+    "voice_completed",
+)
+
+
+def _templates() -> list[str]:
+    """Record templates with ``@N@`` where the line number makes ids unique."""
+    out = []
+    for name in _SES:
+        record = json.loads((FIXTURES / "ses" / f"{name}.json").read_text())
+        record["mail"]["messageId"] = "ses-@N@"
+        out.append(json.dumps(record, separators=(",", ":")))
+    for name in _SMS:
+        record = json.loads((FIXTURES / "sms_v2" / f"{name}.json").read_text())
+        record["messageId"] = "sms-@N@"
+        out.append(json.dumps(record, separators=(",", ":")))
+    for event_type, metrics in (
+        ("_session.start", {}),
+        ("_monetization.purchase", {"_quantity": 1.0, "_item_price": 9.99}),
+        ("AddToCart", {"items": 2.0}),
+    ):
+        record = {
+            "event_type": event_type,
+            "event_timestamp": 1772442000000,
+            "arrival_timestamp": 1772442000500,
+            "application": {"app_id": "app-1", "sdk": {}},
+            "client": {"client_id": "endpoint-@N@"},
+            "session": {"session_id": "s-@N@", "start_timestamp": 1772442000000},
+            "attributes": {"screen": "home"},
+            "metrics": metrics,
+            "event_id": "app-@N@",
+        }
+        out.append(json.dumps(record, separators=(",", ":")))
+    return out
+
+
+def lines_file(count: int) -> Path:
+    path = OUT / f"events-{count}.jsonl"
+    if path.exists():
+        return path
+    OUT.mkdir(parents=True, exist_ok=True)
+    templates = _templates()
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            out.write(templates[n % len(templates)].replace("@N@", str(n)) + "\n")
+    partial.replace(path)
+    return path
+
+
+def baseline(path: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    count = 0
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            json.loads(line)
+            count += 1
+    seconds = time.perf_counter() - started
+    return {"records": count, "seconds": round(seconds, 3), "per_second": round(count / seconds)}
+
+
+def ingest(path: Path) -> dict[str, Any]:
+    from clarion.adapters.local.database import LocalDatabase
+    from clarion.adapters.local.events import DuckDBEventStore
+    from clarion.domain.event_normalise import normalise_payload
+
+    with tempfile.TemporaryDirectory(prefix="clarion-bench-") as home:
+        database = LocalDatabase(Path(home))
+        store = DuckDBEventStore(database)
+        accepted = rejected = written = 0
+        normalise_s = write_s = 0.0
+        started = time.perf_counter()
+        with path.open(encoding="utf-8") as lines:
+            batch = []
+            t0 = time.perf_counter()
+            for index, line in enumerate(lines):
+                result = normalise_payload(
+                    json.loads(line),
+                    app_id="app-1",
+                    arrival_timestamp=1772442001000,
+                    index=index,
+                )
+                batch.extend(result.records)
+                rejected += len(result.rejects)
+                if len(batch) >= BATCH:
+                    t1 = time.perf_counter()
+                    normalise_s += t1 - t0
+                    written += len(store.put_records(batch))
+                    accepted += len(batch)
+                    batch = []
+                    t0 = time.perf_counter()
+                    write_s += t0 - t1
+            t1 = time.perf_counter()
+            normalise_s += t1 - t0
+            written += len(store.put_records(batch))
+            accepted += len(batch)
+            write_s += time.perf_counter() - t1
+        seconds = time.perf_counter() - started
+        stored = store.count()
+        database.close()
+    return {
+        "records": accepted,
+        "rejected": rejected,
+        "written": written,
+        "stored": stored,
+        "seconds": round(seconds, 3),
+        "normalise_seconds": round(normalise_s, 3),
+        "write_seconds": round(write_s, 3),
+        "per_second": round(accepted / seconds),
+    }
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench_ingest")
+    parser.add_argument("--count", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    path = lines_file(args.count)
+    base = baseline(path)
+    measured = ingest(path)
+    result = {
+        "benchmark": "ingest",
+        "lines": args.count,
+        "file_bytes": path.stat().st_size,
+        "json_loads_baseline": base,
+        "normalise_and_write": measured,
+        "slowdown_vs_json_loads": round(measured["seconds"] / max(base["seconds"], 1e-9), 1),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ingest.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
