@@ -1,0 +1,139 @@
+"""Endpoint import throughput and memory.
+
+Imports a whitepaper-format customer CSV (1,000,000 rows by default, generated once and
+cached under bench/out/) into the local backend, and reads the same file with a bare
+``pyarrow.csv.read_csv`` in the same run as the baseline: parsing alone, with no
+validation and no writes. The import runs in a child process so that its peak RSS is its
+own, not the baseline's.
+
+    python -m bench.bench_import [--rows N] [--seed S]
+
+Prints a JSON result and writes it to bench/out/import.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports kilobytes, macOS bytes.
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def customer_file(rows: int, seed: int) -> tuple[Path, float | None]:
+    """The cached sample file for this size and seed (and how long making it took, when
+    it had to be made)."""
+    from clarion.services.sample_data import write_customers
+
+    path = OUT / f"customers-{rows}-seed{seed}.csv"
+    if path.exists():
+        return path, None
+    OUT.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    started = time.perf_counter()
+    write_customers(partial, rows, seed=seed)
+    partial.replace(path)
+    return path, time.perf_counter() - started
+
+
+def baseline(path: Path) -> dict[str, Any]:
+    """A bare pyarrow CSV read of the same file."""
+    from pyarrow import csv as pacsv
+
+    started = time.perf_counter()
+    table = pacsv.read_csv(path)
+    seconds = time.perf_counter() - started
+    return {"rows": table.num_rows, "seconds": round(seconds, 3)}
+
+
+def run_child(path: Path) -> dict[str, Any]:
+    """Import ``path`` into a fresh home in a child process; its measurements."""
+    with tempfile.TemporaryDirectory(prefix="clarion-bench-") as home:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.bench_import", "--child", str(path), home],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the import child failed:\n{completed.stderr}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+def child(path: Path, home: Path) -> None:
+    from clarion.bootstrap import Bootstrap
+    from clarion.settings import Settings
+
+    service = Bootstrap(Settings(home=home)).import_service
+    rss_before = _peak_rss_mb()
+    started = time.perf_counter()
+    result = service.import_file(path)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 3),
+                "imported": result.imported,
+                "updated": result.updated,
+                "rejected": result.rejected_total,
+                "peak_rss_mb": round(_peak_rss_mb(), 1),
+                "rss_before_import_mb": round(rss_before, 1),
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="customer rows")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "HOME"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return 0
+
+    path, generated_in = customer_file(args.rows, args.seed)
+    base = baseline(path)
+    imported = run_child(path)
+    rows = base["rows"]
+    report = {
+        "benchmark": "endpoint import (whitepaper CSV into the local backend)",
+        "rows": rows,
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "generated_seconds": None if generated_in is None else round(generated_in, 1),
+        "import": {**imported, "rows_per_second": round(rows / imported["seconds"])},
+        "baseline_pyarrow_read_csv": {
+            **base,
+            "rows_per_second": round(rows / base["seconds"]) if base["seconds"] else None,
+        },
+        "import_vs_baseline": round(imported["seconds"] / base["seconds"], 1)
+        if base["seconds"]
+        else None,
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "import.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
