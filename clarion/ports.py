@@ -34,6 +34,11 @@ class ProfileStore(Protocol):
 
     def endpoints_for_user(self, user_id: str) -> list[Endpoint]: ...
 
+    def endpoint_ids_for_users(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The endpoint ids of each of many users (an empty set for a user with none),
+        in as few calls as the store allows."""
+        ...
+
     def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
         """Delete (tombstone, where history is kept) these endpoints."""
         ...

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any, Protocol
 
 from clarion.domain.endpoint import (
     MAX_ENDPOINTS_PER_USER,
@@ -49,17 +49,6 @@ class ImportedSegments(Protocol):
     def create_imported_segment(self, name: str) -> str: ...
 
     def add_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int: ...
-
-
-@runtime_checkable
-class UserEndpointIndex(Protocol):
-    """A profile store that can list the endpoint ids of many users in one call.
-
-    Optional: without it the 15-endpoints-per-user check asks ``endpoints_for_user`` once
-    for each user the import has not seen yet.
-    """
-
-    def endpoint_ids_for_users(self, user_ids: Sequence[str]) -> dict[str, set[str]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +133,7 @@ class _UserEndpoints:
                 missing.append(user_id)
         if not missing:
             return
-        if isinstance(self._profiles, UserEndpointIndex):
-            found = self._profiles.endpoint_ids_for_users(missing)
-        else:
-            found = {u: {e.id for e in self._profiles.endpoints_for_user(u)} for u in missing}
+        found = self._profiles.endpoint_ids_for_users(missing)
         for user_id in missing:
             self._known[user_id] = set(found.get(user_id, ()))
 

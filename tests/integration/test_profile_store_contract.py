@@ -291,9 +291,7 @@ def test_aws_refuses_the_reserved_id(endpoints_table: tuple[Any, str], make_endp
 
 
 def test_endpoint_ids_for_users(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
-    lookup = getattr(profiles.store, "endpoint_ids_for_users", None)
-    if lookup is None:
-        pytest.skip(f"the {profiles.name} store has no batch user lookup (it is optional)")
+    lookup = profiles.store.endpoint_ids_for_users
     profiles.store.put_endpoints(
         [
             make_endpoint("a", user_id="u1"),

@@ -58,13 +58,9 @@ class CountingStore(DuckDBProfileStore):
         self._count("endpoints_for_user")
         return super().endpoints_for_user(user_id)
 
-
-class BatchedUserStore(CountingStore):
-    """A store that can answer many users in one call (UserEndpointIndex)."""
-
     def endpoint_ids_for_users(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
         self._count("endpoint_ids_for_users")
-        return {u: {e.id for e in DuckDBProfileStore.endpoints_for_user(self, u)} for u in user_ids}
+        return super().endpoint_ids_for_users(user_ids)
 
 
 def _csv(path: Path, header: str, *rows: str) -> Path:
@@ -287,13 +283,15 @@ def test_sixteenth_endpoint_of_a_user_is_rejected(boot: Bootstrap, tmp_path: Pat
     assert _problems(result) == [(5, "User.UserId"), (7, "User.UserId")]
     assert "15 endpoints" in result.rejected[0].reason
     assert len(boot.profile_store.endpoints_for_user("crowded")) == 15
-    # Each user is asked of the store once, however many batches mention it.
-    assert store.calls["endpoints_for_user"] == 2
+    # Each user is asked of the store once, however many batches mention it: one batched
+    # lookup for "crowded" (first batch) and one for "roomy" (third batch).
+    assert store.calls["endpoint_ids_for_users"] == 2
+    assert "endpoints_for_user" not in store.calls
 
 
-def test_batched_user_lookup_is_used_when_the_store_has_it(boot: Bootstrap, tmp_path: Path) -> None:
+def test_users_are_looked_up_in_one_call_per_batch(boot: Bootstrap, tmp_path: Path) -> None:
     boot.profile_store.put_endpoints([_user_endpoint(f"pre{i}", "crowded") for i in range(15)])
-    store = BatchedUserStore(boot.local_database)
+    store = CountingStore(boot.local_database)
     service = EndpointImportService(store, boot.segment_service, batch_size=1000)
     rows = [f"n{i},EMAIL,n{i}@example.com,user{i % 3}" for i in range(9)]
     path = _csv(

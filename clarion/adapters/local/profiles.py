@@ -101,6 +101,22 @@ class DuckDBProfileStore:
         )
         return [Endpoint.model_validate(json.loads(document)) for (document,) in rows]
 
+    def endpoint_ids_for_users(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
+        if not user_ids:
+            return {}
+        rows = (
+            self._database.cursor()
+            .execute(
+                "SELECT user_id, id FROM endpoints WHERE user_id IN (SELECT unnest(?))",
+                [list(user_ids)],
+            )
+            .fetchall()
+        )
+        found: dict[str, set[str]] = {user_id: set() for user_id in user_ids}
+        for user_id, endpoint_id in rows:
+            found[user_id].add(endpoint_id)
+        return found
+
     def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
         if endpoint_ids:
             self._database.cursor().execute(

@@ -1,0 +1,114 @@
+"""The SendLedger contract: the DuckDB and DynamoDB (moto) ledgers behave the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from clarion.domain.campaign_run import CapCount, LedgerOutcome, Reason
+from clarion.ports import SendLedger
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(params=["local", "aws"])
+def ledger(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SendLedger]:
+    if request.param == "local":
+        from clarion.adapters.local.database import LocalDatabase
+        from clarion.adapters.local.ledger import DuckDBSendLedger
+
+        database = LocalDatabase(tmp_path / "home")
+        yield DuckDBSendLedger(database)
+        database.close()
+        return
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    from clarion.adapters.aws.ledger import DynamoDBSendLedger, sends_table_spec
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=REGION)
+        client.create_table(**sends_table_spec("test-sends"))
+        yield DynamoDBSendLedger(client, "test-sends")
+
+
+def test_claim_returns_only_unclaimed_ids(ledger: Any):
+    assert ledger.claim("run-1", ["a", "b", "c"]) == {"a", "b", "c"}
+    # A retried batch gets nothing it claimed before, and new ids still work.
+    assert ledger.claim("run-1", ["a", "b", "d"]) == {"d"}
+    # Claims are per run.
+    assert ledger.claim("run-2", ["a"]) == {"a"}
+
+
+def test_duplicate_ids_in_one_claim_are_claimed_once(ledger: Any):
+    assert ledger.claim("run-1", ["a", "a", "b"]) == {"a", "b"}
+    assert ledger.claim("run-1", ["a"]) == set()
+
+
+def test_claimed_records_show_claimed_until_the_outcome(ledger: Any):
+    ledger.claim("run-1", ["a", "b"])
+    assert ledger.outcomes("run-1", ["a", "b"])["a"].reason == Reason.CLAIMED
+    ledger.record_outcomes("run-1", {"a": LedgerOutcome(Reason.SENT, "1", None, "m-a", "ok")})
+    outcome = ledger.outcomes("run-1", ["a"])["a"]
+    assert outcome == LedgerOutcome(Reason.SENT, "1", None, "m-a", "ok")
+    assert ledger.outcome_counts("run-1") == {"SENT": 1, "CLAIMED": 1}
+
+
+def test_a_later_skip_never_replaces_a_claimed_endpoint(ledger: Any):
+    ledger.claim("run-1", ["a"])
+    ledger.record_outcomes("run-1", {"a": LedgerOutcome(Reason.SENT, "0")})
+    # A retry that now sees the cap reached, or quiet time, must not overwrite the send.
+    ledger.record_outcomes(
+        "run-1",
+        {
+            "a": LedgerOutcome(Reason.SKIPPED_DAILY_CAP),
+            "b": LedgerOutcome(Reason.SKIPPED_OPT_OUT),
+        },
+    )
+    outcomes = ledger.outcomes("run-1", ["a", "b", "zzz"])
+    assert outcomes["a"].reason == Reason.SENT
+    assert outcomes["b"].reason == Reason.SKIPPED_OPT_OUT
+    assert "zzz" not in outcomes
+
+
+def test_deferred_endpoints_come_back_when_due_and_can_then_be_claimed(ledger: Any):
+    ledger.record_outcomes(
+        "run-1",
+        {
+            "early": LedgerOutcome(Reason.DEFERRED_QUIET_TIME, until_ms=1_000),
+            "late": LedgerOutcome(Reason.DEFERRED_LOCAL_TIME, until_ms=5_000),
+            "skip": LedgerOutcome(Reason.SKIPPED_INACTIVE),
+        },
+    )
+    assert ledger.deferred("run-1", 999) == []
+    assert ledger.deferred("run-1", 1_000) == ["early"]
+    assert ledger.deferred("run-1", 10_000) == ["early", "late"]
+    assert ledger.claim("run-1", ["early"]) == {"early"}
+    assert ledger.deferred("run-1", 10_000) == ["late"]
+    assert ledger.outcome_counts("run-1") == {
+        "CLAIMED": 1,
+        "DEFERRED_LOCAL_TIME": 1,
+        "SKIPPED_INACTIVE": 1,
+    }
+
+
+def test_send_counts_per_day_and_in_total(ledger: Any):
+    assert ledger.cap_counts("c1", ["a", "b"], "2025-03-12") == {}
+    ledger.add_sends("c1", ["a", "b"], "2025-03-12")
+    ledger.add_sends("c1", ["a"], "2025-03-12")
+    ledger.add_sends("c1", ["a"], "2025-03-13")
+    assert ledger.cap_counts("c1", ["a", "b", "c"], "2025-03-12") == {
+        "a": CapCount(daily=2, total=3),
+        "b": CapCount(daily=1, total=1),
+    }
+    assert ledger.cap_counts("c1", ["a"], "2025-03-13") == {"a": CapCount(1, 3)}
+    assert ledger.cap_counts("c1", ["b"], "2025-03-14") == {"b": CapCount(0, 1)}
+    # Per campaign.
+    assert ledger.cap_counts("c2", ["a"], "2025-03-12") == {}
