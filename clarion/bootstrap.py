@@ -131,21 +131,14 @@ class Bootstrap:
         return SegmentService(self.segment_repository, self.audience_query)
 
     # -- engagement events ---------------------------------------------------------------
-    # Names of the event resources on AWS, and the default project id, are read from the
-    # environment here until Settings carries them (CLARION_EVENTS_STREAM,
-    # CLARION_APP_ID).
 
     @property
     def events_stream(self) -> str:
-        import os
-
-        return os.environ.get("CLARION_EVENTS_STREAM", "clarion-events")
+        return self.settings.aws.events_stream
 
     @property
     def app_id(self) -> str:
-        import os
-
-        return os.environ.get("CLARION_APP_ID", "clarion")
+        return self.settings.app_id
 
     @cached_property
     def event_sink(self) -> EventSink:
@@ -194,9 +187,8 @@ class Bootstrap:
 
     @cached_property
     def campaign_trigger(self) -> CampaignTrigger:
-        from clarion.services.events import NoCampaignTrigger
-
-        return NoCampaignTrigger()
+        """EVENT campaigns: the consumer hands every new record to the campaign engine."""
+        return self.event_campaign_trigger
 
     @cached_property
     def event_ingest_service(self) -> EventIngestService:
@@ -241,20 +233,14 @@ class Bootstrap:
         return ReportService(self.analytics_service, self.settings.home / "reports")
 
     # -- messaging engine: templates, campaigns, transactional sends ---------------------
-    # CLARION_SENDS_TABLE and CLARION_CAMPAIGN_STATE_MACHINE_ARN are read here until
-    # Settings carries them.
 
     @property
     def sends_table(self) -> str:
-        import os
-
-        return os.environ.get("CLARION_SENDS_TABLE", "clarion-sends")
+        return self.settings.aws.sends_table
 
     @property
     def campaign_state_machine_arn(self) -> str:
-        import os
-
-        return os.environ.get("CLARION_CAMPAIGN_STATE_MACHINE_ARN", "")
+        return self.settings.aws.campaign_state_machine_arn
 
     @cached_property
     def delivery_channel(self) -> DeliveryChannel:

@@ -29,6 +29,10 @@ class AwsSettings:
     sms_origination_identity: str = ""
     pinpoint_app_id: str = ""
     webhook_secret_arn: str = ""
+    # Engagement events and campaign runs.
+    events_stream: str = "clarion-events"
+    sends_table: str = "clarion-sends"
+    campaign_state_machine_arn: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> AwsSettings:
@@ -48,6 +52,9 @@ class AwsSettings:
             sms_origination_identity=env.get("CLARION_SMS_ORIGINATION_IDENTITY", ""),
             pinpoint_app_id=env.get("CLARION_PINPOINT_APP_ID", ""),
             webhook_secret_arn=env.get("CLARION_WEBHOOK_SECRET_ARN", ""),
+            events_stream=env.get("CLARION_EVENTS_STREAM", defaults.events_stream),
+            sends_table=env.get("CLARION_SENDS_TABLE", defaults.sends_table),
+            campaign_state_machine_arn=env.get("CLARION_CAMPAIGN_STATE_MACHINE_ARN", ""),
         )
 
 
@@ -55,6 +62,8 @@ class AwsSettings:
 class Settings:
     backend: Backend = "local"
     home: Path = Path(".clarion")
+    # The Pinpoint project (application) id stamped on events and messages.
+    app_id: str = "clarion"
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod
@@ -66,6 +75,7 @@ class Settings:
         return cls(
             backend=backend,  # type: ignore[arg-type]
             home=Path(env.get("CLARION_HOME", ".clarion")),
+            app_id=env.get("CLARION_APP_ID", "clarion"),
             aws=AwsSettings.from_env(env),
         )
 
