@@ -103,6 +103,20 @@ _COUNTRIES = (
 )
 _COUNTRY_WEIGHTS = tuple(c.weight for c in _COUNTRIES)
 
+
+def _zipf_cumulative(count: int) -> tuple[float, ...]:
+    # Names and employers are skewed in real customer lists (a few are common, most
+    # rare); a Zipf-like weighting also gives the demo's refined segment a useful size.
+    total, cumulative = 0.0, []
+    for rank in range(1, count + 1):
+        total += 1.0 / rank
+        cumulative.append(total)
+    return tuple(cumulative)
+
+
+_FIRST_NAME_CUMULATIVE = _zipf_cumulative(len(_FIRST_NAMES))
+_COMPANY_CUMULATIVE = _zipf_cumulative(len(_COMPANIES))
+
 _SMS_SHARE = 0.15
 _OPT_OUT_SHARE = 0.02
 _SAME_CUSTOMER_SMS_SHARE = 0.5  # SMS rows that are a second endpoint of the row before
@@ -165,7 +179,8 @@ def customer_rows(count: int, *, seed: int = 0, bad_rows: int = 0) -> Iterator[l
             continue
         country = rng.choices(_COUNTRIES, weights=_COUNTRY_WEIGHTS)[0]
         city, region, zone, postal = rng.choice(country.cities)
-        first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+        first = rng.choices(_FIRST_NAMES, cum_weights=_FIRST_NAME_CUMULATIVE)[0]
+        last = rng.choice(_LAST_NAMES)
         street = f"{rng.randint(1, 999)} {rng.choice(_STREETS)}"
         unit = f"Apt {rng.randint(1, 60)}" if rng.random() < 0.3 else ""
         if sms:
@@ -186,7 +201,7 @@ def customer_rows(count: int, *, seed: int = 0, bad_rows: int = 0) -> Iterator[l
             country.code,
             first,
             last,
-            rng.choice(_COMPANIES),
+            rng.choices(_COMPANIES, cum_weights=_COMPANY_CUMULATIVE)[0],
             street,
             unit,
             city,
