@@ -40,6 +40,14 @@ class ClarionConfig:
         Hour (UTC) of the daily compaction.
     deletion_protection
         Protects the tables from deletion (turn off only for throwaway stacks).
+    app_id
+        The project id given to events that name none (``CLARION_APP_ID``).
+    events_api_rate_limit
+        Steady-state requests per second of the events API (PutEvents).
+    events_api_burst_limit
+        Burst of requests the events API accepts above the rate.
+    events_iterator_age_alarm_minutes
+        The events consumer alarms when it lags the stream by more than this.
     """
 
     resource_prefix: str = "clarion"
@@ -52,6 +60,10 @@ class ClarionConfig:
     powertools_layer_version: int = 27
     compaction_schedule_hour_utc: int = 3
     deletion_protection: bool = True
+    app_id: str = "clarion"
+    events_api_rate_limit: int = 100
+    events_api_burst_limit: int = 200
+    events_iterator_age_alarm_minutes: int = 5
 
     def __post_init__(self) -> None:
         if self.change_retention_days < 7:
@@ -81,6 +93,22 @@ class ClarionConfig:
     @property
     def endpoint_changes_stream_name(self) -> str:
         return f"{self.resource_prefix}-endpoint-changes"
+
+    @property
+    def events_stream_name(self) -> str:
+        return f"{self.resource_prefix}-events"
+
+    @property
+    def events_delivery_stream_name(self) -> str:
+        return f"{self.resource_prefix}-events-lake"
+
+    @property
+    def ses_configuration_set_name(self) -> str:
+        return self.resource_prefix
+
+    @property
+    def sms_configuration_set_name(self) -> str:
+        return self.resource_prefix
 
     @classmethod
     def from_context(cls, scope: Construct) -> ClarionConfig:

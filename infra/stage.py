@@ -11,10 +11,12 @@ from constructs import Construct
 from infra.config import ClarionConfig
 from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
 from infra.stacks.data_stack import DataStack, DataStackProps
+from infra.stacks.events_stack import EventsStack, EventsStackProps
 
 
 class ClarionStage(Stage):
-    """Stacks ``<stage>-Data`` (shared data layer) and ``<stage>-Audience``.
+    """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience`` and
+    ``<stage>-Events``.
 
     Later features (campaigns, events, churn, sentiment) add stacks here that take
     ``self.data`` (and each other) as typed props.
@@ -42,6 +44,13 @@ class ClarionStage(Stage):
             self,
             "Audience",
             props=AudienceStackProps(
+                config=config, data=self.data, runtime_deps_dir=runtime_deps_dir
+            ),
+        )
+        self.events = EventsStack(
+            self,
+            "Events",
+            props=EventsStackProps(
                 config=config, data=self.data, runtime_deps_dir=runtime_deps_dir
             ),
         )

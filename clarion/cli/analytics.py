@@ -42,15 +42,14 @@ def campaign(
 
 
 def _print_campaign(console: Console, data: dict[str, Any]) -> None:
-    table = Table("Group", *COUNT_COLUMNS, *RATE_COLUMNS, title=f"Campaign {data['campaign_id']}")
+    # Metrics down the side and groups across, so the table fits a terminal.
     groups = [("total", data)] + [(f"treatment {t['treatment_id']}", t) for t in data["treatments"]]
-    groups += [(f"run {r['run_id']}", r) for r in data["runs"]]
-    for name, row in groups:
-        table.add_row(
-            name,
-            *(str(row[c]) for c in COUNT_COLUMNS),
-            *(_rate(row[c]) for c in RATE_COLUMNS),
-        )
+    groups += [(f"run {str(r['run_id'])[:8]}", r) for r in data["runs"]]
+    table = Table("Metric", *(name for name, _ in groups), title=f"Campaign {data['campaign_id']}")
+    for column in COUNT_COLUMNS:
+        table.add_row(column, *(str(row[column]) for _, row in groups))
+    for column in RATE_COLUMNS:
+        table.add_row(column, *(_rate(row[column]) for _, row in groups))
     console.print(table)
     if data["holdout"]:
         console.print(f"Holdout: {data['holdout']['endpoints']} endpoints", highlight=False)

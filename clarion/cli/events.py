@@ -38,7 +38,7 @@ def _print_summary(console: Console, file: Path, data: dict[str, Any]) -> None:
     console.print(
         f"[bold]{file.name}[/]: [green]{data['accepted']} accepted[/] "
         f"({data['stored']} new, {data['duplicates']} already stored), "
-        f"{len(data['rejected'])} problem(s) in rejected records",
+        f"{len(data['rejected'])} rejected",
         highlight=False,
     )
     console.print(

@@ -424,6 +424,9 @@ def campaign_send_event(
         "campaign_activity_id": run_id,
         "treatment_id": treatment_id or BASE_TREATMENT_ID,
         "campaign_send_status": status,
+        # Clarion's run id, as the delivery events' message tags carry it, so analytics
+        # can group sends, holdouts and engagement by run (docs/analytics.md).
+        "run_id": run_id,
     }
     if endpoint is not None and endpoint.channel_type is not None:
         attributes["delivery_type"] = endpoint.channel_type.value

@@ -349,7 +349,7 @@ class CampaignRunner:
                     app_id=self._app_id,
                     campaign_id=campaign_id,
                     run_id=run_id,
-                    treatment_id=treatment_id,
+                    treatment_id=sent_treatment,
                     endpoint=endpoints.get(endpoint_id),
                     endpoint_id=endpoint_id,
                     status=status,

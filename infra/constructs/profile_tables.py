@@ -10,14 +10,17 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 USER_ID_INDEX = "UserIdIndex"
+# "<ChannelType>#<Address>" → endpoint ids: delivery events without an endpoint id (a
+# bounce, an SMS opt-out keyword) find their endpoints through it.
+ADDRESS_INDEX = "AddressIndex"
 # Item of the endpoints table that holds the attribute names in use, not an endpoint:
 # the change feed must not turn it into a row.
 ATTRIBUTE_NAMES_REGISTRY_ID = "#clarion/attribute-names"
 
 
 class ProfileTables(Construct):
-    """``endpoints`` (key ``Id``, index on ``UserId``, streamed) and ``definitions``
-    (segments, templates, campaigns: key ``Pk``/``Sk``).
+    """``endpoints`` (key ``Id``, indexes on ``UserId`` and ``ChannelAddress``, streamed)
+    and ``definitions`` (segments, templates, campaigns: key ``Pk``/``Sk``).
 
     Both are on-demand, encrypted with the customer-managed ``key`` and have
     point-in-time recovery.
@@ -58,6 +61,14 @@ class ProfileTables(Construct):
             index_name=USER_ID_INDEX,
             partition_key=dynamodb.Attribute(name="UserId", type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
+        )
+        # Only the keys: a lookup needs the endpoint ids, then reads the items it changes.
+        self.endpoints.add_global_secondary_index(
+            index_name=ADDRESS_INDEX,
+            partition_key=dynamodb.Attribute(
+                name="ChannelAddress", type=dynamodb.AttributeType.STRING
+            ),
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
         )
         self.definitions = dynamodb.Table(
             self,

@@ -136,7 +136,12 @@ def test_the_endpoints_table(synthesized: Any) -> None:
                     "IndexName": "UserIdIndex",
                     "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}],
                     "Projection": {"ProjectionType": "ALL"},
-                }
+                },
+                {
+                    "IndexName": "AddressIndex",
+                    "KeySchema": [{"AttributeName": "ChannelAddress", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                },
             ],
         },
     )

@@ -287,7 +287,9 @@ def test_daily_cap_skips_a_second_run_on_the_same_day(boot: Bootstrap):
 
 def test_campaign_send_events_are_recorded_with_pinpoint_attributes(boot: Bootstrap):
     runner = _runner(boot, boot.delivery_channel)
-    campaign_id = boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))["Id"]
+    created = boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))
+    campaign_id = created["Id"]
+    campaign = validate_campaign_response(created)
     run = runner.plan_run(campaign_id, now=NOW)
     summary = runner.execute(run["RunId"], now=NOW)
 
@@ -302,6 +304,10 @@ def test_campaign_send_events_are_recorded_with_pinpoint_attributes(boot: Bootst
         assert attrs["campaign_id"] == campaign_id
         assert attrs["campaign_activity_id"] == run["RunId"]
         assert attrs["treatment_id"] in {"0", "1", "2"}
+        assert attrs["run_id"] == run["RunId"]
+        if attrs["campaign_send_status"] == "SUCCESS":
+            # Each send is attributed to the treatment the endpoint was assigned.
+            assert attrs["treatment_id"] == assign(campaign, client_id).treatment_id
         assert client_id.startswith("ep-")
         by_status[attrs["campaign_send_status"]] = (
             by_status.get(attrs["campaign_send_status"], 0) + 1

@@ -8,7 +8,11 @@ Table design (the CDK stack builds exactly this table):
 - ``Document`` (S), the endpoint's Pinpoint JSON, compact;
 - ``LastActiveMs`` (N), epoch milliseconds of the endpoint's last activity (the later of
   its EffectiveDate and the activity recorded for it), never lowered;
-- ``UpdatedAtMs`` (N), when the item was last written.
+- ``UpdatedAtMs`` (N), when the item was last written;
+- ``ChannelAddress`` (S), ``"<ChannelType>#<Address>"``, present only when the endpoint
+  has both; global secondary index ``AddressIndex`` on it with projection KEYS_ONLY, so
+  delivery events without an endpoint id (a bounce, an SMS opt-out) find their endpoints
+  (the ``EndpointLocator`` port).
 
 One reserved item, ``Id = "#clarion/attribute-names"``, holds the string set ``Names``:
 every attribute name (``Attributes.X``, ``User.UserAttributes.X``, ``Metrics.X``) ever
@@ -28,10 +32,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from clarion.domain.endpoint import Endpoint, parse_iso8601
+from clarion.domain.endpoint import ChannelType, Endpoint, parse_iso8601
 
 ATTRIBUTE_NAMES_ID = "#clarion/attribute-names"
 USER_ID_INDEX = "UserIdIndex"
+ADDRESS_INDEX = "AddressIndex"
 
 WRITE_BATCH_SIZE = 25  # BatchWriteItem's limit
 READ_BATCH_SIZE = 100  # BatchGetItem's limit
@@ -123,6 +128,7 @@ def endpoints_table_spec(table_name: str) -> dict[str, Any]:
         "AttributeDefinitions": [
             {"AttributeName": "Id", "AttributeType": "S"},
             {"AttributeName": "UserId", "AttributeType": "S"},
+            {"AttributeName": "ChannelAddress", "AttributeType": "S"},
         ],
         "KeySchema": [{"AttributeName": "Id", "KeyType": "HASH"}],
         "GlobalSecondaryIndexes": [
@@ -130,7 +136,12 @@ def endpoints_table_spec(table_name: str) -> dict[str, Any]:
                 "IndexName": USER_ID_INDEX,
                 "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"}],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                "IndexName": ADDRESS_INDEX,
+                "KeySchema": [{"AttributeName": "ChannelAddress", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
@@ -144,6 +155,11 @@ def attribute_names_of(endpoint: Endpoint) -> set[str]:
         *(f"User.UserAttributes.{name}" for name in user_attributes),
         *(f"Metrics.{name}" for name in endpoint.metrics or {}),
     }
+
+
+def channel_address(channel: ChannelType | str, address: str) -> str:
+    """The ``ChannelAddress`` key of the address index: ``"<ChannelType>#<Address>"``."""
+    return f"{channel}#{address}"
 
 
 def _effective_ms(endpoint: Endpoint) -> int | None:
@@ -208,6 +224,12 @@ class DynamoDBProfileStore:
             }
             if endpoint.user_id:
                 item["UserId"] = {"S": endpoint.user_id}
+            # An index key must be a non-empty string: endpoints without a channel or an
+            # address stay out of the address index.
+            if endpoint.channel_type and endpoint.address:
+                item["ChannelAddress"] = {
+                    "S": channel_address(endpoint.channel_type, endpoint.address)
+                }
             candidates = [
                 v for v in (existing.get(endpoint.id), _effective_ms(endpoint)) if v is not None
             ]
@@ -273,6 +295,22 @@ class DynamoDBProfileStore:
             found = pool.map(self._endpoint_ids_for_user, distinct)
             return dict(zip(distinct, found, strict=True))
 
+    def endpoint_ids_by_address(
+        self, addresses: Sequence[tuple[ChannelType, str]]
+    ) -> dict[tuple[ChannelType, str], list[str]]:
+        """Endpoint ids for each (channel, address), sorted; missing pairs have no entry
+        (the ``EndpointLocator`` port).
+
+        One ``AddressIndex`` Query per distinct pair, a few at a time. The index is
+        eventually consistent: an endpoint written a moment ago may not be found yet.
+        """
+        distinct = list(dict.fromkeys((ChannelType(c), a) for c, a in addresses if a))
+        if not distinct:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(distinct))) as pool:
+            found = list(pool.map(lambda pair: self._endpoint_ids_at(*pair), distinct))
+        return {pair: ids for pair, ids in zip(distinct, found, strict=True) if ids}
+
     def attribute_names(self) -> set[str]:
         response = self._client.get_item(
             TableName=self._table,
@@ -309,6 +347,16 @@ class DynamoDBProfileStore:
             ExpressionAttributeValues={":u": {"S": user_id}},
         )
         return {item["Id"]["S"] for page in pages for item in page.get("Items", [])}
+
+    def _endpoint_ids_at(self, channel: ChannelType, address: str) -> list[str]:
+        pages = self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            IndexName=ADDRESS_INDEX,
+            KeyConditionExpression="ChannelAddress = :a",
+            ExpressionAttributeValues={":a": {"S": channel_address(channel, address)}},
+        )
+        ids = {item["Id"]["S"] for page in pages for item in page.get("Items", [])}
+        return sorted(ids)
 
     def _raise_last_active(self, endpoint_id: str, active_ms: int) -> None:
         try:

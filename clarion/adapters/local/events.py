@@ -205,7 +205,7 @@ class DuckDBEndpointLocator:
         cursor.register("wanted_addresses", table)
         try:
             rows = cursor.execute(
-                "SELECT w.channel_type, w.address, e.id FROM wanted_addresses w "
+                "SELECT DISTINCT w.channel_type, w.address, e.id FROM wanted_addresses w "
                 "JOIN endpoints e ON e.channel_type = w.channel_type AND e.address = w.address "
                 "ORDER BY e.id"
             ).fetchall()

@@ -1,0 +1,103 @@
+"""The events consumer: the Kinesis stream → real-time effects on endpoints."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from constructs import Construct
+
+from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
+from infra.constructs.event_stream import EventStream
+from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.constructs.profile_tables import ADDRESS_INDEX, USER_ID_INDEX
+from infra.constructs.queues import DeadLetterQueue
+from infra.grants import grant_objects, grant_table_data
+from infra.nag import acknowledge
+
+CONSUMER_HANDLER = "lambdas.events_consumer.handler.handler"
+CONSUMER_SERVICE_NAME = "clarion-events"
+CONSUMER_BATCH_SIZE = 100
+CONSUMER_RETRY_ATTEMPTS = 5
+# Effects are worth applying late, but a record still failing after this long is better
+# investigated from the dead-letter queue than retried while it blocks its shard.
+CONSUMER_MAX_RECORD_AGE = Duration.hours(6)
+
+
+class EventConsumer(Construct):
+    """Reads the events stream and applies what must happen at once: opt-outs, hard
+    bounces, activity and purchase metrics, campaign triggers.
+
+    Batches report failed records (``ReportBatchItemFailures``), a failing batch is
+    bisected until the bad record is alone, and after the retries (or the record age)
+    its description goes to an encrypted SQS queue. Records that cannot be read at all
+    are dead-lettered to S3 by the handler and count as processed.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime: LambdaRuntime,
+        key: kms.IKey,
+        bucket_name: str,
+        stream: EventStream,
+        endpoints_table_name: str,
+        app_id: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
+        self.function = ClarionFunction(
+            self,
+            "Handler",
+            runtime=runtime,
+            handler=CONSUMER_HANDLER,
+            service_name=CONSUMER_SERVICE_NAME,
+            description="Applies the real-time effects of engagement events to endpoints",
+            memory_size=512,
+            timeout=Duration.minutes(2),
+            extra_environment={
+                "CLARION_EVENTS_STREAM": stream.stream.stream_name,
+                "CLARION_APP_ID": app_id,
+            },
+        )
+        role = self.function.role
+        grant_table_data(
+            role,
+            table_name=endpoints_table_name,
+            key=key,
+            index_names=[USER_ID_INDEX, ADDRESS_INDEX],
+            write=True,
+        )
+        grant_objects(
+            role,
+            bucket_name=bucket_name,
+            prefix=DEAD_LETTERS_PREFIX,
+            key=key,
+            write=True,
+            reason="Writes unreadable stream records as dead-letter objects, by date.",
+        )
+        # The on-failure destination's grant (aws-cdk's SqsDlq) allows the key's
+        # encrypt/decrypt family; it is scoped to the one key.
+        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Action::{action}]",
+                "Granted by aws-cdk for the encrypted on-failure queue, on its key only.",
+            )
+        # The event source grants reading the stream (and decrypting it).
+        self.function.function.add_event_source(
+            event_sources.KinesisEventSource(
+                stream.stream,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=CONSUMER_BATCH_SIZE,
+                max_batching_window=Duration.seconds(1),
+                bisect_batch_on_error=True,
+                report_batch_item_failures=True,
+                retry_attempts=CONSUMER_RETRY_ATTEMPTS,
+                max_record_age=CONSUMER_MAX_RECORD_AGE,
+                on_failure=event_sources.SqsDlq(self.dead_letter_queue.queue),
+            )
+        )
