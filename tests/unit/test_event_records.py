@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from clarion.domain.events import (
+    MAX_SMS_CONTEXT_VALUE_LENGTH,
     SMS_CONTEXT_KEY,
     TAG_CAMPAIGN_ID,
     TAG_ENDPOINT_ID,
@@ -190,4 +192,11 @@ def test_any_context_survives_both_carriers(values: dict[str, str]) -> None:
     context = MessageContext(**values)
     tags = {tag["Name"]: [tag["Value"]] for tag in context.to_ses_tags()}
     assert MessageContext.from_ses_tags(tags) == context
-    assert MessageContext.from_sms_context(context.to_sms_context()) == context
+    # End User Messaging caps a context value at 800 characters: a context that packs
+    # longer is refused with that reason, never truncated.
+    packed = urlencode(sorted(context.values().items()))
+    if len(packed) > MAX_SMS_CONTEXT_VALUE_LENGTH:
+        with pytest.raises(ValueError, match="800"):
+            context.to_sms_context()
+    else:
+        assert MessageContext.from_sms_context(context.to_sms_context()) == context
