@@ -44,6 +44,24 @@ if TYPE_CHECKING:
     from clarion.services.messages import MessageService
     from clarion.services.templates import TemplateService
 
+# predictive churn
+if TYPE_CHECKING:
+    from clarion.adapters.aws.churn import AthenaQueryStarter
+    from clarion.ports import ChurnFiles, ChurnJobs, ChurnLearner, ChurnModelStore
+    from clarion.services.churn import ChurnService
+
+# social sentiment triggers
+if TYPE_CHECKING:
+    from clarion.domain.social import RuleSet
+    from clarion.ports import (
+        HandleLookup,
+        PostDedupeStore,
+        PostQueue,
+        SentimentAnalyzer,
+        SocialAuthorStore,
+    )
+    from clarion.services.sentiment import SentimentService
+
 
 class Bootstrap:
     """The composition root: one per process (CLI invocation or Lambda container)."""
@@ -178,12 +196,15 @@ class Bootstrap:
 
     @cached_property
     def endpoint_locator(self) -> EndpointLocator | None:
-        """Address lookups: local only (the DynamoDB table has no address index)."""
+        """Endpoints by address (for delivery events that carry no endpoint id): a query
+        locally, the table's AddressIndex on AWS."""
         if self.is_local:
             from clarion.adapters.local.events import DuckDBEndpointLocator
 
             return DuckDBEndpointLocator(self.local_database)
-        return None
+        from clarion.adapters.aws.profiles import DynamoDBProfileStore
+
+        return DynamoDBProfileStore(self.client("dynamodb"), self.settings.aws.endpoints_table)
 
     @cached_property
     def campaign_trigger(self) -> CampaignTrigger:
@@ -355,5 +376,179 @@ class Bootstrap:
             self.template_repository,
             self.delivery_channel,
             self.send_ledger,
+            app_id=self.app_id,
+        )
+
+    # -- social sentiment triggers -------------------------------------------------------
+    # CLARION_SOCIAL_TABLE, CLARION_POSTS_STREAM, CLARION_SENTIMENT_RULES (a rules file;
+    # the packaged default without it), CLARION_SOCIAL_HANDLE_INDEX and
+    # CLARION_COMPREHEND_ENTITIES are read here until Settings carries them.
+
+    def _env(self, name: str, default: str) -> str:
+        import os
+
+        return os.environ.get(name, default)
+
+    @cached_property
+    def sentiment_rules(self) -> RuleSet:
+        from pathlib import Path
+
+        from clarion.services.sentiment import default_rules, load_rules
+
+        path = self._env("CLARION_SENTIMENT_RULES", "")
+        if not path:
+            return default_rules()
+        return load_rules(Path(path).read_text(encoding="utf-8"), name=path)
+
+    @cached_property
+    def sentiment_analyzer(self) -> SentimentAnalyzer:
+        if self.is_local:
+            from clarion.adapters.local.sentiment import VaderSentimentAnalyzer
+
+            return VaderSentimentAnalyzer()
+        from clarion.adapters.aws.sentiment import ComprehendSentimentAnalyzer
+
+        entities = self._env("CLARION_COMPREHEND_ENTITIES", "true").lower() != "false"
+        return ComprehendSentimentAnalyzer(self.client("comprehend"), detect_entities=entities)
+
+    @cached_property
+    def handle_lookup(self) -> HandleLookup:
+        if self.is_local:
+            from clarion.adapters.local.social_store import DuckDBHandleLookup
+
+            return DuckDBHandleLookup(self.local_database)
+        from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, DynamoDBHandleLookup
+
+        return DynamoDBHandleLookup(
+            self.client("dynamodb"),
+            self.settings.aws.endpoints_table,
+            self._env("CLARION_SOCIAL_HANDLE_INDEX", SOCIAL_HANDLE_INDEX),
+        )
+
+    @cached_property
+    def post_dedupe_store(self) -> PostDedupeStore:
+        if self.is_local:
+            from clarion.adapters.local.social_store import DuckDBPostDedupeStore
+
+            return DuckDBPostDedupeStore(self.local_database)
+        from clarion.adapters.aws.social_store import DynamoDBPostDedupeStore
+
+        return DynamoDBPostDedupeStore(
+            self.client("dynamodb"), self._env("CLARION_SOCIAL_TABLE", "clarion-social")
+        )
+
+    @cached_property
+    def social_author_store(self) -> SocialAuthorStore:
+        if self.is_local:
+            from clarion.adapters.local.social_store import DuckDBSocialAuthorStore
+
+            return DuckDBSocialAuthorStore(self.local_database)
+        from clarion.adapters.aws.social_store import DynamoDBSocialAuthorStore
+
+        return DynamoDBSocialAuthorStore(
+            self.client("dynamodb"), self._env("CLARION_SOCIAL_TABLE", "clarion-social")
+        )
+
+    @cached_property
+    def post_queue(self) -> PostQueue:
+        """The posts stream (AWS only: locally posts are processed as they are read)."""
+        from clarion.adapters.aws.social_store import KinesisPostQueue
+
+        return KinesisPostQueue(
+            self.client("kinesis"), self._env("CLARION_POSTS_STREAM", "clarion-posts")
+        )
+
+    @cached_property
+    def sentiment_service(self) -> SentimentService:
+        from clarion.services.sentiment import SentimentService
+
+        return SentimentService(
+            self.sentiment_analyzer,
+            self.handle_lookup,
+            self.profile_store,
+            self.post_dedupe_store,
+            self.social_author_store,
+            self.event_sink,
+            self.message_service,
+            self.send_ledger,
+            self.sentiment_rules,
+            analytics=self.analytics_query,
+            dead_letters=self.dead_letter_sink,
+            app_id=self.app_id,
+        )
+
+    # -- predictive churn ------------------------------------------------------------------
+    # On AWS: CLARION_CHURN_IMAGE_URI (the SageMaker XGBoost image, resolved at deploy
+    # time), CLARION_SAGEMAKER_ROLE_ARN, CLARION_CHURN_INSTANCE_TYPE, read here until
+    # Settings carries them.
+
+    @cached_property
+    def churn_model_store(self) -> ChurnModelStore:
+        if self.is_local:
+            from clarion.adapters.local.churn import FileChurnModelStore
+
+            return FileChurnModelStore(self.settings.home)
+        from clarion.adapters.aws.churn import S3ChurnModelStore
+
+        return S3ChurnModelStore(self.client("s3"), self.settings.aws.data_bucket)
+
+    @cached_property
+    def churn_files(self) -> ChurnFiles:
+        if self.is_local:
+            from clarion.adapters.local.churn import LocalChurnFiles
+
+            return LocalChurnFiles(self.settings.home)
+        from clarion.adapters.aws.churn import S3ChurnFiles
+
+        return S3ChurnFiles(self.client("s3"), self.settings.aws.data_bucket)
+
+    @cached_property
+    def churn_learner(self) -> ChurnLearner | None:
+        """XGBoost in process locally; None on AWS (SageMaker trains and scores)."""
+        if self.is_local:
+            from clarion.adapters.local.churn import XGBoostChurnLearner
+
+            return XGBoostChurnLearner()
+        return None
+
+    @cached_property
+    def churn_jobs(self) -> ChurnJobs:
+        import os
+
+        from clarion.adapters.aws.churn import SageMakerChurnJobs
+
+        return SageMakerChurnJobs(
+            self.client("sagemaker"),
+            image_uri=os.environ.get("CLARION_CHURN_IMAGE_URI", ""),
+            role_arn=os.environ.get("CLARION_SAGEMAKER_ROLE_ARN", ""),
+            instance_type=os.environ.get("CLARION_CHURN_INSTANCE_TYPE", "ml.m5.large"),
+        )
+
+    @cached_property
+    def churn_queries(self) -> AthenaQueryStarter:
+        """Starts the features query on Athena without waiting (AWS only)."""
+        from clarion.adapters.aws.churn import AthenaQueryStarter
+
+        aws = self.settings.aws
+        return AthenaQueryStarter(
+            self.client("athena"),
+            aws.athena_workgroup,
+            aws.glue_database,
+            aws.athena_output or None,
+        )
+
+    @cached_property
+    def churn_service(self) -> ChurnService:
+        from clarion.services.churn import ChurnService, EngineLauncher
+
+        return ChurnService(
+            self.profile_store,
+            self.analytics_query,
+            self.churn_model_store,
+            self.segment_service,
+            learner=self.churn_learner,
+            events=self.event_sink if self.is_local else None,
+            launcher=EngineLauncher(lambda: self.campaign_service, lambda: self.template_service),
+            reports=self.settings.home / "reports" if self.is_local else None,
             app_id=self.app_id,
         )

@@ -284,3 +284,185 @@ class CampaignRunStarter(Protocol):
     def start_run(self, run: Mapping[str, Any]) -> str:
         """Start the run; returns an execution reference (an execution ARN)."""
         ...
+
+
+# -- social sentiment triggers -----------------------------------------------------------
+
+from clarion.domain.social import (  # noqa: E402
+    AuthorActivity,
+    PostText,
+    Prospect,
+    SentimentResult,
+    SocialPost,
+)
+
+
+class SentimentAnalyzer(Protocol):
+    """Scores texts: Comprehend on AWS, a lexicon analyser (VADER) locally.
+
+    One result per text, in the order given, each with Comprehend's labels and scores.
+    A text in a language the analyser does not support comes back NEUTRAL with a
+    ``note`` (never dropped, never raised). Adapters batch as their service allows.
+    """
+
+    def analyze(self, texts: Sequence[PostText]) -> list[SentimentResult]: ...
+
+
+class HandleLookup(Protocol):
+    """Finds endpoints by a social handle held in a user attribute
+    (``User.UserAttributes.<attribute>``), compared without ``@`` and case-insensitively."""
+
+    def endpoint_ids_by_handle(
+        self, attribute: str, handles: Sequence[str]
+    ) -> dict[str, list[str]]:
+        """Endpoint ids per normalised handle; handles nobody has are left out."""
+        ...
+
+
+class PostDedupeStore(Protocol):
+    """Remembers which posts (by dedupe key) were processed, so a post delivered twice
+    (an API retry, a Kinesis replay) is processed once.
+
+    A claim is a lease: a post claimed but never completed (the process died) can be
+    claimed again once the lease has run out.
+    """
+
+    def claim(self, keys: Sequence[str], now_ms: int, lease_ms: int) -> set[str]:
+        """Claim each key not completed and not under a live lease; returns those claimed."""
+        ...
+
+    def complete(self, keys: Sequence[str], now_ms: int) -> None:
+        """Mark claimed keys done for good."""
+        ...
+
+    def release(self, keys: Sequence[str]) -> None:
+        """Give up claims that were not completed (processing failed), so a retry can
+        claim them at once."""
+        ...
+
+
+class SocialAuthorStore(Protocol):
+    """What is kept about post authors: every author's recent negative posts (for
+    repeated-negative rules and the churn flag) and the prospects (authors matched to
+    no endpoint), with their follower counts and pending outreach."""
+
+    def record(self, activity: Sequence[AuthorActivity]) -> None:
+        """Fold scored posts in (idempotent per post key: a replay counts once)."""
+        ...
+
+    def negative_posts(
+        self, author_keys: Sequence[str], since_ms: int
+    ) -> dict[str, dict[str, int]]:
+        """Each author's negative posts at or after ``since_ms``: post key → epoch ms."""
+        ...
+
+    def prospects(self, *, min_followers: int = 0, limit: int = 100) -> list[Prospect]:
+        """Prospects, most followed first."""
+        ...
+
+
+class PostQueue(Protocol):
+    """Where accepted posts wait to be scored: the posts Kinesis stream on AWS."""
+
+    def put_posts(self, posts: Sequence[SocialPost]) -> None:
+        """Queue the posts (the partition key is the dedupe key). Raises when some
+        could not be queued after the adapter's retries."""
+        ...
+
+
+# -- predictive churn (models, learning, SageMaker jobs, pipeline files) ---------------
+
+from clarion.domain.churn import ModelRecord  # noqa: E402
+
+
+class ChurnModelStore(Protocol):
+    """Churn model artifacts (``model.tar.gz`` holding one ``xgboost-model``), their
+    metadata, the promoted pointer, and small JSON documents of the pipeline.
+
+    Locally: files under ``CLARION_HOME/models/churn/``. On AWS: S3 objects under
+    ``models/churn/`` in the data bucket.
+    """
+
+    def save_model(self, record: ModelRecord, archive: bytes) -> str:
+        """Store the artifact and its record; returns where (path or ``s3://`` URL)."""
+        ...
+
+    def load_model(self, model_id: str) -> tuple[ModelRecord, bytes]:
+        """The record and artifact. Raises ``NotFoundError``."""
+        ...
+
+    def promoted(self) -> ModelRecord | None:
+        """The model scoring uses now, or None before the first promotion."""
+        ...
+
+    def promote(self, record: ModelRecord) -> None:
+        """Make ``record`` the promoted model (the previous pointer is kept as history)."""
+        ...
+
+    def put_document(self, name: str, document: Mapping[str, Any]) -> str:
+        """Store a JSON document (evaluation, report, simulation); returns where."""
+        ...
+
+    def get_document(self, name: str) -> dict[str, Any] | None: ...
+
+
+class ChurnLearner(Protocol):
+    """Fits and applies models in process: XGBoost (the same version as the SageMaker
+    container) and the logistic-regression baseline. Rows are dicts with the columns of
+    ``clarion/sql/churn/features.sql``."""
+
+    def fit(self, rows: Sequence[Mapping[str, Any]], hyperparameters: Mapping[str, str]) -> bytes:
+        """Train on labelled rows; returns a SageMaker-compatible ``model.tar.gz``."""
+        ...
+
+    def predict(self, archive: bytes, rows: Sequence[Mapping[str, Any]]) -> list[float]:
+        """Churn probability of each row, in order."""
+        ...
+
+    def baseline(
+        self, train: Sequence[Mapping[str, Any]], rows: Sequence[Mapping[str, Any]]
+    ) -> list[float]:
+        """Scores of ``rows`` by a logistic regression fitted on ``train``."""
+        ...
+
+
+class ChurnJobs(Protocol):
+    """SageMaker training and batch-transform jobs (AWS only), started with the
+    built-in XGBoost container whose image URI is given in configuration."""
+
+    def start_training(
+        self, job_name: str, train_uri: str, output_uri: str, hyperparameters: Mapping[str, str]
+    ) -> str:
+        """Start a training job on label-first CSV; returns the job name."""
+        ...
+
+    def training_artifact(self, job_name: str) -> str:
+        """The ``s3://`` URL of a completed job's ``model.tar.gz``."""
+        ...
+
+    def start_transform(
+        self, job_name: str, model_uri: str, input_uri: str, output_uri: str
+    ) -> str:
+        """Create a model from ``model_uri`` and a batch transform job over ``input_uri``
+        (CSV: id then features); returns the job name."""
+        ...
+
+    def transform_status(self, job_name: str) -> str:
+        """``InProgress``, ``Completed``, ``Failed`` or ``Stopped``."""
+        ...
+
+
+class ChurnFiles(Protocol):
+    """Text files of the pipeline (datasets, transform inputs and outputs), addressed
+    by key. Locally under ``CLARION_HOME/churn/``; on AWS in the data bucket (keys are
+    object keys; ``s3://`` URLs are accepted too)."""
+
+    def put_text(self, key: str, text: str) -> str:
+        """Write; returns the full location (path or ``s3://`` URL)."""
+        ...
+
+    def get_text(self, key: str) -> str:
+        """Read. Raises ``NotFoundError``."""
+        ...
+
+    def list_keys(self, prefix: str) -> list[str]: ...

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from clarion.bootstrap import Bootstrap
-from clarion.cli import analytics, campaigns, endpoints, events, messages, segments, templates
+from clarion.cli import (
+    analytics,
+    campaigns,
+    churn,
+    endpoints,
+    events,
+    messages,
+    segments,
+    sentiment,
+    templates,
+)
 from clarion.cli.output import CliState
 from clarion.settings import Backend, Settings
 
@@ -25,6 +35,8 @@ app.add_typer(analytics.app, name="analytics")
 app.add_typer(templates.app, name="templates")
 app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(messages.app, name="messages")
+app.add_typer(sentiment.app, name="sentiment")
+app.add_typer(churn.app, name="churn")
 
 
 @app.callback()

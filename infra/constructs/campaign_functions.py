@@ -1,0 +1,238 @@
+"""The campaign-run functions: start, send batch, summarise, resume.
+
+Each has its own role with only what its handler touches (docs/campaign-pipeline.md has
+the table). The settings ``clarion.settings`` reads come from the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.grants import grant_objects, grant_table_data, nag_notation
+from infra.nag import acknowledge
+
+START_HANDLER = "lambdas.campaign_start.handler.handler"
+SEND_BATCH_HANDLER = "lambdas.campaign_send_batch.handler.handler"
+SUMMARISE_HANDLER = "lambdas.campaign_summarise.handler.handler"
+RESUME_HANDLER = "lambdas.campaign_resume.handler.handler"
+CAMPAIGN_SERVICE_NAME = "clarion-campaigns"
+# Where the resume passes write their batches (lambdas/campaign_resume/handler.py).
+CAMPAIGN_AUDIENCES_PREFIX = "campaign-audiences/"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """What the send-batch function delivers with (``CLARION_*`` delivery settings).
+
+    ``ses_identity`` is the verified SES identity (domain or address) mail is sent from;
+    ``sms_origination_identity`` a phone number, sender id or pool (its ARN scopes the
+    grant; a bare number or id is granted on the account's phone numbers, sender ids
+    and pools); ``pinpoint_app_id`` is set only when push is enabled.
+    """
+
+    app_id: str
+    events_stream_name: str
+    sends_table_name: str
+    ses_configuration_set_name: str
+    sms_configuration_set_name: str
+    from_address: str = ""
+    ses_identity: str = ""
+    sms_origination_identity: str = ""
+    pinpoint_app_id: str = ""
+    webhook_secret_arn: str = ""
+
+    def as_variables(self) -> dict[str, str]:
+        variables = {
+            "CLARION_APP_ID": self.app_id,
+            "CLARION_EVENTS_STREAM": self.events_stream_name,
+            "CLARION_SENDS_TABLE": self.sends_table_name,
+            "CLARION_SES_CONFIGURATION_SET": self.ses_configuration_set_name,
+            "CLARION_SMS_CONFIGURATION_SET": self.sms_configuration_set_name,
+            "CLARION_FROM_ADDRESS": self.from_address,
+            "CLARION_SMS_ORIGINATION_IDENTITY": self.sms_origination_identity,
+            "CLARION_PINPOINT_APP_ID": self.pinpoint_app_id,
+            "CLARION_WEBHOOK_SECRET_ARN": self.webhook_secret_arn,
+        }
+        return {name: value for name, value in variables.items() if value}
+
+
+class CampaignFunctions(Construct):
+    """The four handlers of the campaign-run state machine, least privilege each."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        runtime: LambdaRuntime,
+        key: kms.IKey,
+        bucket_name: str,
+        endpoints_table_name: str,
+        definitions_table_name: str,
+        delivery: DeliverySettings,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        environment = delivery.as_variables()
+        self.start = ClarionFunction(
+            self,
+            "Start",
+            runtime=runtime,
+            handler=START_HANDLER,
+            service_name=CAMPAIGN_SERVICE_NAME,
+            description="Campaign run: plans the run and returns its batched audience SQL",
+            memory_size=512,
+            timeout=Duration.minutes(1),
+            extra_environment=environment,
+        )
+        self.send_batch = ClarionFunction(
+            self,
+            "SendBatch",
+            runtime=runtime,
+            handler=SEND_BATCH_HANDLER,
+            service_name=CAMPAIGN_SERVICE_NAME,
+            description="Campaign run: decides, claims, renders, delivers and records a batch",
+            memory_size=1024,
+            # A batch of 500 at 1 message a second takes 500 s (clarion.domain.send_rate).
+            timeout=Duration.minutes(15),
+            extra_environment=environment,
+        )
+        self.summarise = ClarionFunction(
+            self,
+            "Summarise",
+            runtime=runtime,
+            handler=SUMMARISE_HANDLER,
+            service_name=CAMPAIGN_SERVICE_NAME,
+            description="Campaign run: counts outcomes and says when deferred endpoints are due",
+            memory_size=512,
+            timeout=Duration.minutes(5),
+            extra_environment=environment,
+        )
+        self.resume = ClarionFunction(
+            self,
+            "Resume",
+            runtime=runtime,
+            handler=RESUME_HANDLER,
+            service_name=CAMPAIGN_SERVICE_NAME,
+            description="Campaign run: writes the due deferred endpoints as the next batches",
+            memory_size=512,
+            timeout=Duration.minutes(5),
+            extra_environment=environment,
+        )
+        sends = delivery.sends_table_name
+        # start: reads segments, templates and campaigns; writes the run record.
+        grant_table_data(self.start.role, table_name=definitions_table_name, key=key, write=True)
+        # send batch: definitions (run, campaign, templates), endpoints, the ledger.
+        role = self.send_batch.role
+        grant_table_data(role, table_name=definitions_table_name, key=key)
+        grant_table_data(role, table_name=endpoints_table_name, key=key)
+        grant_table_data(role, table_name=sends, key=key, write=True)
+        self._grant_delivery(role, key, delivery)
+        # summarise: the run record (and the campaign's state); the ledger, read.
+        grant_table_data(
+            self.summarise.role, table_name=definitions_table_name, key=key, write=True
+        )
+        grant_table_data(self.summarise.role, table_name=sends, key=key)
+        # resume: the ledger, read; the batches object, written.
+        grant_table_data(self.resume.role, table_name=sends, key=key)
+        grant_objects(
+            self.resume.role,
+            bucket_name=bucket_name,
+            prefix=CAMPAIGN_AUDIENCES_PREFIX,
+            key=key,
+            write=True,
+            reason="Writes each resume pass's batches under campaign-audiences/<run id>/.",
+        )
+
+    @property
+    def all(self) -> list[ClarionFunction]:
+        return [self.start, self.send_batch, self.summarise, self.resume]
+
+    def _grant_delivery(self, role: iam.IRole, key: kms.IKey, delivery: DeliverySettings) -> None:
+        stack = Stack.of(self)
+
+        def arn(service: str, resource: str, name: str) -> str:
+            return stack.format_arn(service=service, resource=resource, resource_name=name)
+
+        # _campaign.send records to the events stream (encrypted with the key).
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kinesis:PutRecord",
+                    "kinesis:PutRecords",
+                    "kinesis:DescribeStreamSummary",
+                ],
+                resources=[arn("kinesis", "stream", delivery.events_stream_name)],
+            )
+        )
+        key.grant(role, "kms:GenerateDataKey")
+        # Email: SES v2 SendEmail authorizes against the identity and the configuration set.
+        identity = (
+            arn("ses", "identity", delivery.ses_identity)
+            if delivery.ses_identity
+            else arn("ses", "identity", "*")
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    identity,
+                    arn("ses", "configuration-set", delivery.ses_configuration_set_name),
+                ],
+            )
+        )
+        if not delivery.ses_identity:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::{nag_notation(role, identity)}]",
+                "No SES identity is configured in the stack: mail may be sent from any "
+                "identity of the account, always through the Clarion configuration set.",
+            )
+        # SMS and voice: End User Messaging authorizes against the configuration set and
+        # the origination identity.
+        sms_resources = [arn("sms-voice", "configuration-set", delivery.sms_configuration_set_name)]
+        if delivery.sms_origination_identity.startswith("arn:"):
+            sms_resources.append(delivery.sms_origination_identity)
+        else:
+            wildcards = [
+                arn("sms-voice", kind, "*") for kind in ("phone-number", "sender-id", "pool")
+            ]
+            sms_resources += wildcards
+            for wildcard in wildcards:
+                acknowledge(
+                    role,
+                    f"AwsSolutions-IAM5[Resource::{nag_notation(role, wildcard)}]",
+                    "The origination identity is not given as an ARN: any of the account's "
+                    "numbers, sender ids or pools, always with the Clarion configuration set.",
+                )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"],
+                resources=sms_resources,
+            )
+        )
+        if delivery.pinpoint_app_id:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["mobiletargeting:SendMessages"],
+                    resources=[
+                        stack.format_arn(
+                            service="mobiletargeting",
+                            resource="apps",
+                            resource_name=f"{delivery.pinpoint_app_id}/messages",
+                        )
+                    ],
+                )
+            )
+        if delivery.webhook_secret_arn:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["secretsmanager:GetSecretValue"],
+                    resources=[delivery.webhook_secret_arn],
+                )
+            )

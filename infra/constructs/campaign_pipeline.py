@@ -1,0 +1,200 @@
+"""The campaign-run state machine, from ``infra/statemachines/campaign_run.asl.json``.
+
+Plan → Athena audience query (poll loop, no ``.sync``) → Distributed Map over the CSV
+result, one send-batch invocation per row → summary → (wait for deferred endpoints →
+resume pass through the same Map) → done. Any failure publishes to the failure topic
+and fails the execution. docs/campaign-pipeline.md describes it.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.constructs.audience_catalog import AudienceCatalog, TableNames
+from infra.constructs.campaign_functions import CAMPAIGN_AUDIENCES_PREFIX, CampaignFunctions
+from infra.constructs.data_lake import Prefixes
+from infra.constructs.query_workgroup import QueryWorkgroup
+from infra.grants import grant_objects, nag_notation
+from infra.nag import acknowledge
+from infra.paths import PROJECT_ROOT
+
+ASL_FILE = PROJECT_ROOT / "infra" / "statemachines" / "campaign_run.asl.json"
+# Every table or view a segment's SQL may read (the endpoints view and what it reads).
+AUDIENCE_TABLES = (
+    TableNames.ENDPOINTS,
+    TableNames.ENDPOINT_LATEST,
+    TableNames.ENDPOINT_SNAPSHOT,
+    TableNames.ENDPOINT_CHANGES,
+    TableNames.IMPORTED_SEGMENT_MEMBERS,
+)
+
+
+def state_machine_substitutions(
+    functions: CampaignFunctions,
+    *,
+    workgroup_name: str,
+    database_name: str,
+    bucket_name: str,
+    failure_topic_arn: str,
+) -> dict[str, str]:
+    """The ``${Name}`` values of the ASL file."""
+    return {
+        "StartFunctionArn": functions.start.function.function_arn,
+        "SendBatchFunctionArn": functions.send_batch.function.function_arn,
+        "SummariseFunctionArn": functions.summarise.function.function_arn,
+        "ResumeFunctionArn": functions.resume.function.function_arn,
+        "AthenaWorkgroup": workgroup_name,
+        "GlueDatabase": database_name,
+        "DataBucket": bucket_name,
+        "AthenaResultsPrefix": Prefixes.ATHENA_RESULTS,
+        "FailureTopicArn": failure_topic_arn,
+    }
+
+
+class CampaignPipeline(Construct):
+    """The state machine, its failure topic, its log group and its role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        state_machine_name: str,
+        functions: CampaignFunctions,
+        key: kms.IKey,
+        bucket_name: str,
+        catalog: AudienceCatalog,
+        workgroup: QueryWorkgroup,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.state_machine_name = state_machine_name
+        self.state_machine_arn = stack.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=state_machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.failure_topic = sns.Topic(
+            self,
+            "Failures",
+            display_name="Clarion: failed campaign runs",
+            master_key=key,
+            enforce_ssl=True,
+        )
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
+            description="Clarion campaign-run state machine",
+        )
+        self._grant(functions, key, bucket_name, catalog, workgroup)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=state_machine_name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_string(ASL_FILE.read_text(encoding="utf-8")),
+            definition_substitutions=state_machine_substitutions(
+                functions,
+                workgroup_name=workgroup.name,
+                database_name=catalog.database_name,
+                bucket_name=bucket_name,
+                failure_topic_arn=self.failure_topic.topic_arn,
+            ),
+            role=self.role,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
+        )
+        # Log delivery and X-Ray actions take no resource-level permissions.
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "CloudWatch Logs delivery and X-Ray actions do not support resource-level permissions.",
+        )
+
+    def _grant(
+        self,
+        functions: CampaignFunctions,
+        key: kms.IKey,
+        bucket_name: str,
+        catalog: AudienceCatalog,
+        workgroup: QueryWorkgroup,
+    ) -> None:
+        role = self.role
+        stack = Stack.of(self)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[f.function.function_arn for f in functions.all],
+            )
+        )
+        # The audience query: start and poll it; Athena reads the catalog and the lake
+        # with the caller's permissions and writes the CSV result.
+        workgroup.grant_query(role)
+        catalog.grant_read(role, *AUDIENCE_TABLES)
+        for prefix, reason in (
+            (Prefixes.ENDPOINT_CHANGES, "Segment SQL reads the endpoints view (changes)."),
+            (Prefixes.ENDPOINT_SNAPSHOT, "Segment SQL reads the endpoints view (snapshot)."),
+            (Prefixes.IMPORTED_SEGMENTS, "Segment SQL reads imported segment members."),
+        ):
+            grant_objects(
+                role, bucket_name=bucket_name, prefix=prefix, key=key, read=True, reason=reason
+            )
+        grant_objects(
+            role,
+            bucket_name=bucket_name,
+            prefix=Prefixes.ATHENA_RESULTS,
+            key=key,
+            read=True,
+            write=True,
+            reason="Athena writes the audience CSV under athena-results/; the Map reads it.",
+        )
+        grant_objects(
+            role,
+            bucket_name=bucket_name,
+            prefix=CAMPAIGN_AUDIENCES_PREFIX,
+            key=key,
+            read=True,
+            reason="The Map reads each resume pass's batches under campaign-audiences/.",
+        )
+        # The Distributed Map runs its items as child executions of this state machine.
+        executions = stack.format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine_name}/*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["states:StartExecution"], resources=[self.state_machine_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[executions],
+            )
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{nag_notation(role, executions)}]",
+            "The Distributed Map's child executions have generated names.",
+        )
+        # Failure notices go to the encrypted topic.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.failure_topic.topic_arn])
+        )
+        key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")

@@ -1,0 +1,1 @@
+"""One batch of a campaign run: the Distributed Map's item processor."""

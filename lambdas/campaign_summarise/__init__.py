@@ -1,0 +1,1 @@
+"""The end of a campaign run's pass: counts from the ledger, and when to resume."""

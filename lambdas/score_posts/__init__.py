@@ -1,0 +1,1 @@
+"""Scores social posts from the posts Kinesis stream and applies the trigger rules."""

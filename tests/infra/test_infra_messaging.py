@@ -1,0 +1,357 @@
+"""The messaging stack: campaign-run functions, the state machine, scheduling, the sends
+table, the SES identity and (only with push enabled) the Pinpoint app.
+
+Built in its own test app (data stack + messaging stack, as the stage composes them),
+synthesized once per push setting, with the AwsSolutions checks registered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import ClarionConfig
+from infra.stacks.data_stack import DataStack, DataStackProps
+from infra.stacks.messaging_stack import MessagingOptions, MessagingStack, MessagingStackProps
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
+HANDLERS = {
+    "lambdas.campaign_start.handler.handler",
+    "lambdas.campaign_send_batch.handler.handler",
+    "lambdas.campaign_summarise.handler.handler",
+    "lambdas.campaign_resume.handler.handler",
+}
+SEND_BATCH = "lambdas.campaign_send_batch.handler.handler"
+# Actions AWS offers no resource-level permissions for.
+ACTIONS_WITHOUT_RESOURCES = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+}
+PUSH_OPTIONS = MessagingOptions(
+    email_identity="example.com",
+    from_address="Clarion <news@example.com>",
+    push_enabled=True,
+    apns_secret="clarion/apns",
+    fcm_secret="clarion/fcm",
+)
+
+
+@dataclass
+class Built:
+    app: App
+    stack: MessagingStack
+    template: dict[str, Any]
+    template_path: Path
+
+
+def _build(tmp: Path, options: MessagingOptions) -> Built:
+    layer = tmp / "layer"
+    (layer / "python").mkdir(parents=True, exist_ok=True)
+    context = json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})
+    app = App(outdir=str(tmp / "cdk.out"), context=context)
+    config = ClarionConfig.from_context(app)
+    data = DataStack(app, "Data", props=DataStackProps(config=config))
+    stack = MessagingStack(
+        app,
+        "Messaging",
+        props=MessagingStackProps(
+            config=config, data=data, runtime_deps_dir=layer, messaging=options
+        ),
+    )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    previous = os.environ.get("CDK_VALIDATION")
+    os.environ["CDK_VALIDATION"] = "false"
+    try:
+        assembly = app.synth()  # unacknowledged cdk-nag findings raise here
+    finally:
+        if previous is None:
+            os.environ.pop("CDK_VALIDATION", None)
+        else:
+            os.environ["CDK_VALIDATION"] = previous
+    artifact = assembly.get_stack_artifact(stack.artifact_id)
+    path = Path(artifact.template_full_path)
+    return Built(app, stack, json.loads(path.read_text()), path)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    yield _build(tmp_path_factory.mktemp("messaging"), MessagingOptions())
+
+
+@pytest.fixture(scope="module")
+def built_with_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    yield _build(tmp_path_factory.mktemp("messaging-push"), PUSH_OPTIONS)
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: r["Properties"]
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == kind
+    }
+
+
+def function(template: dict[str, Any], handler: str) -> dict[str, Any]:
+    (found,) = [
+        f for f in resources(template, "AWS::Lambda::Function").values() if f["Handler"] == handler
+    ]
+    return found
+
+
+def statements_of_role(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Roles"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def state_machine(template: dict[str, Any]) -> dict[str, Any]:
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    return machine
+
+
+def definition(template: dict[str, Any]) -> dict[str, Any]:
+    """The state machine's ASL as deployed (``${Name}`` placeholders, which
+    CloudFormation fills from DefinitionSubstitutions)."""
+    loaded: dict[str, Any] = json.loads(state_machine(template)["DefinitionString"])
+    return loaded
+
+
+def tasks(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in states.items():
+        yield name, state
+        if state["Type"] == "Map":
+            yield from tasks(state["ItemProcessor"]["States"])
+
+
+# -- the state machine -------------------------------------------------------------------
+
+
+def test_the_state_machine_reads_the_audience_with_a_distributed_map(built: Built) -> None:
+    states = definition(built.template)["States"]
+
+    send = states["SendBatches"]
+    assert send["Type"] == "Map"
+    assert send["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert send["ItemReader"]["Resource"] == "arn:aws:states:::s3:getObject"
+    assert send["ItemReader"]["ReaderConfig"] == {
+        "InputType": "CSV",
+        "CSVHeaderLocation": "FIRST_ROW",
+    }
+    assert send["MaxConcurrencyPath"] == "$.Run.MaxConcurrency"
+    # Batches come from the query (one CSV row per batch of BatchSize endpoints).
+    assert send["ItemSelector"]["Batch.$"] == "$$.Map.Item.Value"
+    assert states["StartAudienceQuery"]["Resource"].endswith("aws-sdk:athena:startQueryExecution")
+    assert states["StartAudienceQuery"]["Parameters"]["WorkGroup"] == "${AthenaWorkgroup}"
+    assert states["WaitForDeferred"]["TimestampPath"] == "$.Summary.ResumeAt"
+    assert not any(".sync" in s.get("Resource", "") for _, s in tasks(states))
+
+
+def test_every_placeholder_of_the_asl_file_is_substituted(built: Built) -> None:
+    machine = state_machine(built.template)
+    placeholders = set(re.findall(r"\$\{(\w+)\}", machine["DefinitionString"]))
+    substitutions = machine["DefinitionSubstitutions"]
+
+    assert placeholders == set(substitutions)
+    assert substitutions["AthenaWorkgroup"] == "clarion"
+    assert substitutions["GlueDatabase"] == "clarion"
+    assert substitutions["AthenaResultsPrefix"] == "athena-results/"
+
+
+def test_every_task_is_caught_and_lambda_tasks_retry(built: Built) -> None:
+    states = definition(built.template)["States"]
+
+    for name, state in states.items():
+        if state["Type"] in {"Task", "Map"}:
+            assert any("States.ALL" in c["ErrorEquals"] for c in state["Catch"]), name
+    for name, state in tasks(states):
+        if state.get("Resource") == "arn:aws:states:::lambda:invoke":
+            retried = {e for r in state["Retry"] for e in r["ErrorEquals"]}
+            assert "Lambda.TooManyRequestsException" in retried, name
+    batch = states["SendBatches"]["ItemProcessor"]["States"]["SendBatch"]
+    assert any(r["ErrorEquals"] == ["States.ALL"] for r in batch["Retry"])
+
+
+def test_the_state_machine_is_logged_and_traced(built: Built) -> None:
+    (machine,) = resources(built.template, "AWS::StepFunctions::StateMachine").values()
+
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
+    assert machine["StateMachineName"] == "clarion-campaign-run"
+
+
+def test_the_state_machine_role_is_scoped(built: Built) -> None:
+    (machine,) = resources(built.template, "AWS::StepFunctions::StateMachine").values()
+    role_id = machine["RoleArn"]["Fn::GetAtt"][0]
+    statements = statements_of_role(built.template, role_id)
+    actions = {a for s in statements for a in listed(s["Action"])}
+
+    assert {
+        "lambda:InvokeFunction",
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "glue:GetTable",
+        "s3:GetObject",
+        "states:StartExecution",
+        "sns:Publish",
+    } <= actions
+    for statement in statements:
+        if "*" in listed(statement["Resource"]):
+            assert set(listed(statement["Action"])) <= ACTIONS_WITHOUT_RESOURCES, statement
+
+
+# -- functions ---------------------------------------------------------------------------
+
+
+def test_functions_have_handlers_settings_and_tracing(built: Built) -> None:
+    functions = resources(built.template, "AWS::Lambda::Function")
+
+    assert {f["Handler"] for f in functions.values()} == HANDLERS
+    for properties in functions.values():
+        variables = properties["Environment"]["Variables"]
+        assert properties["TracingConfig"] == {"Mode": "Active"}
+        assert variables["CLARION_BACKEND"] == "aws"
+        assert variables["CLARION_EVENTS_STREAM"] == "clarion-events"
+        assert variables["CLARION_SES_CONFIGURATION_SET"] == "clarion"
+        assert variables["CLARION_SMS_CONFIGURATION_SET"] == "clarion"
+        assert "CLARION_SENDS_TABLE" in variables
+        assert "CLARION_PINPOINT_APP_ID" not in variables
+    assert function(built.template, SEND_BATCH)["Timeout"] == 900
+
+
+def test_send_batch_may_deliver_and_record_but_not_more(built: Built) -> None:
+    properties = function(built.template, SEND_BATCH)
+    statements = statements_of_role(built.template, properties["Role"]["Fn::GetAtt"][0])
+    actions = {a for s in statements for a in listed(s["Action"])}
+
+    assert {
+        "ses:SendEmail",
+        "ses:SendRawEmail",
+        "sms-voice:SendTextMessage",
+        "kinesis:PutRecords",
+        "dynamodb:UpdateItem",
+    } <= actions
+    assert "mobiletargeting:SendMessages" not in actions  # no push without the app
+    assert not any(a.endswith(":*") or a == "*" for a in actions)
+    for statement in statements:
+        if "*" in listed(statement["Resource"]):
+            assert set(listed(statement["Action"])) <= ACTIONS_WITHOUT_RESOURCES, statement
+
+
+# -- tables, identity, push ---------------------------------------------------------------
+
+
+def test_the_sends_table_expires_records_and_is_encrypted(built: Built) -> None:
+    (table,) = resources(built.template, "AWS::DynamoDB::Table").values()
+
+    assert table["TableName"] == "clarion-sends"
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ExpiresAt", "Enabled": True}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEType"] == "KMS"
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {
+        "Pk": "HASH",
+        "Sk": "RANGE",
+    }
+
+
+def test_no_pinpoint_app_unless_push_is_enabled(built: Built) -> None:
+    assert not resources(built.template, "AWS::Pinpoint::App")
+    assert not resources(built.template, "AWS::SES::EmailIdentity")
+
+
+def test_push_channels_take_credentials_from_secrets_manager(built_with_push: Built) -> None:
+    template = built_with_push.template
+    (app,) = resources(template, "AWS::Pinpoint::App").values()
+    (apns,) = resources(template, "AWS::Pinpoint::APNSChannel").values()
+    (fcm,) = resources(template, "AWS::Pinpoint::GCMChannel").values()
+    (identity,) = resources(template, "AWS::SES::EmailIdentity").values()
+
+    assert app["Name"] == "clarion-push"
+    assert identity["EmailIdentity"] == "example.com"
+    for value in (apns["TokenKey"], apns["TeamId"], fcm["ServiceJson"]):
+        assert "{{resolve:secretsmanager:" in json.dumps(value)
+    variables = function(template, SEND_BATCH)["Environment"]["Variables"]
+    assert "CLARION_PINPOINT_APP_ID" in variables
+    properties = function(template, SEND_BATCH)
+    statements = statements_of_role(template, properties["Role"]["Fn::GetAtt"][0])
+    assert "mobiletargeting:SendMessages" in {a for s in statements for a in listed(s["Action"])}
+
+
+def test_the_scheduler_role_may_only_start_the_campaign_state_machine(built: Built) -> None:
+    (group,) = resources(built.template, "AWS::Scheduler::ScheduleGroup").values()
+    assert group["Name"] == "clarion-campaigns"
+    roles = resources(built.template, "AWS::IAM::Role")
+    (role_id,) = [
+        k
+        for k, r in roles.items()
+        if r["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
+        == "scheduler.amazonaws.com"
+    ]
+    (statement,) = statements_of_role(built.template, role_id)
+    assert statement["Action"] == "states:StartExecution"
+    assert "clarion-campaign-run" in json.dumps(statement["Resource"])
+
+
+# -- checks --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["built", "built_with_push"])
+def test_aws_solutions_checks_pass_or_are_acknowledged(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    result: Built = request.getfixturevalue(which)
+    report = AwsSolutionsChecks().validate_scope(result.stack)
+    findings = [
+        f"{v.rule_name}: {[r.construct_path for r in v.violating_resources]}"
+        for v in report.violations
+    ]
+    assert findings == []
+
+
+def test_cfn_lint_finds_no_errors(built_with_push: Built) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from cfnlint.runner import main; sys.exit(main())",
+            "--ignore-checks",
+            "W3696,W3005",
+            "--",
+            str(built_with_push.template_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode & 3 == 0, result.stdout + result.stderr
+    assert result.returncode & 4 == 0, result.stdout

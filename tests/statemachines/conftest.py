@@ -1,0 +1,402 @@
+"""The campaign-run state machine under moto's Step Functions interpreter, with the real
+Lambda handlers running in process.
+
+``campaign_deployment`` gives a moto account holding what the campaign stack deploys
+(endpoints, definitions and sends tables, the data bucket, the events stream, the
+failure topic, a verified SES domain) and the state machine created from
+``infra/statemachines/campaign_run.asl.json`` with the substitutions CDK makes. Lambda
+invocations from the interpreter are dispatched by function name to the handler modules
+(``LambdaSimpleBackend.invoke`` is patched), which share one ``Bootstrap`` built on
+moto clients, as a Lambda container would.
+
+Time: the run's clock is frozen (``CampaignClock``) and only moves when the state
+machine waits: the Wait states are patched to advance the clock to their timestamp
+instead of sleeping, so a quiet-time deferral of an hour takes no time in the test.
+
+moto specifics handled here (docs/testing-notes.md): Athena succeeds at once with the
+results queued through ``/moto-api/static/athena/query-results``, and moto writes them
+as the CSV result object at ``<OutputLocation><QueryExecutionId>.csv`` (where the Map's
+ItemReader reads it); moto's CSV writer quotes each field but does not double the quotes
+inside, so ``queue_audience`` doubles them as Athena does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Clarion")
+
+REGION = "us-east-1"
+ASL_FILE = Path(__file__).resolve().parents[2] / "infra" / "statemachines" / "campaign_run.asl.json"
+CAMPAIGN_STATE_MACHINE = "clarion-campaign-run"
+ENDPOINTS_TABLE = "sm-endpoints"
+DEFINITIONS_TABLE = "sm-definitions"
+SENDS_TABLE = "sm-sends"
+DATA_BUCKET = "sm-data"
+EVENTS_STREAM = "sm-events"
+WORKGROUP = "sm-workgroup"
+DATABASE = "sm_clarion"
+RESULTS_PREFIX = "athena-results/"
+FROM_ADDRESS = "Clarion <news@example.com>"
+SES_CONFIGURATION_SET = "sm-email"
+FUNCTION_NAMES = {
+    "start": "clarion-campaign-start",
+    "send_batch": "clarion-campaign-send-batch",
+    "summarise": "clarion-campaign-summarise",
+    "resume": "clarion-campaign-resume",
+}
+MOTO_CONFIG: Any = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:{name}"
+
+
+def campaign_substitutions(topic_arn: str) -> dict[str, str]:
+    """What the CDK construct substitutes into the ASL, for this moto account."""
+    return {
+        "StartFunctionArn": function_arn(FUNCTION_NAMES["start"]),
+        "SendBatchFunctionArn": function_arn(FUNCTION_NAMES["send_batch"]),
+        "SummariseFunctionArn": function_arn(FUNCTION_NAMES["summarise"]),
+        "ResumeFunctionArn": function_arn(FUNCTION_NAMES["resume"]),
+        "AthenaWorkgroup": WORKGROUP,
+        "GlueDatabase": DATABASE,
+        "DataBucket": DATA_BUCKET,
+        "AthenaResultsPrefix": RESULTS_PREFIX,
+        "FailureTopicArn": topic_arn,
+    }
+
+
+def render_campaign_asl(substitutions: dict[str, str]) -> str:
+    """The ASL file with ``${Name}`` replaced, as ``DefinitionBody`` does on deploy."""
+    text = ASL_FILE.read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", value)
+    assert "${" not in text, "a substitution is missing"
+    return text
+
+
+@dataclass
+class CampaignClock:
+    """A frozen clock the state machine's Wait states move forward."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance_to(self, moment: datetime) -> None:
+        self.now = max(self.now, moment)
+
+
+@dataclass
+class FakeContext:
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return function_arn(self.function_name)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+@dataclass
+class CampaignDeployment:
+    """The moto account, the state machine and the Bootstrap its handlers share."""
+
+    boot: Any
+    clients: dict[str, Any]
+    state_machine_arn: str
+    topic_arn: str
+    clock: CampaignClock
+    invocations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    pauses: list[float] = field(default_factory=list)
+    waits: list[str] = field(default_factory=list)
+    fail_next: dict[str, int] = field(default_factory=dict)
+
+    def queue_audience(self, batches: Sequence[Sequence[str]]) -> None:
+        """Queue the next Athena query's result: the batched audience (``batch``, ``ids``
+        rows, ids a JSON array), as the start step's SQL would produce it."""
+        rows = [{"Data": [{"VarCharValue": "batch"}, {"VarCharValue": "ids"}]}]
+        for number, ids in enumerate(batches):
+            value = json.dumps(list(ids), separators=(",", ":")).replace('"', '""')
+            rows.append({"Data": [{"VarCharValue": str(number)}, {"VarCharValue": value}]})
+        response = requests.post(
+            "http://motoapi.amazonaws.com/moto-api/static/athena/query-results",
+            json={
+                "account_id": DEFAULT_ACCOUNT_ID,
+                "region": REGION,
+                "results": [
+                    {
+                        "rows": rows,
+                        "column_info": [
+                            {"Name": "batch", "Type": "varchar"},
+                            {"Name": "ids", "Type": "varchar"},
+                        ],
+                    }
+                ],
+            },
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+
+    def start(self, execution_input: dict[str, Any], name: str) -> str:
+        return str(
+            self.clients["stepfunctions"].start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=name,
+                input=json.dumps(execution_input),
+            )["executionArn"]
+        )
+
+    def wait_for(self, execution_arn: str, timeout_s: float = 60.0) -> dict[str, Any]:
+        """The execution once it has ended (describe_execution)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            described: dict[str, Any] = self.clients["stepfunctions"].describe_execution(
+                executionArn=execution_arn
+            )
+            if described["status"] != "RUNNING":
+                return described
+            assert time.monotonic() < deadline, f"{execution_arn} still running"
+            time.sleep(0.05)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self.clients["stepfunctions"].get_execution_history(
+            executionArn=execution_arn, maxResults=1000
+        )["events"]
+        return events
+
+    def sent_mail(self) -> list[Any]:
+        from moto.backends import get_backend
+
+        return list(get_backend("ses")[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+    def fail_next_call(self, key: str, times: int = 1) -> None:
+        """Make the next ``times`` invocations of a function fail as an infrastructure
+        error would (before the handler runs)."""
+        self.fail_next[FUNCTION_NAMES[key]] = times
+
+    def invoked(self, key: str) -> list[dict[str, Any]]:
+        return [payload for name, payload in self.invocations if name == FUNCTION_NAMES[key]]
+
+
+def _handler_modules() -> dict[str, ModuleType]:
+    from lambdas.campaign_resume import handler as resume
+    from lambdas.campaign_send_batch import handler as send_batch
+    from lambdas.campaign_start import handler as start
+    from lambdas.campaign_summarise import handler as summarise
+
+    return {
+        FUNCTION_NAMES["start"]: start,
+        FUNCTION_NAMES["send_batch"]: send_batch,
+        FUNCTION_NAMES["summarise"]: summarise,
+        FUNCTION_NAMES["resume"]: resume,
+    }
+
+
+def _patch_lambda(monkeypatch: pytest.MonkeyPatch, deployment: CampaignDeployment) -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    modules = _handler_modules()
+
+    def invoke(
+        backend: Any,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: dict[str, str],
+    ) -> bytes:
+        name = function_name.rsplit(":", 1)[-1] if ":" in function_name else function_name
+        module = modules[name]
+        payload = json.loads(body or "{}")
+        deployment.invocations.append((name, payload))
+        try:
+            if deployment.fail_next.get(name):
+                deployment.fail_next[name] -= 1
+                raise ConnectionError(f"{name}: injected infrastructure failure")
+            result = module.handler(payload, FakeContext(name))
+        except Exception as exc:
+            # What Lambda answers for an unhandled error: Step Functions names the
+            # error after errorType.
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+        return json.dumps(result).encode()
+
+    monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
+
+
+def _patch_waits(monkeypatch: pytest.MonkeyPatch, deployment: CampaignDeployment) -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+        timestamp as timestamp_wait,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    def get_wait_seconds(self: Any, env: Any) -> int:
+        self.string.eval(env=env)
+        value = env.stack.pop()
+        parsed = self._from_timestamp_string(timestamp=value)
+        assert parsed is not None, f"not a Step Functions timestamp: {value!r}"
+        deployment.waits.append(value)
+        deployment.clock.advance_to(parsed.replace(tzinfo=UTC))
+        return 0
+
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        if wait_seconds > 0:
+            deployment.clock.advance_to(deployment.clock.now + timedelta(seconds=wait_seconds))
+
+    monkeypatch.setattr(timestamp_wait.Timestamp, "_get_wait_seconds", get_wait_seconds)
+    monkeypatch.setattr(WaitFunction, "_wait_interval", wait_interval)
+
+
+@pytest.fixture
+def campaign_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "Clarion",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def campaign_deployment(
+    monkeypatch: pytest.MonkeyPatch, campaign_aws_credentials: None
+) -> Iterator[CampaignDeployment]:
+    from clarion.adapters.aws.ledger import sends_table_spec
+    from clarion.adapters.aws.profiles import endpoints_table_spec
+    from clarion.adapters.aws.segments import definitions_table_spec
+    from clarion.bootstrap import Bootstrap
+    from clarion.services.campaign_runner import CampaignRunner
+    from clarion.settings import AwsSettings, Settings
+
+    with mock_aws(config=MOTO_CONFIG):
+        clients = {
+            name: boto3.client(name, region_name=REGION)
+            for name in (
+                "dynamodb",
+                "s3",
+                "sesv2",
+                "ses",
+                "kinesis",
+                "athena",
+                "sns",
+                "stepfunctions",
+                "iam",
+            )
+        }
+        dynamodb = clients["dynamodb"]
+        dynamodb.create_table(**endpoints_table_spec(ENDPOINTS_TABLE))
+        dynamodb.create_table(**definitions_table_spec(DEFINITIONS_TABLE))
+        dynamodb.create_table(**sends_table_spec(SENDS_TABLE))
+        clients["s3"].create_bucket(Bucket=DATA_BUCKET)
+        clients["kinesis"].create_stream(StreamName=EVENTS_STREAM, ShardCount=1)
+        clients["ses"].verify_domain_identity(Domain="example.com")
+        clients["athena"].create_work_group(
+            Name=WORKGROUP,
+            Configuration={
+                "ResultConfiguration": {"OutputLocation": f"s3://{DATA_BUCKET}/{RESULTS_PREFIX}"}
+            },
+        )
+        topic_arn = clients["sns"].create_topic(Name="sm-campaign-failures")["TopicArn"]
+        role_arn = clients["iam"].create_role(
+            RoleName="sm-campaign-run",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "states.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        state_machine_arn = clients["stepfunctions"].create_state_machine(
+            name=CAMPAIGN_STATE_MACHINE,
+            definition=render_campaign_asl(campaign_substitutions(topic_arn)),
+            roleArn=role_arn,
+        )["stateMachineArn"]
+
+        settings = Settings(
+            backend="aws",
+            app_id="sm-app",
+            aws=AwsSettings(
+                region=REGION,
+                endpoints_table=ENDPOINTS_TABLE,
+                definitions_table=DEFINITIONS_TABLE,
+                data_bucket=DATA_BUCKET,
+                glue_database=DATABASE,
+                athena_workgroup=WORKGROUP,
+                ses_configuration_set=SES_CONFIGURATION_SET,
+                from_address=FROM_ADDRESS,
+                events_stream=EVENTS_STREAM,
+                sends_table=SENDS_TABLE,
+                campaign_state_machine_arn=state_machine_arn,
+            ),
+        )
+        boot = Bootstrap(settings, **clients)
+        clock = CampaignClock(datetime.now(UTC).replace(microsecond=0))
+        pauses: list[float] = []
+        # The runner the handlers use, on the frozen clock (Bootstrap builds the same
+        # one on the wall clock).
+        boot.__dict__["campaign_runner"] = CampaignRunner(
+            boot.campaign_repository,
+            boot.template_repository,
+            boot.profile_store,
+            boot.send_ledger,
+            boot.delivery_channel,
+            boot.event_sink,
+            boot.segment_service,
+            app_id=boot.app_id,
+            clock=clock,
+            sleep=pauses.append,  # MessagesPerSecond pacing, recorded instead of slept
+        )
+        deployment = CampaignDeployment(
+            boot=boot,
+            clients=clients,
+            state_machine_arn=state_machine_arn,
+            topic_arn=topic_arn,
+            clock=clock,
+            pauses=pauses,
+        )
+        modules = _handler_modules()
+        for module in modules.values():
+            monkeypatch.setattr(module, "_bootstrap", boot)
+            if hasattr(module, "clock"):
+                monkeypatch.setattr(module, "clock", clock)
+        send_module = modules[FUNCTION_NAMES["send_batch"]]
+        monkeypatch.setattr(send_module, "sleep", deployment.pauses.append)
+        _patch_lambda(monkeypatch, deployment)
+        _patch_waits(monkeypatch, deployment)
+        yield deployment
