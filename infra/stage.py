@@ -12,14 +12,13 @@ from infra.config import ClarionConfig
 from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
 from infra.stacks.data_stack import DataStack, DataStackProps
 from infra.stacks.events_stack import EventsStack, EventsStackProps
+from infra.stacks.messaging_stack import MessagingOptions, MessagingStack, MessagingStackProps
 
 
 class ClarionStage(Stage):
-    """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience`` and
-    ``<stage>-Events``.
-
-    Later features (campaigns, events, churn, sentiment) add stacks here that take
-    ``self.data`` (and each other) as typed props.
+    """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience``,
+    ``<stage>-Events`` and ``<stage>-Messaging``; each feature stack takes ``self.data``
+    (and the stacks it builds on) as typed props.
 
     Parameters
     ----------
@@ -52,5 +51,16 @@ class ClarionStage(Stage):
             "Events",
             props=EventsStackProps(
                 config=config, data=self.data, runtime_deps_dir=runtime_deps_dir
+            ),
+        )
+        self.messaging = MessagingStack(
+            self,
+            "Messaging",
+            props=MessagingStackProps(
+                config=config,
+                data=self.data,
+                runtime_deps_dir=runtime_deps_dir,
+                messaging=MessagingOptions.from_context(self),
+                depends_on=(self.events,),
             ),
         )
