@@ -380,14 +380,6 @@ class Bootstrap:
         )
 
     # -- social sentiment triggers -------------------------------------------------------
-    # CLARION_SOCIAL_TABLE, CLARION_POSTS_STREAM, CLARION_SENTIMENT_RULES (a rules file;
-    # the packaged default without it), CLARION_SOCIAL_HANDLE_INDEX and
-    # CLARION_COMPREHEND_ENTITIES are read here until Settings carries them.
-
-    def _env(self, name: str, default: str) -> str:
-        import os
-
-        return os.environ.get(name, default)
 
     @cached_property
     def sentiment_rules(self) -> RuleSet:
@@ -395,7 +387,7 @@ class Bootstrap:
 
         from clarion.services.sentiment import default_rules, load_rules
 
-        path = self._env("CLARION_SENTIMENT_RULES", "")
+        path = self.settings.sentiment_rules
         if not path:
             return default_rules()
         return load_rules(Path(path).read_text(encoding="utf-8"), name=path)
@@ -408,8 +400,9 @@ class Bootstrap:
             return VaderSentimentAnalyzer()
         from clarion.adapters.aws.sentiment import ComprehendSentimentAnalyzer
 
-        entities = self._env("CLARION_COMPREHEND_ENTITIES", "true").lower() != "false"
-        return ComprehendSentimentAnalyzer(self.client("comprehend"), detect_entities=entities)
+        return ComprehendSentimentAnalyzer(
+            self.client("comprehend"), detect_entities=self.settings.aws.comprehend_entities
+        )
 
     @cached_property
     def handle_lookup(self) -> HandleLookup:
@@ -417,12 +410,12 @@ class Bootstrap:
             from clarion.adapters.local.social_store import DuckDBHandleLookup
 
             return DuckDBHandleLookup(self.local_database)
-        from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, DynamoDBHandleLookup
+        from clarion.adapters.aws.social_store import DynamoDBHandleLookup
 
         return DynamoDBHandleLookup(
             self.client("dynamodb"),
             self.settings.aws.endpoints_table,
-            self._env("CLARION_SOCIAL_HANDLE_INDEX", SOCIAL_HANDLE_INDEX),
+            self.settings.aws.social_handle_index,
         )
 
     @cached_property
@@ -433,9 +426,7 @@ class Bootstrap:
             return DuckDBPostDedupeStore(self.local_database)
         from clarion.adapters.aws.social_store import DynamoDBPostDedupeStore
 
-        return DynamoDBPostDedupeStore(
-            self.client("dynamodb"), self._env("CLARION_SOCIAL_TABLE", "clarion-social")
-        )
+        return DynamoDBPostDedupeStore(self.client("dynamodb"), self.settings.aws.social_table)
 
     @cached_property
     def social_author_store(self) -> SocialAuthorStore:
@@ -445,18 +436,14 @@ class Bootstrap:
             return DuckDBSocialAuthorStore(self.local_database)
         from clarion.adapters.aws.social_store import DynamoDBSocialAuthorStore
 
-        return DynamoDBSocialAuthorStore(
-            self.client("dynamodb"), self._env("CLARION_SOCIAL_TABLE", "clarion-social")
-        )
+        return DynamoDBSocialAuthorStore(self.client("dynamodb"), self.settings.aws.social_table)
 
     @cached_property
     def post_queue(self) -> PostQueue:
         """The posts stream (AWS only: locally posts are processed as they are read)."""
         from clarion.adapters.aws.social_store import KinesisPostQueue
 
-        return KinesisPostQueue(
-            self.client("kinesis"), self._env("CLARION_POSTS_STREAM", "clarion-posts")
-        )
+        return KinesisPostQueue(self.client("kinesis"), self.settings.aws.posts_stream)
 
     @cached_property
     def sentiment_service(self) -> SentimentService:

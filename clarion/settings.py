@@ -33,6 +33,11 @@ class AwsSettings:
     events_stream: str = "clarion-events"
     sends_table: str = "clarion-sends"
     campaign_state_machine_arn: str = ""
+    # Social-sentiment triggers.
+    social_table: str = "clarion-social"
+    posts_stream: str = "clarion-posts"
+    social_handle_index: str = "SocialHandleIndex"
+    comprehend_entities: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> AwsSettings:
@@ -55,6 +60,12 @@ class AwsSettings:
             events_stream=env.get("CLARION_EVENTS_STREAM", defaults.events_stream),
             sends_table=env.get("CLARION_SENDS_TABLE", defaults.sends_table),
             campaign_state_machine_arn=env.get("CLARION_CAMPAIGN_STATE_MACHINE_ARN", ""),
+            social_table=env.get("CLARION_SOCIAL_TABLE", defaults.social_table),
+            posts_stream=env.get("CLARION_POSTS_STREAM", defaults.posts_stream),
+            social_handle_index=env.get(
+                "CLARION_SOCIAL_HANDLE_INDEX", defaults.social_handle_index
+            ),
+            comprehend_entities=env.get("CLARION_COMPREHEND_ENTITIES", "true").lower() != "false",
         )
 
 
@@ -64,6 +75,8 @@ class Settings:
     home: Path = Path(".clarion")
     # The Pinpoint project (application) id stamped on events and messages.
     app_id: str = "clarion"
+    # A sentiment trigger-rules file (YAML or JSON); the packaged default without one.
+    sentiment_rules: str = ""
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod
@@ -76,6 +89,7 @@ class Settings:
             backend=backend,  # type: ignore[arg-type]
             home=Path(env.get("CLARION_HOME", ".clarion")),
             app_id=env.get("CLARION_APP_ID", "clarion"),
+            sentiment_rules=env.get("CLARION_SENTIMENT_RULES", ""),
             aws=AwsSettings.from_env(env),
         )
 
