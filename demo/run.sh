@@ -55,4 +55,13 @@ step "8. Launched again: the endpoints that unsubscribed, complained or bounced 
 clarion campaigns launch "$campaign"
 clarion campaigns runs "$campaign"
 
+step "9. Social sentiment: customers' handles, posts scored, apology and influencer outreach sent"
+clarion endpoints import "$here/social_handles.ndjson"
+for template in "$here"/templates/social-*.json; do clarion templates create "$template"; done
+clarion sentiment ingest "$here/social_posts.jsonl" --rules "$here/sentiment_rules.yaml"
+clarion sentiment report --rules "$here/sentiment_rules.yaml"
+negative=$(clarion --json segments create "$here/sentiment-segment.json" | json_field "['id']")
+echo "customers whose latest post was negative (a segment on the new attributes):"
+clarion --json segments preview "$negative"
+
 printf '\nDone. Everything is under %s\n' "$CLARION_HOME"
