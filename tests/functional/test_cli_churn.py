@@ -1,0 +1,49 @@
+"""``clarion churn``: the local flow through the CLI (small simulated population)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from clarion.cli.main import app
+
+
+def _run(home: Path, *args: str) -> dict:
+    result = CliRunner().invoke(app, ["--home", str(home), "--json", "churn", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_simulate_train_score_campaign_report(tmp_path: Path) -> None:
+    as_of = (datetime.now(UTC) - timedelta(days=28)).strftime("%Y-%m-%d")
+    simulated = _run(
+        tmp_path, "simulate", "--customers", "400", "--days", "100", "--seed", "2", "--as-of", as_of
+    )
+    assert simulated["endpoints"] == 400 and simulated["events"] > 0
+
+    trained = _run(tmp_path, "train", "--as-of", as_of)
+    assert {"auc", "pr_auc", "top_decile_lift", "decision"} <= set(trained)
+    assert set(trained["metrics"]) >= {"model", "logistic", "recency", "oracle"}
+
+    scored = _run(tmp_path, "score", "--as-of", as_of)
+    assert scored["scored"] > 0 and scored["segment"]["size"] == scored["at_risk"]
+
+    launched = _run(tmp_path, "campaign", "--as-of", as_of, "--simulate-response")
+    assert launched["campaign_id"] and launched["simulated"]["treated"] >= 0
+
+    report = _run(tmp_path, "report")
+    for key in ("auc", "pr_auc", "top_decile_lift", "baselines", "oracle", "uplift"):
+        assert key in report
+    assert set(report["baselines"]) == {"logistic", "recency"}
+    for path in [report["files"]["html"], *report["files"]["charts"].values()]:
+        assert Path(path).stat().st_size > 0
+    assert set(report["files"]["charts"]) == {"roc", "lift", "calibration", "uplift"}
+
+
+def test_score_before_training_fails_cleanly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["--home", str(tmp_path), "--json", "churn", "score"])
+    assert result.exit_code == 1
+    assert "promoted churn model" in result.stderr

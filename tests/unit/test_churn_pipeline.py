@@ -1,0 +1,136 @@
+"""The local churn pipeline on a small simulated population: the features SQL on
+DuckDB, no leakage across the cut-off, the model archive, training with promotion,
+scoring into Metrics.ChurnRisk and the churn segment."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from clarion.bootstrap import Bootstrap
+from clarion.domain.churn import FEATURE_COLUMNS, MODEL_FILE, TimeSplit, epoch_ms
+from clarion.services.churn import sql_source
+from clarion.services.churn_simulation import Population, SimulationConfig
+from clarion.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def boot(tmp_path_factory: pytest.TempPathFactory) -> Bootstrap:
+    home: Path = tmp_path_factory.mktemp("churn")
+    b = Bootstrap(Settings().with_overrides(backend="local", home=home))
+    as_of = (datetime.now(UTC) - timedelta(days=30)).date()
+    b.churn_service.simulate(700, 120, seed=3, as_of=as_of)
+    b.__dict__["as_of"] = as_of
+    return b
+
+
+def test_simulator_is_seeded_and_its_oracle_is_a_probability() -> None:
+    end = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(days=10_000)  # any midnight
+    config = SimulationConfig(300, 60, 7, end)
+    a, b = Population(config).simulate(0, 60), Population(config).simulate(0, 60)
+    assert np.array_equal(a.timestamp_ms, b.timestamp_ms) and len(a) > 0
+    truth = Population(config).true_churn_probability(40, 28)
+    assert ((truth >= 0) & (truth <= 1)).all()
+    # Customers already hit by their shock are likelier to churn.
+    population = Population(config)
+    shocked = population.shock_day < 40
+    if shocked.any() and (~shocked).any():
+        assert truth[shocked].mean() > truth[~shocked].mean()
+
+
+def test_features_sql_columns_and_no_leakage(boot: Bootstrap) -> None:
+    service = boot.churn_service
+    as_of = boot.__dict__["as_of"]
+    rows = service.dataset(as_of, ["eval"])
+    assert rows and list(rows[0])[2:-1] == list(FEATURE_COLUMNS)
+    before = {r["id"]: r for r in rows}
+    # An event after the cut-off changes the label at most, never a feature.
+    split = TimeSplit.of(as_of, service.config.label_days)
+    target = next(iter(before))
+    from clarion.domain.events import EventRecord
+
+    stamp = epoch_ms(split.eval_cutoff) + 3_600_000
+    boot.event_sink.put_records(
+        [
+            EventRecord.model_validate(
+                {
+                    "event_type": "_session.start",
+                    "event_timestamp": stamp,
+                    "arrival_timestamp": stamp,
+                    "application": {"app_id": "x"},
+                    "client": {"client_id": target},
+                    "event_id": "leak-test",
+                }
+            )
+        ]
+    )
+    after = {r["id"]: r for r in service.dataset(as_of, ["eval"])}
+    assert {k: v for k, v in after[target].items() if k != "churned"} == {
+        k: v for k, v in before[target].items() if k != "churned"
+    }
+    assert after[target]["churned"] == 0
+
+
+def test_features_sql_is_trino_and_names_no_date() -> None:
+    import re
+
+    import sqlglot
+
+    text = sql_source("features")
+    sqlglot.parse_one(text, read="trino")
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+
+
+def test_train_score_segment(boot: Bootstrap) -> None:
+    service = boot.churn_service
+    as_of = boot.__dict__["as_of"]
+    result = service.train(as_of)
+    assert set(result["metrics"]) >= {"model", "logistic", "recency", "oracle"}
+    assert result["decision"]["promote"] is True
+    assert result["auc"] > result["metrics"]["recency"]["auc"] - 0.1
+    assert result["metrics"]["oracle"]["auc"] >= result["auc"] - 0.02
+    promoted = boot.churn_model_store.promoted()
+    assert promoted is not None
+    _, archive = boot.churn_model_store.load_model(promoted.model_id)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        assert tar.getnames() == [MODEL_FILE]
+
+    scored = service.score(as_of)
+    assert scored["scored"] == scored["written"] > 0
+    segment = service.refresh_segment()
+    endpoints = boot.profile_store.get_endpoints([f"sim-{i:07d}" for i in range(700)])
+    risks = [e.metrics["ChurnRisk"] for e in endpoints.values() if e.metrics]
+    assert segment["size"] == sum(1 for r in risks if r >= service.config.threshold)
+    again = service.refresh_segment()
+    assert again["segment_id"] == segment["segment_id"]
+
+
+def test_a_worse_candidate_is_not_promoted(boot: Bootstrap, monkeypatch: Any) -> None:
+    service = boot.churn_service
+    first = boot.churn_model_store.promoted()
+    if first is None:
+        service.train(boot.__dict__["as_of"])
+        first = boot.churn_model_store.promoted()
+    learner = boot.churn_learner
+    assert learner is not None
+    real = learner.predict
+
+    def noisy(archive: bytes, rows: Any) -> list[float]:
+        # The new archive scores at random; the current one as trained.
+        if archive is not current_archive:
+            return list(np.random.default_rng(0).random(len(rows)))
+        return real(archive, rows)
+
+    assert first is not None
+    _, current_archive = boot.churn_model_store.load_model(first.model_id)
+    monkeypatch.setattr(boot.churn_model_store, "load_model", lambda _id: (first, current_archive))
+    monkeypatch.setattr(learner, "predict", noisy)
+    result = service.train(boot.__dict__["as_of"])
+    assert result["decision"]["promote"] is False
+    assert boot.churn_model_store.promoted().model_id == first.model_id  # type: ignore[union-attr]
