@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from clarion.ports import (
         CampaignRepository,
         CampaignRunStarter,
+        CampaignScheduler,
         DeliveryChannel,
         SendLedger,
         TemplateRepository,
@@ -326,6 +327,24 @@ class Bootstrap:
         )
 
     @cached_property
+    def campaign_scheduler(self) -> CampaignScheduler:
+        """Per-campaign schedules: DuckDB rows locally (``clarion campaigns tick`` runs
+        what is due), EventBridge Scheduler schedules on AWS."""
+        if self.is_local:
+            from clarion.adapters.local.scheduler import DuckDBCampaignScheduler
+
+            return DuckDBCampaignScheduler(self.local_database)
+        from clarion.adapters.aws.scheduler import EventBridgeCampaignScheduler
+
+        aws = self.settings.aws
+        return EventBridgeCampaignScheduler(
+            self.client("scheduler"),
+            group_name=aws.campaign_schedule_group,
+            role_arn=aws.campaign_scheduler_role_arn,
+            state_machine_arn=self.campaign_state_machine_arn,
+        )
+
+    @cached_property
     def campaign_runner(self) -> CampaignRunner:
         from clarion.services.campaign_runner import CampaignRunner
 
@@ -355,7 +374,9 @@ class Bootstrap:
             self.campaign_runner,
             self.template_repository,
             self.segment_repository,
-            starter=self.campaign_run_starter,
+            # Both made on first use: a Lambda that only finishes runs needs neither.
+            starter=None if self.is_local else (lambda: self.campaign_run_starter),
+            scheduler=lambda: self.campaign_scheduler,
             app_id=self.app_id,
         )
 
@@ -500,15 +521,14 @@ class Bootstrap:
 
     @cached_property
     def churn_jobs(self) -> ChurnJobs:
-        import os
-
         from clarion.adapters.aws.churn import SageMakerChurnJobs
 
+        aws = self.settings.aws
         return SageMakerChurnJobs(
             self.client("sagemaker"),
-            image_uri=os.environ.get("CLARION_CHURN_IMAGE_URI", ""),
-            role_arn=os.environ.get("CLARION_SAGEMAKER_ROLE_ARN", ""),
-            instance_type=os.environ.get("CLARION_CHURN_INSTANCE_TYPE", "ml.m5.large"),
+            image_uri=aws.churn_image_uri,
+            role_arn=aws.sagemaker_role_arn,
+            instance_type=aws.churn_instance_type,
         )
 
     @cached_property
@@ -526,8 +546,16 @@ class Bootstrap:
 
     @cached_property
     def churn_service(self) -> ChurnService:
+        from dataclasses import replace
+
+        from clarion.domain.churn import ChurnConfig
         from clarion.services.churn import ChurnService, EngineLauncher
 
+        config = ChurnConfig()
+        if self.settings.churn_threshold is not None:
+            config = replace(config, threshold=self.settings.churn_threshold)
+        if self.settings.churn_holdout_percent is not None:
+            config = replace(config, holdout_percent=self.settings.churn_holdout_percent)
         return ChurnService(
             self.profile_store,
             self.analytics_query,
@@ -538,4 +566,5 @@ class Bootstrap:
             launcher=EngineLauncher(lambda: self.campaign_service, lambda: self.template_service),
             reports=self.settings.home / "reports" if self.is_local else None,
             app_id=self.app_id,
+            config=config,
         )

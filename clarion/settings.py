@@ -33,11 +33,19 @@ class AwsSettings:
     events_stream: str = "clarion-events"
     sends_table: str = "clarion-sends"
     campaign_state_machine_arn: str = ""
+    # EventBridge Scheduler: per-campaign schedules (the messaging stack's outputs).
+    campaign_schedule_group: str = ""
+    campaign_scheduler_role_arn: str = ""
     # Social-sentiment triggers.
     social_table: str = "clarion-social"
     posts_stream: str = "clarion-posts"
     social_handle_index: str = "SocialHandleIndex"
     comprehend_entities: bool = True
+    # Churn model on SageMaker (the XGBoost container image, resolved at deploy time).
+    churn_image_uri: str = ""
+    sagemaker_role_arn: str = ""
+    churn_instance_type: str = "ml.m5.large"
+    churn_write_limit: int = 50_000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> AwsSettings:
@@ -60,6 +68,8 @@ class AwsSettings:
             events_stream=env.get("CLARION_EVENTS_STREAM", defaults.events_stream),
             sends_table=env.get("CLARION_SENDS_TABLE", defaults.sends_table),
             campaign_state_machine_arn=env.get("CLARION_CAMPAIGN_STATE_MACHINE_ARN", ""),
+            campaign_schedule_group=env.get("CLARION_CAMPAIGN_SCHEDULE_GROUP", ""),
+            campaign_scheduler_role_arn=env.get("CLARION_CAMPAIGN_SCHEDULER_ROLE_ARN", ""),
             social_table=env.get("CLARION_SOCIAL_TABLE", defaults.social_table),
             posts_stream=env.get("CLARION_POSTS_STREAM", defaults.posts_stream),
             social_handle_index=env.get(
@@ -77,6 +87,10 @@ class Settings:
     app_id: str = "clarion"
     # A sentiment trigger-rules file (YAML or JSON); the packaged default without one.
     sentiment_rules: str = ""
+    # The churn segment's threshold on Metrics.ChurnRisk, and the retention campaign's
+    # holdout (None: the pipeline's defaults).
+    churn_threshold: float | None = None
+    churn_holdout_percent: int | None = None
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod
@@ -90,6 +104,16 @@ class Settings:
             home=Path(env.get("CLARION_HOME", ".clarion")),
             app_id=env.get("CLARION_APP_ID", "clarion"),
             sentiment_rules=env.get("CLARION_SENTIMENT_RULES", ""),
+            churn_threshold=(
+                float(env["CLARION_CHURN_THRESHOLD"])
+                if env.get("CLARION_CHURN_THRESHOLD")
+                else None
+            ),
+            churn_holdout_percent=(
+                int(env["CLARION_CHURN_HOLDOUT_PERCENT"])
+                if env.get("CLARION_CHURN_HOLDOUT_PERCENT")
+                else None
+            ),
             aws=AwsSettings.from_env(env),
         )
 

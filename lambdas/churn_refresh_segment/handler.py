@@ -8,8 +8,6 @@ and holdout come from ``CLARION_CHURN_THRESHOLD`` and ``CLARION_CHURN_HOLDOUT_PE
 
 from __future__ import annotations
 
-import os
-from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -24,14 +22,6 @@ def bootstrap() -> Bootstrap:
     global _bootstrap  # one per Lambda container
     if _bootstrap is None:
         _bootstrap = Bootstrap()
-        service = _bootstrap.churn_service
-        service.config = replace(
-            service.config,
-            threshold=float(os.environ.get("CLARION_CHURN_THRESHOLD", service.config.threshold)),
-            holdout_percent=int(
-                os.environ.get("CLARION_CHURN_HOLDOUT_PERCENT", service.config.holdout_percent)
-            ),
-        )
     return _bootstrap
 
 

@@ -8,7 +8,6 @@ state machine calls again until done (each call stays well inside the timeout).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -29,7 +28,7 @@ def bootstrap() -> Bootstrap:
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     boot = bootstrap()
-    limit = int(event.get("limit") or os.environ.get("CLARION_CHURN_WRITE_LIMIT", "50000"))
+    limit = int(event.get("limit") or boot.settings.aws.churn_write_limit)
     offset = int(event.get("offset") or 0)
     scores = parse_scores(boot.churn_files.get_text(str(event["scores_uri"])))
     ids = sorted(scores)

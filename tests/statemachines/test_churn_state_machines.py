@@ -247,8 +247,6 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "POWERTOOLS_TRACE_DISABLED": "1",
-        "CLARION_CHURN_IMAGE_URI": IMAGE,
-        "CLARION_CHURN_WRITE_LIMIT": "7",
     }.items():
         monkeypatch.setenv(key, value)
     with mock_aws(config=MOTO_CONFIG):
@@ -275,7 +273,6 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
             RoleName="churn-sm", AssumeRolePolicyDocument=json.dumps(trust)
         )
         role_arn = role["Role"]["Arn"]
-        monkeypatch.setenv("CLARION_SAGEMAKER_ROLE_ARN", role_arn)
         sfn = clients["stepfunctions"]
         scoring = sfn.create_state_machine(
             name="churn-scoring",
@@ -296,6 +293,9 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
                 data_bucket=BUCKET,
                 athena_workgroup=WORKGROUP,
                 athena_output=RESULTS,
+                churn_image_uri=IMAGE,
+                sagemaker_role_arn=role_arn,
+                churn_write_limit=7,
             ),
         )
         boot = Bootstrap(settings, **clients)
