@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -447,15 +448,36 @@ SES_SOFT_BOUNCE_TYPES = frozenset({"Transient", "Undetermined"})
 _VERBATIM_KEYS = frozenset({"tags", "linkTags", "context"})
 
 
+_ACRONYM_WORD = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_WORD_START = re.compile(r"([a-z0-9])([A-Z])")
+
+
+@lru_cache(maxsize=4096)
+def _snake_case(name: str) -> str:
+    step = _ACRONYM_WORD.sub(r"\1_\2", name)
+    return _WORD_START.sub(r"\1_\2", step).replace("-", "_").lower()
+
+
 def snake_case(name: str) -> str:
     """``reportingMTA`` → ``reporting_mta``, ``processingTimeMillis`` →
     ``processing_time_millis``, as Pinpoint spelled SES fields in its facets."""
-    step = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", step).replace("-", "_").lower()
+    if name == name.lower():  # nothing upper case: the expressions cannot match
+        return name.replace("-", "_")
+    return _snake_case(name)
 
 
 def snake_keys(value: Any) -> Any:
     """Convert the keys of nested JSON objects to snake_case (user-named maps kept)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value  # the common leaves, without the Mapping (ABC) check
+    if kind is dict:
+        return {
+            snake_case(key if type(key) is str else str(key)): (
+                item if key in _VERBATIM_KEYS else snake_keys(item)
+            )
+            for key, item in value.items()
+        }
     if isinstance(value, Mapping):
         return {
             snake_case(str(key)): (item if key in _VERBATIM_KEYS else snake_keys(item))

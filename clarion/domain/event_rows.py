@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -43,10 +43,16 @@ def event_column_names() -> tuple[str, ...]:
 
 def event_date(epoch_ms: int) -> str:
     """The ``dt`` partition of an event time: its UTC date, ``YYYY-MM-DD``."""
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%d")
+    return _utc_date(epoch_ms // 86_400_000)
 
 
-def _compact(value: Any) -> str | None:
+@lru_cache(maxsize=4096)
+def _utc_date(day: int) -> str:
+    return datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%Y-%m-%d")
+
+
+def compact_json(value: Any) -> str | None:
+    """A nested value as the table stores it: compact JSON text with sorted keys."""
     if value is None:
         return None
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
@@ -91,8 +97,8 @@ def event_row(record: EventRecord) -> dict[str, Any]:
         "metrics": {name: float(value) for name, value in record.metrics.items()},
         "awsaccountid": record.aws_account_id,
         "endpoint_id": record.endpoint_id,
-        "endpoint_json": _compact(record.endpoint),
-        "facets_json": _compact(record.facets),
+        "endpoint_json": compact_json(record.endpoint),
+        "facets_json": compact_json(record.facets),
         PARTITION_KEY: event_date(record.event_timestamp),
     }
 
@@ -102,8 +108,8 @@ def stream_json(record: EventRecord) -> dict[str, Any]:
     derived keys of the table's columns."""
     data = record.to_json(with_event_id=True)
     data["endpoint_id"] = record.endpoint_id
-    data["endpoint_json"] = _compact(record.endpoint)
-    data["facets_json"] = _compact(record.facets)
+    data["endpoint_json"] = compact_json(record.endpoint)
+    data["facets_json"] = compact_json(record.facets)
     return data
 
 

@@ -63,19 +63,45 @@ class DuckDBProfileStore:
         # Last write wins within a batch, as with sequential writes.
         latest = {endpoint.id: endpoint for endpoint in endpoints}
         batch = rows_to_arrow([endpoint_row(e) for e in latest.values()])
-        updates = ", ".join(
-            f"{name} = excluded.{name}"
-            for name in COLUMN_NAMES
-            if name not in ("id", "last_active_ms")
-        )
         cursor = self._database.cursor()
         cursor.register("incoming_endpoints", batch)
         try:
-            cursor.execute(
-                f"INSERT INTO endpoints SELECT * FROM incoming_endpoints "
-                f"ON CONFLICT (id) DO UPDATE SET {updates}, "
-                "last_active_ms = greatest(endpoints.last_active_ms, excluded.last_active_ms)"
-            )
+            # DuckDB's ON CONFLICT DO UPDATE costs about a millisecond a row on this wide,
+            # indexed table (and a plain insert's double when nothing conflicts). Instead,
+            # in one transaction: the stored rows of the batch's ids are replaced (delete,
+            # then insert), keeping the later last_active_ms, and new ids are inserted.
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                cursor.execute(
+                    "CREATE OR REPLACE TEMP TABLE stored_endpoint_activity AS "
+                    "SELECT id, last_active_ms FROM endpoints "
+                    "WHERE id IN (SELECT id FROM incoming_endpoints)"
+                )
+                (stored,) = cursor.execute(
+                    "SELECT count(*) FROM stored_endpoint_activity"
+                ).fetchone() or (0,)
+                if stored:
+                    cursor.execute(
+                        "DELETE FROM endpoints "
+                        "WHERE id IN (SELECT id FROM stored_endpoint_activity)"
+                    )
+                    selected = ", ".join(
+                        "greatest(s.last_active_ms, i.last_active_ms)"
+                        if name == "last_active_ms"
+                        else f"i.{name}"
+                        for name in COLUMN_NAMES
+                    )
+                    cursor.execute(
+                        f"INSERT INTO endpoints SELECT {selected} FROM incoming_endpoints i "
+                        "LEFT JOIN stored_endpoint_activity s ON s.id = i.id"
+                    )
+                else:
+                    cursor.execute("INSERT INTO endpoints SELECT * FROM incoming_endpoints")
+                cursor.execute("DROP TABLE stored_endpoint_activity")
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
         finally:
             cursor.unregister("incoming_endpoints")
 
