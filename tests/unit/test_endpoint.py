@@ -43,8 +43,9 @@ def test_a_full_endpoint_round_trips_in_pinpoint_json() -> None:
 @pytest.mark.parametrize("channel", [c.value for c in ChannelType])
 def test_every_pinpoint_channel_type_is_accepted(channel: str) -> None:
     address = {"EMAIL": "a@example.com", "SMS": "+14155550100", "VOICE": "+14155550100"}
-    endpoint = validate_endpoint({"Id": "x", "ChannelType": channel,
-                                  "Address": address.get(channel, "token-123")})
+    endpoint = validate_endpoint(
+        {"Id": "x", "ChannelType": channel, "Address": address.get(channel, "token-123")}
+    )
     assert endpoint.channel_type == channel
 
 
@@ -52,8 +53,9 @@ def test_unknown_channel_type_is_named() -> None:
     assert "ChannelType" in problems(email(ChannelType="FAX"))
 
 
-@pytest.mark.parametrize("number", ["0612345678", "+0123", "14155550100", "+1 415 555 0100",
-                                    "+123456789012345678"])
+@pytest.mark.parametrize(
+    "number", ["0612345678", "+0123", "14155550100", "+1 415 555 0100", "+123456789012345678"]
+)
 def test_phone_numbers_must_be_e164(number: str) -> None:
     assert "E.164" in problems({"Id": "p", "ChannelType": "SMS", "Address": number})["Address"]
 
@@ -68,7 +70,9 @@ def test_email_syntax_is_checked(address: str) -> None:
 
 
 def test_attribute_limits() -> None:
-    found = problems(email(Attributes={"n" * 51: ["v"]}, User={"UserAttributes": {"A": ["v" * 101]}}))
+    found = problems(
+        email(Attributes={"n" * 51: ["v"]}, User={"UserAttributes": {"A": ["v" * 101]}})
+    )
     assert "50" in found["Attributes"]
     assert "100" in found["User.UserAttributes"]
 
@@ -97,7 +101,9 @@ def test_every_structural_problem_is_reported_at_once() -> None:
 
 
 def test_attribute_name_budget_counts_distinct_names_per_project() -> None:
-    budget = AttributeNameBudget(f"Attributes.a{i}" for i in range(MAX_ATTRIBUTE_NAMES_PER_PROJECT - 1))
+    budget = AttributeNameBudget(
+        f"Attributes.a{i}" for i in range(MAX_ATTRIBUTE_NAMES_PER_PROJECT - 1)
+    )
     assert budget.check(validate_endpoint(email(Attributes={"a1": ["x"], "new": ["y"]}))) is None
     problem = budget.check(validate_endpoint(email(Metrics={"another": 1})))
     assert problem is not None and problem.field == "Metrics.another"
@@ -110,7 +116,10 @@ def test_row_flattening_keeps_every_column() -> None:
     assert row["opt_out"] == "NONE" and row["endpoint_status"] == "ACTIVE"
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=50),
-                       st.lists(st.text(max_size=100), max_size=3), max_size=5))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=50), st.lists(st.text(max_size=100), max_size=3), max_size=5
+    )
+)
 def test_any_attributes_within_limits_validate(attributes: dict[str, list[str]]) -> None:
     assert validate_endpoint(email(Attributes=attributes)).attributes == attributes
