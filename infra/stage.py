@@ -13,12 +13,13 @@ from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
 from infra.stacks.data_stack import DataStack, DataStackProps
 from infra.stacks.events_stack import EventsStack, EventsStackProps
 from infra.stacks.messaging_stack import MessagingOptions, MessagingStack, MessagingStackProps
+from infra.stacks.social_stack import SocialOptions, SocialStack, SocialStackProps
 
 
 class ClarionStage(Stage):
     """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience``,
-    ``<stage>-Events`` and ``<stage>-Messaging``; each feature stack takes ``self.data``
-    (and the stacks it builds on) as typed props.
+    ``<stage>-Events``, ``<stage>-Messaging`` and ``<stage>-Social``; each feature stack
+    takes ``self.data`` (and the stacks it builds on) as typed props.
 
     Parameters
     ----------
@@ -53,6 +54,7 @@ class ClarionStage(Stage):
                 config=config, data=self.data, runtime_deps_dir=runtime_deps_dir
             ),
         )
+        messaging = MessagingOptions.from_context(self)
         self.messaging = MessagingStack(
             self,
             "Messaging",
@@ -60,7 +62,20 @@ class ClarionStage(Stage):
                 config=config,
                 data=self.data,
                 runtime_deps_dir=runtime_deps_dir,
-                messaging=MessagingOptions.from_context(self),
+                messaging=messaging,
                 depends_on=(self.events,),
+            ),
+        )
+        self.social = SocialStack(
+            self,
+            "Social",
+            props=SocialStackProps(
+                config=config,
+                data=self.data,
+                runtime_deps_dir=runtime_deps_dir,
+                messaging=messaging,
+                social=SocialOptions.from_context(self),
+                pinpoint_app_id=self.messaging.channels.pinpoint_app_id,
+                depends_on=(self.events, self.messaging),
             ),
         )

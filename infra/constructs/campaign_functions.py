@@ -132,7 +132,7 @@ class CampaignFunctions(Construct):
         grant_table_data(role, table_name=definitions_table_name, key=key)
         grant_table_data(role, table_name=endpoints_table_name, key=key)
         grant_table_data(role, table_name=sends, key=key, write=True)
-        self._grant_delivery(role, key, delivery)
+        grant_delivery(role, key, delivery)
         # summarise: the run record (and the campaign's state); the ledger, read.
         grant_table_data(
             self.summarise.role, table_name=definitions_table_name, key=key, write=True
@@ -153,86 +153,94 @@ class CampaignFunctions(Construct):
     def all(self) -> list[ClarionFunction]:
         return [self.start, self.send_batch, self.summarise, self.resume]
 
-    def _grant_delivery(self, role: iam.IRole, key: kms.IKey, delivery: DeliverySettings) -> None:
-        stack = Stack.of(self)
 
-        def arn(service: str, resource: str, name: str) -> str:
-            return stack.format_arn(service=service, resource=resource, resource_name=name)
+def grant_delivery(
+    role: iam.IRole,
+    key: kms.IKey,
+    delivery: DeliverySettings,
+    *,
+    stream_actions: tuple[str, ...] = (
+        "kinesis:PutRecord",
+        "kinesis:PutRecords",
+        "kinesis:DescribeStreamSummary",
+    ),
+) -> None:
+    """What delivering messages needs: SES, End User Messaging, Pinpoint push (when
+    enabled), the webhook secret, and ``stream_actions`` on the events stream for the
+    ``_campaign.send`` records."""
+    stack = Stack.of(role)
 
-        # _campaign.send records to the events stream (encrypted with the key).
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "kinesis:PutRecord",
-                    "kinesis:PutRecords",
-                    "kinesis:DescribeStreamSummary",
-                ],
-                resources=[arn("kinesis", "stream", delivery.events_stream_name)],
-            )
+    def arn(service: str, resource: str, name: str) -> str:
+        return stack.format_arn(service=service, resource=resource, resource_name=name)
+
+    # _campaign.send records to the events stream (encrypted with the key).
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=list(stream_actions),
+            resources=[arn("kinesis", "stream", delivery.events_stream_name)],
         )
-        key.grant(role, "kms:GenerateDataKey")
-        # Email: SES v2 SendEmail authorizes against the identity and the configuration set.
-        identity = (
-            arn("ses", "identity", delivery.ses_identity)
-            if delivery.ses_identity
-            else arn("ses", "identity", "*")
+    )
+    key.grant(role, "kms:GenerateDataKey")
+    # Email: SES v2 SendEmail authorizes against the identity and the configuration set.
+    identity = (
+        arn("ses", "identity", delivery.ses_identity)
+        if delivery.ses_identity
+        else arn("ses", "identity", "*")
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["ses:SendEmail", "ses:SendRawEmail"],
+            resources=[
+                identity,
+                arn("ses", "configuration-set", delivery.ses_configuration_set_name),
+            ],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ses:SendEmail", "ses:SendRawEmail"],
-                resources=[
-                    identity,
-                    arn("ses", "configuration-set", delivery.ses_configuration_set_name),
-                ],
-            )
+    )
+    if not delivery.ses_identity:
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{nag_notation(role, identity)}]",
+            "No SES identity is configured in the stack: mail may be sent from any "
+            "identity of the account, always through the Clarion configuration set.",
         )
-        if not delivery.ses_identity:
+    # SMS and voice: End User Messaging authorizes against the configuration set and
+    # the origination identity.
+    sms_resources = [arn("sms-voice", "configuration-set", delivery.sms_configuration_set_name)]
+    if delivery.sms_origination_identity.startswith("arn:"):
+        sms_resources.append(delivery.sms_origination_identity)
+    else:
+        wildcards = [arn("sms-voice", kind, "*") for kind in ("phone-number", "sender-id", "pool")]
+        sms_resources += wildcards
+        for wildcard in wildcards:
             acknowledge(
                 role,
-                f"AwsSolutions-IAM5[Resource::{nag_notation(role, identity)}]",
-                "No SES identity is configured in the stack: mail may be sent from any "
-                "identity of the account, always through the Clarion configuration set.",
+                f"AwsSolutions-IAM5[Resource::{nag_notation(role, wildcard)}]",
+                "The origination identity is not given as an ARN: any of the account's "
+                "numbers, sender ids or pools, always with the Clarion configuration set.",
             )
-        # SMS and voice: End User Messaging authorizes against the configuration set and
-        # the origination identity.
-        sms_resources = [arn("sms-voice", "configuration-set", delivery.sms_configuration_set_name)]
-        if delivery.sms_origination_identity.startswith("arn:"):
-            sms_resources.append(delivery.sms_origination_identity)
-        else:
-            wildcards = [
-                arn("sms-voice", kind, "*") for kind in ("phone-number", "sender-id", "pool")
-            ]
-            sms_resources += wildcards
-            for wildcard in wildcards:
-                acknowledge(
-                    role,
-                    f"AwsSolutions-IAM5[Resource::{nag_notation(role, wildcard)}]",
-                    "The origination identity is not given as an ARN: any of the account's "
-                    "numbers, sender ids or pools, always with the Clarion configuration set.",
-                )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"],
+            resources=sms_resources,
+        )
+    )
+    if delivery.pinpoint_app_id:
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"],
-                resources=sms_resources,
+                actions=["mobiletargeting:SendMessages"],
+                resources=[
+                    stack.format_arn(
+                        service="mobiletargeting",
+                        resource="apps",
+                        resource_name=f"{delivery.pinpoint_app_id}/messages",
+                    )
+                ],
             )
         )
-        if delivery.pinpoint_app_id:
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["mobiletargeting:SendMessages"],
-                    resources=[
-                        stack.format_arn(
-                            service="mobiletargeting",
-                            resource="apps",
-                            resource_name=f"{delivery.pinpoint_app_id}/messages",
-                        )
-                    ],
-                )
+    if delivery.webhook_secret_arn:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[delivery.webhook_secret_arn],
             )
-        if delivery.webhook_secret_arn:
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["secretsmanager:GetSecretValue"],
-                    resources=[delivery.webhook_secret_arn],
-                )
-            )
+        )

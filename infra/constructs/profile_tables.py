@@ -13,13 +13,18 @@ USER_ID_INDEX = "UserIdIndex"
 # "<ChannelType>#<Address>" → endpoint ids: delivery events without an endpoint id (a
 # bounce, an SMS opt-out keyword) find their endpoints through it.
 ADDRESS_INDEX = "AddressIndex"
+# "<handle attribute>#<handle>" → endpoint ids: the sentiment function matches a post's
+# author with one Query (clarion.adapters.aws.social_store.DynamoDBHandleLookup).
+SOCIAL_HANDLE_INDEX = "SocialHandleIndex"
+SOCIAL_HANDLE_ATTRIBUTE = "SocialHandle"
 # Item of the endpoints table that holds the attribute names in use, not an endpoint:
 # the change feed must not turn it into a row.
 ATTRIBUTE_NAMES_REGISTRY_ID = "#clarion/attribute-names"
 
 
 class ProfileTables(Construct):
-    """``endpoints`` (key ``Id``, indexes on ``UserId`` and ``ChannelAddress``, streamed)
+    """``endpoints`` (key ``Id``, indexes on ``UserId``, ``ChannelAddress`` and
+    ``SocialHandle``, streamed)
     and ``definitions`` (segments, templates, campaigns: key ``Pk``/``Sk``).
 
     Both are on-demand, encrypted with the customer-managed ``key`` and have
@@ -67,6 +72,16 @@ class ProfileTables(Construct):
             index_name=ADDRESS_INDEX,
             partition_key=dynamodb.Attribute(
                 name="ChannelAddress", type=dynamodb.AttributeType.STRING
+            ),
+            projection_type=dynamodb.ProjectionType.KEYS_ONLY,
+        )
+        # Likewise keys only: the handle lookup reads just the endpoint ids, then the
+        # sentiment service reads the endpoints it changes. Sparse: the profile store
+        # writes the attribute only for endpoints whose user has a handle.
+        self.endpoints.add_global_secondary_index(
+            index_name=SOCIAL_HANDLE_INDEX,
+            partition_key=dynamodb.Attribute(
+                name=SOCIAL_HANDLE_ATTRIBUTE, type=dynamodb.AttributeType.STRING
             ),
             projection_type=dynamodb.ProjectionType.KEYS_ONLY,
         )

@@ -20,12 +20,7 @@ from moto import mock_aws
 from clarion.adapters.aws.ledger import sends_table_spec
 from clarion.adapters.aws.profiles import DynamoDBProfileStore, endpoints_table_spec
 from clarion.adapters.aws.segments import definitions_table_spec
-from clarion.adapters.aws.social_store import (
-    SOCIAL_HANDLE_FIELD,
-    social_handle_index_spec,
-    social_handle_value,
-    social_table_spec,
-)
+from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, social_table_spec
 from clarion.bootstrap import Bootstrap
 from clarion.domain.endpoint import validate_endpoint
 from clarion.domain.messages import DeliveryResult, DeliveryStatus, OutboundMessage
@@ -146,12 +141,7 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
     monkeypatch.setenv("CLARION_SENTIMENT_RULES", str(rules))
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        spec = endpoints_table_spec(ENDPOINTS_TABLE)
-        spec["AttributeDefinitions"].append(
-            {"AttributeName": SOCIAL_HANDLE_FIELD, "AttributeType": "S"}
-        )
-        spec["GlobalSecondaryIndexes"].append(social_handle_index_spec())
-        dynamodb.create_table(**spec)
+        dynamodb.create_table(**endpoints_table_spec(ENDPOINTS_TABLE))
         dynamodb.create_table(**definitions_table_spec(DEFINITIONS_TABLE))
         dynamodb.create_table(**sends_table_spec(SENDS_TABLE))
         dynamodb.create_table(**social_table_spec(SOCIAL_TABLE))
@@ -161,16 +151,8 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
         s3.create_bucket(Bucket=BUCKET)
         store = DynamoDBProfileStore(dynamodb, ENDPOINTS_TABLE)
         endpoints = [validate_endpoint(e) for e in CUSTOMERS]
+        # The profile store writes SocialHandle itself (docs/sentiment.md).
         store.put_endpoints(endpoints)
-        for endpoint in endpoints:  # what the profile store is to write (docs/sentiment.md)
-            handle = social_handle_value(endpoint, "TwitterHandle")
-            assert handle is not None
-            dynamodb.update_item(
-                TableName=ENDPOINTS_TABLE,
-                Key={"Id": {"S": endpoint.id}},
-                UpdateExpression="SET SocialHandle = :h",
-                ExpressionAttributeValues={":h": {"S": handle}},
-            )
         client, fake = comprehend_client()
         boot = Bootstrap(comprehend=client)
         channel = RecordingChannel()
@@ -263,11 +245,12 @@ def test_replayed_batch_triggers_nothing_twice(deployment: Deployment) -> None:
     assert len(posts) == 1
 
 
-def test_a_failed_post_is_reported_and_retried_without_a_second_send(
+def test_a_failed_post_is_reported_and_retried_with_one_send(
     deployment: Deployment,
 ) -> None:
-    # Delivery raising leaves the send claimed under its TraceId in the sends ledger
-    # (in doubt), so the retry completes the post but never sends twice: at most once.
+    # A raising channel delivered nothing (the DeliveryChannel contract), so the send is
+    # recorded under its TraceId as not sent: the retry sends it, once; a further replay
+    # is a duplicate.
     deployment.channel.fail_for = {"ana@example.org"}
     records = [
         kinesis_record(post("1", "ana_q", NEGATIVE), "301"),
@@ -276,10 +259,11 @@ def test_a_failed_post_is_reported_and_retried_without_a_second_send(
     assert deployment.invoke(records) == {"batchItemFailures": [{"itemIdentifier": "301"}]}
     deployment.channel.fail_for = set()
     assert deployment.invoke(records) == {"batchItemFailures": []}
-    assert deployment.channel.sent == []
+    assert [m.address for m in deployment.channel.sent] == ["ana@example.org"]
     posts = [r for r in deployment.stream_records() if r["event_type"] == "_social.post"]
     assert sorted(r["attributes"]["post_id"] for r in posts) == ["1", "3"]
     assert deployment.invoke(records) == {"batchItemFailures": []}  # now a duplicate
+    assert len(deployment.channel.sent) == 1
 
 
 def test_scoring_failure_fails_every_post(
@@ -328,3 +312,24 @@ def test_ingest_api_puts_valid_posts_on_the_stream(
     too_many = ingest.handler({"body": json.dumps([post("1", "a", "x")] * 501)}, LambdaContext())
     assert too_many["statusCode"] == 400
     assert ingest.handler({"body": "{"}, LambdaContext())["statusCode"] == 400
+
+
+def test_handle_index_survives_the_attribute_update(deployment: Deployment) -> None:
+    # The service rewrites matched endpoints through the profile store (attributes), and
+    # BatchWriteItem replaces whole items: the handle must still be indexed afterwards.
+    assert deployment.invoke([kinesis_record(post("1", "ana_q", NEGATIVE), "601")]) == {
+        "batchItemFailures": []
+    }
+    item = deployment.dynamodb.get_item(TableName=ENDPOINTS_TABLE, Key={"Id": {"S": "e-ana"}})
+    assert item["Item"]["SocialHandle"] == {"S": "TwitterHandle#ana_q"}
+    found = deployment.dynamodb.query(
+        TableName=ENDPOINTS_TABLE,
+        IndexName=SOCIAL_HANDLE_INDEX,
+        KeyConditionExpression="SocialHandle = :h",
+        ExpressionAttributeValues={":h": {"S": "TwitterHandle#ana_q"}},
+    )["Items"]
+    assert [row["Id"]["S"] for row in found] == ["e-ana"]
+    assert deployment.invoke([kinesis_record(post("2", "@ANA_Q", NEGATIVE), "602")]) == {
+        "batchItemFailures": []
+    }
+    assert deployment.endpoint("e-ana").metrics["NegativePosts30d"] == 2

@@ -142,6 +142,11 @@ def test_the_endpoints_table(synthesized: Any) -> None:
                     "KeySchema": [{"AttributeName": "ChannelAddress", "KeyType": "HASH"}],
                     "Projection": {"ProjectionType": "KEYS_ONLY"},
                 },
+                {
+                    "IndexName": "SocialHandleIndex",
+                    "KeySchema": [{"AttributeName": "SocialHandle", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                },
             ],
         },
     )

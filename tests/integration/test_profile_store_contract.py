@@ -302,3 +302,52 @@ def test_endpoint_ids_for_users(profiles: ProfileBackend, make_endpoint: MakeEnd
 
     assert lookup(["u1", "u2", "u3", "u1"]) == {"u1": {"a", "b"}, "u2": {"c"}, "u3": set()}
     assert lookup([]) == {}
+
+
+def test_aws_writes_the_social_handle_and_its_index_finds_it(
+    endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint
+):
+    from clarion.adapters.aws.profiles import DynamoDBProfileStore
+    from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, DynamoDBHandleLookup
+
+    client, table = endpoints_table
+
+    def handle_of(endpoint_id: str) -> str | None:
+        item = client.get_item(TableName=table, Key={"Id": {"S": endpoint_id}})["Item"]
+        return item.get("SocialHandle", {}).get("S")
+
+    handles = {"TwitterHandle": ["@Ana_Q"], "InstagramHandle": ["ana.insta"]}
+    DynamoDBProfileStore(client, table).put_endpoints(
+        [
+            make_endpoint("e-1", User={"UserId": "u-1", "UserAttributes": handles}),
+            make_endpoint("e-2", User={"UserId": "u-1", "UserAttributes": handles}),
+            make_endpoint("e-3", user_id="u-3"),
+            make_endpoint("e-4", User={"UserId": "u-4", "UserAttributes": {"TwitterHandle": [""]}}),
+        ]
+    )
+
+    assert handle_of("e-1") == "TwitterHandle#ana_q"
+    assert handle_of("e-3") is None  # no handle, no index entry (keys must be non-empty)
+    assert handle_of("e-4") is None
+    rows = client.query(
+        TableName=table,
+        IndexName=SOCIAL_HANDLE_INDEX,
+        KeyConditionExpression="SocialHandle = :h",
+        ExpressionAttributeValues={":h": {"S": "TwitterHandle#ana_q"}},
+    )["Items"]
+    assert sorted(row["Id"]["S"] for row in rows) == ["e-1", "e-2"]
+    lookup = DynamoDBHandleLookup(client, table)
+    assert lookup.endpoint_ids_by_handle("TwitterHandle", ["@ANA_q", "nobody"]) == {
+        "ana_q": ["e-1", "e-2"]
+    }
+
+    # Another attribute can be indexed instead; a rewrite without a handle drops it.
+    instagram = DynamoDBProfileStore(client, table, social_handle_attribute="InstagramHandle")
+    instagram.put_endpoints(
+        [make_endpoint("e-1", User={"UserId": "u-1", "UserAttributes": handles})]
+    )
+    assert handle_of("e-1") == "InstagramHandle#ana.insta"
+    assert lookup.endpoint_ids_by_handle("InstagramHandle", ["ana.insta"]) == {"ana.insta": ["e-1"]}
+    instagram.put_endpoints([make_endpoint("e-1", user_id="u-1")])
+    assert handle_of("e-1") is None
+    assert lookup.endpoint_ids_by_handle("TwitterHandle", ["ana_q"]) == {"ana_q": ["e-2"]}

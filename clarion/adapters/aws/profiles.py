@@ -12,7 +12,12 @@ Table design (the CDK stack builds exactly this table):
 - ``ChannelAddress`` (S), ``"<ChannelType>#<Address>"``, present only when the endpoint
   has both; global secondary index ``AddressIndex`` on it with projection KEYS_ONLY, so
   delivery events without an endpoint id (a bounce, an SMS opt-out) find their endpoints
-  (the ``EndpointLocator`` port).
+  (the ``EndpointLocator`` port);
+- ``SocialHandle`` (S), ``"<attribute>#<handle>"`` from ``User.UserAttributes.<attribute>``
+  (``TwitterHandle`` unless the store is told otherwise; the handle without ``@``, lower
+  case), present only when the endpoint has one; global secondary index
+  ``SocialHandleIndex`` on it with projection KEYS_ONLY, so the sentiment service finds a
+  post author's endpoints with one Query (``clarion.adapters.aws.social_store``).
 
 One reserved item, ``Id = "#clarion/attribute-names"``, holds the string set ``Names``:
 every attribute name (``Attributes.X``, ``User.UserAttributes.X``, ``Metrics.X``) ever
@@ -32,6 +37,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from clarion.adapters.aws.social_store import (
+    SOCIAL_HANDLE_FIELD,
+    social_handle_index_spec,
+    social_handle_value,
+)
 from clarion.domain.endpoint import ChannelType, Endpoint, parse_iso8601
 
 ATTRIBUTE_NAMES_ID = "#clarion/attribute-names"
@@ -129,6 +139,7 @@ def endpoints_table_spec(table_name: str) -> dict[str, Any]:
             {"AttributeName": "Id", "AttributeType": "S"},
             {"AttributeName": "UserId", "AttributeType": "S"},
             {"AttributeName": "ChannelAddress", "AttributeType": "S"},
+            {"AttributeName": SOCIAL_HANDLE_FIELD, "AttributeType": "S"},
         ],
         "KeySchema": [{"AttributeName": "Id", "KeyType": "HASH"}],
         "GlobalSecondaryIndexes": [
@@ -142,6 +153,7 @@ def endpoints_table_spec(table_name: str) -> dict[str, Any]:
                 "KeySchema": [{"AttributeName": "ChannelAddress", "KeyType": "HASH"}],
                 "Projection": {"ProjectionType": "KEYS_ONLY"},
             },
+            social_handle_index_spec(),
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
@@ -181,11 +193,17 @@ class DynamoDBProfileStore:
         A boto3 low-level DynamoDB client.
     table_name
         The endpoints table.
+    social_handle_attribute
+        The ``User.UserAttributes`` name whose first value is written as ``SocialHandle``
+        (the sentiment rules' ``matching.handle_attribute``; one attribute is indexed).
     """
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, *, social_handle_attribute: str = "TwitterHandle"
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._social_handle_attribute = social_handle_attribute
         self._batches = DynamoDBBatches(client, table_name)
         # Names this process has already added to the registry item: each batch only
         # sends the new ones, so a steady import costs no registry writes at all.
@@ -230,6 +248,10 @@ class DynamoDBProfileStore:
                 item["ChannelAddress"] = {
                     "S": channel_address(endpoint.channel_type, endpoint.address)
                 }
+            # Likewise the handle index: only endpoints whose user has a handle.
+            handle = social_handle_value(endpoint, self._social_handle_attribute)
+            if handle is not None:
+                item[SOCIAL_HANDLE_FIELD] = {"S": handle}
             candidates = [
                 v for v in (existing.get(endpoint.id), _effective_ms(endpoint)) if v is not None
             ]
