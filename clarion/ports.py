@@ -286,6 +286,26 @@ class CampaignRunStarter(Protocol):
         ...
 
 
+from clarion.domain.campaign import CampaignResponse  # noqa: E402
+
+
+class CampaignScheduler(Protocol):
+    """Keeps one campaign's schedule: EventBridge Scheduler schedules on AWS (they start
+    the campaign state machine), rows in DuckDB locally (``clarion campaigns tick`` runs
+    what is due). Only a Schedule at a future StartTime or recurring has one; EVENT and
+    IMMEDIATE campaigns have none."""
+
+    def put_schedule(self, campaign: CampaignResponse) -> str | None:
+        """Create or update the campaign's schedule(s) (disabled while it IsPaused);
+        returns the schedule's name or ARN, or None when it needs none (an earlier
+        version's is removed)."""
+        ...
+
+    def delete_schedule(self, campaign_id: str) -> None:
+        """Remove the campaign's schedule(s), if any."""
+        ...
+
+
 # -- social sentiment triggers -----------------------------------------------------------
 
 from clarion.domain.social import (  # noqa: E402

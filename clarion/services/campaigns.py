@@ -6,13 +6,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from clarion.domain.campaign import (
     BASE_TREATMENT_ID,
+    IMMEDIATE,
+    CampaignResponse,
     CampaignStatus,
     Frequency,
     event_filter_matches,
+    next_run_time,
     validate_campaign_request,
     validate_campaign_response,
 )
@@ -20,9 +23,12 @@ from clarion.domain.campaign_run import RunSummary
 from clarion.domain.endpoint import parse_iso8601
 from clarion.domain.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.events import EventRecord
+from clarion.domain.messages import message_id_for
+from clarion.domain.schedule_expressions import nominal_run_time
 from clarion.ports import (
     CampaignRepository,
     CampaignRunStarter,
+    CampaignScheduler,
     ProfileStore,
     SegmentRepository,
     TemplateRepository,
@@ -30,6 +36,18 @@ from clarion.ports import (
 from clarion.services.campaign_runner import CampaignRunner, iso, load_templates, utc_now
 
 ARN_PREFIX = "arn:clarion:campaigns"
+SCHEDULE_TRIGGER = "SCHEDULE"
+
+
+@runtime_checkable
+class DueSchedules(Protocol):
+    """What ``tick`` needs of a scheduler that does not fire by itself (the local one)."""
+
+    def due(self, now: datetime) -> Sequence[Any]:
+        """Objects with ``campaign_id`` and ``run_time``: the runs due at ``now``."""
+        ...
+
+    def mark_ran(self, campaign_id: str, run_time: datetime) -> None: ...
 
 
 class CampaignService:
@@ -47,6 +65,10 @@ class CampaignService:
         Checked at create/update: the segment (and version) must exist.
     starter
         On AWS, starts the state machine for a launched run; None runs it in process.
+        May be given as a function making it on first use.
+    scheduler
+        Keeps each campaign's schedule (created, updated, paused with the campaign);
+        None keeps none. May be given as a function making it on first use.
     app_id
         The project id (ApplicationId in responses).
     """
@@ -58,7 +80,8 @@ class CampaignService:
         templates: TemplateRepository,
         segments: SegmentRepository | None = None,
         *,
-        starter: CampaignRunStarter | None = None,
+        starter: CampaignRunStarter | Callable[[], CampaignRunStarter | None] | None = None,
+        scheduler: CampaignScheduler | Callable[[], CampaignScheduler | None] | None = None,
         app_id: str = "clarion",
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -66,9 +89,18 @@ class CampaignService:
         self._runner = runner
         self._templates = templates
         self._segments = segments
-        self._starter = starter
+        self._starter_source = starter
+        self._scheduler_source = scheduler
         self._app_id = app_id
         self._clock = clock
+
+    @property
+    def _starter(self) -> CampaignRunStarter | None:
+        return _made(self._starter_source)
+
+    @property
+    def scheduler(self) -> CampaignScheduler | None:
+        return _made(self._scheduler_source)
 
     # -- definitions -------------------------------------------------------------------
 
@@ -93,7 +125,9 @@ class CampaignService:
             "CreationDate": now,
             "LastModifiedDate": now,
         }
-        return self._store(document)
+        stored = self._store(document)
+        self._schedule(stored, created=True)
+        return stored
 
     def update_campaign(self, campaign_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
         """Store a new version: fields given replace the latest version's.
@@ -119,7 +153,22 @@ class CampaignService:
         for field, value in given.items():
             if value is None:  # an explicit null clears the field
                 document.pop(field, None)
-        return self._store(document)
+        stored = self._store(document)
+        self._schedule(stored, created=False)
+        return stored
+
+    def _schedule(self, stored: Mapping[str, Any], *, created: bool) -> None:
+        """Create, update or remove the campaign's schedule after a version is stored.
+
+        A new campaign that runs IMMEDIATE or on events never had one, so the scheduler
+        is not even asked (a Lambda creating such campaigns needs no Scheduler rights).
+        """
+        campaign = validate_campaign_response(stored)
+        if created and not _may_need_schedule(campaign):
+            return
+        scheduler = self.scheduler
+        if scheduler is not None:
+            scheduler.put_schedule(campaign)
 
     def get_campaign(self, campaign_id: str, version: int | None = None) -> dict[str, Any]:
         """The given version, or the latest (CampaignResponse). Raises NotFoundError."""
@@ -176,13 +225,112 @@ class CampaignService:
         """
         moment = now or self._clock()
         run = self._runner.plan_run(campaign_id, now=moment)
-        if self._starter is not None:
-            execution = self._starter.start_run(run)
+        starter = self._starter
+        if starter is not None:
+            # EXECUTING before the start, so the run's own finish_run (which may come
+            # before start_run returns) finds it.
+            previous = self._set_status(campaign_id, CampaignStatus.EXECUTING)
+            try:
+                execution = starter.start_run(run)
+            except Exception:
+                self._set_status(campaign_id, previous)
+                raise
             self._repository.save_run({**run, "Execution": execution})
         else:
             self._runner.execute(run["RunId"], now=moment)
-        self._set_status(campaign_id, CampaignStatus.EXECUTING if self._starter else None)
+            self._set_status(campaign_id, self._after_run_status(run, moment))
         return str(run["RunId"])
+
+    def finish_run(self, run_id: str, now: datetime | None = None) -> CampaignStatus | None:
+        """After a run on AWS (the summarise step, once nothing is deferred): the
+        campaign, if still EXECUTING (a launch) or SCHEDULED (a scheduled start) *at the
+        run's version*, becomes COMPLETED (ONCE, or a recurrence with no run left) or
+        PENDING_NEXT_RUN. Returns the new status, or None when nothing changed: the run
+        still has deferred endpoints, or the campaign was paused, updated or finished
+        meanwhile.
+
+        Raises NotFoundError for an unknown run.
+        """
+        run = self._repository.get_run(run_id)
+        if run.get("State") == CampaignStatus.PENDING_NEXT_RUN.value:
+            return None
+        campaign = self._repository.get_campaign(str(run["CampaignId"]))
+        status = (campaign.get("State") or {}).get("CampaignStatus")
+        if status not in (CampaignStatus.EXECUTING.value, CampaignStatus.SCHEDULED.value):
+            return None
+        if run.get("CampaignVersion") not in (None, campaign.get("Version")):
+            return None
+        new_status = self._after_run_status(run, now or self._clock())
+        self._set_status(str(run["CampaignId"]), new_status)
+        return new_status
+
+    def scheduled_run_time(self, campaign_id: str, fired_at: datetime) -> datetime:
+        """The run time a schedule firing at ``fired_at`` stands for: ``fired_at``, or
+        with IsLocalTime the schedule's run whose wall-clock time has just come in
+        UTC+14 (the schedule fires that much early; docs/campaign-pipeline.md)."""
+        campaign = validate_campaign_response(self._repository.get_campaign(campaign_id))
+        if campaign.schedule is None:
+            return fired_at
+        return nominal_run_time(campaign.schedule, fired_at)
+
+    def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Run every campaign whose scheduled run is due, then resume runs whose
+        deferred endpoints are due: the local backend's EventBridge Scheduler and
+        state-machine Wait (``clarion campaigns tick``, from cron). Returns a report per
+        run started or resumed, or with ``Error`` for a campaign that could not run.
+
+        A tick that comes late runs each campaign once, at its latest due run time. The
+        run id derives from (campaign, run time), so two ticks cannot run it twice.
+
+        Raises
+        ------
+        ValueError
+            The scheduler fires by itself (EventBridge Scheduler on AWS).
+        """
+        moment = now or self._clock()
+        scheduler = self.scheduler
+        if not isinstance(scheduler, DueSchedules):
+            raise ValueError(
+                "campaigns tick is for the local backend; on AWS EventBridge Scheduler "
+                "starts scheduled runs"
+            )
+        reports: list[dict[str, Any]] = []
+        started: set[str] = set()
+        for due in scheduler.due(moment):
+            campaign_id, run_time = due.campaign_id, due.run_time
+            run_id = "sch-" + message_id_for("schedule", campaign_id, iso(run_time))
+            try:
+                self._repository.get_run(run_id)
+            except NotFoundError:
+                try:
+                    run = self._runner.plan_run(
+                        campaign_id,
+                        now=moment,
+                        run_time=run_time,
+                        run_id=run_id,
+                        trigger=SCHEDULE_TRIGGER,
+                    )
+                    self._runner.execute(run_id, now=moment)
+                    self._set_status(campaign_id, self._after_run_status(run, moment))
+                    started.add(run_id)
+                    reports.append(self.run_report(self._repository.get_run(run_id)))
+                except (InvalidRecordError, NotFoundError) as exc:
+                    reports.append(
+                        {
+                            "CampaignId": campaign_id,
+                            "ScheduledTime": iso(run_time),
+                            "Error": str(exc),
+                        }
+                    )
+            scheduler.mark_ran(campaign_id, run_time)
+        for campaign in self._repository.list_campaigns():
+            for run in self._repository.list_runs(str(campaign["Id"])):
+                if run["RunId"] in started:
+                    continue
+                if run.get("State") == CampaignStatus.PENDING_NEXT_RUN.value:
+                    self._runner.resume(run["RunId"], now=moment)
+                    reports.append(self.run_report(self._repository.get_run(run["RunId"])))
+        return reports
 
     def resume(self, run_id: str, now: datetime | None = None) -> dict[str, Any]:
         """Send to the run's endpoints whose quiet time (or local send time) has ended;
@@ -210,18 +358,29 @@ class CampaignService:
             **summary.to_json(),
         }
 
-    def _set_status(self, campaign_id: str, status: CampaignStatus | None) -> None:
-        # Local runs finish inside launch: a ONCE campaign is then COMPLETED.
+    def _after_run_status(self, run: Mapping[str, Any], now: datetime) -> CampaignStatus:
+        """COMPLETED for ONCE and for a recurrence with no run after this one;
+        PENDING_NEXT_RUN otherwise (EVENT campaigns wait for the next event)."""
+        campaign = validate_campaign_response(
+            self._repository.get_campaign(str(run["CampaignId"]), run.get("CampaignVersion"))
+        )
+        schedule = campaign.schedule
+        if schedule is None or schedule.effective_frequency == Frequency.ONCE:
+            return CampaignStatus.COMPLETED
+        if schedule.effective_frequency in (Frequency.EVENT, Frequency.IN_APP_EVENT):
+            return CampaignStatus.PENDING_NEXT_RUN
+        scheduled = parse_iso8601(str(run.get("ScheduledTime") or iso(now)))
+        following = next_run_time(schedule, now, after=max(scheduled, now))
+        return CampaignStatus.COMPLETED if following is None else CampaignStatus.PENDING_NEXT_RUN
+
+    def _set_status(self, campaign_id: str, status: CampaignStatus | None) -> CampaignStatus | None:
+        """Set the latest version's status; returns the previous one."""
         campaign = dict(self._repository.get_campaign(campaign_id))
-        frequency = (campaign.get("Schedule") or {}).get("Frequency", Frequency.ONCE.value)
-        if status is None:
-            status = (
-                CampaignStatus.COMPLETED
-                if frequency == Frequency.ONCE.value
-                else CampaignStatus.PENDING_NEXT_RUN
-            )
-        campaign["State"] = {"CampaignStatus": status.value}
-        self._repository.save_campaign(campaign)
+        previous = (campaign.get("State") or {}).get("CampaignStatus")
+        if status is not None:
+            campaign["State"] = {"CampaignStatus": status.value}
+            self._repository.save_campaign(campaign)
+        return CampaignStatus(previous) if previous else None
 
 
 class EventCampaignTrigger:
@@ -280,6 +439,26 @@ class EventCampaignTrigger:
                     self._runner.plan_run(campaign.id, now=now, run_id=run_id, trigger="EVENT")
                 self._runner.send_batch(run_id, [endpoint_id], now=now)
                 self._runner.summarise_run(run_id, now=now)
+
+
+_T = TypeVar("_T")
+
+
+def _made(source: _T | Callable[[], _T | None] | None) -> _T | None:
+    """An adapter given as itself or as a function making it."""
+    if source is None:
+        return None
+    if callable(source):
+        return source()
+    return source
+
+
+def _may_need_schedule(campaign: CampaignResponse) -> bool:
+    """Whether a Schedule can need a scheduler at all (not EVENT, not IMMEDIATE)."""
+    schedule = campaign.schedule
+    if schedule is None or schedule.start_time == IMMEDIATE:
+        return False
+    return schedule.effective_frequency not in (Frequency.EVENT, Frequency.IN_APP_EVENT)
 
 
 def _within(start: str, end: str | None, now: datetime) -> bool:

@@ -10,6 +10,18 @@ answered in Pinpoint's MessageResponse / SendUsersMessageResponse shapes.
 * With a ``TraceId`` the request is idempotent: each target is claimed in the send
   ledger under the trace id before delivery, so the same request sent again answers
   ``DUPLICATE`` for what was already sent instead of sending it twice.
+
+Retries with a TraceId. A target whose last attempt is known not to have been delivered
+can be sent again by repeating the request: when the channel *raised* (the
+DeliveryChannel contract: per-message failures come back as results, so a raise means
+nothing of the call was delivered), when rendering failed after the claim, or when the
+result was ``THROTTLED`` or ``TEMPORARY_FAILURE``. The ledger's claims cannot be undone
+(a claim is final, which is what keeps campaign runs at most once), so each retry claims
+the target's next *attempt key* (``<key>`` then ``<key>␟attempt-2``, ...): the claim is
+still one atomic conditional write, two concurrent retries cannot both win it, and a
+target whose last attempt was claimed without an outcome (in doubt: the process died
+during delivery), was sent, or failed permanently answers ``DUPLICATE``, as before.
+At most :data:`MAX_ATTEMPTS` attempts per target and TraceId.
 """
 
 from __future__ import annotations
@@ -49,6 +61,15 @@ from clarion.domain.templates import TemplateType, TemplateVersion
 from clarion.ports import DeliveryChannel, ProfileStore, SendLedger, TemplateRepository
 from clarion.services.campaign_runner import load_templates, utc_now
 
+# Attempts per (TraceId, target); see the module docstring.
+MAX_ATTEMPTS = 5
+_ATTEMPT_SEPARATOR = "\x1fattempt-"
+# Ledger details of FAILED attempts a retry may send again: nothing was delivered.
+NOT_SENT = "NOT_SENT"
+RETRYABLE_DETAILS = frozenset(
+    {DeliveryStatus.THROTTLED.value, DeliveryStatus.TEMPORARY_FAILURE.value, NOT_SENT}
+)
+
 STATUS_CODES = {
     DeliveryStatus.SUCCESSFUL: 200,
     DeliveryStatus.THROTTLED: 429,
@@ -70,6 +91,20 @@ class _Target:
     status: DeliveryStatus | None = None  # decided before delivery (opt-out...)
     reason: str | None = None
     message_id: str | None = None
+    ledger_key: str | None = None  # the attempt key claimed for this send
+
+
+def attempt_key(key: str, attempt: int) -> str:
+    """The ledger key of a target's ``attempt`` (1-based) under one TraceId; the first
+    is the target key itself, so ledgers written before retries read the same."""
+    return key if attempt == 1 else f"{key}{_ATTEMPT_SEPARATOR}{attempt}"
+
+
+def is_retryable(outcome: LedgerOutcome) -> bool:
+    """A recorded attempt known not to have been delivered (module docstring)."""
+    if outcome.reason != Reason.FAILED or not outcome.detail:
+        return False
+    return outcome.detail.split(":", 1)[0] in RETRYABLE_DETAILS
 
 
 class MessageService:
@@ -208,13 +243,83 @@ class MessageService:
         now = self._clock()
         scope = f"tx-{message_id_for('trace', request.trace_id)}" if request.trace_id else None
         pending = [t for t in targets if t.status is None]
-        if scope is not None and self._ledger is not None and pending:
-            claimed = self._ledger.claim(scope, [t.key for t in pending])
-            for target in pending:
-                if target.key not in claimed:
-                    target.status = DeliveryStatus.DUPLICATE
-                    target.reason = "already sent for this TraceId"
+        ledger = self._ledger if scope is not None else None
+        if ledger is not None and scope is not None and pending:
+            self._claim_attempts(ledger, scope, pending)
             pending = [t for t in pending if t.status is None]
+        try:
+            results = self._render_and_send(request, templates, scope, request_id, pending, now)
+        except Exception as exc:
+            # Nothing of this call was delivered (a raising channel sent nothing; a
+            # rendering error came before delivery): let a retry claim the next attempt.
+            if ledger is not None and scope is not None:
+                detail = f"{NOT_SENT}: {type(exc).__name__}: {exc}"[:500]
+                ledger.record_outcomes(
+                    scope,
+                    {
+                        t.ledger_key: LedgerOutcome(Reason.FAILED, None, None, None, detail)
+                        for t in pending
+                        if t.ledger_key is not None
+                    },
+                )
+            raise
+        outcomes: dict[str, LedgerOutcome] = {}
+        for target in pending:
+            if target.message_id is None:
+                continue
+            result = results.get(target.message_id)
+            target.status = result.status if result else DeliveryStatus.UNKNOWN_FAILURE
+            target.reason = (result.reason if result else "no result") or None
+            reason = Reason.SENT if target.status == DeliveryStatus.SUCCESSFUL else Reason.FAILED
+            outcomes[target.ledger_key or target.key] = LedgerOutcome(
+                reason, None, None, target.message_id, target.status.value
+            )
+        # Targets left without a message (no content for the channel) were claimed but
+        # not sent, and a retry of the same request would find no content either.
+        for target in pending:
+            if target.message_id is None and target.ledger_key is not None:
+                outcomes[target.ledger_key] = LedgerOutcome(
+                    Reason.FAILED, None, None, None, DeliveryStatus.PERMANENT_FAILURE.value
+                )
+        if ledger is not None and scope is not None and outcomes:
+            ledger.record_outcomes(scope, outcomes)
+
+    @staticmethod
+    def _claim_attempts(ledger: SendLedger, scope: str, pending: list[_Target]) -> None:
+        """Claim each target's next attempt key, or mark it DUPLICATE (module docstring)."""
+        keys = [attempt_key(t.key, n) for t in pending for n in range(1, MAX_ATTEMPTS + 1)]
+        recorded = ledger.outcomes(scope, keys)
+        wanted: dict[str, _Target] = {}
+        for target in pending:
+            last = 0
+            for attempt in range(MAX_ATTEMPTS, 0, -1):
+                if attempt_key(target.key, attempt) in recorded:
+                    last = attempt
+                    break
+            if last == 0:
+                wanted[attempt_key(target.key, 1)] = target
+            elif last < MAX_ATTEMPTS and is_retryable(recorded[attempt_key(target.key, last)]):
+                wanted[attempt_key(target.key, last + 1)] = target
+            else:
+                target.status = DeliveryStatus.DUPLICATE
+                target.reason = "already sent for this TraceId"
+        claimed = ledger.claim(scope, list(wanted)) if wanted else set()
+        for key, target in wanted.items():
+            if key in claimed:
+                target.ledger_key = key
+            else:  # a concurrent request claimed it first
+                target.status = DeliveryStatus.DUPLICATE
+                target.reason = "already sent for this TraceId"
+
+    def _render_and_send(
+        self,
+        request: MessageRequest | SendUsersMessageRequest,
+        templates: Mapping[TemplateType, TemplateVersion],
+        scope: str | None,
+        request_id: str,
+        pending: list[_Target],
+        now: datetime,
+    ) -> dict[str, DeliveryResult]:
         messages: list[OutboundMessage] = []
         for target in pending:
             plan = _channel_message(
@@ -247,22 +352,9 @@ class MessageService:
                     sender=plan.sender,
                 )
             )
-        results: dict[str, DeliveryResult] = {}
-        if messages:
-            results = {r.message_id: r for r in self._channel.deliver(messages)}
-        outcomes: dict[str, LedgerOutcome] = {}
-        for target in pending:
-            if target.message_id is None:
-                continue
-            result = results.get(target.message_id)
-            target.status = result.status if result else DeliveryStatus.UNKNOWN_FAILURE
-            target.reason = (result.reason if result else "no result") or None
-            reason = Reason.SENT if target.status == DeliveryStatus.SUCCESSFUL else Reason.FAILED
-            outcomes[target.key] = LedgerOutcome(
-                reason, None, None, target.message_id, target.status.value
-            )
-        if scope is not None and self._ledger is not None and outcomes:
-            self._ledger.record_outcomes(scope, outcomes)
+        if not messages:
+            return {}
+        return {r.message_id: r for r in self._channel.deliver(messages)}
 
 
 def _address_channel(kind: DirectChannelType | None) -> ChannelType:

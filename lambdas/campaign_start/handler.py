@@ -16,6 +16,7 @@ Distributed Map (:mod:`clarion.domain.send_rate`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -79,7 +80,16 @@ def start_run(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
         except NotFoundError:
             run = None
     if run is None:
-        run = runner.plan_run(campaign_id, run_id=run_id, trigger=SCHEDULE_TRIGGER)
+        # A schedule firing: with IsLocalTime it fires ahead of the run's wall-clock time
+        # (in UTC+14), so plan the run for the time it stands for.
+        fired_at = datetime.now(UTC)
+        run = runner.plan_run(
+            campaign_id,
+            run_id=run_id,
+            trigger=SCHEDULE_TRIGGER,
+            now=fired_at,
+            run_time=boot.campaign_service.scheduled_run_time(campaign_id, fired_at),
+        )
         metrics.add_metric(name="CampaignRunsPlanned", unit=MetricUnit.Count, value=1)
     elif run.get("CampaignId") != campaign_id:
         raise InvalidRecordError(

@@ -6,8 +6,10 @@ local-time schedule not yet due) the run stays PENDING_NEXT_RUN and this returns
 ``"Pending": true`` with ``ResumeAt``, the earliest moment one of them is due (ISO-8601,
 whole seconds, UTC; never in the past): the state machine waits until then inside the
 same execution (deferrals are hours, far below Step Functions' one-year limit) and runs
-a resume pass. Once nothing is deferred the run is COMPLETED, and a campaign still
-EXECUTING moves to COMPLETED (ONCE) or PENDING_NEXT_RUN (recurring).
+a resume pass. Once nothing is deferred the run is COMPLETED and
+``CampaignService.finish_run`` moves the campaign (still EXECUTING, or SCHEDULED for a
+scheduled start, at the run's version) to COMPLETED (ONCE, or no run left) or
+PENDING_NEXT_RUN.
 
 Returns ``{"RunId", "State", "Counts", "Pending", "ResumeAt"}``.
 """
@@ -23,7 +25,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.campaign import CampaignStatus, Frequency
+from clarion.domain.campaign import CampaignStatus
 from clarion.domain.campaign_run import to_ms
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.services.campaign_runner import utc_now
@@ -67,22 +69,6 @@ def next_resume_ms(boot: Bootstrap, run_id: str, now: datetime) -> int:
     return max(now_ms, min(known))
 
 
-def _finish_campaign(boot: Bootstrap, campaign_id: str) -> None:
-    """A campaign launched on AWS is EXECUTING until its run completes."""
-    repository = boot.campaign_repository
-    campaign = dict(repository.get_campaign(campaign_id))
-    if (campaign.get("State") or {}).get("CampaignStatus") != CampaignStatus.EXECUTING.value:
-        return
-    frequency = (campaign.get("Schedule") or {}).get("Frequency", Frequency.ONCE.value)
-    status = (
-        CampaignStatus.COMPLETED
-        if frequency == Frequency.ONCE.value
-        else CampaignStatus.PENDING_NEXT_RUN
-    )
-    campaign["State"] = {"CampaignStatus": status.value}
-    repository.save_campaign(campaign)
-
-
 def summarise(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise the run and say whether (and when) to resume (module docstring)."""
     run_id = event.get("RunId")
@@ -93,7 +79,7 @@ def summarise(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
     pending = run["State"] == CampaignStatus.PENDING_NEXT_RUN.value
     resume_at = step_functions_time(next_resume_ms(boot, run_id, now)) if pending else None
     if not pending:
-        _finish_campaign(boot, str(run["CampaignId"]))
+        boot.campaign_service.finish_run(run_id, now=now)
     logger.info(
         "campaign run summarised",
         extra={"run_id": run_id, "state": run["State"], "resume_at": resume_at},

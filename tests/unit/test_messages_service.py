@@ -147,3 +147,109 @@ def test_templates_serve_channels_the_request_has_no_message_for(boot: Bootstrap
 def test_bad_bodies_are_refused_with_the_field(boot: Bootstrap):
     with pytest.raises(InvalidRecordError, match="ChannelType"):
         boot.message_service.send({"Addresses": {"x": {}}, "MessageConfiguration": {}})
+
+
+# -- retries under one TraceId -------------------------------------------------------
+
+
+class _ScriptedChannel:
+    """Answers each deliver() call with the next scripted behaviour: an exception to
+    raise, or a DeliveryStatus for every message; records what it delivered."""
+
+    def __init__(self, *script: Any) -> None:
+        self.script = list(script)
+        self.delivered: list[Any] = []
+
+    def deliver(self, messages: Any) -> list[Any]:
+        from clarion.domain.messages import DeliveryResult
+
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        self.delivered.extend(messages)
+        return [DeliveryResult(m.message_id, step) for m in messages]
+
+
+def _service_with(boot: Bootstrap, channel: Any) -> Any:
+    from clarion.services.messages import MessageService
+
+    return MessageService(boot.profile_store, boot.template_repository, channel, boot.send_ledger)
+
+
+TRACED = {
+    "TraceId": "retry-me",
+    "Addresses": {"+14155550199": {"ChannelType": "SMS"}},
+    "Endpoints": {"e-sms": {}},
+    "MessageConfiguration": {"SMSMessage": {"Body": "hello"}},
+}
+
+
+def test_a_raising_channel_leaves_the_targets_claimable_by_a_retry(boot: Bootstrap):
+    from clarion.domain.messages import DeliveryStatus
+
+    channel = _ScriptedChannel(ConnectionError("down"), DeliveryStatus.SUCCESSFUL)
+    service = _service_with(boot, channel)
+    with pytest.raises(ConnectionError):
+        service.send(TRACED)
+    retried = service.send(TRACED)
+    assert retried["EndpointResult"]["e-sms"]["DeliveryStatus"] == "SUCCESSFUL"
+    assert retried["Result"]["+14155550199"]["DeliveryStatus"] == "SUCCESSFUL"
+    assert len(channel.delivered) == 2
+    # once sent, the same request is a duplicate again (and the channel is not called)
+    again = service.send(TRACED)
+    assert again["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
+    assert again["Result"]["+14155550199"]["DeliveryStatus"] == "DUPLICATE"
+    assert len(channel.delivered) == 2
+
+
+@pytest.mark.parametrize("status", ["THROTTLED", "TEMPORARY_FAILURE"])
+def test_throttled_and_temporary_failures_may_be_retried(boot: Bootstrap, status: str):
+    from clarion.domain.messages import DeliveryStatus
+
+    channel = _ScriptedChannel(DeliveryStatus(status), DeliveryStatus.SUCCESSFUL)
+    service = _service_with(boot, channel)
+    first = service.send(TRACED)
+    assert first["EndpointResult"]["e-sms"]["DeliveryStatus"] == status
+    second = service.send(TRACED)
+    assert second["EndpointResult"]["e-sms"]["DeliveryStatus"] == "SUCCESSFUL"
+    assert service.send(TRACED)["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
+    assert len(channel.delivered) == 4  # two targets, two attempts
+
+
+def test_permanent_failures_and_in_doubt_claims_are_not_retried(boot: Bootstrap):
+    from clarion.domain.messages import DeliveryStatus, message_id_for
+
+    channel = _ScriptedChannel(DeliveryStatus.PERMANENT_FAILURE)
+    service = _service_with(boot, channel)
+    assert service.send(TRACED)["EndpointResult"]["e-sms"]["DeliveryStatus"] == (
+        "PERMANENT_FAILURE"
+    )
+    assert service.send(TRACED)["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
+    # a claim without an outcome (the process died while delivering) is in doubt
+    scope = f"tx-{message_id_for('trace', 'in-doubt')}"
+    boot.send_ledger.claim(scope, ["e-sms"])
+    body = {k: v for k, v in TRACED.items() if k != "Addresses"} | {"TraceId": "in-doubt"}
+    assert service.send(body)["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
+    assert len(channel.delivered) == 2
+
+
+def test_retries_stop_after_max_attempts(boot: Bootstrap):
+    from clarion.domain.messages import DeliveryStatus
+    from clarion.services.messages import MAX_ATTEMPTS
+
+    channel = _ScriptedChannel(*[DeliveryStatus.THROTTLED] * MAX_ATTEMPTS)
+    service = _service_with(boot, channel)
+    body = {k: v for k, v in TRACED.items() if k != "Addresses"}
+    for _ in range(MAX_ATTEMPTS):
+        result = service.send(body)["EndpointResult"]["e-sms"]
+        assert result["DeliveryStatus"] == "THROTTLED"
+    assert service.send(body)["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
+    assert len(channel.delivered) == MAX_ATTEMPTS
+
+
+def test_without_trace_id_a_raise_propagates_and_nothing_is_recorded(boot: Bootstrap):
+    channel = _ScriptedChannel(ConnectionError("down"))
+    service = _service_with(boot, channel)
+    body = {k: v for k, v in TRACED.items() if k != "TraceId"}
+    with pytest.raises(ConnectionError):
+        service.send(body)
