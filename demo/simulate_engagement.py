@@ -145,8 +145,14 @@ def simulate(outbox: Path, seed: int) -> list[dict[str, Any]]:
                         "contactList": "customers",
                         "timestamp": _iso(delivered + timedelta(hours=2)),
                         "source": "UnsubscribeHeader",
-                        "newTopicPreferences": {"unsubscribeAll": True, "topicSubscriptionStatus": []},
-                        "oldTopicPreferences": {"unsubscribeAll": False, "topicSubscriptionStatus": []},
+                        "newTopicPreferences": {
+                            "unsubscribeAll": True,
+                            "topicSubscriptionStatus": [],
+                        },
+                        "oldTopicPreferences": {
+                            "unsubscribeAll": False,
+                            "topicSubscriptionStatus": [],
+                        },
                     },
                 }
             )

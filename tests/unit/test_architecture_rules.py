@@ -63,8 +63,9 @@ def test_services_never_import_adapters_or_io_libraries() -> None:
     assert bad == []
 
 
-@pytest.mark.parametrize(("library", "home"), [("boto3", "clarion/adapters/aws"),
-                                                ("duckdb", "clarion/adapters/local")])
+@pytest.mark.parametrize(
+    ("library", "home"), [("boto3", "clarion/adapters/aws"), ("duckdb", "clarion/adapters/local")]
+)
 def test_io_library_is_imported_only_in_its_adapter_package(library: str, home: str) -> None:
     offenders = []
     for folder in ("clarion", "lambdas"):
