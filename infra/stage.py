@@ -10,6 +10,7 @@ from constructs import Construct
 
 from infra.config import ClarionConfig
 from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
+from infra.stacks.churn_stack import ChurnOptions, ChurnStack, ChurnStackProps
 from infra.stacks.data_stack import DataStack, DataStackProps
 from infra.stacks.events_stack import EventsStack, EventsStackProps
 from infra.stacks.messaging_stack import MessagingOptions, MessagingStack, MessagingStackProps
@@ -18,7 +19,7 @@ from infra.stacks.social_stack import SocialOptions, SocialStack, SocialStackPro
 
 class ClarionStage(Stage):
     """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience``,
-    ``<stage>-Events``, ``<stage>-Messaging`` and ``<stage>-Social``; each feature stack
+    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social`` and ``<stage>-Churn``; each feature stack
     takes ``self.data`` (and the stacks it builds on) as typed props.
 
     Parameters
@@ -76,6 +77,17 @@ class ClarionStage(Stage):
                 messaging=messaging,
                 social=SocialOptions.from_context(self),
                 pinpoint_app_id=self.messaging.channels.pinpoint_app_id,
+                depends_on=(self.events, self.messaging),
+            ),
+        )
+        self.churn = ChurnStack(
+            self,
+            "Churn",
+            props=ChurnStackProps(
+                config=config,
+                data=self.data,
+                runtime_deps_dir=runtime_deps_dir,
+                churn=ChurnOptions.from_context(self),
                 depends_on=(self.events, self.messaging),
             ),
         )

@@ -1,0 +1,180 @@
+"""Predictive churn on AWS: the scoring and training state machines, their functions,
+the SageMaker execution role and image, the schedules and the failure topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import ArnFormat, CfnOutput, Stack
+from constructs import Construct
+
+from infra.config import ClarionConfig
+from infra.constructs.churn_functions import ChurnFunctions, ChurnSettings
+from infra.constructs.churn_pipelines import ChurnPipelines, ChurnSchedules
+from infra.constructs.churn_sagemaker import ChurnSageMaker
+from infra.constructs.data_lake import data_bucket_name
+from infra.constructs.lambda_runtime import ClarionEnvironment, LambdaRuntime, log_retention
+from infra.constructs.messaging_channels import sends_table_name
+from infra.stacks.data_stack import DataStack
+
+
+def campaign_state_machine_name(resource_prefix: str) -> str:
+    """The campaign-run state machine's fixed name (the messaging stack's pipeline)."""
+    return f"{resource_prefix}-campaign-run"
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnOptions:
+    """Churn choices of a deployment (CDK context keys in brackets).
+
+    Attributes
+    ----------
+    launch_campaign
+        The daily scoring also launches the retention campaign
+        [``churn_launch_campaign``].
+    scoring_schedule, training_schedule
+        EventBridge Scheduler expressions, UTC [``churn_scoring_schedule``,
+        ``churn_training_schedule``]: daily at 05:00 (after the 03:00 compaction),
+        weekly on Sunday at 01:00.
+    instance_type
+        SageMaker instance of the training and transform jobs
+        [``churn_instance_type``].
+    write_limit
+        Scores one write-scores invocation merges [``churn_write_limit``].
+    threshold, holdout_percent
+        The churn segment's ``Metrics.ChurnRisk`` threshold and the retention
+        campaign's holdout; empty for the pipeline's defaults (0.5, 20)
+        [``churn_threshold``, ``churn_holdout_percent``].
+    """
+
+    launch_campaign: bool = False
+    scoring_schedule: str = "cron(0 5 * * ? *)"
+    training_schedule: str = "cron(0 1 ? * SUN *)"
+    instance_type: str = "ml.m5.large"
+    write_limit: int = 50_000
+    threshold: str = ""
+    holdout_percent: str = ""
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> ChurnOptions:
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            raw = scope.node.try_get_context(f"churn_{name}")
+            if raw is None:
+                continue
+            default = getattr(cls, name)
+            if isinstance(default, bool):
+                values[name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
+            elif isinstance(default, int):
+                values[name] = int(raw)
+            else:
+                values[name] = str(raw)
+        return cls(**values)
+
+    @property
+    def schedules(self) -> ChurnSchedules:
+        return ChurnSchedules(
+            scoring=self.scoring_schedule,
+            training=self.training_schedule,
+            launch_campaign=self.launch_campaign,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnStackProps:
+    config: ClarionConfig
+    data: DataStack
+    runtime_deps_dir: Path
+    churn: ChurnOptions = field(default_factory=ChurnOptions)
+    # Stacks to deploy first: the events stack (the events table the features read) and
+    # the messaging stack (sends table, campaign-run state machine).
+    depends_on: tuple[Stack, ...] = ()
+
+
+class ChurnStack(Stack):
+    """The churn functions, the SageMaker role and image, both state machines, the
+    failure topic, alarms and schedules.
+
+    Shared resources are reached by their fixed names (bucket, endpoints, definitions
+    and sends tables, the campaign-run state machine); the key, catalog and workgroup
+    come from the data stack.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, props: ChurnStackProps, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        config, data, options = props.config, props.data, props.churn
+        self.add_stack_dependency(data)
+        for stack in props.depends_on:
+            self.add_stack_dependency(stack)
+        prefix = config.resource_prefix
+        bucket_name = data_bucket_name(self, prefix)
+        self.sagemaker = ChurnSageMaker(self, "SageMaker", key=data.key, bucket_name=bucket_name)
+        self.runtime = LambdaRuntime(
+            self,
+            "Runtime",
+            powertools_layer_version=config.powertools_layer_version,
+            runtime_deps_dir=props.runtime_deps_dir,
+            log_retention_days=config.log_retention_days,
+            environment=ClarionEnvironment(
+                endpoints_table=config.endpoints_table_name,
+                definitions_table=config.definitions_table_name,
+                data_bucket=bucket_name,
+                glue_database=config.glue_database,
+                athena_workgroup=config.athena_workgroup_name,
+            ),
+        )
+        campaign_state_machine_arn = self.format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=campaign_state_machine_name(prefix),
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.functions = ChurnFunctions(
+            self,
+            "Functions",
+            runtime=self.runtime,
+            key=data.key,
+            bucket_name=bucket_name,
+            endpoints_table_name=config.endpoints_table_name,
+            definitions_table_name=config.definitions_table_name,
+            catalog=data.catalog,
+            workgroup=data.workgroup,
+            sagemaker_role=self.sagemaker.role,
+            settings=ChurnSettings(
+                app_id=config.app_id,
+                image_uri=self.sagemaker.image_uri,
+                sagemaker_role_arn=self.sagemaker.role.role_arn,
+                sends_table_name=sends_table_name(prefix),
+                campaign_state_machine_arn=campaign_state_machine_arn,
+                instance_type=options.instance_type,
+                write_limit=options.write_limit,
+                threshold=float(options.threshold) if options.threshold else None,
+                holdout_percent=int(options.holdout_percent) if options.holdout_percent else None,
+            ),
+        )
+        self.pipelines = ChurnPipelines(
+            self,
+            "Pipelines",
+            resource_prefix=prefix,
+            functions=self.functions,
+            workgroup_arn=data.workgroup.arn,
+            log_retention=log_retention(config.log_retention_days),
+            schedules=options.schedules,
+        )
+        # What the CLI needs (as CLARION_* variables) to train and score from a
+        # workstation, and where failures are announced.
+        outputs = {
+            "ChurnImageUri": self.sagemaker.image_uri,
+            "SageMakerRoleArn": self.sagemaker.role.role_arn,
+            "ChurnScoringStateMachineArn": self.pipelines.scoring.state_machine.state_machine_arn,
+            "ChurnTrainingStateMachineArn": (
+                self.pipelines.training.state_machine.state_machine_arn
+            ),
+            "ChurnFailureTopic": self.pipelines.failure_topic.topic_arn,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)
