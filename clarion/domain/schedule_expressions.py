@@ -2,14 +2,6 @@
 Scheduler expressions (and back), used by the ``aws`` CampaignScheduler and by the local
 scheduler that mirrors it.
 
-A campaign whose Schedule is at a future moment or recurring gets the schedule
-``campaign-<id>`` in the stack's group (``CLARION_CAMPAIGN_SCHEDULE_GROUP``): target the
-campaign-run state machine, ``RoleArn`` the scheduler role
-(``CLARION_CAMPAIGN_SCHEDULER_ROLE_ARN``), input ``{"CampaignId": ...}`` (the start
-Lambda plans a run when no RunId is given), FlexibleTimeWindow OFF, State DISABLED
-while the campaign IsPaused. EVENT campaigns and ``IMMEDIATE`` or past ONCE campaigns
-get none (an earlier version's is deleted).
-
 Expressions (docs/campaign-pipeline.md, "Schedules"):
 
 * ONCE → ``at(<UTC time>)`` in UTC, ``ActionAfterCompletion: DELETE``.

@@ -1,5 +1,4 @@
-"""Per-campaign EventBridge Scheduler schedules: the ``aws`` CampaignScheduler. The
-expressions come from :mod:`clarion.domain.schedule_expressions`.
+"""Per-campaign EventBridge Scheduler schedules: the ``aws`` CampaignScheduler.
 
 A campaign whose Schedule is at a future moment or recurring gets the schedule
 ``campaign-<id>`` in the stack's group (``CLARION_CAMPAIGN_SCHEDULE_GROUP``): target the
@@ -7,32 +6,8 @@ campaign-run state machine, ``RoleArn`` the scheduler role
 (``CLARION_CAMPAIGN_SCHEDULER_ROLE_ARN``), input ``{"CampaignId": ...}`` (the start
 Lambda plans a run when no RunId is given), FlexibleTimeWindow OFF, State DISABLED
 while the campaign IsPaused. EVENT campaigns and ``IMMEDIATE`` or past ONCE campaigns
-get none (an earlier version's is deleted).
-
-Expressions (docs/campaign-pipeline.md, "Schedules"):
-
-* ONCE → ``at(<UTC time>)`` in UTC, ``ActionAfterCompletion: DELETE``.
-* HOURLY → ``cron(m * * * ? *)``, DAILY → ``cron(m h * * ? *)``, WEEKLY →
-  ``cron(m h ? * DOW *)``, MONTHLY → ``cron(m h d * ? *)``; a monthly run on the 31st is
-  ``L`` (the last day); on the 29th or 30th it is two schedules, ``d`` in every month but
-  February plus ``L`` in February (``campaign-<id>-feb``), as :func:`run_times` falls on
-  the last day of shorter months. Scheduler has minute resolution: StartTime's seconds
-  are dropped.
-* Time zone: Pinpoint's ``UTC+01`` is a fixed offset, so it is written as the IANA
-  fixed-offset zone ``Etc/GMT-1`` (POSIX sign: inverted); offsets that are not whole
-  hours use a tz database zone that has kept that offset all year (``Asia/Kolkata`` for
-  ``UTC+05:30``...), else the cron fields are converted to UTC (exact for HOURLY, DAILY
-  and WEEKLY; a MONTHLY run whose UTC day differs from its local day near a month's end
-  cannot be expressed and is refused). The zone is the one StartTime is read in (its own
-  offset, else Schedule.Timezone), as :func:`run_times` steps in it.
-* StartDate: the first run, when in the future; EndDate: just after the last run
-  EndTime allows (so inclusive or exclusive reading of EndDate gives the same runs).
-* IsLocalTime: the run must start when the run's wall-clock time arrives in the
-  earliest zone, UTC+14: each firing is :func:`local_time_lead` (14 h minus the
-  schedule's offset) before the run time, i.e. the same cron fields in the zone
-  ``Etc/GMT-14``. The run then defers every endpoint until its own local time
-  (``DEFERRED_LOCAL_TIME``) and resumes them inside the execution.
-  :func:`nominal_run_time` maps a firing back to the run time.
+get none (an earlier version's is deleted). The expressions, time zones and local-time
+lead are in :mod:`clarion.domain.schedule_expressions`.
 """
 
 from __future__ import annotations
