@@ -103,6 +103,11 @@ class ClarionConfig:
         return f"{self.resource_prefix}-events-lake"
 
     @property
+    def campaign_state_machine_name(self) -> str:
+        """The campaign-run state machine (the messaging stack's; churn starts it)."""
+        return f"{self.resource_prefix}-campaign-run"
+
+    @property
     def ses_configuration_set_name(self) -> str:
         return self.resource_prefix
 

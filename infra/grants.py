@@ -8,7 +8,7 @@ for cdk-nag with a finding id that does not depend on generated export names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import ArnFormat, Stack
@@ -142,3 +142,30 @@ def grant_table_data(
     if write:
         kms_actions += ["kms:Encrypt", "kms:GenerateDataKey"]
     key.grant(grantee, *kms_actions)
+
+
+def grant_query_objects(
+    grantee: iam.IRole,
+    *,
+    bucket_name: str,
+    key: kms.IKey,
+    reads: Mapping[str, str],
+    results_prefix: str,
+    results_reason: str,
+) -> None:
+    """What Athena needs in the bucket to run a query with ``grantee``'s permissions:
+    reading the objects under each prefix of ``reads`` (prefix → reason), then reading
+    and writing the results under ``results_prefix``."""
+    for prefix, reason in reads.items():
+        grant_objects(
+            grantee, bucket_name=bucket_name, prefix=prefix, key=key, read=True, reason=reason
+        )
+    grant_objects(
+        grantee,
+        bucket_name=bucket_name,
+        prefix=results_prefix,
+        key=key,
+        read=True,
+        write=True,
+        reason=results_reason,
+    )

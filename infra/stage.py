@@ -19,8 +19,8 @@ from infra.stacks.social_stack import SocialOptions, SocialStack, SocialStackPro
 
 class ClarionStage(Stage):
     """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience``,
-    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social`` and ``<stage>-Churn``; each feature stack
-    takes ``self.data`` (and the stacks it builds on) as typed props.
+    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social`` and ``<stage>-Churn``;
+    each feature stack takes ``self.data`` (and the stacks it builds on) as typed props.
 
     Parameters
     ----------

@@ -7,6 +7,7 @@ the table). The settings ``clarion.settings`` reads come from the environment.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -71,58 +72,48 @@ class CampaignFunctions(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         endpoints_table_name: str,
         definitions_table_name: str,
         delivery: DeliverySettings,
     ) -> None:
         super().__init__(scope, construct_id)
-        environment = delivery.as_variables()
-        self.start = ClarionFunction(
+        key, bucket_name = runtime.key, runtime.bucket_name
+        # The four share their service name and settings.
+        function = partial(
+            ClarionFunction,
             self,
-            "Start",
             runtime=runtime,
-            handler=START_HANDLER,
             service_name=CAMPAIGN_SERVICE_NAME,
+            extra_environment=delivery.as_variables(),
+        )
+        self.start = function(
+            "Start",
+            handler=START_HANDLER,
             description="Campaign run: plans the run and returns its batched audience SQL",
             memory_size=512,
             timeout=Duration.minutes(1),
-            extra_environment=environment,
         )
-        self.send_batch = ClarionFunction(
-            self,
+        self.send_batch = function(
             "SendBatch",
-            runtime=runtime,
             handler=SEND_BATCH_HANDLER,
-            service_name=CAMPAIGN_SERVICE_NAME,
             description="Campaign run: decides, claims, renders, delivers and records a batch",
             memory_size=1024,
             # A batch of 500 at 1 message a second takes 500 s (clarion.domain.send_rate).
             timeout=Duration.minutes(15),
-            extra_environment=environment,
         )
-        self.summarise = ClarionFunction(
-            self,
+        self.summarise = function(
             "Summarise",
-            runtime=runtime,
             handler=SUMMARISE_HANDLER,
-            service_name=CAMPAIGN_SERVICE_NAME,
             description="Campaign run: counts outcomes and says when deferred endpoints are due",
             memory_size=512,
             timeout=Duration.minutes(5),
-            extra_environment=environment,
         )
-        self.resume = ClarionFunction(
-            self,
+        self.resume = function(
             "Resume",
-            runtime=runtime,
             handler=RESUME_HANDLER,
-            service_name=CAMPAIGN_SERVICE_NAME,
             description="Campaign run: writes the due deferred endpoints as the next batches",
             memory_size=512,
             timeout=Duration.minutes(5),
-            extra_environment=environment,
         )
         sends = delivery.sends_table_name
         # start: reads segments, templates and campaigns; writes the run record.

@@ -13,14 +13,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.audience_catalog import AudienceCatalog, TableNames
 from infra.constructs.campaign_functions import CAMPAIGN_AUDIENCES_PREFIX, CampaignFunctions
 from infra.constructs.data_lake import Prefixes
 from infra.constructs.query_workgroup import QueryWorkgroup
-from infra.grants import grant_objects, nag_notation
+from infra.constructs.state_machines import logged_state_machine
+from infra.grants import grant_objects, grant_query_objects, nag_notation
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
 
@@ -99,13 +99,12 @@ class CampaignPipeline(Construct):
             description="Clarion campaign-run state machine",
         )
         self._grant(functions, key, bucket_name, catalog, workgroup)
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = logged_state_machine(
             self,
             "StateMachine",
             state_machine_name=state_machine_name,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(ASL_FILE.read_text(encoding="utf-8")),
-            definition_substitutions=state_machine_substitutions(
+            definition=ASL_FILE.read_text(encoding="utf-8"),
+            substitutions=state_machine_substitutions(
                 functions,
                 workgroup_name=workgroup.name,
                 database_name=catalog.database_name,
@@ -113,16 +112,7 @@ class CampaignPipeline(Construct):
                 failure_topic_arn=self.failure_topic.topic_arn,
             ),
             role=self.role,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
-            ),
-        )
-        # Log delivery and X-Ray actions take no resource-level permissions.
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "CloudWatch Logs delivery and X-Ray actions do not support resource-level permissions.",
+            log_group=self.log_group,
         )
 
     def _grant(
@@ -145,22 +135,19 @@ class CampaignPipeline(Construct):
         # with the caller's permissions and writes the CSV result.
         workgroup.grant_query(role)
         catalog.grant_read(role, *AUDIENCE_TABLES)
-        for prefix, reason in (
-            (Prefixes.ENDPOINT_CHANGES, "Segment SQL reads the endpoints view (changes)."),
-            (Prefixes.ENDPOINT_SNAPSHOT, "Segment SQL reads the endpoints view (snapshot)."),
-            (Prefixes.IMPORTED_SEGMENTS, "Segment SQL reads imported segment members."),
-        ):
-            grant_objects(
-                role, bucket_name=bucket_name, prefix=prefix, key=key, read=True, reason=reason
-            )
-        grant_objects(
+        grant_query_objects(
             role,
             bucket_name=bucket_name,
-            prefix=Prefixes.ATHENA_RESULTS,
             key=key,
-            read=True,
-            write=True,
-            reason="Athena writes the audience CSV under athena-results/; the Map reads it.",
+            reads={
+                Prefixes.ENDPOINT_CHANGES: "Segment SQL reads the endpoints view (changes).",
+                Prefixes.ENDPOINT_SNAPSHOT: "Segment SQL reads the endpoints view (snapshot).",
+                Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
+            },
+            results_prefix=Prefixes.ATHENA_RESULTS,
+            results_reason=(
+                "Athena writes the audience CSV under athena-results/; the Map reads it."
+            ),
         )
         grant_objects(
             role,

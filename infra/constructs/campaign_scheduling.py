@@ -9,9 +9,10 @@ not by the stack: campaigns are data, not infrastructure.
 from __future__ import annotations
 
 from aws_cdk import Stack
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
+
+from infra.constructs.state_machines import scheduler_role
 
 
 class CampaignScheduling(Construct):
@@ -32,24 +33,10 @@ class CampaignScheduling(Construct):
         self.group_arn = stack.format_arn(
             service="scheduler", resource="schedule-group", resource_name=group_name
         )
-        self.role = iam.Role(
+        self.role = scheduler_role(
             self,
             "Role",
             description="EventBridge Scheduler: starts Clarion campaign runs",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="scheduler",
-                            resource="schedule",
-                            resource_name=f"{group_name}/*",
-                        )
-                    },
-                },
-            ),
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["states:StartExecution"], resources=[state_machine_arn])
+            group_name=group_name,
+            state_machine_arns=[state_machine_arn],
         )

@@ -26,7 +26,7 @@ from infra.constructs.data_lake import Prefixes
 from infra.constructs.event_lake import EVENTS_PREFIX, EVENTS_TABLE
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.query_workgroup import QueryWorkgroup
-from infra.grants import grant_objects, grant_table_data, nag_notation
+from infra.grants import grant_objects, grant_query_objects, grant_table_data, nag_notation
 from infra.nag import acknowledge
 
 FEATURES_HANDLER = "lambdas.churn_features.handler.handler"
@@ -98,8 +98,6 @@ class ChurnFunctions(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         endpoints_table_name: str,
         definitions_table_name: str,
         catalog: AudienceCatalog,
@@ -108,6 +106,7 @@ class ChurnFunctions(Construct):
         settings: ChurnSettings,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.features = self._function(
             "Features",
             runtime,
@@ -230,25 +229,21 @@ class ChurnFunctions(Construct):
         # the lake objects the SQL reads, and the results location.
         workgroup.grant_query(role)
         catalog.grant_read(role, *FEATURE_TABLES)
-        for prefix, reason in (
-            (Prefixes.ENDPOINT_CHANGES, "The features query reads the endpoints view (changes)."),
-            (
-                Prefixes.ENDPOINT_SNAPSHOT,
-                "The features query reads the endpoints view (snapshot).",
-            ),
-            (EVENTS_PREFIX, "The features query reads the events lake."),
-        ):
-            grant_objects(
-                role, bucket_name=bucket_name, prefix=prefix, key=key, read=True, reason=reason
-            )
-        grant_objects(
+        grant_query_objects(
             role,
             bucket_name=bucket_name,
-            prefix=Prefixes.ATHENA_RESULTS,
             key=key,
-            read=True,
-            write=True,
-            reason="Athena writes the features CSV under athena-results/; the function reads it.",
+            reads={
+                Prefixes.ENDPOINT_CHANGES: "The features query reads the endpoints view (changes).",
+                Prefixes.ENDPOINT_SNAPSHOT: (
+                    "The features query reads the endpoints view (snapshot)."
+                ),
+                EVENTS_PREFIX: "The features query reads the events lake.",
+            },
+            results_prefix=Prefixes.ATHENA_RESULTS,
+            results_reason=(
+                "Athena writes the features CSV under athena-results/; the function reads it."
+            ),
         )
         grant_objects(
             role,

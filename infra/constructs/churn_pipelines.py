@@ -23,12 +23,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.constructs.churn_functions import ChurnFunctions
 from infra.constructs.churn_sagemaker import SCORING_JOB_PREFIX, TRAINING_JOB_PREFIX
 from infra.constructs.lambda_runtime import ClarionFunction
+from infra.constructs.state_machines import logged_state_machine, scheduler_role
 from infra.grants import nag_notation
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
@@ -116,25 +116,14 @@ class ChurnStateMachine(Construct):
             iam.PolicyStatement(actions=["sns:Publish"], resources=[failure_topic.topic_arn])
         )
         key.grant(self.role, "kms:GenerateDataKey", "kms:Decrypt")
-        self.state_machine = sfn.StateMachine(
+        self.state_machine = logged_state_machine(
             self,
             "StateMachine",
             state_machine_name=state_machine_name,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(
-                read_definition(definition_file, timeout)
-            ),
-            definition_substitutions=dict(substitutions),
+            definition=read_definition(definition_file, timeout),
+            substitutions=substitutions,
             role=self.role,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False
-            ),
-        )
-        acknowledge(
-            self.role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "CloudWatch Logs delivery and X-Ray actions do not support resource-level permissions.",
+            log_group=self.log_group,
         )
         # Also covers what the ASL's catches cannot: the execution's own timeout, aborts.
         self.failed_alarm = cloudwatch.Alarm(
@@ -305,32 +294,15 @@ class ChurnPipelines(Construct):
     def _schedule(self, stack: Stack, resource_prefix: str, schedules: ChurnSchedules) -> None:
         group_name = f"{resource_prefix}-churn"
         self.schedule_group = scheduler.CfnScheduleGroup(self, "Group", name=group_name)
-        self.scheduler_role = iam.Role(
+        self.scheduler_role = scheduler_role(
             self,
             "SchedulerRole",
             description="EventBridge Scheduler: starts the Clarion churn pipelines",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="scheduler",
-                            resource="schedule",
-                            resource_name=f"{group_name}/*",
-                        )
-                    },
-                },
-            ),
-        )
-        self.scheduler_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["states:StartExecution"],
-                resources=[
-                    self.scoring.state_machine.state_machine_arn,
-                    self.training.state_machine.state_machine_arn,
-                ],
-            )
+            group_name=group_name,
+            state_machine_arns=[
+                self.scoring.state_machine.state_machine_arn,
+                self.training.state_machine.state_machine_arn,
+            ],
         )
         self.scoring_schedule = self._cfn_schedule(
             "ScoringSchedule",

@@ -6,7 +6,6 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
@@ -14,11 +13,14 @@ from constructs import Construct
 
 from infra.constructs.audience_catalog import AudienceCatalog, TableNames
 from infra.constructs.data_lake import Prefixes
-from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.constructs.lambda_runtime import (
+    ClarionFunction,
+    LambdaRuntime,
+    acknowledge_on_failure_queue,
+)
 from infra.constructs.profile_tables import ATTRIBUTE_NAMES_REGISTRY_ID
 from infra.constructs.queues import DeadLetterQueue
 from infra.grants import bucket_arn, grant_objects
-from infra.nag import acknowledge
 
 CHANGE_FEED_HANDLER = "lambdas.endpoint_change_feed.handler.handler"
 # Firehose needs at least 64 MiB of buffer to convert to Parquet; the interval bounds how
@@ -45,14 +47,13 @@ class EndpointChangeFeed(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         endpoints_table: dynamodb.ITable,
         catalog: AudienceCatalog,
         delivery_stream_name: str,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         stack = Stack.of(self)
         self.delivery_stream_name = delivery_stream_name
         self.delivery_role = iam.Role(
@@ -161,14 +162,7 @@ class EndpointChangeFeed(Construct):
                 resources=[self.delivery_stream.attr_arn],
             )
         )
-        # The on-failure destination's grant (aws-cdk's SqsDlq) allows the key's
-        # encrypt/decrypt family; it is scoped to the one key.
-        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-            acknowledge(
-                self.function.role,
-                f"AwsSolutions-IAM5[Action::{action}]",
-                "Granted by aws-cdk for the encrypted on-failure queue, on its key only.",
-            )
+        acknowledge_on_failure_queue(self.function.role)
         self.function.function.add_event_source(
             event_sources.DynamoEventSource(
                 endpoints_table,

@@ -6,7 +6,6 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.constructs.audience_catalog import AudienceCatalog, TableNames
@@ -35,13 +34,12 @@ class EndpointCompaction(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         catalog: AudienceCatalog,
         workgroup: QueryWorkgroup,
         schedule_hour_utc: int,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         self.function = ClarionFunction(
             self,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aws_cdk import Duration, Size
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.constructs.data_lake import Prefixes
@@ -37,12 +36,11 @@ class EndpointImport(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         endpoints_table_name: str,
         definitions_table_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         self.function = ClarionFunction(
             self,

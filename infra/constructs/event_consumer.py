@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from aws_cdk import Duration
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
 from infra.constructs.event_stream import EventStream
-from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.constructs.lambda_runtime import (
+    ClarionFunction,
+    LambdaRuntime,
+    add_kinesis_consumer,
+)
 from infra.constructs.profile_tables import ADDRESS_INDEX, USER_ID_INDEX
 from infra.constructs.queues import DeadLetterQueue
 from infra.grants import grant_objects, grant_table_data
-from infra.nag import acknowledge
 
 CONSUMER_HANDLER = "lambdas.events_consumer.handler.handler"
 CONSUMER_SERVICE_NAME = "clarion-events"
@@ -41,13 +41,12 @@ class EventConsumer(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         stream: EventStream,
         endpoints_table_name: str,
         app_id: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         self.function = ClarionFunction(
             self,
@@ -79,25 +78,12 @@ class EventConsumer(Construct):
             write=True,
             reason="Writes unreadable stream records as dead-letter objects, by date.",
         )
-        # The on-failure destination's grant (aws-cdk's SqsDlq) allows the key's
-        # encrypt/decrypt family; it is scoped to the one key.
-        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-            acknowledge(
-                role,
-                f"AwsSolutions-IAM5[Action::{action}]",
-                "Granted by aws-cdk for the encrypted on-failure queue, on its key only.",
-            )
-        # The event source grants reading the stream (and decrypting it).
-        self.function.function.add_event_source(
-            event_sources.KinesisEventSource(
-                stream.stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=CONSUMER_BATCH_SIZE,
-                max_batching_window=Duration.seconds(1),
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=CONSUMER_RETRY_ATTEMPTS,
-                max_record_age=CONSUMER_MAX_RECORD_AGE,
-                on_failure=event_sources.SqsDlq(self.dead_letter_queue.queue),
-            )
+        add_kinesis_consumer(
+            self.function,
+            stream.stream,
+            on_failure=self.dead_letter_queue.queue,
+            batch_size=CONSUMER_BATCH_SIZE,
+            max_batching_window=Duration.seconds(1),
+            retry_attempts=CONSUMER_RETRY_ATTEMPTS,
+            max_record_age=CONSUMER_MAX_RECORD_AGE,
         )

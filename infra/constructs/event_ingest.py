@@ -3,26 +3,24 @@ destinations, all handled by one function that normalises and puts on the stream
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.constructs.event_stream import EventStream
+from infra.constructs.iam_rest_api import IamRestApi
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.messaging_config_sets import MessagingConfigurationSets
 from infra.constructs.queues import DeadLetterQueue
 from infra.grants import grant_objects
-from infra.nag import acknowledge
 
 INGEST_HANDLER = "lambdas.ingest_events.handler.handler"
 INGEST_SERVICE_NAME = "clarion-events-ingest"
 DEAD_LETTERS_PREFIX = "dead-letters/"
-API_STAGE = "live"
+PUT_EVENTS_PATH = "/v1/apps/{application-id}/events"
 # What API Gateway checks before invoking: a JSON object with a BatchItem object (the
 # function checks the rest, per event, as Pinpoint did).
 EVENTS_REQUEST_SCHEMA = apigw.JsonSchema(
@@ -53,8 +51,6 @@ class EventIngest(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         stream: EventStream,
         config_sets: MessagingConfigurationSets,
         app_id: str,
@@ -63,6 +59,7 @@ class EventIngest(Construct):
         burst_limit: int,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         self.function = ClarionFunction(
             self,
@@ -91,86 +88,28 @@ class EventIngest(Construct):
         )
 
         # -- PutEvents over HTTP ------------------------------------------------------
-        self.access_logs = logs.LogGroup(
-            self,
-            "ApiAccessLogs",
-            retention=runtime.log_retention,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.api = apigw.RestApi(
+        self.api = IamRestApi(
             self,
             "Api",
-            rest_api_name=api_name,
-            description="Clarion: PutEvents (POST /v1/apps/{application-id}/events)",
-            endpoint_types=[apigw.EndpointType.REGIONAL],
-            # Execution logs need the account's API Gateway logging role; kept on delete
-            # because it is an account-wide setting other APIs may rely on.
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
-            deploy_options=apigw.StageOptions(
-                stage_name=API_STAGE,
-                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
-                ),
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-                data_trace_enabled=False,
-                metrics_enabled=True,
-                tracing_enabled=True,
-                throttling_rate_limit=rate_limit,
-                throttling_burst_limit=burst_limit,
+            api_name=api_name,
+            description=f"Clarion: PutEvents (POST {PUT_EVENTS_PATH})",
+            log_retention=runtime.log_retention,
+            rate_limit=rate_limit,
+            burst_limit=burst_limit,
+            # Execution logs need the account's API Gateway logging role.
+            owns_cloud_watch_role=True,
+            iam_auth_reason=(
+                "PutEvents is authorised with AWS_IAM (SigV4), as Pinpoint's own API was."
             ),
         )
-        validator = self.api.add_request_validator(
-            "Validator",
-            request_validator_name="events-request",
-            validate_request_body=True,
-            validate_request_parameters=True,
-        )
-        model = self.api.add_model(
-            "EventsRequest",
-            content_type="application/json",
+        self.access_logs = self.api.access_logs
+        self.put_events_method = self.api.add_iam_post(
+            PUT_EVENTS_PATH,
+            self.function.function,
+            validator_name="events-request",
             model_name="EventsRequest",
             schema=EVENTS_REQUEST_SCHEMA,
-        )
-        events_resource = (
-            self.api.root.add_resource("v1")
-            .add_resource("apps")
-            .add_resource("{application-id}")
-            .add_resource("events")
-        )
-        self.put_events_method = events_resource.add_method(
-            "POST",
-            apigw.LambdaIntegration(self.function.function, proxy=True),
-            authorization_type=apigw.AuthorizationType.IAM,
-            request_validator=validator,
             request_parameters={"method.request.path.application-id": True},
-            request_models={"application/json": model},
-        )
-        acknowledge(
-            self.api,
-            "AwsSolutions-COG4",
-            "PutEvents is authorised with AWS_IAM (SigV4), as Pinpoint's own API was.",
-        )
-        acknowledge(
-            self.api,
-            "AwsSolutions-APIG3",
-            "Regional API for signed (IAM) service callers; throttled per stage. Attach a "
-            "WAF web ACL where the account has one.",
-        )
-        acknowledge(
-            self.api,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AmazonAPIGatewayPushToCloudWatchLogs]",
-            "The account-wide API Gateway logging role needs exactly this AWS policy.",
         )
 
         # -- delivery events ----------------------------------------------------------
@@ -194,4 +133,4 @@ class EventIngest(Construct):
 
     @property
     def put_events_path(self) -> str:
-        return "/v1/apps/{application-id}/events"
+        return PUT_EVENTS_PATH

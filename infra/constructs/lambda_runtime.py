@@ -7,16 +7,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from infra.config import ClarionConfig
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
@@ -48,6 +55,17 @@ class ClarionEnvironment:
     glue_database: str
     athena_workgroup: str
 
+    @classmethod
+    def from_config(cls, config: ClarionConfig, *, data_bucket: str) -> ClarionEnvironment:
+        """The shared resources as ``config`` names them (the bucket's name needs a stack)."""
+        return cls(
+            endpoints_table=config.endpoints_table_name,
+            definitions_table=config.definitions_table_name,
+            data_bucket=data_bucket,
+            glue_database=config.glue_database,
+            athena_workgroup=config.athena_workgroup_name,
+        )
+
     def as_variables(self) -> dict[str, str]:
         return {
             "CLARION_BACKEND": "aws",
@@ -60,7 +78,8 @@ class ClarionEnvironment:
 
 
 class LambdaRuntime(Construct):
-    """The code asset and layers shared by the functions of a stack.
+    """The code asset and layers shared by the functions of a stack, and the shared data
+    they work on: ``environment`` names the bucket and tables, ``key`` encrypts them.
 
     Parameters
     ----------
@@ -79,10 +98,12 @@ class LambdaRuntime(Construct):
         powertools_layer_version: int,
         runtime_deps_dir: Path,
         environment: ClarionEnvironment,
+        key: kms.IKey,
         log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.environment = environment
+        self.key = key
         self.log_retention = log_retention(log_retention_days)
         self.code = lambda_.Code.from_asset(str(PROJECT_ROOT), exclude=list(CODE_ASSET_EXCLUDE))
         stack = Stack.of(self)
@@ -107,6 +128,11 @@ class LambdaRuntime(Construct):
     @property
     def layers(self) -> list[lambda_.ILayerVersion]:
         return [self.powertools_layer, self.runtime_deps_layer]
+
+    @property
+    def bucket_name(self) -> str:
+        """The data bucket's name (``CLARION_DATA_BUCKET``)."""
+        return self.environment.data_bucket
 
 
 class ClarionFunction(Construct):
@@ -187,6 +213,50 @@ class ClarionFunction(Construct):
             "AwsSolutions-IAM5[Resource::*]",
             "X-Ray tracing actions do not support resource-level permissions.",
         )
+
+
+def acknowledge_on_failure_queue(role: iam.IRole) -> None:
+    """Accept the wildcard KMS actions aws-cdk grants for an encrypted on-failure queue
+    (``SqsDlq``): the encrypt/decrypt family, scoped to the queue's one key."""
+    for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Action::{action}]",
+            "Granted by aws-cdk for the encrypted on-failure queue, on its key only.",
+        )
+
+
+def add_kinesis_consumer(
+    function: ClarionFunction,
+    stream: kinesis.IStream,
+    *,
+    on_failure: sqs.IQueue,
+    batch_size: int,
+    max_batching_window: Duration,
+    retry_attempts: int,
+    max_record_age: Duration,
+) -> None:
+    """Let ``function`` read ``stream`` from the trim horizon in batches.
+
+    Failed records are reported (``ReportBatchItemFailures``), a failing batch is
+    bisected until the bad record is alone, and after the retries (or the record age)
+    its description goes to the encrypted ``on_failure`` queue. The event source grants
+    reading (and decrypting) the stream.
+    """
+    acknowledge_on_failure_queue(function.role)
+    function.function.add_event_source(
+        event_sources.KinesisEventSource(
+            stream,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=batch_size,
+            max_batching_window=max_batching_window,
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            retry_attempts=retry_attempts,
+            max_record_age=max_record_age,
+            on_failure=event_sources.SqsDlq(on_failure),
+        )
+    )
 
 
 _RETENTIONS = {

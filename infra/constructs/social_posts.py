@@ -3,23 +3,20 @@ auth) in front of the ingest function that validates posts and puts them on the 
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
 from infra.constructs.event_stream import EventStream
+from infra.constructs.iam_rest_api import IamRestApi
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.grants import grant_objects
-from infra.nag import acknowledge
 
 INGEST_POSTS_HANDLER = "lambdas.ingest_posts.handler.handler"
 INGEST_POSTS_SERVICE_NAME = "clarion-social-ingest"
 POSTS_PATH = "/v1/social/posts"
-API_STAGE = "live"
 # lambdas/ingest_posts/handler.py: MAX_POSTS_PER_REQUEST (the function answers 400 above).
 MAX_POSTS_PER_REQUEST = 500
 # What API Gateway checks before invoking: one post (an object), an array of posts, or
@@ -61,8 +58,6 @@ class SocialPosts(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         stream_name: str,
         app_id: str,
         api_name: str,
@@ -70,6 +65,7 @@ class SocialPosts(Construct):
         burst_limit: int,
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.stream = EventStream(self, "Stream", stream_name=stream_name, key=key)
         self.function = ClarionFunction(
             self,
@@ -102,73 +98,28 @@ class SocialPosts(Construct):
             reason="Writes rejected posts as dead-letter objects, one per request, by date.",
         )
 
-        self.access_logs = logs.LogGroup(
-            self,
-            "ApiAccessLogs",
-            retention=runtime.log_retention,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.api = apigw.RestApi(
+        self.api = IamRestApi(
             self,
             "Api",
-            rest_api_name=api_name,
+            api_name=api_name,
             description=f"Clarion: social posts (POST {POSTS_PATH})",
-            endpoint_types=[apigw.EndpointType.REGIONAL],
+            log_retention=runtime.log_retention,
+            rate_limit=rate_limit,
+            burst_limit=burst_limit,
             # The account-wide logging role is the events stack's (one per account).
-            cloud_watch_role=False,
-            deploy_options=apigw.StageOptions(
-                stage_name=API_STAGE,
-                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=True,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=True,
-                ),
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-                data_trace_enabled=False,
-                metrics_enabled=True,
-                tracing_enabled=True,
-                throttling_rate_limit=rate_limit,
-                throttling_burst_limit=burst_limit,
+            owns_cloud_watch_role=False,
+            iam_auth_reason=(
+                "The posts API is authorised with AWS_IAM (SigV4): callers are collectors "
+                "running with AWS credentials, not end users of a Cognito pool."
             ),
         )
-        validator = self.api.add_request_validator(
-            "Validator",
-            request_validator_name="social-posts-request",
-            validate_request_body=True,
-            validate_request_parameters=True,
-        )
-        model = self.api.add_model(
-            "SocialPostsRequest",
-            content_type="application/json",
+        self.access_logs = self.api.access_logs
+        self.post_method = self.api.add_iam_post(
+            POSTS_PATH,
+            self.function.function,
+            validator_name="social-posts-request",
             model_name="SocialPostsRequest",
             schema=POSTS_REQUEST_SCHEMA,
-        )
-        posts = self.api.root.add_resource("v1").add_resource("social").add_resource("posts")
-        self.post_method = posts.add_method(
-            "POST",
-            apigw.LambdaIntegration(self.function.function, proxy=True),
-            authorization_type=apigw.AuthorizationType.IAM,
-            request_validator=validator,
-            request_models={"application/json": model},
-        )
-        acknowledge(
-            self.api,
-            "AwsSolutions-COG4",
-            "The posts API is authorised with AWS_IAM (SigV4): callers are collectors "
-            "running with AWS credentials, not end users of a Cognito pool.",
-        )
-        acknowledge(
-            self.api,
-            "AwsSolutions-APIG3",
-            "Regional API for signed (IAM) service callers; throttled per stage. Attach a "
-            "WAF web ACL where the account has one.",
         )
 
     @property

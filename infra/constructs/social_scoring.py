@@ -7,14 +7,16 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 from infra.constructs.campaign_functions import DeliverySettings, grant_delivery
 from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
 from infra.constructs.event_stream import EventStream
-from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.constructs.lambda_runtime import (
+    ClarionFunction,
+    LambdaRuntime,
+    add_kinesis_consumer,
+)
 from infra.constructs.profile_tables import SOCIAL_HANDLE_INDEX, USER_ID_INDEX
 from infra.constructs.queues import DeadLetterQueue
 from infra.grants import grant_objects, grant_table_data
@@ -110,8 +112,6 @@ class SocialScoring(Construct):
         construct_id: str,
         *,
         runtime: LambdaRuntime,
-        key: kms.IKey,
-        bucket_name: str,
         posts: EventStream,
         social_table: SocialTable,
         endpoints_table_name: str,
@@ -121,6 +121,7 @@ class SocialScoring(Construct):
         rules_file: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
+        key, bucket_name = runtime.key, runtime.bucket_name
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         environment: dict[str, str] = {
             **delivery.as_variables(),
@@ -180,25 +181,12 @@ class SocialScoring(Construct):
             write=True,
             reason="Writes stream records that are not valid posts as dead-letter objects.",
         )
-        # The on-failure destination's grant (aws-cdk's SqsDlq) allows the key's
-        # encrypt/decrypt family; it is scoped to the one key.
-        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-            acknowledge(
-                role,
-                f"AwsSolutions-IAM5[Action::{action}]",
-                "Granted by aws-cdk for the encrypted on-failure queue, on its key only.",
-            )
-        # The event source grants reading the posts stream (and decrypting it).
-        self.function.function.add_event_source(
-            event_sources.KinesisEventSource(
-                posts.stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=SCORING_BATCH_SIZE,
-                max_batching_window=Duration.seconds(5),
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                retry_attempts=SCORING_RETRY_ATTEMPTS,
-                max_record_age=SCORING_MAX_RECORD_AGE,
-                on_failure=event_sources.SqsDlq(self.dead_letter_queue.queue),
-            )
+        add_kinesis_consumer(
+            self.function,
+            posts.stream,
+            on_failure=self.dead_letter_queue.queue,
+            batch_size=SCORING_BATCH_SIZE,
+            max_batching_window=Duration.seconds(5),
+            retry_attempts=SCORING_RETRY_ATTEMPTS,
+            max_record_age=SCORING_MAX_RECORD_AGE,
         )

@@ -4,25 +4,16 @@ the SageMaker execution role and image, the schedules and the failure topic."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from aws_cdk import ArnFormat, CfnOutput, Stack
+from aws_cdk import ArnFormat
 from constructs import Construct
 
-from infra.config import ClarionConfig
 from infra.constructs.churn_functions import ChurnFunctions, ChurnSettings
 from infra.constructs.churn_pipelines import ChurnPipelines, ChurnSchedules
 from infra.constructs.churn_sagemaker import ChurnSageMaker
-from infra.constructs.data_lake import data_bucket_name
-from infra.constructs.lambda_runtime import ClarionEnvironment, LambdaRuntime, log_retention
 from infra.constructs.messaging_channels import sends_table_name
-from infra.stacks.data_stack import DataStack
-
-
-def campaign_state_machine_name(resource_prefix: str) -> str:
-    """The campaign-run state machine's fixed name (the messaging stack's pipeline)."""
-    return f"{resource_prefix}-campaign-run"
+from infra.stacks.feature_stack import FeatureStack, FeatureStackProps, options_from_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +50,7 @@ class ChurnOptions:
 
     @classmethod
     def from_context(cls, scope: Construct) -> ChurnOptions:
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            raw = scope.node.try_get_context(f"churn_{name}")
-            if raw is None:
-                continue
-            default = getattr(cls, name)
-            if isinstance(default, bool):
-                values[name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
-            elif isinstance(default, int):
-                values[name] = int(raw)
-            else:
-                values[name] = str(raw)
-        return cls(**values)
+        return options_from_context(cls, scope, "churn")
 
     @property
     def schedules(self) -> ChurnSchedules:
@@ -83,17 +62,14 @@ class ChurnOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class ChurnStackProps:
-    config: ClarionConfig
-    data: DataStack
-    runtime_deps_dir: Path
+class ChurnStackProps(FeatureStackProps):
+    """``depends_on``: the events stack (the events table the features read) and the
+    messaging stack (sends table, campaign-run state machine)."""
+
     churn: ChurnOptions = field(default_factory=ChurnOptions)
-    # Stacks to deploy first: the events stack (the events table the features read) and
-    # the messaging stack (sends table, campaign-run state machine).
-    depends_on: tuple[Stack, ...] = ()
 
 
-class ChurnStack(Stack):
+class ChurnStack(FeatureStack):
     """The churn functions, the SageMaker role and image, both state machines, the
     failure topic, alarms and schedules.
 
@@ -105,40 +81,22 @@ class ChurnStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, props: ChurnStackProps, **kwargs: Any
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        config, data, options = props.config, props.data, props.churn
-        self.add_stack_dependency(data)
-        for stack in props.depends_on:
-            self.add_stack_dependency(stack)
+        super().__init__(scope, construct_id, props=props, **kwargs)
+        config, data, options = self.config, self.data, props.churn
         prefix = config.resource_prefix
-        bucket_name = data_bucket_name(self, prefix)
-        self.sagemaker = ChurnSageMaker(self, "SageMaker", key=data.key, bucket_name=bucket_name)
-        self.runtime = LambdaRuntime(
-            self,
-            "Runtime",
-            powertools_layer_version=config.powertools_layer_version,
-            runtime_deps_dir=props.runtime_deps_dir,
-            log_retention_days=config.log_retention_days,
-            environment=ClarionEnvironment(
-                endpoints_table=config.endpoints_table_name,
-                definitions_table=config.definitions_table_name,
-                data_bucket=bucket_name,
-                glue_database=config.glue_database,
-                athena_workgroup=config.athena_workgroup_name,
-            ),
+        self.sagemaker = ChurnSageMaker(
+            self, "SageMaker", key=data.key, bucket_name=self.bucket_name
         )
         campaign_state_machine_arn = self.format_arn(
             service="states",
             resource="stateMachine",
-            resource_name=campaign_state_machine_name(prefix),
+            resource_name=config.campaign_state_machine_name,
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         self.functions = ChurnFunctions(
             self,
             "Functions",
             runtime=self.runtime,
-            key=data.key,
-            bucket_name=bucket_name,
             endpoints_table_name=config.endpoints_table_name,
             definitions_table_name=config.definitions_table_name,
             catalog=data.catalog,
@@ -162,7 +120,7 @@ class ChurnStack(Stack):
             resource_prefix=prefix,
             functions=self.functions,
             workgroup_arn=data.workgroup.arn,
-            log_retention=log_retention(config.log_retention_days),
+            log_retention=self.log_retention,
             schedules=options.schedules,
         )
         # What the CLI needs (as CLARION_* variables) to train and score from a
@@ -176,5 +134,4 @@ class ChurnStack(Stack):
             ),
             "ChurnFailureTopic": self.pipelines.failure_topic.topic_arn,
         }
-        for name, value in outputs.items():
-            CfnOutput(self, name, value=value)
+        self.add_outputs(outputs)

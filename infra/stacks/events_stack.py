@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import Duration
 from constructs import Construct
 
-from infra.config import ClarionConfig
 from infra.constructs.dashboard import EventsDashboard
-from infra.constructs.data_lake import data_bucket_name
 from infra.constructs.event_analytics import EventAnalytics
 from infra.constructs.event_consumer import CONSUMER_SERVICE_NAME, EventConsumer
 from infra.constructs.event_ingest import INGEST_SERVICE_NAME, EventIngest
 from infra.constructs.event_lake import EventLake
 from infra.constructs.event_stream import EventStream
-from infra.constructs.lambda_runtime import ClarionEnvironment, LambdaRuntime, log_retention
 from infra.constructs.messaging_config_sets import MessagingConfigurationSets
-from infra.stacks.data_stack import DataStack
+from infra.stacks.feature_stack import FeatureStack, FeatureStackProps
 
 
 @dataclass(frozen=True, slots=True)
-class EventsStackProps:
-    config: ClarionConfig
-    data: DataStack
-    runtime_deps_dir: Path
+class EventsStackProps(FeatureStackProps):
+    """The events stack takes only what every feature stack does."""
 
 
-class EventsStack(Stack):
+class EventsStack(FeatureStack):
     """Kinesis ``<prefix>-events``; the ingest function behind the PutEvents API and the
     SES/SMS configuration sets' destinations; the consumer applying real-time effects;
     Firehose to Parquet with the Glue table ``events``; the Athena views and saved
@@ -45,25 +39,8 @@ class EventsStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, props: EventsStackProps, **kwargs: Any
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        config, data = props.config, props.data
-        self.add_stack_dependency(data)
-        bucket_name = data_bucket_name(self, config.resource_prefix)
-        retention = log_retention(config.log_retention_days)
-        self.runtime = LambdaRuntime(
-            self,
-            "Runtime",
-            powertools_layer_version=config.powertools_layer_version,
-            runtime_deps_dir=props.runtime_deps_dir,
-            log_retention_days=config.log_retention_days,
-            environment=ClarionEnvironment(
-                endpoints_table=config.endpoints_table_name,
-                definitions_table=config.definitions_table_name,
-                data_bucket=bucket_name,
-                glue_database=config.glue_database,
-                athena_workgroup=config.athena_workgroup_name,
-            ),
-        )
+        super().__init__(scope, construct_id, props=props, **kwargs)
+        config, data = self.config, self.data
         self.stream = EventStream(
             self, "Stream", stream_name=config.events_stream_name, key=data.key
         )
@@ -80,8 +57,6 @@ class EventsStack(Stack):
             self,
             "Ingest",
             runtime=self.runtime,
-            key=data.key,
-            bucket_name=bucket_name,
             stream=self.stream,
             config_sets=self.config_sets,
             app_id=config.app_id,
@@ -93,8 +68,6 @@ class EventsStack(Stack):
             self,
             "Consumer",
             runtime=self.runtime,
-            key=data.key,
-            bucket_name=bucket_name,
             stream=self.stream,
             endpoints_table_name=config.endpoints_table_name,
             app_id=config.app_id,
@@ -104,10 +77,10 @@ class EventsStack(Stack):
             "Lake",
             stream=self.stream,
             key=data.key,
-            bucket_name=bucket_name,
+            bucket_name=self.bucket_name,
             catalog=data.catalog,
             delivery_stream_name=config.events_delivery_stream_name,
-            log_retention=retention,
+            log_retention=self.log_retention,
         )
         self.analytics = EventAnalytics(
             self,
@@ -142,5 +115,4 @@ class EventsStack(Stack):
             "EventsApiUrl": self.ingest.api.url_for_path(self.ingest.put_events_path),
             "AppId": config.app_id,
         }
-        for name, value in outputs.items():
-            CfnOutput(self, name, value=value)
+        self.add_outputs(outputs)

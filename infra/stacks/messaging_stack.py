@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import ClarionConfig
 from infra.constructs.campaign_functions import CampaignFunctions, DeliverySettings
 from infra.constructs.campaign_pipeline import CampaignPipeline
 from infra.constructs.campaign_scheduling import CampaignScheduling
-from infra.constructs.data_lake import data_bucket_name
-from infra.constructs.lambda_runtime import ClarionEnvironment, LambdaRuntime, log_retention
 from infra.constructs.messaging_channels import MessagingChannels, PushCredentials
-from infra.stacks.data_stack import DataStack
+from infra.stacks.feature_stack import FeatureStack, FeatureStackProps, options_from_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,29 +48,34 @@ class MessagingOptions:
 
     @classmethod
     def from_context(cls, scope: Construct) -> MessagingOptions:
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            raw = scope.node.try_get_context(f"messaging_{name}")
-            if raw is None:
-                continue
-            if name == "push_enabled":
-                values[name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
-            else:
-                values[name] = str(raw)
-        return cls(**values)
+        return options_from_context(cls, scope, "messaging")
+
+    def delivery_settings(
+        self, config: ClarionConfig, *, sends_table_name: str, pinpoint_app_id: str
+    ) -> DeliverySettings:
+        """What functions that send messages deliver with, for this deployment."""
+        return DeliverySettings(
+            app_id=config.app_id,
+            events_stream_name=config.events_stream_name,
+            sends_table_name=sends_table_name,
+            ses_configuration_set_name=config.ses_configuration_set_name,
+            sms_configuration_set_name=config.sms_configuration_set_name,
+            from_address=self.from_address,
+            ses_identity=self.email_identity,
+            sms_origination_identity=self.sms_origination_identity,
+            pinpoint_app_id=pinpoint_app_id,
+            webhook_secret_arn=self.webhook_secret_arn,
+        )
 
 
 @dataclass(frozen=True, slots=True)
-class MessagingStackProps:
-    config: ClarionConfig
-    data: DataStack
-    runtime_deps_dir: Path
+class MessagingStackProps(FeatureStackProps):
+    """``depends_on``: the events stack (it owns the configuration sets and stream)."""
+
     messaging: MessagingOptions = field(default_factory=MessagingOptions)
-    # Stacks to deploy first (the events stack owns the configuration sets and stream).
-    depends_on: tuple[Stack, ...] = ()
 
 
-class MessagingStack(Stack):
+class MessagingStack(FeatureStack):
     """The campaign-run state machine and its functions, the schedule group and role,
     the sends table, the SES identity and, with push enabled, the Pinpoint app.
 
@@ -85,13 +86,9 @@ class MessagingStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, props: MessagingStackProps, **kwargs: Any
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        config, data, options = props.config, props.data, props.messaging
-        self.add_stack_dependency(data)
-        for stack in props.depends_on:
-            self.add_stack_dependency(stack)
+        super().__init__(scope, construct_id, props=props, **kwargs)
+        config, data, options = self.config, self.data, props.messaging
         prefix = config.resource_prefix
-        bucket_name = data_bucket_name(self, prefix)
         self.channels = MessagingChannels(
             self,
             "Channels",
@@ -106,51 +103,28 @@ class MessagingStack(Stack):
                 else None
             ),
         )
-        self.runtime = LambdaRuntime(
-            self,
-            "Runtime",
-            powertools_layer_version=config.powertools_layer_version,
-            runtime_deps_dir=props.runtime_deps_dir,
-            log_retention_days=config.log_retention_days,
-            environment=ClarionEnvironment(
-                endpoints_table=config.endpoints_table_name,
-                definitions_table=config.definitions_table_name,
-                data_bucket=bucket_name,
-                glue_database=config.glue_database,
-                athena_workgroup=config.athena_workgroup_name,
-            ),
-        )
         self.functions = CampaignFunctions(
             self,
             "Functions",
             runtime=self.runtime,
-            key=data.key,
-            bucket_name=bucket_name,
             endpoints_table_name=config.endpoints_table_name,
             definitions_table_name=config.definitions_table_name,
-            delivery=DeliverySettings(
-                app_id=config.app_id,
-                events_stream_name=config.events_stream_name,
+            delivery=options.delivery_settings(
+                config,
                 sends_table_name=self.channels.sends_table.table_name,
-                ses_configuration_set_name=config.ses_configuration_set_name,
-                sms_configuration_set_name=config.sms_configuration_set_name,
-                from_address=options.from_address,
-                ses_identity=options.email_identity,
-                sms_origination_identity=options.sms_origination_identity,
                 pinpoint_app_id=self.channels.pinpoint_app_id,
-                webhook_secret_arn=options.webhook_secret_arn,
             ),
         )
         self.pipeline = CampaignPipeline(
             self,
             "Pipeline",
-            state_machine_name=f"{prefix}-campaign-run",
+            state_machine_name=config.campaign_state_machine_name,
             functions=self.functions,
             key=data.key,
-            bucket_name=bucket_name,
+            bucket_name=self.bucket_name,
             catalog=data.catalog,
             workgroup=data.workgroup,
-            log_retention=log_retention(config.log_retention_days),
+            log_retention=self.log_retention,
         )
         self.scheduling = CampaignScheduling(
             self,
@@ -168,5 +142,4 @@ class MessagingStack(Stack):
         }
         if options.push_enabled:
             outputs["PinpointAppId"] = self.channels.pinpoint_app_id
-        for name, value in outputs.items():
-            CfnOutput(self, name, value=value)
+        self.add_outputs(outputs)

@@ -8,18 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from infra.config import ClarionConfig
-from infra.constructs.campaign_functions import DeliverySettings
-from infra.constructs.data_lake import data_bucket_name
-from infra.constructs.lambda_runtime import ClarionEnvironment, LambdaRuntime
 from infra.constructs.messaging_channels import sends_table_name
 from infra.constructs.social_posts import SocialPosts, posts_stream_name
 from infra.constructs.social_scoring import SocialScoring, SocialTable, social_table_name
 from infra.paths import PROJECT_ROOT
-from infra.stacks.data_stack import DataStack
+from infra.stacks.feature_stack import FeatureStack, FeatureStackProps, options_from_context
 from infra.stacks.messaging_stack import MessagingOptions
 
 # Where Lambda unpacks the function's code (LAMBDA_TASK_ROOT).
@@ -56,19 +51,7 @@ class SocialOptions:
 
     @classmethod
     def from_context(cls, scope: Construct) -> SocialOptions:
-        values: dict[str, Any] = {}
-        for name in cls.__dataclass_fields__:
-            raw = scope.node.try_get_context(f"social_{name}")
-            if raw is None:
-                continue
-            default = getattr(cls, name)
-            if isinstance(default, bool):
-                values[name] = raw if isinstance(raw, bool) else str(raw).lower() == "true"
-            elif isinstance(default, int):
-                values[name] = int(raw)
-            else:
-                values[name] = str(raw)
-        return cls(**values)
+        return options_from_context(cls, scope, "social")
 
     def rules_path(self, project_root: Path = PROJECT_ROOT) -> str:
         """``CLARION_SENTIMENT_RULES`` for the function ("" for the default rules).
@@ -106,20 +89,17 @@ class SocialOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class SocialStackProps:
-    config: ClarionConfig
-    data: DataStack
-    runtime_deps_dir: Path
+class SocialStackProps(FeatureStackProps):
+    """``depends_on``: the events stack (events stream, configuration sets, the account's
+    API Gateway logging role) and the messaging stack (sends table)."""
+
     messaging: MessagingOptions = field(default_factory=MessagingOptions)
     social: SocialOptions = field(default_factory=SocialOptions)
     # The messaging stack's Pinpoint app id (a token) when push is enabled, else "".
     pinpoint_app_id: str = ""
-    # Stacks to deploy first: the events stack (events stream, configuration sets, the
-    # account's API Gateway logging role) and the messaging stack (sends table).
-    depends_on: tuple[Stack, ...] = ()
 
 
-class SocialStack(Stack):
+class SocialStack(FeatureStack):
     """The posts stream and API, the social table, the scoring function.
 
     As in the other feature stacks, shared resources are reached by their fixed names
@@ -130,33 +110,13 @@ class SocialStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, props: SocialStackProps, **kwargs: Any
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        config, data, options, social = props.config, props.data, props.messaging, props.social
-        self.add_stack_dependency(data)
-        for stack in props.depends_on:
-            self.add_stack_dependency(stack)
+        super().__init__(scope, construct_id, props=props, **kwargs)
+        config, data, options, social = self.config, self.data, props.messaging, props.social
         prefix = config.resource_prefix
-        bucket_name = data_bucket_name(self, prefix)
-        self.runtime = LambdaRuntime(
-            self,
-            "Runtime",
-            powertools_layer_version=config.powertools_layer_version,
-            runtime_deps_dir=props.runtime_deps_dir,
-            log_retention_days=config.log_retention_days,
-            environment=ClarionEnvironment(
-                endpoints_table=config.endpoints_table_name,
-                definitions_table=config.definitions_table_name,
-                data_bucket=bucket_name,
-                glue_database=config.glue_database,
-                athena_workgroup=config.athena_workgroup_name,
-            ),
-        )
         self.posts = SocialPosts(
             self,
             "Posts",
             runtime=self.runtime,
-            key=data.key,
-            bucket_name=bucket_name,
             stream_name=posts_stream_name(prefix),
             app_id=config.app_id,
             api_name=f"{prefix}-social",
@@ -174,23 +134,14 @@ class SocialStack(Stack):
             self,
             "Scoring",
             runtime=self.runtime,
-            key=data.key,
-            bucket_name=bucket_name,
             posts=self.posts.stream,
             social_table=self.table,
             endpoints_table_name=config.endpoints_table_name,
             definitions_table_name=config.definitions_table_name,
-            delivery=DeliverySettings(
-                app_id=config.app_id,
-                events_stream_name=config.events_stream_name,
+            delivery=options.delivery_settings(
+                config,
                 sends_table_name=sends_table_name(prefix),
-                ses_configuration_set_name=config.ses_configuration_set_name,
-                sms_configuration_set_name=config.sms_configuration_set_name,
-                from_address=options.from_address,
-                ses_identity=options.email_identity,
-                sms_origination_identity=options.sms_origination_identity,
                 pinpoint_app_id=props.pinpoint_app_id,
-                webhook_secret_arn=options.webhook_secret_arn,
             ),
             comprehend_entities=social.comprehend_entities,
             rules_file=social.rules_path(),
@@ -201,5 +152,4 @@ class SocialStack(Stack):
             "PostsStream": self.posts.stream.stream.stream_name,
             "SocialPostsApiUrl": self.posts.api.url_for_path(self.posts.posts_path),
         }
-        for name, value in outputs.items():
-            CfnOutput(self, name, value=value)
+        self.add_outputs(outputs)

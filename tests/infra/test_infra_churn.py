@@ -8,27 +8,28 @@ with the AwsSolutions checks registered (unacknowledged findings fail synth).
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Validations
-from cdk_nag import AwsSolutionsChecks
+from infra_helpers import (
+    TRACING_AND_LOG_DELIVERY_ACTIONS,
+    Built,
+    build_feature_stack,
+    cfn_lint,
+    function_with_id,
+    listed,
+    nag_findings,
+    resources,
+    role_statements,
+    statements_of_role,
+)
 
-from infra.config import ClarionConfig
 from infra.constructs.churn_sagemaker import xgboost_images
 from infra.stacks.churn_stack import ChurnOptions, ChurnStack, ChurnStackProps
-from infra.stacks.data_stack import DataStack, DataStackProps
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 FEATURES = "lambdas.churn_features.handler.handler"
 JOBS = "lambdas.churn_jobs.handler.handler"
 WRITE_SCORES = "lambdas.churn_write_scores.handler.handler"
@@ -38,19 +39,7 @@ HANDLERS = {FEATURES, JOBS, WRITE_SCORES, REFRESH_SEGMENT, EVALUATE}
 SCORING = "clarion-churn-scoring"
 TRAINING = "clarion-churn-training"
 # Actions AWS offers no resource-level permissions for.
-ACTIONS_WITHOUT_RESOURCES = {
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
+ACTIONS_WITHOUT_RESOURCES = TRACING_AND_LOG_DELIVERY_ACTIONS | {
     "ecr:GetAuthorizationToken",
     "cloudwatch:PutMetricData",
 }
@@ -62,41 +51,17 @@ LAMBDA_ERRORS = {
 }
 
 
-@dataclass
-class Built:
-    app: App
-    stack: ChurnStack
-    template: dict[str, Any]
-    template_path: Path
-
-
 def _build(tmp: Path, options: ChurnOptions, region: str | None = None) -> Built:
-    layer = tmp / "layer"
-    (layer / "python").mkdir(parents=True, exist_ok=True)
-    context = json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})
-    app = App(outdir=str(tmp / "cdk.out"), context=context)
-    config = ClarionConfig.from_context(app)
-    env = Environment(account="111122223333", region=region) if region else None
-    data = DataStack(app, "Data", props=DataStackProps(config=config), env=env)
-    stack = ChurnStack(
-        app,
-        "Churn",
-        props=ChurnStackProps(config=config, data=data, runtime_deps_dir=layer, churn=options),
-        env=env,
+    return build_feature_stack(
+        tmp,
+        lambda app, config, data, layer, env: ChurnStack(
+            app,
+            "Churn",
+            props=ChurnStackProps(config=config, data=data, runtime_deps_dir=layer, churn=options),
+            env=env,
+        ),
+        region=region,
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    previous = os.environ.get("CDK_VALIDATION")
-    os.environ["CDK_VALIDATION"] = "false"
-    try:
-        assembly = app.synth()  # unacknowledged cdk-nag findings raise here
-    finally:
-        if previous is None:
-            os.environ.pop("CDK_VALIDATION", None)
-        else:
-            os.environ["CDK_VALIDATION"] = previous
-    artifact = assembly.get_stack_artifact(stack.artifact_id)
-    path = Path(artifact.template_full_path)
-    return Built(app, stack, json.loads(path.read_text()), path)
 
 
 @pytest.fixture(scope="module")
@@ -116,36 +81,11 @@ def built_with_launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Buil
     yield _build(tmp_path_factory.mktemp("churn-launch"), options, region="eu-west-1")
 
 
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: r["Properties"]
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] == kind
-    }
-
-
 def function(template: dict[str, Any], handler: str) -> dict[str, Any]:
-    (found,) = [
-        f for f in resources(template, "AWS::Lambda::Function").values() if f["Handler"] == handler
-    ]
-    return found
+    return function_with_id(template, handler)[1]
 
 
-def statements_of_role(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
-    return [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Roles"]
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
-
-
-def function_statements(template: dict[str, Any], handler: str) -> list[dict[str, Any]]:
-    return statements_of_role(template, function(template, handler)["Role"]["Fn::GetAtt"][0])
-
-
-def listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+function_statements = role_statements
 
 
 def actions_of(statements: list[dict[str, Any]]) -> set[str]:
@@ -572,29 +512,12 @@ def test_aws_solutions_checks_pass_or_are_acknowledged(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     result: Built = request.getfixturevalue(which)
-    report = AwsSolutionsChecks().validate_scope(result.stack)
-    findings = [
-        f"{v.rule_name}: {[r.construct_path for r in v.violating_resources]}"
-        for v in report.violations
-    ]
+    findings = nag_findings(result.stack)
     assert findings == []
 
 
 @pytest.mark.parametrize("which", ["built", "built_with_launch"])
 def test_cfn_lint_finds_no_errors(which: str, request: pytest.FixtureRequest) -> None:
     result: Built = request.getfixturevalue(which)
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from cfnlint.runner import main; sys.exit(main())",
-            "--ignore-checks",
-            "W3696,W3005",
-            "--",
-            str(result.template_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = cfn_lint(result.template_path)
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -34,3 +34,29 @@ def test_change_retention_must_outlive_missed_compactions() -> None:
 def test_log_retention_accepts_only_cloudwatch_values() -> None:
     with pytest.raises(ValueError, match="log retention"):
         log_retention(10)
+
+
+def test_feature_options_from_context_take_the_types_of_their_defaults() -> None:
+    from infra.stacks.churn_stack import ChurnOptions
+    from infra.stacks.messaging_stack import MessagingOptions
+    from infra.stacks.social_stack import SocialOptions
+
+    app = App(
+        context={
+            "churn_write_limit": "100",
+            "churn_launch_campaign": "false",
+            "social_comprehend_entities": "false",
+            "social_api_rate_limit": "7",
+            "messaging_push_enabled": "true",
+            "messaging_from_address": "news@example.com",
+        }
+    )
+    churn = ChurnOptions.from_context(app)
+    assert churn.write_limit == 100
+    assert churn.launch_campaign is False
+    social = SocialOptions.from_context(app)
+    assert social.comprehend_entities is False
+    assert social.api_rate_limit == 7
+    messaging = MessagingOptions.from_context(app)
+    assert messaging.push_enabled is True
+    assert messaging.from_address == "news@example.com"

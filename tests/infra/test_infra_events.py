@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import sqlglot
 from aws_cdk.assertions import Match
+from infra_helpers import function_with_id, resources, role_statements
 
 from clarion.adapters.local.events import duckdb_type
 from infra.constructs.event_analytics import VIEW_COLUMNS, analytics_sql
@@ -24,14 +25,6 @@ DUCKDB_TO_HIVE = {"VARCHAR": "string", "BIGINT": "bigint", "DOUBLE": "double"}
 ACTIONS_WITHOUT_RESOURCES = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: r["Properties"]
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] == kind
-    }
-
-
 def events_template(synthesized: Any) -> dict[str, Any]:
     return synthesized.templates["Events"]
 
@@ -43,24 +36,7 @@ def glue_table(template: dict[str, Any], name: str) -> dict[str, Any]:
     raise AssertionError(f"no Glue table {name}")
 
 
-def function(template: dict[str, Any], handler: str) -> tuple[str, dict[str, Any]]:
-    (found,) = [
-        (logical_id, f)
-        for logical_id, f in resources(template, "AWS::Lambda::Function").items()
-        if f["Handler"] == handler
-    ]
-    return found
-
-
-def role_statements(template: dict[str, Any], handler: str) -> list[dict[str, Any]]:
-    _, properties = function(template, handler)
-    role_id = properties["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Roles"]
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
+function = function_with_id
 
 
 def actions_of(statements: list[dict[str, Any]]) -> set[str]:

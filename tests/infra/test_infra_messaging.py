@@ -8,26 +8,26 @@ synthesized once per push setting, with the AwsSolutions checks registered.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from infra_helpers import (
+    TRACING_AND_LOG_DELIVERY_ACTIONS,
+    Built,
+    build_feature_stack,
+    cfn_lint,
+    function_with_id,
+    listed,
+    nag_findings,
+    resources,
+    statements_of_role,
+)
 
-from infra.config import ClarionConfig
-from infra.stacks.data_stack import DataStack, DataStackProps
 from infra.stacks.messaging_stack import MessagingOptions, MessagingStack, MessagingStackProps
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-CDK_JSON = Path(__file__).resolve().parents[2] / "cdk.json"
 HANDLERS = {
     "lambdas.campaign_start.handler.handler",
     "lambdas.campaign_send_batch.handler.handler",
@@ -36,20 +36,7 @@ HANDLERS = {
 }
 SEND_BATCH = "lambdas.campaign_send_batch.handler.handler"
 # Actions AWS offers no resource-level permissions for.
-ACTIONS_WITHOUT_RESOURCES = {
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "xray:GetSamplingRules",
-    "xray:GetSamplingTargets",
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-}
+ACTIONS_WITHOUT_RESOURCES = TRACING_AND_LOG_DELIVERY_ACTIONS
 PUSH_OPTIONS = MessagingOptions(
     email_identity="example.com",
     from_address="Clarion <news@example.com>",
@@ -59,41 +46,17 @@ PUSH_OPTIONS = MessagingOptions(
 )
 
 
-@dataclass
-class Built:
-    app: App
-    stack: MessagingStack
-    template: dict[str, Any]
-    template_path: Path
-
-
 def _build(tmp: Path, options: MessagingOptions) -> Built:
-    layer = tmp / "layer"
-    (layer / "python").mkdir(parents=True, exist_ok=True)
-    context = json.loads(CDK_JSON.read_text(encoding="utf-8")).get("context", {})
-    app = App(outdir=str(tmp / "cdk.out"), context=context)
-    config = ClarionConfig.from_context(app)
-    data = DataStack(app, "Data", props=DataStackProps(config=config))
-    stack = MessagingStack(
-        app,
-        "Messaging",
-        props=MessagingStackProps(
-            config=config, data=data, runtime_deps_dir=layer, messaging=options
+    return build_feature_stack(
+        tmp,
+        lambda app, config, data, layer, env: MessagingStack(
+            app,
+            "Messaging",
+            props=MessagingStackProps(
+                config=config, data=data, runtime_deps_dir=layer, messaging=options
+            ),
         ),
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    previous = os.environ.get("CDK_VALIDATION")
-    os.environ["CDK_VALIDATION"] = "false"
-    try:
-        assembly = app.synth()  # unacknowledged cdk-nag findings raise here
-    finally:
-        if previous is None:
-            os.environ.pop("CDK_VALIDATION", None)
-        else:
-            os.environ["CDK_VALIDATION"] = previous
-    artifact = assembly.get_stack_artifact(stack.artifact_id)
-    path = Path(artifact.template_full_path)
-    return Built(app, stack, json.loads(path.read_text()), path)
 
 
 @pytest.fixture(scope="module")
@@ -106,32 +69,8 @@ def built_with_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]
     yield _build(tmp_path_factory.mktemp("messaging-push"), PUSH_OPTIONS)
 
 
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: r["Properties"]
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] == kind
-    }
-
-
 def function(template: dict[str, Any], handler: str) -> dict[str, Any]:
-    (found,) = [
-        f for f in resources(template, "AWS::Lambda::Function").values() if f["Handler"] == handler
-    ]
-    return found
-
-
-def statements_of_role(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
-    return [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Roles"]
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
-
-
-def listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+    return function_with_id(template, handler)[1]
 
 
 def state_machine(template: dict[str, Any]) -> dict[str, Any]:
@@ -330,28 +269,11 @@ def test_aws_solutions_checks_pass_or_are_acknowledged(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     result: Built = request.getfixturevalue(which)
-    report = AwsSolutionsChecks().validate_scope(result.stack)
-    findings = [
-        f"{v.rule_name}: {[r.construct_path for r in v.violating_resources]}"
-        for v in report.violations
-    ]
+    findings = nag_findings(result.stack)
     assert findings == []
 
 
 def test_cfn_lint_finds_no_errors(built_with_push: Built) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from cfnlint.runner import main; sys.exit(main())",
-            "--ignore-checks",
-            "W3696,W3005",
-            "--",
-            str(built_with_push.template_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = cfn_lint(built_with_push.template_path)
     assert result.returncode & 3 == 0, result.stdout + result.stderr
     assert result.returncode & 4 == 0, result.stdout

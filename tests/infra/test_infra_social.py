@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
+from infra_helpers import function_with_id, listed, resources, role_statements
 
 from clarion.adapters.aws.profiles import endpoints_table_spec
 from clarion.adapters.aws.social_store import social_handle_index_spec, social_table_spec
@@ -35,41 +36,12 @@ DELIVERY_VARIABLES = {
 }
 
 
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: r["Properties"]
-        for logical_id, r in template["Resources"].items()
-        if r["Type"] == kind
-    }
-
-
 def social(synthesized: Any) -> dict[str, Any]:
     template: dict[str, Any] = synthesized.templates["Social"]
     return template
 
 
-def function(template: dict[str, Any], handler: str) -> tuple[str, dict[str, Any]]:
-    (found,) = [
-        (logical_id, f)
-        for logical_id, f in resources(template, "AWS::Lambda::Function").items()
-        if f["Handler"] == handler
-    ]
-    return found
-
-
-def role_statements(template: dict[str, Any], handler: str) -> list[dict[str, Any]]:
-    _, properties = function(template, handler)
-    role_id = properties["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Roles"]
-        for statement in policy["PolicyDocument"]["Statement"]
-    ]
-
-
-def listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+function = function_with_id
 
 
 def rendered(value: Any) -> str:
