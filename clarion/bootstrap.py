@@ -48,7 +48,13 @@ if TYPE_CHECKING:
 # predictive churn
 if TYPE_CHECKING:
     from clarion.adapters.aws.churn import AthenaQueryStarter
-    from clarion.ports import ChurnFiles, ChurnJobs, ChurnLearner, ChurnModelStore
+    from clarion.ports import (
+        ChurnFiles,
+        ChurnJobs,
+        ChurnLearner,
+        ChurnModelStore,
+        ColumnarAnalytics,
+    )
     from clarion.services.churn import ChurnService
 
 # social sentiment triggers
@@ -545,6 +551,15 @@ class Bootstrap:
         )
 
     @cached_property
+    def churn_columnar_data(self) -> ColumnarAnalytics | None:
+        """Features as Arrow columns, and simulated events written as columns (local)."""
+        if not self.is_local:
+            return None
+        from clarion.adapters.local.churn import DuckDBChurnData
+
+        return DuckDBChurnData(self.local_database)
+
+    @cached_property
     def churn_service(self) -> ChurnService:
         from dataclasses import replace
 
@@ -567,4 +582,5 @@ class Bootstrap:
             reports=self.settings.home / "reports" if self.is_local else None,
             app_id=self.app_id,
             config=config,
+            columnar=self.churn_columnar_data,
         )

@@ -486,3 +486,44 @@ class ChurnFiles(Protocol):
         ...
 
     def list_keys(self, prefix: str) -> list[str]: ...
+
+
+# -- churn: columnar capabilities (optional: the local adapters have them) ---------------
+
+
+class ColumnarAnalytics(Protocol):
+    """An analytics adapter that can also return a result as Arrow columns (the local
+    one: ``clarion.adapters.local.churn.DuckDBChurnData``)."""
+
+    def arrow(self, sql: str, parameters: Mapping[str, Any] | None = None) -> Any: ...
+
+
+class ColumnarEventSink(Protocol):
+    """An event store that takes simulated events as columns (local)."""
+
+    def put_event_columns(
+        self,
+        customer: Any,
+        timestamp_ms: Any,
+        code: Any,
+        price: Any,
+        *,
+        event_types: Sequence[str],
+        endpoint_ids: Any,
+        app_id: str,
+        id_prefix: str,
+        first_index: int = 0,
+    ) -> int: ...
+
+
+class ColumnarChurnLearner(Protocol):
+    """A learner on feature matrices (rows in ``clarion.domain.churn.FEATURE_COLUMNS``
+    order) rather than row dicts (the local ``XGBoostChurnLearner``)."""
+
+    def fit_arrays(
+        self, features: Any, labels: Any, hyperparameters: Mapping[str, str]
+    ) -> tuple[bytes, dict[str, str]]: ...
+
+    def predict_arrays(self, archive: bytes, features: Any) -> Any: ...
+
+    def baseline_arrays(self, train: Any, labels: Any, features: Any) -> Any: ...

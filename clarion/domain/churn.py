@@ -62,6 +62,20 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "opted_out",
     "tenure_days",
     "is_sms",
+    "sessions_3d",
+    "sessions_14d",
+    "sessions_7_14d",
+    "sessions_14_28d",
+    "sessions_60_90d",
+    "active_days_14d",
+    "sessions_365d",
+    "sessions_1d",
+    "days_since_last_response",
+    "email_open_rate_30_90d",
+    "email_open_rate_30d",
+    "sms_reply_rate_30d",
+    "session_rate_90d",
+    "expected_sessions_since_last",
 )
 
 RECENCY_FEATURE = "days_since_last_activity"
@@ -69,16 +83,17 @@ RECENCY_FEATURE = "days_since_last_activity"
 DEFAULT_HYPERPARAMETERS: dict[str, str] = {
     "objective": "binary:logistic",
     "eval_metric": "auc",
-    "num_round": "300",
-    "max_depth": "4",
+    "num_round": "400",
+    "max_depth": "6",
     "eta": "0.05",
     "subsample": "0.8",
     "colsample_bytree": "0.8",
-    "min_child_weight": "5",
+    "min_child_weight": "10",
     "lambda": "1.0",
 }
-"""Hyperparameters of the built-in XGBoost algorithm (strings, as SageMaker passes them);
-the local trainer uses the same ones."""
+"""Hyperparameters of the built-in XGBoost algorithm (strings, as SageMaker passes them).
+The local trainer uses the same ones with ``num_round`` as a ceiling: it stops early on a
+validation split of the training rows and records the rounds it kept."""
 
 
 # -- configuration and the time split -------------------------------------------------

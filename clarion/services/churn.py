@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from clarion.domain.churn import (
     CHURN_METRIC,
@@ -28,6 +28,7 @@ from clarion.domain.churn import (
     FEATURE_COLUMNS,
     ID_COLUMN,
     LABEL_COLUMN,
+    RECENCY_FEATURE,
     SPLIT_COLUMN,
     ChurnConfig,
     ModelRecord,
@@ -37,6 +38,7 @@ from clarion.domain.churn import (
     churn_segment_request,
     day_start,
     epoch_ms,
+    feature_vector,
     labels_csv,
     lift_curve,
     parse_feature_csv,
@@ -56,13 +58,17 @@ from clarion.ports import (
     AnalyticsQuery,
     ChurnLearner,
     ChurnModelStore,
+    ColumnarAnalytics,
+    ColumnarEventSink,
     EventSink,
     ProfileStore,
 )
 from clarion.services.segments import SegmentService
 
 WRITE_BATCH = 500
+ENDPOINT_BATCH = 5_000
 EVENT_BATCH = 20_000
+SCORE_CHUNK = 200_000
 SIMULATION_DOC = "simulation"
 EVALUATION_DOC = "evaluation"
 CAMPAIGN_DOC = "retention-campaign"
@@ -144,6 +150,77 @@ class Evaluation:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class FeatureFrame:
+    """Rows of the features SQL as columns: ids, splits, a float32 feature matrix in
+    :data:`FEATURE_COLUMNS` order (missing values 0, as :func:`feature_vector` does) and
+    the labels (-1 where unknown). Built from Arrow without a dict per row."""
+
+    ids: Any  # numpy array of str (object)
+    splits: Any  # numpy array of str (object)
+    features: Any  # numpy float32 (rows, len(FEATURE_COLUMNS))
+    labels: Any  # numpy int8, -1 when unknown
+
+    def __len__(self) -> int:
+        return int(self.features.shape[0])
+
+    @classmethod
+    def from_arrow(cls, table: Any) -> FeatureFrame:
+        import numpy as np
+
+        n = table.num_rows
+        features = np.zeros((n, len(FEATURE_COLUMNS)), dtype=np.float32)
+        for j, name in enumerate(FEATURE_COLUMNS):
+            column = table.column(name).combine_chunks()
+            values = column.to_numpy(zero_copy_only=False)
+            if column.null_count:
+                values = np.where(column.is_null().to_numpy(zero_copy_only=False), 0, values)
+            features[:, j] = values
+        labels = table.column(LABEL_COLUMN).combine_chunks()
+        label_values = labels.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+        return cls(
+            np.asarray(table.column(ID_COLUMN).to_pylist(), dtype=object),
+            np.asarray(table.column(SPLIT_COLUMN).to_pylist(), dtype=object),
+            features,
+            label_values,
+        )
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> FeatureFrame:
+        import numpy as np
+
+        features = np.asarray([feature_vector(r) for r in rows], dtype=np.float32).reshape(
+            len(rows), len(FEATURE_COLUMNS)
+        )
+        labels = [-1 if r.get(LABEL_COLUMN) is None else int(r[LABEL_COLUMN]) for r in rows]
+        return cls(
+            np.asarray([str(r[ID_COLUMN]) for r in rows], dtype=object),
+            np.asarray([str(r.get(SPLIT_COLUMN, "")) for r in rows], dtype=object),
+            features,
+            np.asarray(labels, dtype=np.int8),
+        )
+
+    def select(self, split: str) -> FeatureFrame:
+        mask = self.splits == split
+        return FeatureFrame(
+            self.ids[mask], self.splits[mask], self.features[mask], self.labels[mask]
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Row dicts (for a learner that only takes rows; small data)."""
+        out = []
+        for k in range(len(self)):
+            row: dict[str, Any] = {ID_COLUMN: self.ids[k], SPLIT_COLUMN: self.splits[k]}
+            row.update(zip(FEATURE_COLUMNS, self.features[k].tolist(), strict=True))
+            row[LABEL_COLUMN] = None if self.labels[k] < 0 else int(self.labels[k])
+            out.append(row)
+        return out
+
+    def recency_rows(self) -> list[dict[str, float]]:
+        column = self.features[:, FEATURE_COLUMNS.index(RECENCY_FEATURE)]
+        return [{RECENCY_FEATURE: v} for v in column.tolist()]
+
+
 class ChurnService:
     """Train, evaluate, promote and score churn models; keep the churn segment and the
     retention campaign; report.
@@ -164,6 +241,11 @@ class ChurnService:
         Where simulated history goes (the local event store).
     launcher
         The campaign engine, for the retention campaign.
+    columnar
+        Local only: the database read as Arrow columns (features) and written
+        column-wise (simulated events); see :class:`ColumnarAnalytics` and
+        :class:`ColumnarEventSink`. Without it, ``analytics`` and ``events`` are used
+        when they offer the same methods, else rows and records.
     config
         Windows, threshold, holdout, promotion margin.
     reports
@@ -184,6 +266,7 @@ class ChurnService:
         reports: Path | None = None,
         app_id: str = "clarion",
         clock: Callable[[], datetime] = _utc_now,
+        columnar: Any | None = None,
     ) -> None:
         self._profiles = profiles
         self._analytics = analytics
@@ -196,6 +279,19 @@ class ChurnService:
         self._reports = reports
         self._app_id = app_id
         self._clock = clock
+        self._columnar = columnar
+
+    def _arrow_source(self) -> ColumnarAnalytics | None:
+        for candidate in (self._columnar, self._analytics):
+            if candidate is not None and callable(getattr(candidate, "arrow", None)):
+                return cast(ColumnarAnalytics, candidate)
+        return None
+
+    def _column_sink(self) -> ColumnarEventSink | None:
+        for candidate in (self._columnar, self._events):
+            if candidate is not None and callable(getattr(candidate, "put_event_columns", None)):
+                return cast(ColumnarEventSink, candidate)
+        return None
 
     # -- simulation --------------------------------------------------------------------
 
@@ -205,13 +301,9 @@ class ChurnService:
         """Write a simulated history ending at ``as_of`` (default: today, UTC) into the
         stores: one endpoint per customer, and their sessions, purchases, emails and SMS.
         The hidden parameters are kept (by seed) for the oracle."""
-        from clarion.services.churn_simulation import (
-            Population,
-            SimulationConfig,
-            event_records,
-        )
+        from clarion.services.churn_simulation import Population, SimulationConfig
 
-        if self._events is None:
+        if self._events is None and self._column_sink() is None:
             raise RuntimeError("simulation needs an event sink")
         end = day_start(as_of or self._clock())
         config = SimulationConfig(customers, days, seed, end)
@@ -219,14 +311,45 @@ class ChurnService:
         batch: list[Endpoint] = []
         for endpoint in population.endpoints():
             batch.append(endpoint)
-            if len(batch) >= WRITE_BATCH:
+            if len(batch) >= ENDPOINT_BATCH:
                 self._profiles.put_endpoints(batch)
                 batch = []
         self._profiles.put_endpoints(batch)
-        columns = population.simulate(0, days)
-        stored = self._put_events(event_records(columns, self._app_id, seed))
+        stored = self._write_simulated(population, 0, days, stream=1)
         self._models.put_document(SIMULATION_DOC, config.to_json())
         return {**config.to_json(), "endpoints": customers, "events": stored}
+
+    def _write_simulated(self, population: Any, first_day: int, days: int, stream: int) -> int:
+        """Simulate days ``[first_day, first_day + days)`` chunk by chunk and store the
+        events: as columns when the store takes them, else as records."""
+        from clarion.services.churn_simulation import (
+            EVENT_TYPES,
+            endpoint_id,
+            event_id_prefix,
+            event_records,
+        )
+
+        prefix = event_id_prefix(population.config.seed, stream, first_day)
+        sink = self._column_sink()
+        ids = [endpoint_id(i) for i in range(population.config.customers)] if sink else None
+        stored = index = 0
+        for chunk in population.simulate_chunks(first_day, days, stream):
+            if sink is not None:
+                stored += sink.put_event_columns(
+                    chunk.customer,
+                    chunk.timestamp_ms,
+                    chunk.code,
+                    chunk.price,
+                    event_types=EVENT_TYPES,
+                    endpoint_ids=ids,
+                    app_id=self._app_id,
+                    id_prefix=prefix,
+                    first_index=index,
+                )
+            else:
+                stored += self._put_events(event_records(chunk, self._app_id, prefix, index))
+            index += len(chunk)
+        return stored
 
     def _put_events(self, records: Any) -> int:
         assert self._events is not None
@@ -258,6 +381,16 @@ class ChurnService:
         parameters = split.parameters(splits, self.config.active_days)
         return self._analytics.rows(sql_source("features"), parameters)
 
+    def dataset_frame(self, as_of: date | datetime, splits: Sequence[str]) -> FeatureFrame:
+        """The same rows as :meth:`dataset`, as columns: fetched as Arrow when the
+        analytics adapter can (no dict per row), else converted from rows."""
+        split = TimeSplit.of(as_of, self.config.label_days)
+        parameters = split.parameters(splits, self.config.active_days)
+        source = self._arrow_source()
+        if source is not None:
+            return FeatureFrame.from_arrow(source.arrow(sql_source("features"), parameters))
+        return FeatureFrame.from_rows(self._analytics.rows(sql_source("features"), parameters))
+
     # -- training and evaluation -------------------------------------------------------
 
     def train(self, as_of: date | None = None) -> dict[str, Any]:
@@ -267,37 +400,66 @@ class ChurnService:
         """
         learner = self._require_learner()
         moment = day_start(as_of or self._clock())
-        rows = self.dataset(moment, ["train", "eval"])
-        train = [r for r in rows if r[SPLIT_COLUMN] == "train"]
-        held_out = [r for r in rows if r[SPLIT_COLUMN] == "eval"]
-        if not train or not held_out:
+        frame = self.dataset_frame(moment, ["train", "eval"])
+        train, held_out = frame.select("train"), frame.select("eval")
+        del frame
+        if not len(train) or not len(held_out):
             raise ValueError(
                 f"not enough history before {moment.date()}: {len(train)} training and "
                 f"{len(held_out)} held-out rows (need {2 * self.config.label_days} days "
                 "of events)"
             )
         hyperparameters = dict(DEFAULT_HYPERPARAMETERS)
-        archive = learner.fit(train, hyperparameters)
         model_id = f"churn-{moment:%Y%m%d}-{uuid.uuid4().hex[:8]}"
-        scores: dict[str, list[float]] = {
-            "model": learner.predict(archive, held_out),
-            "logistic": learner.baseline(train, held_out),
-            "recency": recency_rule_scores(held_out),
-        }
         current = self._models.promoted()
-        if current is not None:
-            _, current_archive = self._models.load_model(current.model_id)
-            scores["current"] = learner.predict(current_archive, held_out)
-        oracle = self._oracle(moment, held_out)
+        # A model trained on another feature list cannot score these rows: it is not
+        # compared (the candidate is then promoted as the first of the new features).
+        comparable = current is not None and tuple(current.features) == FEATURE_COLUMNS
+        current_archive = (
+            self._models.load_model(current.model_id)[1]
+            if current is not None and comparable
+            else None
+        )
+        scores: dict[str, list[float]]
+        if _columnar_learner(learner):
+            columnar: Any = learner
+            archive, hyperparameters = columnar.fit_arrays(
+                train.features, train.labels, hyperparameters
+            )
+            scores = {
+                "model": _floats(columnar.predict_arrays(archive, held_out.features)),
+                "logistic": _floats(
+                    columnar.baseline_arrays(train.features, train.labels, held_out.features)
+                ),
+            }
+            if current_archive is not None:
+                scores["current"] = _floats(
+                    columnar.predict_arrays(current_archive, held_out.features)
+                )
+        else:
+            train_rows, held_rows = train.rows(), held_out.rows()
+            archive = learner.fit(train_rows, hyperparameters)
+            scores = {
+                "model": learner.predict(archive, held_rows),
+                "logistic": learner.baseline(train_rows, held_rows),
+            }
+            if current_archive is not None:
+                scores["current"] = learner.predict(current_archive, held_rows)
+        scores["recency"] = recency_rule_scores(held_out.recency_rows())
+        oracle = self._oracle(moment, held_out.ids)
         if oracle is not None:
             scores["oracle"] = oracle
+        rows = [
+            {ID_COLUMN: i, LABEL_COLUMN: int(y)}
+            for i, y in zip(held_out.ids.tolist(), held_out.labels.tolist(), strict=True)
+        ]
         record = ModelRecord(
             model_id=model_id,
             as_of=moment.date().isoformat(),
             created=_iso(self._clock()),
             hyperparameters=hyperparameters,
         )
-        result = self.evaluate_candidate(record, held_out, scores)
+        result = self.evaluate_candidate(record, rows, scores)
         # Every candidate is kept; only a promoted one is used for scoring.
         self._models.save_model(
             ModelRecord.from_json({**record.to_json(), "metrics": result["metrics"]["model"]}),
@@ -364,13 +526,13 @@ class ChurnService:
             return True
         return False
 
-    def _oracle(self, as_of: datetime, rows: Sequence[Mapping[str, Any]]) -> list[float] | None:
+    def _oracle(self, as_of: datetime, ids: Sequence[str]) -> list[float] | None:
         from clarion.services.churn_simulation import customer_index
 
         population = self._population()
         if population is None:
             return None
-        indexes = [customer_index(str(row[ID_COLUMN])) for row in rows]
+        indexes = [customer_index(str(i)) for i in ids]
         if any(i is None or i >= population.config.customers for i in indexes):
             return None
         split = TimeSplit.of(as_of, self.config.label_days)
@@ -392,18 +554,37 @@ class ChurnService:
         current = self._models.promoted()
         if current is None:
             raise NotFoundError("promoted churn model", "(none: train one first)")
+        if tuple(current.features) != FEATURE_COLUMNS:
+            raise ValueError(
+                f"the promoted model {current.model_id} was trained on other features: "
+                "train a new one"
+            )
         _, archive = self._models.load_model(current.model_id)
         moment = day_start(as_of or self._clock())
-        rows = self.dataset(moment, ["score"])
-        scores = learner.predict(archive, rows)
-        written = self.write_scores(
-            {str(r[ID_COLUMN]): s for r, s in zip(rows, scores, strict=True)}
-        )
-        at_risk = sum(1 for s in scores if s >= self.config.threshold)
+        frame = self.dataset_frame(moment, ["score"])
+        written = at_risk = 0
+        # Scored and written a chunk at a time: the scores of a million endpoints never
+        # wait as Python objects all at once.
+        for start in range(0, len(frame), SCORE_CHUNK):
+            ids = frame.ids[start : start + SCORE_CHUNK].tolist()
+            features = frame.features[start : start + SCORE_CHUNK]
+            if _columnar_learner(learner):
+                columnar: Any = learner
+                scores = _floats(columnar.predict_arrays(archive, features))
+            else:
+                part = FeatureFrame(
+                    frame.ids[start : start + SCORE_CHUNK],
+                    frame.splits[start : start + SCORE_CHUNK],
+                    features,
+                    frame.labels[start : start + SCORE_CHUNK],
+                )
+                scores = learner.predict(archive, part.rows())
+            written += self.write_scores(dict(zip(ids, scores, strict=True)))
+            at_risk += sum(1 for s in scores if s >= self.config.threshold)
         return {
             "model_id": current.model_id,
             "as_of": moment.date().isoformat(),
-            "scored": len(rows),
+            "scored": len(frame),
             "written": written,
             "at_risk": at_risk,
             "threshold": self.config.threshold,
@@ -490,7 +671,7 @@ class ChurnService:
     def _simulate_response(self, campaign_id: str, launched: datetime) -> dict[str, Any]:
         import numpy as np
 
-        from clarion.services.churn_simulation import customer_index, event_records
+        from clarion.services.churn_simulation import customer_index
 
         population = self._population()
         if population is None:
@@ -505,8 +686,7 @@ class ChurnService:
         chosen = np.asarray([i for i in treated if i is not None], dtype=np.int64)
         first_day = population.config.day_of(day_start(launched))
         population.treat(chosen, first_day, TREATMENT_BOOST)
-        columns = population.simulate(first_day, self.config.label_days, stream=2)
-        stored = self._put_events(event_records(columns, self._app_id, population.config.seed + 1))
+        stored = self._write_simulated(population, first_day, self.config.label_days, stream=2)
         return {"treated": int(chosen.size), "events": stored, "days": self.config.label_days}
 
     # -- the AWS pipeline's steps (the state machines call these through Lambda) -------
@@ -641,6 +821,19 @@ class ChurnService:
         if self._reports is not None:
             data["files"] = write_report(self._reports / "churn", data, evaluation["curves"])
         return data
+
+
+def _columnar_learner(learner: Any) -> bool:
+    return all(
+        callable(getattr(learner, name, None))
+        for name in ("fit_arrays", "predict_arrays", "baseline_arrays")
+    )
+
+
+def _floats(values: Any) -> list[float]:
+    """Scores as Python floats (numpy arrays or sequences)."""
+    tolist = getattr(values, "tolist", None)
+    return [float(v) for v in (tolist() if tolist else values)]
 
 
 # -- charts and the HTML page ---------------------------------------------------------

@@ -27,7 +27,7 @@ import numpy as np
 
 from clarion.domain.churn import DAY_MS, day_start, epoch_ms
 from clarion.domain.endpoint import Endpoint
-from clarion.domain.events import EventRecord, make_event_id
+from clarion.domain.events import EventRecord
 
 # Event type codes of the columnar output.
 EVENT_TYPES: tuple[str, ...] = (
@@ -119,6 +119,27 @@ class EventColumns:
     def __len__(self) -> int:
         return int(self.customer.shape[0])
 
+    @classmethod
+    def of(cls, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> EventColumns:
+        return cls(
+            np.concatenate([c[0] for c in parts]),
+            np.concatenate([c[1] for c in parts]),
+            np.concatenate([c[2] for c in parts]),
+            np.concatenate([c[3] for c in parts]),
+        )
+
+    @classmethod
+    def concat(cls, parts: list[EventColumns]) -> EventColumns:
+        if not parts:
+            empty = np.zeros(0)
+            return cls(
+                empty.astype(np.int32),
+                empty.astype(np.int64),
+                empty.astype(np.int8),
+                empty.astype(np.float32),
+            )
+        return cls.of([(c.customer, c.timestamp_ms, c.code, c.price) for c in parts])
+
 
 class Population:
     """The hidden parameters of every customer (arrays indexed by customer)."""
@@ -164,20 +185,25 @@ class Population:
     def true_churn_probability(self, cutoff_day: int, window_days: int) -> np.ndarray:
         """P(no session in days ``[cutoff, cutoff + window)``) given the hidden state at
         the cut-off: the shock, if it has not come yet, comes on day ``cutoff + j`` with
-        probability ``(1 - h)^j h``."""
+        probability ``(1 - h)^j h``. Memory is a few arrays of one value per customer
+        whatever the window."""
         n = self.config.customers
-        days = np.arange(cutoff_day, cutoff_day + window_days)
-        plain = np.stack([self.rate(int(d), np.zeros(n, dtype=bool)) for d in days], axis=1)
-        hit = np.stack([self.rate(int(d), np.ones(n, dtype=bool)) for d in days], axis=1)
+        no, yes = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+        days = range(cutoff_day, cutoff_day + window_days)
+        hit_total = np.zeros(n)
+        for d in days:
+            hit_total += self.rate(d, yes)
         already = self.shock_day < cutoff_day
-        shocked_all = np.exp(-hit.sum(axis=1))
+        shocked_all = np.exp(-hit_total)
         # Shock on window day j: plain before j, shocked from j on.
-        plain_before = np.concatenate([np.zeros((n, 1)), np.cumsum(plain, axis=1)[:, :-1]], axis=1)
-        hit_after = np.cumsum(hit[:, ::-1], axis=1)[:, ::-1]
-        j = np.arange(window_days)
-        weights = (1 - SHOCK_HAZARD) ** j * SHOCK_HAZARD
-        future = (weights * np.exp(-(plain_before + hit_after))).sum(axis=1)
-        future += (1 - SHOCK_HAZARD) ** window_days * np.exp(-plain.sum(axis=1))
+        plain_before = np.zeros(n)
+        hit_after = hit_total.copy()
+        future = np.zeros(n)
+        for j, d in enumerate(days):
+            future += (1 - SHOCK_HAZARD) ** j * SHOCK_HAZARD * np.exp(-(plain_before + hit_after))
+            plain_before += self.rate(d, no)
+            hit_after -= self.rate(d, yes)
+        future += (1 - SHOCK_HAZARD) ** window_days * np.exp(-plain_before)
         # A shock already due on the cut-off day counts as having come.
         return np.where(already, shocked_all, future)
 
@@ -190,6 +216,14 @@ class Population:
 
     def simulate(self, first_day: int, days: int, stream: int = 1) -> EventColumns:
         """Events of days ``[first_day, first_day + days)``, all customers."""
+        return EventColumns.concat(list(self.simulate_chunks(first_day, days, stream)))
+
+    def simulate_chunks(
+        self, first_day: int, days: int, stream: int = 1, chunk_events: int = 2_000_000
+    ) -> Iterator[EventColumns]:
+        """The events of :meth:`simulate`, in order, as chunks of whole days of about
+        ``chunk_events`` events (a million customers never need all their events in
+        memory at once). The same seed gives the same events however they are chunked."""
         cfg = self.config
         n = cfg.customers
         rng = np.random.default_rng([cfg.seed, stream, first_day + 10_000])
@@ -197,6 +231,7 @@ class Population:
         opted_out = np.zeros(n, dtype=bool)
         bounced = np.zeros(n, dtype=bool)
         chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        pending = 0
 
         def emit(who: np.ndarray, day: int, code: int, price: np.ndarray | None = None) -> None:
             if who.size == 0:
@@ -249,20 +284,12 @@ class Population:
             quit_sms = sms_day & (rng.random(n) < _sigmoid(-5.0 - 1.5 * engagement))
             emit(np.flatnonzero(quit_sms), day, CODE["_SMS.OPTOUT"])
             opted_out |= quit_email | quit_sms
-        if not chunks:
-            empty = np.zeros(0)
-            return EventColumns(
-                empty.astype(np.int32),
-                empty.astype(np.int64),
-                empty.astype(np.int8),
-                empty.astype(np.float32),
-            )
-        return EventColumns(
-            np.concatenate([c[0] for c in chunks]),
-            np.concatenate([c[1] for c in chunks]),
-            np.concatenate([c[2] for c in chunks]),
-            np.concatenate([c[3] for c in chunks]),
-        )
+            pending = sum(c[0].size for c in chunks)
+            if pending >= chunk_events:
+                yield EventColumns.of(chunks)
+                chunks = []
+        if chunks:
+            yield EventColumns.of(chunks)
 
     # -- Pinpoint shapes ----------------------------------------------------------------
 
@@ -288,8 +315,17 @@ class Population:
             )
 
 
-def event_records(events: EventColumns, app_id: str, seed: int) -> Iterator[EventRecord]:
-    """The simulated events as Pinpoint event-stream records (for the event store)."""
+def event_id_prefix(seed: int, stream: int, first_day: int) -> str:
+    """Event ids of one simulated run: ``<prefix><index of the event in the run>``, so
+    writing the same run twice stores it once."""
+    return f"simulation-{seed}-{stream}-{first_day}-"
+
+
+def event_records(
+    events: EventColumns, app_id: str, id_prefix: str, first_index: int = 0
+) -> Iterator[EventRecord]:
+    """The simulated events as Pinpoint event-stream records (for an event store that
+    only takes records); event ids ``<id_prefix><first_index + k>``."""
     for k in range(len(events)):
         i = int(events.customer[k])
         kind = EVENT_TYPES[int(events.code[k])]
@@ -311,6 +347,6 @@ def event_records(events: EventColumns, app_id: str, seed: int) -> Iterator[Even
                 "client": {"client_id": eid},
                 "attributes": attributes,
                 "metrics": metrics,
-                "event_id": make_event_id("simulation", seed, k, eid, kind, stamp),
+                "event_id": f"{id_prefix}{first_index + k}",
             }
         )

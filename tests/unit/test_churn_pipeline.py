@@ -119,18 +119,86 @@ def test_a_worse_candidate_is_not_promoted(boot: Bootstrap, monkeypatch: Any) ->
         first = boot.churn_model_store.promoted()
     learner = boot.churn_learner
     assert learner is not None
-    real = learner.predict
+    real = learner.predict_arrays  # type: ignore[attr-defined]
 
-    def noisy(archive: bytes, rows: Any) -> list[float]:
+    def noisy(archive: bytes, features: Any) -> Any:
         # The new archive scores at random; the current one as trained.
         if archive is not current_archive:
-            return list(np.random.default_rng(0).random(len(rows)))
-        return real(archive, rows)
+            return np.random.default_rng(0).random(len(features))
+        return real(archive, features)
 
     assert first is not None
     _, current_archive = boot.churn_model_store.load_model(first.model_id)
     monkeypatch.setattr(boot.churn_model_store, "load_model", lambda _id: (first, current_archive))
-    monkeypatch.setattr(learner, "predict", noisy)
+    monkeypatch.setattr(learner, "predict_arrays", noisy)
     result = service.train(boot.__dict__["as_of"])
     assert result["decision"]["promote"] is False
     assert boot.churn_model_store.promoted().model_id == first.model_id  # type: ignore[union-attr]
+
+
+def test_columnar_events_are_the_records_the_event_store_would_keep() -> None:
+    import pyarrow as pa
+
+    from clarion.adapters.local.churn import event_columns_table
+    from clarion.adapters.local.events import records_to_arrow
+    from clarion.services.churn_simulation import (
+        EVENT_TYPES,
+        EventColumns,
+        endpoint_id,
+        event_id_prefix,
+        event_records,
+    )
+
+    end = datetime(2000, 1, 1, tzinfo=UTC) + timedelta(days=10_000)
+    population = Population(SimulationConfig(150, 60, 4, end))
+    events = population.simulate(0, 60)
+    # Chunked simulation gives the same events as one pass.
+    chunks = list(population.simulate_chunks(0, 60, chunk_events=500))
+    assert len(chunks) > 1
+    assert np.array_equal(EventColumns.concat(chunks).timestamp_ms, events.timestamp_ms)
+    prefix = event_id_prefix(4, 1, 0)
+    ids = pa.array([endpoint_id(i) for i in range(150)], pa.string())
+    columnar = event_columns_table(
+        events.customer,
+        events.timestamp_ms,
+        events.code,
+        events.price,
+        event_types=EVENT_TYPES,
+        endpoint_ids=ids,
+        app_id="app",
+        id_prefix=prefix,
+        first_index=7,
+    )
+    assert columnar.equals(records_to_arrow(list(event_records(events, "app", prefix, 7))))
+
+
+def test_features_as_arrow_match_the_rows(boot: Bootstrap) -> None:
+    from clarion.adapters.local.churn import DuckDBChurnData
+    from clarion.services.churn import FeatureFrame
+
+    service = boot.churn_service
+    as_of = boot.__dict__["as_of"]
+    split = TimeSplit.of(as_of, service.config.label_days)
+    parameters = split.parameters(["train", "eval"], service.config.active_days)
+    data = DuckDBChurnData(boot.local_database)
+    columns = FeatureFrame.from_arrow(data.arrow(sql_source("features"), parameters))
+    rows = FeatureFrame.from_rows(service.dataset(as_of, ["train", "eval"]))
+    assert len(columns) == len(rows) > 0
+    assert list(columns.ids) == list(rows.ids) and list(columns.splits) == list(rows.splits)
+    assert np.array_equal(columns.features, rows.features)
+    assert np.array_equal(columns.labels, rows.labels)
+    batches = list(data.batches(sql_source("features"), parameters, rows=100))
+    assert sum(b.num_rows for b in batches) == len(rows)
+
+
+def test_columnar_simulation_writes_each_run_once(tmp_path: Path) -> None:
+    from clarion.adapters.local.churn import DuckDBChurnData
+
+    b = Bootstrap(Settings().with_overrides(backend="local", home=tmp_path))
+    service = b.churn_service
+    service._columnar = DuckDBChurnData(b.local_database)
+    as_of = (datetime.now(UTC) - timedelta(days=30)).date()
+    first = service.simulate(120, 60, seed=1, as_of=as_of)
+    again = service.simulate(120, 60, seed=1, as_of=as_of)
+    assert first["events"] > 0 and again["events"] == 0
+    assert b.event_sink.count() == first["events"]  # type: ignore[attr-defined]

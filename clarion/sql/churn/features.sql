@@ -80,6 +80,34 @@ per_endpoint AS (
         count_if(age_days > 0 AND age_days <= 90 AND event_type = '_session.start') AS sessions_90d,
         count_if(age_days > 30 AND age_days <= 60 AND event_type = '_session.start')
             AS sessions_30_60d,
+        count_if(age_days > 0 AND age_days <= 3 AND event_type = '_session.start') AS sessions_3d,
+        count_if(age_days > 0 AND age_days <= 14 AND event_type = '_session.start')
+            AS sessions_14d,
+        count_if(age_days > 7 AND age_days <= 14 AND event_type = '_session.start')
+            AS sessions_7_14d,
+        count_if(age_days > 14 AND age_days <= 28 AND event_type = '_session.start')
+            AS sessions_14_28d,
+        count_if(age_days > 60 AND age_days <= 90 AND event_type = '_session.start')
+            AS sessions_60_90d,
+        count(DISTINCT CASE
+            WHEN age_days > 0 AND age_days <= 14 AND event_type = '_session.start'
+                THEN floor(CAST(ts AS double) / 86400000.0)
+        END) AS active_days_14d,
+        count_if(age_days > 0 AND age_days <= 30 AND event_type = '_email.delivered')
+            AS email_delivered_30d,
+        count_if(age_days > 0 AND event_type = '_session.start') AS sessions_365d,
+        count_if(age_days > 0 AND age_days <= 1 AND event_type = '_session.start') AS sessions_1d,
+        min(CASE
+            WHEN age_days > 0 AND event_type IN ('_email.open', '_SMS.RECEIVED') THEN age_days
+        END) AS days_since_last_response,
+        count_if(age_days > 30 AND age_days <= 90 AND event_type = '_email.delivered')
+            AS email_delivered_30_90d,
+        count_if(age_days > 30 AND age_days <= 90 AND event_type = '_email.open')
+            AS email_opens_30_90d,
+        count_if(age_days > 0 AND age_days <= 30 AND event_type = '_SMS.SUCCESS')
+            AS sms_delivered_30d,
+        count_if(age_days > 0 AND age_days <= 30 AND event_type = '_SMS.RECEIVED')
+            AS sms_replies_30d,
         count(DISTINCT CASE
             WHEN age_days > 0 AND age_days <= 30 AND event_type = '_session.start'
                 THEN floor(CAST(ts AS double) / 86400000.0)
@@ -149,6 +177,35 @@ SELECT
         )
     END AS tenure_days,
     CASE WHEN ep.channel_type = 'SMS' THEN 1 ELSE 0 END AS is_sms,
+    p.sessions_3d,
+    p.sessions_14d,
+    p.sessions_7_14d,
+    p.sessions_14_28d,
+    p.sessions_60_90d,
+    p.active_days_14d,
+    p.sessions_365d,
+    p.sessions_1d,
+    coalesce(p.days_since_last_response, 365.0) AS days_since_last_response,
+    coalesce(CAST(p.email_opens_30_90d AS double) / nullif(p.email_delivered_30_90d, 0), -1.0)
+        AS email_open_rate_30_90d,
+    coalesce(CAST(p.email_opens_30d AS double) / nullif(p.email_delivered_30d, 0), -1.0)
+        AS email_open_rate_30d,
+    coalesce(CAST(p.sms_replies_30d AS double) / nullif(p.sms_delivered_30d, 0), -1.0)
+        AS sms_reply_rate_30d,
+    -- sessions a day over the part of the last 90 days the endpoint existed, and how
+    -- many sessions that rate would have given since the last one: a long silence from a
+    -- frequent visitor is the sign of a change.
+    CAST(p.sessions_90d AS double) / greatest(1.0, least(90.0, CASE
+            WHEN ep.creation_date IS NULL THEN 90.0
+            ELSE (CAST(p.cutoff_ms AS double)
+                - to_unixtime(from_iso8601_timestamp(ep.creation_date)) * 1000.0) / 86400000.0
+        END)) AS session_rate_90d,
+    coalesce(p.days_since_last_session, 365.0) * CAST(p.sessions_90d AS double)
+        / greatest(1.0, least(90.0, CASE
+            WHEN ep.creation_date IS NULL THEN 90.0
+            ELSE (CAST(p.cutoff_ms AS double)
+                - to_unixtime(from_iso8601_timestamp(ep.creation_date)) * 1000.0) / 86400000.0
+        END)) AS expected_sessions_since_last,
     CASE
         WHEN p.split = 'score' THEN NULL
         WHEN p.future_activity = 0 THEN 1
