@@ -64,4 +64,8 @@ negative=$(clarion --json segments create "$here/sentiment-segment.json" | json_
 echo "customers whose latest post was negative (a segment on the new attributes):"
 clarion --json segments preview "$negative"
 
+step "10. Predictive churn: simulated history, XGBoost trained and scored, churn segment, retention campaign with a holdout"
+clarion churn demo --customers 1500
+clarion churn report
+
 printf '\nDone. Everything is under %s\n' "$CLARION_HOME"
