@@ -32,9 +32,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from clarion.domain.endpoint import ChannelType, PinpointModel, parse_iso8601
+from clarion.domain.endpoint import ChannelType, parse_iso8601
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.domain.events import EventRecord
+from clarion.domain.pinpoint_model import PinpointModel, validation_problems
+from clarion.domain.segment import AttributeType, DimensionType
 from clarion.domain.templates import MessageHeader
 
 # "You can create up to 5 treatments" counts the campaign's own (base) treatment, so a
@@ -72,21 +74,6 @@ class FilterType(StrEnum):
     ENDPOINT = "ENDPOINT"
 
 
-class DimensionType(StrEnum):
-    INCLUSIVE = "INCLUSIVE"
-    EXCLUSIVE = "EXCLUSIVE"
-
-
-class AttributeType(StrEnum):
-    INCLUSIVE = "INCLUSIVE"
-    EXCLUSIVE = "EXCLUSIVE"
-    CONTAINS = "CONTAINS"
-    BEFORE = "BEFORE"
-    AFTER = "AFTER"
-    ON = "ON"
-    BETWEEN = "BETWEEN"
-
-
 class Action(StrEnum):
     OPEN_APP = "OPEN_APP"
     DEEP_LINK = "DEEP_LINK"
@@ -114,6 +101,8 @@ class CampaignStatus(StrEnum):
 
 
 class EndpointTypesElement(StrEnum):
+    """Pinpoint's ChannelType enum with PUSH (EndpointTypes, AddressConfiguration)."""
+
     PUSH = "PUSH"
     GCM = "GCM"
     APNS = "APNS"
@@ -496,17 +485,6 @@ class TreatmentShare:
     name: str | None = None
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(record)"
-
-
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    return [
-        FieldProblem(_dotted(tuple(error["loc"])), error["msg"].removeprefix("Value error, "))
-        for error in exc.errors()
-    ]
-
-
 def validate_campaign_request(
     data: Mapping[str, Any], *, for_create: bool = True
 ) -> WriteCampaignRequest:
@@ -524,7 +502,7 @@ def validate_campaign_request(
     try:
         request = WriteCampaignRequest.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRecordError(_problems(exc)) from None
+        raise InvalidRecordError(validation_problems(exc)) from None
     if for_create:
         problems = []
         if not request.segment_id:
@@ -547,7 +525,7 @@ def validate_campaign_response(data: Mapping[str, Any]) -> CampaignResponse:
     try:
         return CampaignResponse.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRecordError(_problems(exc)) from None
+        raise InvalidRecordError(validation_problems(exc)) from None
 
 
 # -- assignment -----------------------------------------------------------------------
@@ -879,22 +857,9 @@ PUSH_MESSAGE_KEYS: dict[ChannelType, str] = {
 # -- direct messages (SendMessages, SendUsersMessages) --------------------------------
 
 
-class DirectChannelType(StrEnum):
-    """AddressConfiguration.ChannelType (Pinpoint's ChannelType enum, with PUSH)."""
-
-    PUSH = "PUSH"
-    GCM = "GCM"
-    APNS = "APNS"
-    APNS_SANDBOX = "APNS_SANDBOX"
-    APNS_VOIP = "APNS_VOIP"
-    APNS_VOIP_SANDBOX = "APNS_VOIP_SANDBOX"
-    ADM = "ADM"
-    SMS = "SMS"
-    VOICE = "VOICE"
-    EMAIL = "EMAIL"
-    BAIDU = "BAIDU"
-    CUSTOM = "CUSTOM"
-    IN_APP = "IN_APP"
+# AddressConfiguration.ChannelType: Pinpoint's ChannelType enum with PUSH, the same
+# values as CustomDeliveryConfiguration.EndpointTypes.
+DirectChannelType = EndpointTypesElement
 
 
 class EndpointSendConfiguration(PinpointModel):
@@ -1076,4 +1041,4 @@ def validate_message_request(data: Mapping[str, Any]) -> MessageRequest | SendUs
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRecordError(_problems(exc)) from None
+        raise InvalidRecordError(validation_problems(exc)) from None

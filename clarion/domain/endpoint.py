@@ -23,10 +23,11 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic.alias_generators import to_pascal
 
 from clarion.domain.errors import FieldProblem, InvalidRecordError
+from clarion.domain.pinpoint_model import RECORD, PinpointModel, validation_problems
 
 MAX_ATTRIBUTE_NAME_LENGTH = 50
 MAX_ATTRIBUTE_VALUE_LENGTH = 100
@@ -73,20 +74,6 @@ class OptOut(StrEnum):
 class EndpointStatus(StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
-
-
-class PinpointModel(BaseModel):
-    """Base for Pinpoint JSON objects: PascalCase on the wire, snake_case in Python."""
-
-    model_config = ConfigDict(
-        alias_generator=to_pascal,
-        populate_by_name=True,
-        extra="forbid",
-        str_strip_whitespace=False,
-    )
-
-    def to_pinpoint(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 @lru_cache(maxsize=1)
@@ -229,6 +216,11 @@ def _dotted(loc: Iterable[int | str]) -> str:
     return ".".join(parts)
 
 
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    """Pinpoint's dotted path of an error (``User.UserAttributes.FirstName``)."""
+    return _dotted(part for part in loc if part != "__root__") or RECORD
+
+
 # A plain ASCII dot-atom local part (RFC 5322 3.2.3), which email_validator accepts as
 # it is: such an address is valid exactly when its domain is.
 _DOT_ATOM_LOCAL = re.compile(
@@ -310,12 +302,7 @@ def validate_endpoint(data: Mapping[str, Any]) -> Endpoint:
     try:
         endpoint = Endpoint.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = [p for p in error["loc"] if p != "__root__"]
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(FieldProblem(_dotted(loc) or "(record)", message))
-        raise InvalidRecordError(problems) from None
+        raise InvalidRecordError(validation_problems(exc, _field_path)) from None
     problems = []
     if endpoint.channel_type is None:
         problems.append(FieldProblem("ChannelType", "is required"))

@@ -64,6 +64,7 @@ from clarion.domain.events import (
     make_event_id,
     string_attributes,
 )
+from clarion.domain.pinpoint_model import RECORD, validation_problems
 
 
 class EventSource(StrEnum):
@@ -89,12 +90,11 @@ def _json_size(value: Any) -> int:
 
 
 def _problems(exc: ValidationError, prefix: str = "") -> list[FieldProblem]:
-    out = []
-    for error in exc.errors():
-        loc = ".".join(str(part) for part in error["loc"] if part != "__root__")
-        name = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or "(record)")
-        out.append(FieldProblem(name, error["msg"].removeprefix("Value error, ")))
-    return out
+    def path(loc: tuple[int | str, ...]) -> str:
+        dotted = ".".join(str(part) for part in loc if part != "__root__")
+        return f"{prefix}.{dotted}" if prefix and dotted else (prefix or dotted or RECORD)
+
+    return validation_problems(exc, path)
 
 
 # --- PutEvents -----------------------------------------------------------------------

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_pascal
+from pydantic import ConfigDict, Field, ValidationError
 
 from clarion.domain.errors import FieldProblem, InvalidRecordError
+from clarion.domain.pinpoint_model import RECORD, PinpointModel, validation_problems
 
 MAX_DIMENSIONS = 100
 
@@ -122,16 +122,8 @@ def parse_instant(value: str) -> datetime | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-class _SegmentModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_pascal,
-        populate_by_name=True,
-        extra="forbid",
-        use_enum_values=False,
-    )
-
-    def to_pinpoint(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+class _SegmentModel(PinpointModel):
+    model_config = ConfigDict(use_enum_values=False)
 
 
 class SetDimension(_SegmentModel):
@@ -324,7 +316,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
             text += f"[{part}]"
         else:
             text += f".{part}" if text else str(part)
-    return text or "(record)"
+    return text or RECORD
 
 
 def _validate(model: type[_SegmentBody], data: Mapping[str, Any]) -> Any:
@@ -333,13 +325,7 @@ def _validate(model: type[_SegmentBody], data: Mapping[str, Any]) -> Any:
     try:
         segment = model.model_validate(dict(data))
     except ValidationError as exc:
-        problems = [
-            FieldProblem(
-                _field_path(tuple(error["loc"])), error["msg"].removeprefix("Value error, ")
-            )
-            for error in exc.errors()
-        ]
-        raise InvalidRecordError(problems) from None
+        raise InvalidRecordError(validation_problems(exc, _field_path)) from None
     problems = _semantic_problems(segment)
     if problems:
         raise InvalidRecordError(problems)

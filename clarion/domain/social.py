@@ -27,6 +27,7 @@ from pydantic import (
 
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.domain.events import Reject, check_epoch_ms
+from clarion.domain.pinpoint_model import validation_problems
 
 # Comprehend's real-time APIs take at most 5,000 bytes of UTF-8 per document; a post
 # whose text is longer is rejected rather than scored on its first part.
@@ -217,15 +218,6 @@ def dedupe_key(platform: str, post_id: str) -> str:
     return f"{platform.strip().lower()}#{post_id}"
 
 
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    out = []
-    for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"]) or "(record)"
-        message = str(error["msg"]).removeprefix("Value error, ")
-        out.append(FieldProblem(name, message))
-    return out
-
-
 def parse_post(data: Any) -> SocialPost:
     """Validate one post (a JSON object already parsed).
 
@@ -244,7 +236,7 @@ def parse_post(data: Any) -> SocialPost:
     try:
         return SocialPost.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRecordError(_problems(exc)) from None
+        raise InvalidRecordError(validation_problems(exc)) from None
 
 
 def _reject(index: int, raw: Any, problems: Sequence[FieldProblem]) -> Reject:
@@ -559,7 +551,7 @@ def parse_rules(data: Any) -> RuleSet:
     try:
         return RuleSet.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRecordError(_problems(exc)) from None
+        raise InvalidRecordError(validation_problems(exc)) from None
 
 
 @dataclass(frozen=True)

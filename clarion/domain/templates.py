@@ -29,8 +29,9 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from clarion.domain.endpoint import PinpointModel, utc_now_iso
+from clarion.domain.endpoint import utc_now_iso
 from clarion.domain.errors import FieldProblem, InvalidRecordError, NotFoundError
+from clarion.domain.pinpoint_model import PinpointModel, validation_problems
 from clarion.domain.rendering import template_syntax_problems
 
 MAX_TEMPLATE_NAME_LENGTH = 128
@@ -193,16 +194,6 @@ def validate_template_name(name: str) -> str:
     return name
 
 
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts.append(str(part))
-        else:
-            parts.append(part)
-    return ".".join(parts) or "(record)"
-
-
 def validate_template_request(
     template_type: TemplateType | str, data: Mapping[str, Any] | TemplateRequest
 ) -> TemplateRequest:
@@ -233,11 +224,7 @@ def validate_template_request(
     try:
         request = model.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            FieldProblem(_dotted(tuple(error["loc"])), error["msg"].removeprefix("Value error, "))
-            for error in exc.errors()
-        ]
-        raise InvalidRecordError(problems) from None
+        raise InvalidRecordError(validation_problems(exc)) from None
     syntax = template_syntax_problems(kind.value, request.to_pinpoint())
     if syntax:
         raise InvalidRecordError([FieldProblem(path, reason) for path, reason in syntax])

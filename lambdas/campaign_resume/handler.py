@@ -29,21 +29,14 @@ from clarion.domain.campaign_run import to_ms
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.domain.send_rate import MAX_BATCH_SIZE
 from clarion.services.campaign_runner import batches, utc_now
+from lambdas._runtime import LazyBootstrap, required_string
 
 logger = Logger()
 tracer = Tracer()
 
 RESUME_PREFIX = "campaign-audiences/"
-_bootstrap: Bootstrap | None = None
+bootstrap = LazyBootstrap()
 clock: Callable[[], datetime] = utc_now
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
 
 
 def resume_key(run_id: str, now_ms: int) -> str:
@@ -65,9 +58,7 @@ def batches_csv(endpoint_ids: list[str], batch_size: int) -> tuple[bytes, int]:
 
 def prepare_resume(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
     """Write the due deferred endpoints as the next pass's batches (module docstring)."""
-    run_id = event.get("RunId")
-    if not isinstance(run_id, str) or not run_id:
-        raise InvalidRecordError([FieldProblem("RunId", "is required")])
+    run_id = required_string(event, "RunId")
     size = event.get("BatchSize") or MAX_BATCH_SIZE
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InvalidRecordError([FieldProblem("BatchSize", "must be a positive integer")])

@@ -22,29 +22,19 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.domain.send_rate import pause_needed
+from lambdas._runtime import LazyBootstrap, powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
+logger, tracer, metrics = powertools()
 
-_bootstrap: Bootstrap | None = None
+bootstrap = LazyBootstrap()
 sleep = time.sleep
 monotonic = time.monotonic
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
 
 
 def parse_batch(event: Mapping[str, Any]) -> tuple[str, str, list[str], float | None]:

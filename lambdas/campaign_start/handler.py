@@ -19,28 +19,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
 from clarion.domain.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.send_rate import batched_audience_sql, send_plan
+from lambdas._runtime import LazyBootstrap, powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
+logger, tracer, metrics = powertools()
 
 SCHEDULE_TRIGGER = "SCHEDULE"
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+bootstrap = LazyBootstrap()
 
 
 def _text(value: Any, field: str, *, required: bool = True) -> str | None:

@@ -21,31 +21,20 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
 from clarion.domain.campaign import CampaignStatus
 from clarion.domain.campaign_run import to_ms
-from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.services.campaign_runner import utc_now
+from lambdas._runtime import LazyBootstrap, powertools, required_string
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
+logger, tracer, metrics = powertools()
 
 # Deferral moments are stored in epoch milliseconds; every deferred one is before this.
 _FAR_FUTURE_MS = 10**15
-_bootstrap: Bootstrap | None = None
+bootstrap = LazyBootstrap()
 clock: Callable[[], datetime] = utc_now
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
 
 
 def step_functions_time(moment_ms: int) -> str:
@@ -71,9 +60,7 @@ def next_resume_ms(boot: Bootstrap, run_id: str, now: datetime) -> int:
 
 def summarise(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise the run and say whether (and when) to resume (module docstring)."""
-    run_id = event.get("RunId")
-    if not isinstance(run_id, str) or not run_id:
-        raise InvalidRecordError([FieldProblem("RunId", "is required")])
+    run_id = required_string(event, "RunId")
     now = clock()
     run = boot.campaign_runner.summarise_run(run_id, now=now)
     pending = run["State"] == CampaignStatus.PENDING_NEXT_RUN.value

@@ -18,28 +18,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.bootstrap import Bootstrap
 from clarion.domain.errors import FieldProblem
 from clarion.domain.event_normalise import normalise_payload
 from clarion.domain.event_rows import DERIVED_STREAM_KEYS
 from clarion.domain.events import Normalised, Reject
+from lambdas._runtime import LazyBootstrap, powertools, process_kinesis_batch
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+logger, tracer, metrics = powertools()
 
 # Event type → CloudWatch metric the dashboard plots (the same counts as the Athena
 # views; these are at-least-once, the views are exact).
@@ -59,15 +50,7 @@ DASHBOARD_METRICS = {
     "_campaign.send": "CampaignSends",
 }
 
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+bootstrap = LazyBootstrap()
 
 
 def _decode(record: KinesisStreamRecord) -> Normalised:
@@ -125,7 +108,4 @@ def record_handler(record: KinesisStreamRecord) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+    return process_kinesis_batch(event, record_handler, context)

@@ -21,28 +21,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.bootstrap import Bootstrap
+from lambdas._runtime import LazyBootstrap, powertools
 
 IMPORTS_PREFIX = "imports/"
 RESULTS_PREFIX = "import-results/"
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+logger, tracer, metrics = powertools(namespace=None)
 
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+bootstrap = LazyBootstrap()
 
 
 @dataclass(frozen=True, slots=True)

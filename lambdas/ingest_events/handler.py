@@ -15,46 +15,22 @@ Inputs that cannot be normalised are dead-lettered with the reason; nothing is d
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.bootstrap import Bootstrap
 from clarion.domain.errors import FieldProblem
 from clarion.domain.event_normalise import check_put_events_request, normalise_payload, now_ms
 from clarion.domain.events import Normalised, Reject
 from clarion.services.events import IngestResult
+from lambdas._runtime import LazyBootstrap, api_body, bad_request, json_response, powertools
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
+logger, tracer, metrics = powertools()
 
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
-
-
-def _response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(body, ensure_ascii=False),
-    }
-
-
-def _problems_json(problems: list[FieldProblem]) -> list[dict[str, str]]:
-    return [{"field": p.field, "reason": p.reason} for p in problems]
+bootstrap = LazyBootstrap()
 
 
 def events_response(body: Mapping[str, Any], result: IngestResult) -> dict[str, Any]:
@@ -93,23 +69,21 @@ def handle_api(event: Mapping[str, Any]) -> dict[str, Any]:
     boot = bootstrap()
     service = boot.event_ingest_service
     app_id = (event.get("pathParameters") or {}).get("application-id") or boot.app_id
-    raw = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        raw = base64.b64decode(raw).decode("utf-8", errors="replace")
+    raw = api_body(event)
     try:
         body = json.loads(raw)
     except json.JSONDecodeError as exc:
         problem = FieldProblem("(request)", f"is not JSON: {exc.msg}")
         reject = Reject("put_events", None, None, (problem,), raw)
         boot.dead_letter_sink.put_rejects([reject], origin="api")
-        return _response(400, {"Message": "Bad request", "Problems": _problems_json([problem])})
+        return bad_request(400, [problem])
     problems = check_put_events_request(body)
     result = service.put_events(body, origin="api", app_id=app_id)
     metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
     metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=len(result.rejected))
     if problems:
-        return _response(400, {"Message": "Bad request", "Problems": _problems_json(problems)})
-    return _response(202, events_response(body, result))
+        return bad_request(400, problems)
+    return json_response(202, events_response(body, result))
 
 
 def _payloads(event: Mapping[str, Any]) -> list[tuple[str | None, Any]]:

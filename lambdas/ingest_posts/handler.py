@@ -12,59 +12,42 @@ accepted here and dropped by the scoring function (one dedupe point, after the s
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.bootstrap import Bootstrap
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.domain.events import Reject
 from clarion.domain.social import MAX_POST_BYTES, SocialPost, parse_post
+from lambdas._runtime import (
+    LazyBootstrap,
+    api_body,
+    bad_request,
+    json_response,
+    powertools,
+    problems_json,
+)
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
+logger, tracer, metrics = powertools()
 
 MAX_POSTS_PER_REQUEST = 500
 MAX_BODY_BYTES = MAX_POSTS_PER_REQUEST * MAX_POST_BYTES
 
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
-
-
-def _response(status: int, body: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(body, ensure_ascii=False),
-    }
+bootstrap = LazyBootstrap()
 
 
 def _bad(problem: FieldProblem, status: int = 400) -> dict[str, Any]:
     metrics.add_metric(name="SocialRequestsRefused", unit=MetricUnit.Count, value=1)
-    problems = [{"field": problem.field, "reason": problem.reason}]
-    return _response(status, {"Message": "Bad request", "Problems": problems})
+    return bad_request(status, [problem])
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    raw = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        raw = base64.b64decode(raw).decode("utf-8", errors="replace")
+    raw = api_body(event)
     if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
         return _bad(FieldProblem("(request)", f"is over {MAX_BODY_BYTES} bytes"), 413)
     try:
@@ -88,7 +71,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                 {
                     "Index": index,
                     "StatusCode": 400,
-                    "Problems": [{"field": p.field, "reason": p.reason} for p in exc.problems],
+                    "Problems": problems_json(exc.problems),
                 }
             )
             continue
@@ -101,4 +84,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         boot.dead_letter_sink.put_rejects(rejects, origin="api")
     metrics.add_metric(name="SocialPostsAccepted", unit=MetricUnit.Count, value=len(accepted))
     metrics.add_metric(name="SocialPostsRejected", unit=MetricUnit.Count, value=len(rejects))
-    return _response(202, {"Results": results})
+    return json_response(202, {"Results": results})

@@ -22,43 +22,26 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.bootstrap import Bootstrap
 from clarion.domain.errors import FieldProblem, InvalidRecordError
 from clarion.domain.events import Reject
 from clarion.domain.social import SocialPost, parse_post
+from lambdas._runtime import LazyBootstrap, powertools, process_kinesis_batch
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Clarion")
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
+logger, tracer, metrics = powertools()
 
-_bootstrap: Bootstrap | None = None
+bootstrap = LazyBootstrap()
 # Sequence number → what became of the record in the current invocation.
 _statuses: dict[str, str] = {}
 
 
 class PostNotProcessedError(RuntimeError):
     """Raised for a record to be retried (reported in batchItemFailures)."""
-
-
-def bootstrap() -> Bootstrap:
-    """The container's composition root, made on first use and kept between calls."""
-    global _bootstrap  # one per Lambda container, reused by warm invocations
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
 
 
 def _decode(records: list[dict[str, Any]]) -> tuple[dict[str, SocialPost], list[Reject]]:
@@ -131,7 +114,4 @@ def record_handler(record: KinesisStreamRecord) -> str:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     _statuses.clear()
     _statuses.update(score_batch(event))
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+    return process_kinesis_batch(event, record_handler, context)

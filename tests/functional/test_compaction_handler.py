@@ -23,10 +23,7 @@ SNAPSHOT_MS = 1767225600000
 
 
 @pytest.fixture
-def athena(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
+def athena(aws_credentials: None) -> Iterator[Any]:
     with mock_aws():
         client = boto3.client("athena", region_name=REGION)
         client.create_work_group(

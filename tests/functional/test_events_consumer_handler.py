@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import importlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -22,21 +22,12 @@ from clarion.domain.endpoint import EndpointStatus, OptOut, validate_endpoint
 from clarion.domain.event_normalise import METRIC_SESSIONS, normalise_put_events
 from clarion.domain.event_rows import stream_json
 from clarion.domain.events import EventRecord
+from lambdas._runtime import LazyBootstrap
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REGION = "us-east-1"
 ENDPOINTS_TABLE = "fn-endpoints"
 BUCKET = "fn-data"
-
-
-@dataclass
-class FakeContext:
-    function_name: str = "clarion-events-consumer"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:clarion-events-consumer"
-    )
-    aws_request_id: str = "0b1c2d3e-0000-4000-8000-000000000001"
 
 
 class RecordingTrigger:
@@ -56,6 +47,7 @@ class Deployment:
     handler: ModuleType
     s3: Any
     dynamodb: Any
+    context: Any
 
     def profiles(self) -> DynamoDBProfileStore:
         return DynamoDBProfileStore(self.dynamodb, ENDPOINTS_TABLE)
@@ -69,29 +61,23 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "CLARION_BACKEND": "aws",
-        "CLARION_ENDPOINTS_TABLE": ENDPOINTS_TABLE,
-        "CLARION_DATA_BUCKET": BUCKET,
-        "CLARION_APP_ID": "app-1",
-        "POWERTOOLS_SERVICE_NAME": "clarion-events",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def deployment(
+    monkeypatch: pytest.MonkeyPatch, lambda_environment: Callable[..., None], lambda_context: Any
+) -> Iterator[Deployment]:
+    lambda_environment(
+        CLARION_ENDPOINTS_TABLE=ENDPOINTS_TABLE,
+        CLARION_DATA_BUCKET=BUCKET,
+        CLARION_APP_ID="app-1",
+        POWERTOOLS_SERVICE_NAME="clarion-events",
+    )
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**endpoints_table_spec(ENDPOINTS_TABLE))
         handler = importlib.import_module("lambdas.events_consumer.handler")
-        monkeypatch.setattr(handler, "_bootstrap", None)
-        deployment = Deployment(handler, s3, dynamodb)
+        monkeypatch.setattr(handler, "bootstrap", LazyBootstrap())
+        deployment = Deployment(handler, s3, dynamodb, lambda_context)
         deployment.profiles().put_endpoints(
             [
                 validate_endpoint(
@@ -152,7 +138,7 @@ def test_effects_dead_letters_and_no_failures(deployment: Deployment) -> None:
             kinesis_record(session_line(), "1004"),
         ]
     }
-    response = deployment.handler.handler(event, FakeContext())
+    response = deployment.handler.handler(event, deployment.context)
 
     assert response == {"batchItemFailures": []}
     ana = deployment.profiles().get_endpoint("endpoint-ana")
@@ -167,7 +153,7 @@ def test_effects_dead_letters_and_no_failures(deployment: Deployment) -> None:
 def test_hard_bounce_inactivates_through_the_stream(deployment: Deployment) -> None:
     deployment.use_trigger(RecordingTrigger())
     event = {"Records": [kinesis_record(fixture("ses/bounce_permanent.json"), "2001")]}
-    assert deployment.handler.handler(event, FakeContext()) == {"batchItemFailures": []}
+    assert deployment.handler.handler(event, deployment.context) == {"batchItemFailures": []}
     ana = deployment.profiles().get_endpoint("endpoint-ana")
     assert ana is not None and ana.endpoint_status is EndpointStatus.INACTIVE
 
@@ -185,7 +171,7 @@ def test_a_record_whose_processing_raises_is_reported(deployment: Deployment) ->
             kinesis_record(session_line(), "3003"),
         ]
     }
-    response = deployment.handler.handler(event, FakeContext())
+    response = deployment.handler.handler(event, deployment.context)
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "3002"}]}
     # The records either side were processed; the failing one is left for the retry.

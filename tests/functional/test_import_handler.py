@@ -9,7 +9,7 @@ import io
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +25,7 @@ from clarion.adapters.aws.segments import (
     definitions_table_spec,
     imported_members_prefix,
 )
+from lambdas._runtime import LazyBootstrap
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REGION = "us-east-1"
@@ -42,22 +43,13 @@ CUSTOMERS_CSV = (
 
 
 @dataclass
-class FakeContext:
-    function_name: str = "clarion-import-endpoints"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:clarion-import-endpoints"
-    )
-    aws_request_id: str = "4a1c1b46-0b52-4d0e-9f3e-2b1f0f7d7c11"
-
-
-@dataclass
 class Deployment:
     """The moto resources the function works on, and the handler module."""
 
     handler: ModuleType
     s3: Any
     dynamodb: Any
+    context: Any
 
     def upload(self, key: str, text: str) -> None:
         self.s3.put_object(Bucket=BUCKET, Key=key, Body=text.encode())
@@ -86,22 +78,16 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "CLARION_BACKEND": "aws",
-        "CLARION_ENDPOINTS_TABLE": ENDPOINTS_TABLE,
-        "CLARION_DEFINITIONS_TABLE": DEFINITIONS_TABLE,
-        "CLARION_DATA_BUCKET": BUCKET,
-        "POWERTOOLS_SERVICE_NAME": "clarion-import",
-        "POWERTOOLS_METRICS_NAMESPACE": "Clarion",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def deployment(
+    monkeypatch: pytest.MonkeyPatch, lambda_environment: Callable[..., None], lambda_context: Any
+) -> Iterator[Deployment]:
+    lambda_environment(
+        CLARION_ENDPOINTS_TABLE=ENDPOINTS_TABLE,
+        CLARION_DEFINITIONS_TABLE=DEFINITIONS_TABLE,
+        CLARION_DATA_BUCKET=BUCKET,
+        POWERTOOLS_SERVICE_NAME="clarion-import",
+        POWERTOOLS_METRICS_NAMESPACE="Clarion",
+    )
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
@@ -110,8 +96,8 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
         dynamodb.create_table(**definitions_table_spec(DEFINITIONS_TABLE))
         handler = importlib.import_module("lambdas.import_endpoints.handler")
         # A fresh container: the composition root is made from this test's environment.
-        monkeypatch.setattr(handler, "_bootstrap", None)
-        yield Deployment(handler, s3, dynamodb)
+        monkeypatch.setattr(handler, "bootstrap", LazyBootstrap())
+        yield Deployment(handler, s3, dynamodb, lambda_context)
 
 
 def _event(name: str) -> dict[str, Any]:
@@ -124,7 +110,7 @@ def test_eventbridge_event_imports_the_file_into_a_segment(deployment: Deploymen
     key = event["detail"]["object"]["key"]
     deployment.upload(key, CUSTOMERS_CSV)
 
-    response = deployment.handler.handler(event, FakeContext())
+    response = deployment.handler.handler(event, deployment.context)
 
     # Good rows either side of the bad one are imported.
     found = deployment.profiles().get_endpoints(["e-1", "e-2", "e-3", "e-4"])
@@ -161,7 +147,7 @@ def test_s3_notification_with_an_encoded_key(deployment: Deployment):
     assert event["Records"][0]["s3"]["object"]["key"] == "imports/spring+sale/customers.csv"
     deployment.upload(key, CUSTOMERS_CSV)
 
-    deployment.handler.handler(event, FakeContext())
+    deployment.handler.handler(event, deployment.context)
 
     result = deployment.result(key)
     assert result["imported"] == 3
@@ -173,7 +159,7 @@ def test_a_file_directly_under_imports_makes_no_segment(deployment: Deployment):
     event["detail"]["object"]["key"] = key = "imports/customers.csv"
     deployment.upload(key, CUSTOMERS_CSV)
 
-    deployment.handler.handler(event, FakeContext())
+    deployment.handler.handler(event, deployment.context)
 
     result = deployment.result(key)
     assert result["imported"] == 3
@@ -186,10 +172,10 @@ def test_reimporting_updates(deployment: Deployment):
     event = _event("eventbridge_s3_object_created.json")
     event["detail"]["object"]["key"] = key = "imports/customers.csv"
     deployment.upload(key, CUSTOMERS_CSV)
-    deployment.handler.handler(event, FakeContext())
+    deployment.handler.handler(event, deployment.context)
 
     deployment.upload(key, CUSTOMERS_CSV.replace("Ana,Gold", "Ana,Platinum"))
-    deployment.handler.handler(event, FakeContext())
+    deployment.handler.handler(event, deployment.context)
 
     assert deployment.result(key)["updated"] == 3
     endpoint = deployment.profiles().get_endpoint("e-1")
@@ -202,7 +188,7 @@ def test_an_unusable_file_gets_a_failed_result(deployment: Deployment):
     event["detail"]["object"]["key"] = key = "imports/broken.csv"
     deployment.upload(key, "ChannelType,Address,NoSuchColumn\nEMAIL,a@example.com,x\n")
 
-    response = deployment.handler.handler(event, FakeContext())
+    response = deployment.handler.handler(event, deployment.context)
 
     result = deployment.result(key)
     assert result["status"] == "FAILED"
@@ -215,14 +201,14 @@ def test_objects_outside_imports_are_ignored(deployment: Deployment):
     event = _event("eventbridge_s3_object_created.json")
     event["detail"]["object"]["key"] = "import-results/imports/customers.csv.json"
 
-    assert deployment.handler.handler(event, FakeContext()) == {"imports": []}
+    assert deployment.handler.handler(event, deployment.context) == {"imports": []}
     assert deployment.keys("import-results/") == []
 
 
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")
 def test_other_events_are_refused(deployment: Deployment):
     with pytest.raises(ValueError, match="not an S3 event"):
-        deployment.handler.handler({"hello": "world"}, FakeContext())
+        deployment.handler.handler({"hello": "world"}, deployment.context)
 
 
 def test_the_handler_never_loads_duckdb():

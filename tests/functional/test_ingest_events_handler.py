@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +19,7 @@ from moto import mock_aws
 
 from clarion.adapters.aws.events import S3DeadLetterSink
 from clarion.domain.event_rows import from_stream_json
+from lambdas._runtime import LazyBootstrap
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REGION = "us-east-1"
@@ -27,20 +28,11 @@ BUCKET = "fn-data"
 
 
 @dataclass
-class FakeContext:
-    function_name: str = "clarion-ingest-events"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:clarion-ingest-events"
-    )
-    aws_request_id: str = "0b1c2d3e-0000-4000-8000-000000000002"
-
-
-@dataclass
 class Deployment:
     handler: ModuleType
     kinesis: Any
     s3: Any
+    context: Any
 
     def stream_lines(self) -> list[dict[str, Any]]:
         shard = self.kinesis.describe_stream(StreamName=STREAM)["StreamDescription"]["Shards"][0]
@@ -52,29 +44,23 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "CLARION_BACKEND": "aws",
-        "CLARION_DATA_BUCKET": BUCKET,
-        "CLARION_EVENTS_STREAM": STREAM,
-        "CLARION_APP_ID": "app-default",
-        "POWERTOOLS_SERVICE_NAME": "clarion-events",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def deployment(
+    monkeypatch: pytest.MonkeyPatch, lambda_environment: Callable[..., None], lambda_context: Any
+) -> Iterator[Deployment]:
+    lambda_environment(
+        CLARION_DATA_BUCKET=BUCKET,
+        CLARION_EVENTS_STREAM=STREAM,
+        CLARION_APP_ID="app-default",
+        POWERTOOLS_SERVICE_NAME="clarion-events",
+    )
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         kinesis = boto3.client("kinesis", region_name=REGION)
         kinesis.create_stream(StreamName=STREAM, ShardCount=1)
         handler = importlib.import_module("lambdas.ingest_events.handler")
-        monkeypatch.setattr(handler, "_bootstrap", None)
-        yield Deployment(handler, kinesis, s3)
+        monkeypatch.setattr(handler, "bootstrap", LazyBootstrap())
+        yield Deployment(handler, kinesis, s3, lambda_context)
 
 
 def fixture(path: str) -> Any:
@@ -95,7 +81,7 @@ def api_event(body: Any, app_id: str = "app-9") -> dict[str, Any]:
 
 def test_put_events_accepts_and_streams(deployment: Deployment) -> None:
     response = deployment.handler.handler(
-        api_event(fixture("put_events/mixed_batch.json")), FakeContext()
+        api_event(fixture("put_events/mixed_batch.json")), deployment.context
     )
     assert response["statusCode"] == 202
     body = json.loads(response["body"])
@@ -116,7 +102,7 @@ def test_put_events_accepts_and_streams(deployment: Deployment) -> None:
 
 def test_put_events_reports_each_bad_event(deployment: Deployment) -> None:
     response = deployment.handler.handler(
-        api_event(fixture("put_events/limit_violations.json")), FakeContext()
+        api_event(fixture("put_events/limit_violations.json")), deployment.context
     )
     assert response["statusCode"] == 202
     items = json.loads(response["body"])["Results"]["endpoint-ana"]["EventsItemResponse"]
@@ -132,7 +118,7 @@ def test_request_over_the_limit_is_refused_whole(deployment: Deployment) -> None
         f"e{i}": {"EventType": "Tap", "Timestamp": "2026-03-02T10:00:00Z"} for i in range(101)
     }
     body = {"BatchItem": {"endpoint-ana": {"Endpoint": {}, "Events": events}}}
-    response = deployment.handler.handler(api_event(body), FakeContext())
+    response = deployment.handler.handler(api_event(body), deployment.context)
     assert response["statusCode"] == 400
     problems = json.loads(response["body"])["Problems"]
     assert problems == [
@@ -143,7 +129,7 @@ def test_request_over_the_limit_is_refused_whole(deployment: Deployment) -> None
 
 
 def test_body_that_is_not_json(deployment: Deployment) -> None:
-    response = deployment.handler.handler(api_event("{oops"), FakeContext())
+    response = deployment.handler.handler(api_event("{oops"), deployment.context)
     assert response["statusCode"] == 400
     letters = S3DeadLetterSink(deployment.s3, BUCKET).read_all()
     assert letters[0]["raw"] == "{oops"
@@ -164,7 +150,7 @@ def test_sns_and_eventbridge_delivery_records_are_forwarded(deployment: Deployme
         ]
         + [{"EventSource": "aws:sns", "Sns": {"MessageId": "sns-bad", "Message": "{}"}}]
     }
-    assert deployment.handler.handler(sns, FakeContext()) == {"accepted": 2, "rejected": 1}
+    assert deployment.handler.handler(sns, deployment.context) == {"accepted": 2, "rejected": 1}
     bridge = {
         "version": "0",
         "id": "eb-1",
@@ -172,7 +158,7 @@ def test_sns_and_eventbridge_delivery_records_are_forwarded(deployment: Deployme
         "source": "aws.ses",
         "detail": fixture("ses/open.json"),
     }
-    assert deployment.handler.handler(bridge, FakeContext()) == {"accepted": 1, "rejected": 0}
+    assert deployment.handler.handler(bridge, deployment.context) == {"accepted": 1, "rejected": 0}
     kinds = sorted(line["event_type"] for line in deployment.stream_lines())
     assert kinds == ["_SMS.OPTOUT", "_SMS.SUCCESS", "_email.open"]
     letters = S3DeadLetterSink(deployment.s3, BUCKET).read_all()

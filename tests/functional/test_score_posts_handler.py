@@ -7,7 +7,7 @@ import base64
 import importlib
 import importlib.util
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +24,7 @@ from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, social_table_
 from clarion.bootstrap import Bootstrap
 from clarion.domain.endpoint import validate_endpoint
 from clarion.domain.messages import DeliveryResult, DeliveryStatus, OutboundMessage
+from lambdas._runtime import LazyBootstrap
 
 # The contract suite's Comprehend fake, loaded by path (test folders are not packages).
 _CONTRACT = Path(__file__).resolve().parents[1] / "integration"
@@ -71,9 +72,10 @@ class Deployment:
     s3: Any
     comprehend: Any
     channel: RecordingChannel
+    context: Any
 
     def invoke(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        return dict(self.handler.handler({"Records": records}, LambdaContext()))
+        return dict(self.handler.handler({"Records": records}, self.context))
 
     def endpoint(self, endpoint_id: str) -> Any:
         return DynamoDBProfileStore(self.dynamodb, ENDPOINTS_TABLE).get_endpoint(endpoint_id)
@@ -87,13 +89,6 @@ class Deployment:
         )["ShardIterator"]
         records = self.kinesis.get_records(ShardIterator=iterator, Limit=1000)["Records"]
         return [json.loads(r["Data"]) for r in records]
-
-
-class LambdaContext:
-    function_name = "score-posts"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:score-posts"
-    aws_request_id = "request-1"
 
 
 CUSTOMERS = [
@@ -117,25 +112,19 @@ CUSTOMERS = [
 
 
 @pytest.fixture
-def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "CLARION_BACKEND": "aws",
-        "CLARION_ENDPOINTS_TABLE": ENDPOINTS_TABLE,
-        "CLARION_DEFINITIONS_TABLE": DEFINITIONS_TABLE,
-        "CLARION_SENDS_TABLE": SENDS_TABLE,
-        "CLARION_SOCIAL_TABLE": SOCIAL_TABLE,
-        "CLARION_EVENTS_STREAM": EVENTS_STREAM,
-        "CLARION_DATA_BUCKET": BUCKET,
-        "POWERTOOLS_SERVICE_NAME": "clarion-social",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_METRICS_NAMESPACE": "Clarion",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def deployment(
+    monkeypatch: pytest.MonkeyPatch, lambda_environment: Callable[..., None], lambda_context: Any
+) -> Iterator[Deployment]:
+    lambda_environment(
+        CLARION_ENDPOINTS_TABLE=ENDPOINTS_TABLE,
+        CLARION_DEFINITIONS_TABLE=DEFINITIONS_TABLE,
+        CLARION_SENDS_TABLE=SENDS_TABLE,
+        CLARION_SOCIAL_TABLE=SOCIAL_TABLE,
+        CLARION_EVENTS_STREAM=EVENTS_STREAM,
+        CLARION_DATA_BUCKET=BUCKET,
+        POWERTOOLS_SERVICE_NAME="clarion-social",
+        POWERTOOLS_METRICS_NAMESPACE="Clarion",
+    )
     # The demo's rules: no quiet time, so the test does not depend on the hour it runs.
     rules = Path(__file__).resolve().parents[2] / "demo" / "sentiment_rules.yaml"
     monkeypatch.setenv("CLARION_SENTIMENT_RULES", str(rules))
@@ -168,8 +157,8 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
                 }
             )
         handler = importlib.import_module("lambdas.score_posts.handler")
-        monkeypatch.setattr(handler, "_bootstrap", boot)
-        yield Deployment(handler, dynamodb, kinesis, s3, fake, channel)
+        monkeypatch.setattr(handler, "bootstrap", LazyBootstrap(boot))
+        yield Deployment(handler, dynamodb, kinesis, s3, fake, channel, lambda_context)
 
 
 def post(post_id: str, handle: str, text: str, followers: int = 100) -> dict[str, Any]:
@@ -289,9 +278,9 @@ def test_ingest_api_puts_valid_posts_on_the_stream(
     deployment.kinesis.create_stream(StreamName="test-posts", ShardCount=1)
     monkeypatch.setenv("CLARION_POSTS_STREAM", "test-posts")
     ingest = importlib.import_module("lambdas.ingest_posts.handler")
-    monkeypatch.setattr(ingest, "_bootstrap", None)
+    monkeypatch.setattr(ingest, "bootstrap", LazyBootstrap())
     body = {"Posts": [post("1", "ana_q", NEGATIVE), {"post_id": "2", "platform": "twitter"}]}
-    response = ingest.handler({"body": json.dumps(body)}, LambdaContext())
+    response = ingest.handler({"body": json.dumps(body)}, deployment.context)
     results = json.loads(response["body"])["Results"]
     assert response["statusCode"] == 202
     assert [r["StatusCode"] for r in results] == [202, 400]
@@ -309,9 +298,9 @@ def test_ingest_api_puts_valid_posts_on_the_stream(
     replay = [kinesis_record(json.loads(records[0]["Data"]), "501")]
     assert deployment.invoke(replay) == {"batchItemFailures": []}
     assert [m.address for m in deployment.channel.sent] == ["ana@example.org"]
-    too_many = ingest.handler({"body": json.dumps([post("1", "a", "x")] * 501)}, LambdaContext())
+    too_many = ingest.handler({"body": json.dumps([post("1", "a", "x")] * 501)}, deployment.context)
     assert too_many["statusCode"] == 400
-    assert ingest.handler({"body": "{"}, LambdaContext())["statusCode"] == 400
+    assert ingest.handler({"body": "{"}, deployment.context)["statusCode"] == 400
 
 
 def test_handle_index_survives_the_attribute_update(deployment: Deployment) -> None:

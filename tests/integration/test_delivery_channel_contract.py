@@ -335,19 +335,7 @@ def _fields(settings: AwsSettings) -> dict[str, Any]:
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-
-
-@pytest.fixture
-def aws(aws_env: None) -> Iterator[AwsHarness]:
+def aws(aws_credentials: None) -> Iterator[AwsHarness]:
     with mock_aws():
         yield make_aws_harness()
 
@@ -415,7 +403,9 @@ def _aws_delivered(harness: AwsHarness, sent: list[OutboundMessage]) -> Callable
 
 
 @pytest.fixture(params=["local", "aws"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path, aws_env: None) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, aws_credentials: None
+) -> Iterator[Backend]:
     if request.param == "local":
         home = tmp_path / "home"
         yield Backend("local", OutboxChannel(home), _local_delivered(home))
@@ -694,7 +684,7 @@ def test_an_unverified_sender_fails_only_its_message(aws: AwsHarness):
 
 
 @pytest.fixture
-def stubbed(aws_env: None) -> Iterator[AwsHarness]:
+def stubbed(aws_credentials: None) -> Iterator[AwsHarness]:
     with mock_aws():
         yield make_aws_harness(fakes=False)
 
@@ -807,7 +797,7 @@ def sms_only_channel(attempts: int, replies: list[tuple[int, dict[str, Any]]]) -
     return AwsDeliveryChannel(None, sms, None, None, None, SETTINGS), fake
 
 
-def test_throttling_is_retried_then_reported(aws_env: None):
+def test_throttling_is_retried_then_reported(aws_credentials: None):
     channel, fake = sms_only_channel(2, [THROTTLE])
     [result] = channel.deliver([sms_message(1)])
 
@@ -817,7 +807,7 @@ def test_throttling_is_retried_then_reported(aws_env: None):
     assert "ThrottlingException" in (result.reason or "")
 
 
-def test_throttling_that_clears_delivers(aws_env: None):
+def test_throttling_that_clears_delivers(aws_credentials: None):
     channel, fake = sms_only_channel(3, [THROTTLE, (200, {"MessageId": "after-retry"})])
     [result] = channel.deliver([sms_message(1)])
 

@@ -189,21 +189,7 @@ def analytics(database: LocalDatabase, tmp_path: Path) -> AnalyticsService:
 
 def test_campaign_totals(analytics: AnalyticsService) -> None:
     m = analytics.campaign_metrics("C1").to_json()
-    assert {
-        k: m[k]
-        for k in (
-            "sent",
-            "delivered",
-            "opened",
-            "clicked",
-            "bounced",
-            "complained",
-            "unsubscribed",
-            "endpoint_deliveries",
-            "endpoints_targeted",
-            "holdout_endpoints",
-        )
-    } == {
+    counts = {
         "sent": 6,
         "delivered": 5,
         "opened": 3,
@@ -215,6 +201,7 @@ def test_campaign_totals(analytics: AnalyticsService) -> None:
         "endpoints_targeted": 5,
         "holdout_endpoints": 2,
     }
+    assert {k: m[k] for k in counts} == counts
     assert m["delivery_rate"] == pytest.approx(5 / 6)
     assert m["open_rate"] == pytest.approx(3 / 5)
     assert m["click_rate"] == pytest.approx(2 / 5)

@@ -17,21 +17,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from clarion.adapters.aws.dynamo import VersionedDocuments, dumps
 from clarion.domain.errors import NotFoundError
+from clarion.domain.stored import run_identity, version_identity
 
 CAMPAIGN_PREFIX = "campaign#"
 RUN_PREFIX = "run#"
-LATEST = "latest"
-
-
-def _version_key(version: int) -> str:
-    return f"v#{version:010d}"
-
-
-def _dumps(value: Mapping[str, Any]) -> str:
-    return json.dumps(dict(value), separators=(",", ":"), ensure_ascii=False)
 
 
 class DynamoDBCampaignRepository:
@@ -40,67 +31,22 @@ class DynamoDBCampaignRepository:
     def __init__(self, dynamodb_client: Any, definitions_table: str) -> None:
         self._dynamodb = dynamodb_client
         self._table = definitions_table
+        self._documents = VersionedDocuments(
+            dynamodb_client, definitions_table, CAMPAIGN_PREFIX, "campaign"
+        )
 
     def save_campaign(self, campaign: Mapping[str, Any]) -> None:
-        campaign_id, version = campaign.get("Id"), campaign.get("Version")
-        if not isinstance(campaign_id, str) or not campaign_id:
-            raise ValueError("campaign Id: is required (a non-empty string)")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise ValueError(f"campaign {campaign_id!r} Version: must be a positive integer")
-        attributes = {
-            "Pk": {"S": CAMPAIGN_PREFIX + campaign_id},
-            "Version": {"N": str(version)},
-            "Document": {"S": _dumps(campaign)},
-        }
-        self._dynamodb.put_item(
-            TableName=self._table, Item={**attributes, "Sk": {"S": _version_key(version)}}
-        )
-        try:
-            self._dynamodb.put_item(
-                TableName=self._table,
-                Item={**attributes, "Sk": {"S": LATEST}},
-                ConditionExpression="attribute_not_exists(Pk) OR Version <= :v",
-                ExpressionAttributeValues={":v": {"N": str(version)}},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        self._documents.save(*version_identity("campaign", campaign), campaign)
 
     def get_campaign(self, campaign_id: str, version: int | None = None) -> dict[str, Any]:
-        sort_key = LATEST if version is None else _version_key(version)
-        item = self._dynamodb.get_item(
-            TableName=self._table,
-            Key={"Pk": {"S": CAMPAIGN_PREFIX + campaign_id}, "Sk": {"S": sort_key}},
-            ConsistentRead=True,
-        ).get("Item")
-        if item is None:
-            key = campaign_id if version is None else f"{campaign_id} version {version}"
-            raise NotFoundError("campaign", key)
-        document: dict[str, Any] = json.loads(item["Document"]["S"])
-        return document
+        return self._documents.get(campaign_id, version)
 
     def list_campaigns(self) -> list[dict[str, Any]]:
-        pages = self._dynamodb.get_paginator("scan").paginate(
-            TableName=self._table,
-            FilterExpression="Sk = :latest AND begins_with(Pk, :prefix)",
-            ExpressionAttributeValues={
-                ":latest": {"S": LATEST},
-                ":prefix": {"S": CAMPAIGN_PREFIX},
-            },
-            ConsistentRead=True,
-        )
-        campaigns = [
-            json.loads(item["Document"]["S"]) for page in pages for item in page.get("Items", [])
-        ]
-        return sorted(campaigns, key=lambda c: str(c.get("Id")))
+        return self._documents.list_latest()
 
     def save_run(self, run: Mapping[str, Any]) -> None:
-        run_id, campaign_id = run.get("RunId"), run.get("CampaignId")
-        if not isinstance(run_id, str) or not run_id:
-            raise ValueError("run RunId: is required (a non-empty string)")
-        if not isinstance(campaign_id, str) or not campaign_id:
-            raise ValueError(f"run {run_id!r} CampaignId: is required (a non-empty string)")
-        document = {"S": _dumps(run)}
+        run_id, campaign_id = run_identity(run)
+        document = {"S": dumps(run)}
         self._dynamodb.put_item(
             TableName=self._table,
             Item={"Pk": {"S": RUN_PREFIX + run_id}, "Sk": {"S": "run"}, "Document": document},

@@ -13,7 +13,6 @@ size (an SQS message stops at 256 KB), and Athena can read them where they lie.
 from __future__ import annotations
 
 import json
-import random
 import re
 import time
 import uuid
@@ -21,23 +20,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from clarion.adapters.aws.kinesis import chunks, put_records
 from clarion.domain.event_rows import dead_letter_lines, stream_json
 from clarion.domain.events import EventRecord, Reject
 
-MAX_PUT_RECORDS = 500  # PutRecords' limit per call
-MAX_PUT_BYTES = 5 * 1024 * 1024  # and per request (data plus partition keys)
 MAX_RECORD_BYTES = 1024 * 1024
-MAX_PUT_ATTEMPTS = 8
 DEAD_LETTERS_PREFIX = "dead-letters/"
-
-
-class KinesisPutError(RuntimeError):
-    """Kinesis still refused records after every retry."""
-
-    def __init__(self, stream: str, failed: int, reason: str) -> None:
-        self.stream = stream
-        self.failed = failed
-        super().__init__(f"{failed} record(s) not put on {stream} after retries: {reason}")
 
 
 class KinesisEventSink:
@@ -62,40 +50,12 @@ class KinesisEventSink:
                 )
             key = record.endpoint_id or record.event_id
             entries.append({"Data": blob, "PartitionKey": key[:256]})
-        for chunk in _chunks(entries):
+        for chunk in chunks(entries):
             self._put(chunk)
         return {record.event_id for record in records}
 
     def _put(self, entries: list[dict[str, Any]]) -> None:
-        pending = entries
-        reason = ""
-        for attempt in range(MAX_PUT_ATTEMPTS):
-            response = self._client.put_records(StreamName=self._stream, Records=pending)
-            if not response.get("FailedRecordCount"):
-                return
-            results = response["Records"]
-            failed = [(e, r) for e, r in zip(pending, results, strict=True) if r.get("ErrorCode")]
-            reason = f"{failed[0][1]['ErrorCode']}: {failed[0][1].get('ErrorMessage', '')}"
-            pending = [entry for entry, _ in failed]
-            # Full jitter, so concurrent writers throttled together do not retry in step.
-            self._sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))  # noqa: S311
-        raise KinesisPutError(self._stream, len(pending), reason)
-
-
-def _chunks(entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    chunks: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    size = 0
-    for entry in entries:
-        entry_size = len(entry["Data"]) + len(entry["PartitionKey"].encode())
-        if current and (len(current) == MAX_PUT_RECORDS or size + entry_size > MAX_PUT_BYTES):
-            chunks.append(current)
-            current, size = [], 0
-        current.append(entry)
-        size += entry_size
-    if current:
-        chunks.append(current)
-    return chunks
+        put_records(self._client, self._stream, entries, self._sleep)
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

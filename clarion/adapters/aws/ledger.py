@@ -24,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from clarion.adapters.aws.dynamo import conditional_check_failed, pk_sk_table_spec
 from clarion.domain.campaign_run import CapCount, LedgerOutcome, Reason
 
 RUN_PREFIX = "run#"
@@ -36,22 +37,7 @@ _BATCH_GET = 100
 def sends_table_spec(table_name: str) -> dict[str, Any]:
     """CreateTable arguments for the sends table (the CDK stack declares the same, with
     TimeToLiveSpecification on ``ExpiresAt``)."""
-    return {
-        "TableName": table_name,
-        "AttributeDefinitions": [
-            {"AttributeName": "Pk", "AttributeType": "S"},
-            {"AttributeName": "Sk", "AttributeType": "S"},
-        ],
-        "KeySchema": [
-            {"AttributeName": "Pk", "KeyType": "HASH"},
-            {"AttributeName": "Sk", "KeyType": "RANGE"},
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-
-
-def _conditional_failed(exc: ClientError) -> bool:
-    return bool(exc.response["Error"]["Code"] == "ConditionalCheckFailedException")
+    return pk_sk_table_spec(table_name)
 
 
 class DynamoDBSendLedger:
@@ -84,7 +70,7 @@ class DynamoDBSendLedger:
                     },
                 )
             except ClientError as exc:
-                if _conditional_failed(exc):
+                if conditional_check_failed(exc):
                     continue
                 raise
             claimed.add(endpoint_id)
@@ -126,7 +112,7 @@ class DynamoDBSendLedger:
             try:
                 self._dynamodb.update_item(**arguments)
             except ClientError as exc:
-                if not _conditional_failed(exc):
+                if not conditional_check_failed(exc):
                     raise
 
     def _query(self, run_id: str, **extra: Any) -> list[dict[str, Any]]:

@@ -29,7 +29,6 @@ name does not free the name (a scan to find out would cost a full table read).
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +36,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from clarion.adapters.aws.retry import backoff_delay
 from clarion.adapters.aws.social_store import (
     SOCIAL_HANDLE_FIELD,
     social_handle_index_spec,
@@ -71,11 +71,6 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _backoff_delay(attempt: int) -> float:
-    # Full jitter, so many Lambdas throttled together do not retry in step.
-    return random.uniform(0, min(2.0, 0.05 * 2**attempt))  # noqa: S311
-
-
 class DynamoDBBatches:
     """BatchWriteItem and BatchGetItem on one table, chunked and retried until DynamoDB
     has processed every item (it may return part of a batch unprocessed when throttled)."""
@@ -96,7 +91,7 @@ class DynamoDBBatches:
                 pending = response.get("UnprocessedItems") or {}
                 if not pending:
                     break
-                self._sleep(_backoff_delay(attempt))
+                self._sleep(backoff_delay(attempt))
             else:
                 raise UnprocessedItemsError(
                     self._table, "BatchWriteItem", len(pending.get(self._table, []))
@@ -122,7 +117,7 @@ class DynamoDBBatches:
                 pending = response.get("UnprocessedKeys") or {}
                 if not pending:
                     break
-                self._sleep(_backoff_delay(attempt))
+                self._sleep(backoff_delay(attempt))
             else:
                 raise UnprocessedItemsError(
                     self._table, "BatchGetItem", len(pending[self._table]["Keys"])

@@ -25,17 +25,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from clarion.domain.errors import NotFoundError
+from clarion.adapters.aws.dynamo import VersionedDocuments, pk_sk_table_spec
+from clarion.domain.stored import version_identity
 
 SEGMENT_PREFIX = "segment#"
-LATEST = "latest"
 IMPORTED_MEMBERS_PREFIX = "imported-segments"
 # Ids per CSV object: large imports become several objects of a few MB each, so memory
 # stays bounded and Athena reads them in parallel.
@@ -45,38 +42,12 @@ MEMBERS_PER_OBJECT = 200_000
 def definitions_table_spec(table_name: str) -> dict[str, Any]:
     """CreateTable arguments for the definitions table, as designed above (the CDK stack
     declares the same; tests and local tooling create it from this)."""
-    return {
-        "TableName": table_name,
-        "AttributeDefinitions": [
-            {"AttributeName": "Pk", "AttributeType": "S"},
-            {"AttributeName": "Sk", "AttributeType": "S"},
-        ],
-        "KeySchema": [
-            {"AttributeName": "Pk", "KeyType": "HASH"},
-            {"AttributeName": "Sk", "KeyType": "RANGE"},
-        ],
-        "BillingMode": "PAY_PER_REQUEST",
-    }
-
-
-def version_key(version: int) -> str:
-    """The sort key of one segment version."""
-    return f"v#{version:010d}"
+    return pk_sk_table_spec(table_name)
 
 
 def imported_members_prefix(segment_id: str) -> str:
     """The S3 prefix (no trailing slash) holding an imported segment's member files."""
     return f"{IMPORTED_MEMBERS_PREFIX}/segment_id={segment_id}"
-
-
-def _identity(segment: Mapping[str, Any]) -> tuple[str, int]:
-    segment_id = segment.get("Id")
-    if not isinstance(segment_id, str) or not segment_id:
-        raise ValueError("segment Id: is required (a non-empty string)")
-    version = segment.get("Version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"segment {segment_id!r} Version: must be a positive integer")
-    return segment_id, version
 
 
 class DynamoDBSegmentRepository:
@@ -97,67 +68,22 @@ class DynamoDBSegmentRepository:
     def __init__(
         self, dynamodb_client: Any, definitions_table: str, s3_client: Any, data_bucket: str
     ) -> None:
-        self._dynamodb = dynamodb_client
-        self._table = definitions_table
+        self._documents = VersionedDocuments(
+            dynamodb_client, definitions_table, SEGMENT_PREFIX, "segment"
+        )
         self._s3 = s3_client
         self._bucket = data_bucket
 
     def save_segment(self, segment: Mapping[str, Any]) -> None:
         """Store one version, and make it the latest unless a higher version exists."""
-        segment_id, version = _identity(segment)
-        attributes = {
-            "Pk": {"S": SEGMENT_PREFIX + segment_id},
-            "Version": {"N": str(version)},
-            "Document": {"S": json.dumps(segment, separators=(",", ":"), ensure_ascii=False)},
-        }
-        self._dynamodb.put_item(
-            TableName=self._table, Item={**attributes, "Sk": {"S": version_key(version)}}
-        )
-        try:
-            # Conditional, so that saves arriving out of order never move latest back.
-            self._dynamodb.put_item(
-                TableName=self._table,
-                Item={**attributes, "Sk": {"S": LATEST}},
-                ConditionExpression="attribute_not_exists(Pk) OR Version <= :v",
-                ExpressionAttributeValues={":v": {"N": str(version)}},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        self._documents.save(*version_identity("segment", segment), segment)
 
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
-        sort_key = LATEST if version is None else version_key(version)
-        response = self._dynamodb.get_item(
-            TableName=self._table,
-            Key={"Pk": {"S": SEGMENT_PREFIX + segment_id}, "Sk": {"S": sort_key}},
-            ProjectionExpression="#doc",
-            ExpressionAttributeNames={"#doc": "Document"},
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        if item is None:
-            key = segment_id if version is None else f"{segment_id} version {version}"
-            raise NotFoundError("segment", key)
-        document: dict[str, Any] = json.loads(item["Document"]["S"])
-        return document
+        return self._documents.get(segment_id, version)
 
     def list_segments(self) -> list[dict[str, Any]]:
         """The latest version of every segment, ordered by id."""
-        pages = self._dynamodb.get_paginator("scan").paginate(
-            TableName=self._table,
-            FilterExpression="Sk = :latest AND begins_with(Pk, :prefix)",
-            ProjectionExpression="#doc",
-            ExpressionAttributeNames={"#doc": "Document"},
-            ExpressionAttributeValues={
-                ":latest": {"S": LATEST},
-                ":prefix": {"S": SEGMENT_PREFIX},
-            },
-            ConsistentRead=True,
-        )
-        segments = [
-            json.loads(item["Document"]["S"]) for page in pages for item in page.get("Items", [])
-        ]
-        return sorted(segments, key=lambda segment: str(segment.get("Id")))
+        return self._documents.list_latest()
 
     def put_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int:
         """Write endpoint ids as new CSV objects under the segment's prefix; returns how

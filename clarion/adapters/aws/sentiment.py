@@ -23,7 +23,6 @@ these actions take no resource ARN).
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from clarion.adapters.aws.retry import backoff_delay
 from clarion.domain.social import (
     COMPREHEND_BATCH_SIZE,
     UNDETERMINED_LANGUAGE,
@@ -155,7 +155,7 @@ class ComprehendSentimentAnalyzer:
         reason = f"{error.get('ErrorCode')}: {error.get('ErrorMessage')}"
         for attempt in range(self._retries):
             if attempt:
-                self._sleep(random.uniform(0, min(2.0, 0.1 * 2**attempt)))  # noqa: S311
+                self._sleep(backoff_delay(attempt, base=0.1))
             self.calls["DetectSentiment"] += 1
             try:
                 response = self._client.detect_sentiment(Text=text, LanguageCode=language)

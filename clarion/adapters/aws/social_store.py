@@ -26,7 +26,6 @@ the table, too slow for a per-batch lookup.
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +33,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from clarion.adapters.aws.kinesis import chunks, put_records
 from clarion.domain.endpoint import Endpoint
 from clarion.domain.social import (
     AuthorActivity,
@@ -49,8 +49,6 @@ PROSPECT_INDEX = "ProspectIndex"
 PROSPECT_KIND = "PROSPECT"
 SEEN_TTL_S = 90 * 86_400
 AUTHOR_POST_TTL_S = 400 * 86_400
-MAX_PUT_RECORDS = 500
-MAX_PUT_ATTEMPTS = 8
 _WORKERS = 8
 
 
@@ -350,15 +348,5 @@ class KinesisPostQueue:
             }
             for post in posts
         ]
-        for start in range(0, len(entries), MAX_PUT_RECORDS):
-            self._put(entries[start : start + MAX_PUT_RECORDS])
-
-    def _put(self, pending: list[dict[str, Any]]) -> None:
-        for attempt in range(MAX_PUT_ATTEMPTS):
-            response = self._client.put_records(StreamName=self._stream, Records=pending)
-            if not response.get("FailedRecordCount"):
-                return
-            results = response.get("Records", [])
-            pending = [e for e, r in zip(pending, results, strict=True) if r.get("ErrorCode")]
-            self._sleep(random.uniform(0, min(2.0, 0.05 * 2**attempt)))  # noqa: S311
-        raise RuntimeError(f"{len(pending)} post(s) not put on {self._stream} after retries")
+        for chunk in chunks(entries):
+            put_records(self._client, self._stream, chunk, self._sleep, what="post(s)")

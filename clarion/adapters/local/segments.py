@@ -6,7 +6,6 @@ imported segments live in ``imported_segment_members``, the relation segment SQL
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -15,7 +14,8 @@ import duckdb
 import pyarrow as pa
 
 from clarion.adapters.local.database import LocalDatabase, schema
-from clarion.domain.errors import NotFoundError
+from clarion.adapters.local.documents import VersionedDocuments, create_versions_table
+from clarion.domain.stored import version_identity
 
 # Imports can add millions of members: write them in slices, not one giant list.
 _MEMBER_BATCH = 50_000
@@ -23,11 +23,7 @@ _MEMBER_BATCH = 50_000
 
 @schema
 def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS segments ("
-        "id VARCHAR NOT NULL, version INTEGER NOT NULL, document VARCHAR NOT NULL, "
-        "PRIMARY KEY (id, version))"
-    )
+    create_versions_table(connection, "segments")
     connection.execute(
         "CREATE TABLE IF NOT EXISTS imported_segment_members ("
         "segment_id VARCHAR NOT NULL, endpoint_id VARCHAR NOT NULL, "
@@ -46,49 +42,16 @@ class DuckDBSegmentRepository:
 
     def __init__(self, database: LocalDatabase) -> None:
         self._database = database
+        self._segments = VersionedDocuments(database, "segments", "segment")
 
     def save_segment(self, segment: Mapping[str, Any]) -> None:
-        segment_id = segment.get("Id")
-        version = segment.get("Version")
-        if not isinstance(segment_id, str) or not isinstance(version, int):
-            raise ValueError("a stored segment needs a string Id and an integer Version")
-        document = json.dumps(dict(segment), separators=(",", ":"), ensure_ascii=False)
-        self._database.cursor().execute(
-            "INSERT INTO segments VALUES (?, ?, ?) "
-            "ON CONFLICT (id, version) DO UPDATE SET document = excluded.document",
-            [segment_id, version, document],
-        )
+        self._segments.save(*version_identity("segment", segment), segment)
 
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
-        cursor = self._database.cursor()
-        if version is None:
-            row = cursor.execute(
-                "SELECT document FROM segments WHERE id = ? ORDER BY version DESC LIMIT 1",
-                [segment_id],
-            ).fetchone()
-            key = segment_id
-        else:
-            row = cursor.execute(
-                "SELECT document FROM segments WHERE id = ? AND version = ?",
-                [segment_id, version],
-            ).fetchone()
-            key = f"{segment_id} version {version}"
-        if row is None:
-            raise NotFoundError("segment", key)
-        document: dict[str, Any] = json.loads(row[0])
-        return document
+        return self._segments.get(segment_id, version)
 
     def list_segments(self) -> list[dict[str, Any]]:
-        rows = (
-            self._database.cursor()
-            .execute(
-                "SELECT document FROM segments "
-                "QUALIFY row_number() OVER (PARTITION BY id ORDER BY version DESC) = 1 "
-                "ORDER BY id"
-            )
-            .fetchall()
-        )
-        return [json.loads(document) for (document,) in rows]
+        return self._segments.list_latest()
 
     def put_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int:
         written = 0
