@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from clarion.cli.output import state
 from clarion.cli.templates import read_json_file
@@ -118,13 +118,24 @@ def runs(ctx: typer.Context, campaign_id: Annotated[str, typer.Argument(metavar=
 
 
 def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
-    table = Table("Run", "State", "Targeted", "Sent", "Held out", "Deferred", "Failed", "Skipped")
+    # Short run ids and skip reasons one a line, so the table fits a terminal; --json
+    # has everything in full.
+    table = Table(
+        Column("Run", no_wrap=True),
+        Column("State", no_wrap=True),
+        "Targeted",
+        "Sent",
+        "Held out",
+        "Deferred",
+        "Failed",
+        Column("Skipped", no_wrap=True),
+    )
     for r in reports:
-        skipped = ", ".join(
+        skipped = "\n".join(
             f"{k.removeprefix('SKIPPED_').lower()} {v}" for k, v in r["Skipped"].items()
         )
         table.add_row(
-            r["RunId"],
+            str(r["RunId"])[:8],
             str(r["State"]),
             str(r["Targeted"]),
             str(r["Sent"]),
