@@ -36,7 +36,7 @@ typecheck: $(STAMP)
 
 synth: $(STAMP) node_modules/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
-	$(VENV)/bin/cfn-lint --ignore-checks W3696 -- cdk.out/**/*.template.json || test $$? -lt 2 -o $$? -eq 4
+	$(VENV)/bin/cfn-lint --ignore-checks W3696 W3005 -- cdk.out/**/*.template.json || test $$? -lt 2 -o $$? -eq 4
 
 deploy: synth
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk deploy --no-notices 'Clarion/*'
