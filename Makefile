@@ -36,7 +36,9 @@ typecheck: $(STAMP)
 
 synth: $(STAMP) node_modules/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
-	$(VENV)/bin/cfn-lint --ignore-checks W3696 W3005 -- cdk.out/**/*.template.json || test $$? -lt 2 -o $$? -eq 4
+	# cfn-lint's exit code is a bitmask: 1 fatal, 2 errors, 4 warnings, 8 informational.
+	$(VENV)/bin/cfn-lint --ignore-checks W3696 W3005 -- cdk.out/*/*.template.json; \
+	  code=$$?; test $$(( code & 3 )) -eq 0
 
 deploy: synth
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk deploy --no-notices 'Clarion/*'
