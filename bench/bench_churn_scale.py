@@ -174,7 +174,11 @@ def main(argv: list[str]) -> None:
             "--write-limit",
             str(args.write_limit),
         ]
-        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        done = subprocess.run(command, check=False, capture_output=True, text=True)
+        if done.returncode != 0:
+            # The measuring child's own traceback, not just its exit status.
+            sys.stderr.write(done.stderr)
+            raise SystemExit(f"churn scale at {size} customers failed ({done.returncode})")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         results.append(result)
         print(json.dumps(result), flush=True)

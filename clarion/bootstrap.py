@@ -147,7 +147,12 @@ class Bootstrap:
     def import_service(self) -> EndpointImportService:
         from clarion.services.imports import EndpointImportService
 
-        return EndpointImportService(self.profile_store, self.segment_service)
+        # Locally, every store read of a batch scans the endpoints table, and every write
+        # is one DuckDB transaction: larger batches make far fewer of both.
+        batch_size = 10_000 if self.is_local else 1000
+        return EndpointImportService(
+            self.profile_store, self.segment_service, batch_size=batch_size
+        )
 
     @cached_property
     def segment_service(self) -> SegmentService:

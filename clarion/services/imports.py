@@ -9,9 +9,11 @@ and every good row around it is still imported.
 
 from __future__ import annotations
 
+import gc
 import io
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -261,10 +263,13 @@ class EndpointImportService:
         )
         if segment_name is not None:
             run.result.segment_id = self._segments.create_imported_segment(segment_name)
-        for batch in _batches(records, self._batch_size):
-            self._import_batch(batch, run)
-            if progress is not None:
-                progress(counter.bytes_read)
+        with _young_collections_only():
+            for batch in _batches(records, self._batch_size):
+                self._import_batch(batch, run)
+                # The batch's garbage cycles (the young ones) go now, cheaply.
+                gc.collect(1)
+                if progress is not None:
+                    progress(counter.bytes_read)
         if progress is not None:
             progress(counter.bytes_read)
         return run.result
@@ -335,6 +340,26 @@ class EndpointImportService:
         run.result.rejected_lines += 1
         for problem in problems:
             run.result.reject(Rejection(line, problem.field, problem.reason))
+
+
+@contextmanager
+def _young_collections_only() -> Iterator[None]:
+    """Automatic garbage collection off for the duration (the import collects the young
+    generations itself after each batch).
+
+    Each batch leaves tens of thousands of long-lived objects behind it, which set off
+    full collections of the whole heap every few batches: more than a third of an
+    import's time, for almost no garbage. Whatever is left for the full collector is
+    collected as usual once automatic collection is back on.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _batches(records: Iterator[ParsedRecord], size: int) -> Iterator[list[ParsedRecord]]:

@@ -11,7 +11,12 @@ import pyarrow as pa
 
 from clarion.adapters.local.database import LocalDatabase, schema
 from clarion.domain.endpoint import Endpoint
-from clarion.domain.endpoint_rows import COLUMN_NAMES, ENDPOINT_COLUMNS, endpoint_row
+from clarion.domain.endpoint_rows import (
+    COLUMN_NAMES,
+    ENDPOINT_COLUMNS,
+    endpoint_document,
+    last_active,
+)
 
 _DUCKDB_TYPES = {
     "varchar": "VARCHAR",
@@ -51,6 +56,82 @@ def rows_to_arrow(rows: Sequence[Mapping[str, object]]) -> pa.Table:
     )
 
 
+def _map_array(maps: Sequence[Mapping[str, object]], kind: pa.DataType) -> pa.Array:
+    """Never-null maps as one Arrow map array, from flat keys and values."""
+    offsets = [0]
+    keys: list[str] = []
+    values: list[object] = []
+    for mapping in maps:
+        keys.extend(mapping)
+        values.extend(mapping.values())
+        offsets.append(len(keys))
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, type=pa.int32()),
+        pa.array(keys, type=kind.key_type),
+        pa.array(values, type=kind.item_type),
+        type=kind,
+    )
+
+
+_DEMOGRAPHIC_FIELDS = tuple(
+    (name, name.removeprefix("demographic_"))
+    for name in COLUMN_NAMES
+    if name.startswith("demographic_")
+)
+_LOCATION_FIELDS = tuple(
+    (name, name.removeprefix("location_")) for name in COLUMN_NAMES if name.startswith("location_")
+)
+
+
+def endpoints_to_arrow(endpoints: Sequence[Endpoint]) -> pa.Table:
+    """``rows_to_arrow([endpoint_row(e) for e in endpoints])``, built column by column
+    (no row dictionaries, maps from flat keys and values)."""
+    columns: dict[str, list[object]] = {name: [] for name in COLUMN_NAMES}
+    ids, channels, addresses = columns["id"], columns["channel_type"], columns["address"]
+    statuses, opt_outs = columns["endpoint_status"], columns["opt_out"]
+    effective, created = columns["effective_date"], columns["creation_date"]
+    users, cohorts = columns["user_id"], columns["cohort_id"]
+    activity, documents = columns["last_active_ms"], columns["document"]
+    attributes: list[Mapping[str, object]] = []
+    user_attributes: list[Mapping[str, object]] = []
+    metrics: list[Mapping[str, object]] = []
+    demographic_columns = [(columns[column], field) for column, field in _DEMOGRAPHIC_FIELDS]
+    location_columns = [(columns[column], field) for column, field in _LOCATION_FIELDS]
+    for endpoint in endpoints:
+        ids.append(endpoint.id)
+        channel = endpoint.channel_type
+        channels.append(channel.value if channel else None)
+        addresses.append(endpoint.address)
+        statuses.append(str(endpoint.endpoint_status or "ACTIVE"))
+        opt_outs.append(str(endpoint.opt_out or "NONE"))
+        effective.append(endpoint.effective_date)
+        created.append(endpoint.creation_date)
+        user = endpoint.user
+        users.append(user.user_id if user else None)
+        cohorts.append(endpoint.cohort_id)
+        attributes.append(endpoint.attributes or {})
+        user_attributes.append((user.user_attributes or {}) if user else {})
+        metrics.append(
+            {k: float(v) for k, v in endpoint.metrics.items()} if endpoint.metrics else {}
+        )
+        demographic = endpoint.demographic
+        for values, field in demographic_columns:
+            values.append(getattr(demographic, field) if demographic else None)
+        location = endpoint.location
+        for values, field in location_columns:
+            values.append(getattr(location, field) if location else None)
+        activity.append(last_active(endpoint))
+        documents.append(endpoint_document(endpoint))
+    maps = {"attributes": attributes, "user_attributes": user_attributes, "metrics": metrics}
+    arrays = [
+        _map_array(maps[name], ARROW_SCHEMA.field(name).type)
+        if name in maps
+        else pa.array(columns[name], type=ARROW_SCHEMA.field(name).type)
+        for name in COLUMN_NAMES
+    ]
+    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
 class DuckDBProfileStore:
     """ProfileStore on the embedded database."""
 
@@ -62,7 +143,7 @@ class DuckDBProfileStore:
             return
         # Last write wins within a batch, as with sequential writes.
         latest = {endpoint.id: endpoint for endpoint in endpoints}
-        batch = rows_to_arrow([endpoint_row(e) for e in latest.values()])
+        batch = endpoints_to_arrow(list(latest.values()))
         cursor = self._database.cursor()
         cursor.register("incoming_endpoints", batch)
         try:
