@@ -60,7 +60,10 @@ from clarion.domain.events import (
     Reject,
     Sdk,
     Session,
+    application_part,
+    build_record,
     check_epoch_ms,
+    client_part,
     make_event_id,
     string_attributes,
 )
@@ -317,7 +320,7 @@ def _put_event_record(
     event_type = event["EventType"]
     stamp = _ms(event["Timestamp"])
     demo = endpoint.get("Demographic") or {}
-    return EventRecord(
+    return build_record(
         event_type=event_type,
         event_timestamp=stamp,
         arrival_timestamp=arrival,
@@ -461,9 +464,18 @@ def _snake_case(name: str) -> str:
 def snake_case(name: str) -> str:
     """``reportingMTA`` → ``reporting_mta``, ``processingTimeMillis`` →
     ``processing_time_millis``, as Pinpoint spelled SES fields in its facets."""
-    if name == name.lower():  # nothing upper case: the expressions cannot match
-        return name.replace("-", "_")
-    return _snake_case(name)
+    done = _SNAKE_NAMES.get(name)
+    if done is not None:
+        return done
+    # Nothing upper case: the expressions cannot match.
+    done = name.replace("-", "_") if name == name.lower() else _snake_case(name)
+    if len(_SNAKE_NAMES) < _SNAKE_NAMES_MAX:  # SES's field names; bounded for odd input
+        _SNAKE_NAMES[name] = done
+    return done
+
+
+_SNAKE_NAMES: dict[str, str] = {}
+_SNAKE_NAMES_MAX = 4096
 
 
 def snake_keys(value: Any) -> Any:
@@ -658,12 +670,12 @@ def _ses_record(
         ]
     )
     distinguishing = detail.get("link") or detail.get("feedbackId") or ""
-    return EventRecord(
+    return build_record(
         event_type=ses_event_type(record),
         event_timestamp=_ms(stamp),
         arrival_timestamp=arrival,
-        application=Application(app_id=context.app_id or app_id),
-        client=Client(client_id=context.endpoint_id),
+        application=application_part(context.app_id or app_id),
+        client=client_part(context.endpoint_id),
         attributes=attributes,
         aws_account_id=mail.get("sendingAccountId") or aws_account_id,
         facets={
@@ -815,12 +827,12 @@ def _sms_record(
         )
         if value is not None
     }
-    return EventRecord(
+    return build_record(
         event_type=sms_event_type(kind),
         event_timestamp=record["eventTimestamp"],
         arrival_timestamp=arrival,
-        application=Application(app_id=context.app_id or app_id),
-        client=Client(client_id=context.endpoint_id),
+        application=application_part(context.app_id or app_id),
+        client=client_part(context.endpoint_id),
         attributes=attributes,
         metrics=metrics,
         aws_account_id=aws_account_id,
@@ -868,12 +880,12 @@ def _sms_inbound_record(
             ("record_status", "OPTED_OUT" if opt_out else "RECEIVED"),
         ]
     )
-    return EventRecord(
+    return build_record(
         event_type="_SMS.OPTOUT" if opt_out else "_SMS.RECEIVED",
         # Inbound messages carry no time of their own: the arrival is the best known.
         event_timestamp=arrival,
         arrival_timestamp=arrival,
-        application=Application(app_id=app_id),
+        application=application_part(app_id),
         attributes=attributes,
         aws_account_id=aws_account_id,
         facets={"sms_channel": snake_keys(record)},

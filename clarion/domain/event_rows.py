@@ -55,7 +55,12 @@ def compact_json(value: Any) -> str | None:
     """A nested value as the table stores it: compact JSON text with sorted keys."""
     if value is None:
         return None
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return _COMPACT.encode(value)
+
+
+# What ``json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)``
+# uses, made once rather than per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 def event_row(record: EventRecord) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from pydantic import (
@@ -82,9 +82,10 @@ def make_event_id(source: str, *parts: object) -> str:
 
 class _Part(BaseModel):
     """A nested object of the record. Unknown keys are kept, so replayed Pinpoint
-    records keep fields this model does not name."""
+    records keep fields this model does not name. Frozen: records share their empty
+    parts (see ``build_record``), so none may be changed in place."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
 
 class Sdk(_Part):
@@ -228,6 +229,132 @@ class EventRecord(BaseModel):
         return cls.model_validate(body)
 
 
+# Shared default parts for records built by :func:`build_record`. Nothing assigns to a
+# record's parts (records are replaced, never edited), so one empty instance serves all.
+_EMPTY_SDK = Sdk()
+_EMPTY_CLIENT = Client()
+_EMPTY_DEVICE = Device()
+_EMPTY_SESSION = Session()
+_RECORD_FIELDS = frozenset(EventRecord.model_fields)
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def application_part(app_id: str) -> Application:
+    """``Application(app_id=app_id)``, without validation when ``app_id`` is a str."""
+    if type(app_id) is not str:
+        return Application(app_id=app_id)
+    return _trusted(
+        Application,
+        {"app_id"},
+        {
+            "app_id": app_id,
+            "cognito_identity_pool_id": None,
+            "package_name": None,
+            "sdk": _EMPTY_SDK,
+            "title": None,
+            "version_name": None,
+            "version_code": None,
+        },
+    )
+
+
+def client_part(client_id: str | None) -> Client:
+    """``Client(client_id=client_id)``, without validation for a str or None."""
+    if client_id is not None and type(client_id) is not str:
+        return Client(client_id=client_id)
+    return _trusted(Client, {"client_id"}, {"client_id": client_id, "cognito_id": None})
+
+
+def _str_keys(value: Any) -> bool:
+    return type(value) is dict and all(type(key) is str for key in value)
+
+
+def _already_valid(values: Mapping[str, Any]) -> bool:
+    """True if ``EventRecord(**values)`` would keep every value as given: each is
+    already of the exact type its field validates to and within its limits."""
+    if not _RECORD_FIELDS.issuperset(values):
+        return False
+    event_type = values.get("event_type")
+    if type(event_type) is not str or not event_type:
+        return False
+    for name in ("event_timestamp", "arrival_timestamp"):
+        stamp = values.get(name)
+        if type(stamp) is not int or not _MIN_EPOCH_MS <= stamp < _MAX_EPOCH_MS:
+            return False
+    event_id = values.get("event_id")
+    if type(event_id) is not str or not event_id:
+        return False
+    if type(values.get("event_version", "")) is not str:
+        return False
+    if type(values.get("application")) is not Application:
+        return False
+    for name, kind in (("client", Client), ("device", Device), ("session", Session)):
+        if name in values and type(values[name]) is not kind:
+            return False
+    attributes = values.get("attributes", {})
+    if type(attributes) is not dict:
+        return False
+    for name, text in attributes.items():
+        if (
+            type(name) is not str
+            or type(text) is not str
+            or len(text) > MAX_EVENT_ATTRIBUTE_VALUE_LENGTH
+        ):
+            return False
+    metrics = values.get("metrics", {})
+    if type(metrics) is not dict:
+        return False
+    for name, number in metrics.items():
+        if type(name) is not str or type(number) is not float or not math.isfinite(number):
+            return False
+    for name in ("endpoint", "facets"):
+        value = values.get(name)
+        if value is not None and not _str_keys(value):
+            return False
+    account = values.get("aws_account_id")
+    return account is None or type(account) is str
+
+
+def build_record(**values: Any) -> EventRecord:
+    """``EventRecord(**values)`` for the normalisers, skipping pydantic's validation when
+    :func:`_already_valid` finds nothing it could change or refuse. Otherwise the full
+    constructor runs, so a bad value is refused with the same ValidationError."""
+    if not _already_valid(values):
+        return EventRecord(**values)
+    get = values.get
+    full = {  # in field order, as validation and model_construct leave __dict__
+        "event_type": values["event_type"],
+        "event_timestamp": values["event_timestamp"],
+        "arrival_timestamp": values["arrival_timestamp"],
+        "event_version": get("event_version", PINPOINT_EVENT_VERSION),
+        "application": values["application"],
+        "client": get("client", _EMPTY_CLIENT),
+        "device": get("device", _EMPTY_DEVICE),
+        "session": get("session", _EMPTY_SESSION),
+        "attributes": get("attributes") or {},
+        "metrics": get("metrics") or {},
+        "endpoint": get("endpoint"),
+        "aws_account_id": get("aws_account_id"),
+        "facets": get("facets"),
+        "event_id": values["event_id"],
+    }
+    return _trusted(EventRecord, set(values), full)
+
+
+def _trusted(cls: type[_M], fields_set: set[str], values: dict[str, Any]) -> _M:
+    """``cls.model_construct(fields_set, **values)`` for a model with no extras, private
+    attributes or post-init given every field in order, without its per-field loop."""
+    if cls.__pydantic_post_init__:  # pragma: no cover - none of the parts has one
+        return cls.model_construct(fields_set, **values)
+    model = cls.__new__(cls)
+    _set = object.__setattr__
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", fields_set)
+    _set(model, "__pydantic_extra__", {})
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 @dataclass(frozen=True)
 class Reject:
     """An input record that could not become an event record, and why.
@@ -317,9 +444,9 @@ class MessageContext:
     def values(self) -> dict[str, str]:
         """The ids that are set, by field name."""
         return {
-            f.name: value
-            for f in fields(self)
-            if isinstance(value := getattr(self, f.name), str) and value
+            name: value
+            for name in _CONTEXT_FIELDS
+            if isinstance(value := getattr(self, name), str) and value
         }
 
     def to_ses_tags(self) -> list[dict[str, str]]:
@@ -351,8 +478,9 @@ class MessageContext:
     def from_ses_tags(cls, tags: Mapping[str, Any] | None) -> MessageContext:
         """Read the ids from an SES event's ``mail.tags`` (name → list of values)."""
         found: dict[str, str] = {}
-        for name, tag in cls.tag_names().items():
-            raw = (tags or {}).get(tag)
+        tags = tags or {}
+        for name, tag in _TAG_NAMES:
+            raw = tags.get(tag)
             value: Any = raw[0] if isinstance(raw, list) and raw else raw
             if isinstance(value, str) and value:
                 found[name] = _tag_value(value)
@@ -365,12 +493,11 @@ class MessageContext:
         context = context or {}
         found: dict[str, str] = {}
         packed = context.get(SMS_CONTEXT_KEY)
-        known = set(cls.tag_names())
         if isinstance(packed, str):
             for key, value in parse_qsl(packed, keep_blank_values=False):
-                if key in known and value:
+                if key in _TAG_FIELDS and value:
                     found[key] = value
-        for name, tag in cls.tag_names().items():
+        for name, tag in _TAG_NAMES:
             entry = context.get(tag)
             if isinstance(entry, str) and entry and name not in found:
                 found[name] = entry
@@ -383,6 +510,12 @@ class MessageContext:
             for name, value in self.values().items()
             if name not in ("app_id", "endpoint_id")
         }
+
+
+_CONTEXT_FIELDS = tuple(f.name for f in fields(MessageContext))
+# MessageContext.tag_names() as (field, tag) pairs, for the readers that run per event.
+_TAG_NAMES = tuple(MessageContext.tag_names().items())
+_TAG_FIELDS = frozenset(name for name, _ in _TAG_NAMES)
 
 
 def _tag_safe(name: str, value: str) -> str:
@@ -415,6 +548,11 @@ def string_attributes(pairs: Iterable[tuple[str, object]]) -> dict[str, str]:
     for name, value in pairs:
         if value is None:
             continue
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        out[name] = clip(text)
+        if type(value) is str:
+            text = value
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        out[name] = text if len(text) <= MAX_EVENT_ATTRIBUTE_VALUE_LENGTH else clip(text)
     return out
