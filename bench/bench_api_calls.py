@@ -102,10 +102,10 @@ def _answer(operation: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def messages(kind: str, count: int) -> list[Any]:
-    from clarion.domain.endpoint import ChannelType
-    from clarion.domain.events import MessageContext
-    from clarion.domain.messages import CustomContent, OutboundMessage, SenderIdentity
-    from clarion.domain.rendering import (
+    from clarion.domain.audience.endpoint import ChannelType
+    from clarion.domain.events.records import MessageContext
+    from clarion.domain.messaging.delivery import CustomContent, OutboundMessage, SenderIdentity
+    from clarion.domain.templates.rendered import (
         RenderedEmail,
         RenderedPush,
         RenderedPushPlatform,
@@ -161,9 +161,9 @@ def run(count: int) -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from clarion.adapters.aws.channels import AwsDeliveryChannel
-    from clarion.adapters.aws.clients import RETRY_CONFIG
-    from clarion.settings import AwsSettings
+    from clarion.adapters.aws.common.clients import RETRY_CONFIG
+    from clarion.adapters.aws.messaging.delivery_channel import AwsDeliveryChannel
+    from clarion.bootstrap.settings import AwsSettings
 
     minimum = {
         "email": count,

@@ -24,18 +24,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from clarion.adapters.local.churn import DuckDBChurnData, XGBoostChurnLearner
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.domain.churn import (
-    DEFAULT_HYPERPARAMETERS,
-    ChurnConfig,
-    ScoreMetrics,
-    TimeSplit,
-    recency_rule_scores,
-)
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.churn.columnar import DuckDBChurnData
+from clarion.adapters.local.churn.learner import XGBoostChurnLearner
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.domain.churn.metrics import ScoreMetrics, recency_rule_scores
+from clarion.domain.churn.model import DEFAULT_HYPERPARAMETERS, ChurnConfig, TimeSplit
 from clarion.services.churn import FeatureFrame, sql_source
-from clarion.services.churn_simulation import (
+from clarion_devkit.samples.churn_history import (
     EVENT_TYPES,
     Population,
     SimulationConfig,

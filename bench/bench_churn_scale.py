@@ -35,15 +35,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_churn_quality import build, peak_mb
-from clarion.adapters.local.churn import DuckDBChurnData, XGBoostChurnLearner
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.domain.churn import (
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.churn.columnar import DuckDBChurnData
+from clarion.adapters.local.churn.learner import XGBoostChurnLearner
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.domain.churn.metrics import recency_rule_scores
+from clarion.domain.churn.model import (
     CHURN_METRIC,
     DEFAULT_HYPERPARAMETERS,
     ChurnConfig,
     TimeSplit,
-    recency_rule_scores,
 )
 from clarion.services.churn import FeatureFrame, sql_source
 

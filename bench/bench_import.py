@@ -37,7 +37,7 @@ def _peak_rss_mb() -> float:
 def customer_file(rows: int, seed: int) -> tuple[Path, float | None]:
     """The cached sample file for this size and seed (and how long making it took, when
     it had to be made)."""
-    from clarion.services.sample_data import write_customers
+    from clarion_devkit.samples.customers import write_customers
 
     path = OUT / f"customers-{rows}-seed{seed}.csv"
     if path.exists():
@@ -78,7 +78,7 @@ def run_child(path: Path) -> dict[str, Any]:
 
 def child(path: Path, home: Path) -> None:
     from clarion.bootstrap import Bootstrap
-    from clarion.settings import Settings
+    from clarion.bootstrap.settings import Settings
 
     service = Bootstrap(Settings(home=home)).import_service
     rss_before = _peak_rss_mb()

@@ -105,9 +105,9 @@ def baseline(path: Path) -> dict[str, Any]:
 
 
 def ingest(path: Path) -> dict[str, Any]:
-    from clarion.adapters.local.database import LocalDatabase
-    from clarion.adapters.local.events import DuckDBEventStore
-    from clarion.domain.event_normalise import normalise_payload
+    from clarion.adapters.local.common.database import LocalDatabase
+    from clarion.adapters.local.events.event_sink import DuckDBEventStore
+    from clarion.domain.events.normalise.kinesis import normalise_payload
 
     with tempfile.TemporaryDirectory(prefix="clarion-bench-") as home:
         database = LocalDatabase(Path(home))

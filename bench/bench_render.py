@@ -71,8 +71,8 @@ def baseline(data: list[dict[str, Any]]) -> float:
 
 
 def rendered(data: list[dict[str, Any]]) -> tuple[float, float, int]:
-    from clarion.domain.rendering import compile_template
-    from clarion.domain.templates import MessageTemplate
+    from clarion.domain.templates.compiled import compile_template
+    from clarion.domain.templates.model import MessageTemplate
 
     template = MessageTemplate.create("bench-welcome", "EMAIL", TEMPLATE).active
     started = time.perf_counter()

@@ -4,7 +4,7 @@ raw JSON lines.
 Athena bills by bytes scanned. The same events (``--count``, 1,000,000 by default,
 spread over 90 days and 200 campaigns) are written twice: as Parquet partitioned by
 ``dt=YYYY-MM-DD`` (what Firehose writes) and as raw JSON lines (what a lake without
-conversion would hold). The campaign-metrics SQL (clarion/sql/analytics, transpiled to
+conversion would hold). The campaign-metrics SQL (clarion/resources/sql/analytics, transpiled to
 DuckDB) then runs over each, for one campaign and one week, and DuckDB's profiler
 reports the bytes it read from disk (``io.total_bytes_read``): partition pruning skips
 the other days' files, and Parquet reads only the columns the query names.
@@ -40,7 +40,7 @@ EVENT_TYPES = (
 
 def _generate(connection: Any, count: int) -> None:
     """An ``events`` table of synthetic rows with the real columns."""
-    from clarion.adapters.local import events as local_events
+    from clarion.adapters.local.events import event_sink as local_events
 
     local_events._create_tables(connection)
     types = "[" + ", ".join(f"'{t}'" for t in EVENT_TYPES) + "]"
@@ -98,12 +98,12 @@ def _folder_bytes(folder: Path, pattern: str) -> int:
 def run(count: int) -> dict[str, Any]:
     import duckdb
 
-    from clarion.adapters.local.events import bind
-    from clarion.services.analytics import campaign_metrics_sql
+    from clarion.adapters.local.analytics.analytics_query import bind
+    from clarion.services.analytics.service import campaign_metrics_sql
 
     week = ("2026-02-01", "2026-02-07")
-    from clarion.adapters.local.events import duckdb_type
-    from clarion.domain.event_rows import event_columns
+    from clarion.adapters.local.events.event_sink import duckdb_type
+    from clarion.domain.events.rows import event_columns
 
     sql = campaign_metrics_sql()
     # JSON has no schema: give read_json the table's, as the Glue table gives Athena.

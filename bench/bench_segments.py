@@ -27,14 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clarion.adapters.local.audience import DuckDBAudienceQuery, to_duckdb
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.adapters.local.segments import DuckDBSegmentRepository
-from clarion.domain.endpoint import Endpoint
-from clarion.domain.segment import validate_segment_response
-from clarion.domain.segment_reference import ReferenceEvaluator
-from clarion.services.segments import SegmentService
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.segments.audience_query import DuckDBAudienceQuery, to_duckdb
+from clarion.adapters.local.segments.segment_repository import DuckDBSegmentRepository
+from clarion.domain.audience.endpoint import Endpoint
+from clarion.domain.segments.model import validate_segment_response
+from clarion.services.segments.service import SegmentService
+from clarion_devkit.reference.segments import ReferenceEvaluator
 
 OUT = Path(__file__).resolve().parent / "out"
 AS_OF = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)

@@ -28,19 +28,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from clarion.adapters.local.outbox import OutboxChannel
-from clarion.domain.campaign import QuietWindow, assigner_for, validate_campaign_response
-from clarion.domain.campaign_run import (
-    NO_SENDS,
-    CapCount,
-    Reason,
-    RunRules,
-    campaign_channel_messages,
-    decide,
-)
-from clarion.domain.endpoint import Endpoint
-from clarion.domain.events import MessageContext
-from clarion.domain.messages import OutboundMessage, message_id_for
+from clarion.adapters.local.messaging.delivery_channel import OutboxChannel
+from clarion.domain.audience.endpoint import Endpoint
+from clarion.domain.campaigns.assignment import assigner_for
+from clarion.domain.campaigns.channel_messages import campaign_channel_messages
+from clarion.domain.campaigns.model import validate_campaign_response
+from clarion.domain.campaigns.quiet_time import QuietWindow
+from clarion.domain.campaigns.run import RunRules, decide
+from clarion.domain.events.records import MessageContext
+from clarion.domain.messaging.delivery import OutboundMessage, message_id_for
+from clarion.domain.messaging.ledger import NO_SENDS, CapCount, Reason
 
 OUT = Path(__file__).resolve().parent / "out"
 BATCH = 1000

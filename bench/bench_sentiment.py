@@ -60,8 +60,9 @@ def post_lines(count: int, *, seed: int = 0) -> list[str]:
 
 
 def local_throughput(lines: list[str], full: int) -> dict[str, Any]:
-    from clarion.adapters.local.sentiment import VaderSentimentAnalyzer
-    from clarion.domain.social import PostText, parse_post
+    from clarion.adapters.local.sentiment.sentiment_analyzer import VaderSentimentAnalyzer
+    from clarion.domain.sentiment.posts import parse_post
+    from clarion.domain.sentiment.scores import PostText
 
     started = time.perf_counter()
     posts = [parse_post(json.loads(line)) for line in lines]
@@ -75,8 +76,8 @@ def local_throughput(lines: list[str], full: int) -> dict[str, Any]:
     labels = Counter(r.sentiment.value for r in results)
 
     from clarion.bootstrap import Bootstrap
-    from clarion.services.sentiment import load_rules
-    from clarion.settings import Settings
+    from clarion.bootstrap.settings import Settings
+    from clarion.services.sentiment.service import load_rules
 
     with tempfile.TemporaryDirectory() as home:
         boot = Bootstrap(Settings(backend="local", home=Path(home)))
@@ -86,7 +87,7 @@ def local_throughput(lines: list[str], full: int) -> dict[str, Any]:
         for start in range(0, min(full, len(lines)), 1000):
             service.ingest_lines(lines[start : min(start + 1000, full)])
         full_s = time.perf_counter() - started
-        boot.local_database.close()
+        boot.adapters.database.close()
     count = len(posts)
     return {
         "posts": count,
@@ -144,8 +145,9 @@ class _CountingComprehend:
 def comprehend_calls(per: int = 1000) -> dict[str, Any]:
     import boto3
 
-    from clarion.adapters.aws.sentiment import ComprehendSentimentAnalyzer
-    from clarion.domain.social import COMPREHEND_BATCH_SIZE, PostText
+    from clarion.adapters.aws.sentiment.sentiment_analyzer import ComprehendSentimentAnalyzer
+    from clarion.domain.sentiment.posts import COMPREHEND_BATCH_SIZE
+    from clarion.domain.sentiment.scores import PostText
 
     scenarios = {
         "language given, entities on": (1.0, True, 0.0),

@@ -16,7 +16,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from clarion.domain.events import MessageContext
+from clarion.domain.events.records import MessageContext
 
 _CONTEXT_HEADERS = {
     "app_id": "X-Clarion-App-Id",

@@ -1,44 +1,29 @@
 """Glue schemas of the endpoint tables, in Hive types.
 
-``ENDPOINT_COLUMNS`` mirrors ``clarion.domain.endpoint_rows.ENDPOINT_COLUMNS`` (infra
-may not import the product); ``tests/infra`` compares the two so they never drift.
+``ENDPOINT_COLUMNS`` are the columns declared in
+``clarion/resources/contracts/endpoint_columns.json``, which the runtime reads too (infra
+may not import the product, so both read the file).
 """
 
 from __future__ import annotations
 
+import json
+
+from infra.paths import RESOURCES_DIR
+
+ENDPOINT_COLUMNS_FILE = RESOURCES_DIR / "contracts" / "endpoint_columns.json"
+
 ATTRIBUTE_MAP = "map<string,array<string>>"
 METRIC_MAP = "map<string,double>"
 
-ENDPOINT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "string"),
-    ("channel_type", "string"),
-    ("address", "string"),
-    ("endpoint_status", "string"),
-    ("opt_out", "string"),
-    ("effective_date", "string"),
-    ("creation_date", "string"),
-    ("user_id", "string"),
-    ("cohort_id", "string"),
-    ("attributes", ATTRIBUTE_MAP),
-    ("user_attributes", ATTRIBUTE_MAP),
-    ("metrics", METRIC_MAP),
-    ("demographic_app_version", "string"),
-    ("demographic_locale", "string"),
-    ("demographic_make", "string"),
-    ("demographic_model", "string"),
-    ("demographic_model_version", "string"),
-    ("demographic_platform", "string"),
-    ("demographic_platform_version", "string"),
-    ("demographic_timezone", "string"),
-    ("location_city", "string"),
-    ("location_country", "string"),
-    ("location_latitude", "double"),
-    ("location_longitude", "double"),
-    ("location_postal_code", "string"),
-    ("location_region", "string"),
-    ("last_active_ms", "bigint"),
-    ("document", "string"),
-)
+
+def _declared_endpoint_columns() -> tuple[tuple[str, str], ...]:
+    declared = json.loads(ENDPOINT_COLUMNS_FILE.read_text(encoding="utf-8"))
+    return tuple((column["name"], column["type"]) for column in declared["columns"])
+
+
+# (column, Hive type), in order: the Parquet column order.
+ENDPOINT_COLUMNS: tuple[tuple[str, str], ...] = _declared_endpoint_columns()
 
 # What each change record adds: the stream sequence number (zero-padded so that string
 # order is numeric order), when the change happened, and whether it is a deletion.

@@ -1,4 +1,5 @@
-"""The SQL data files under ``infra/sql``, rendered for Glue and the Lambda functions."""
+"""The SQL data files under ``clarion/resources/sql/audience``, rendered for Glue and the
+Lambda functions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from infra.schema import ENDPOINT_COLUMNS
 
 
 def render_sql(file_name: str, **values: str) -> str:
-    """The statement in ``infra/sql/<file_name>`` without its comment lines.
+    """The statement in ``clarion/resources/sql/audience/<file_name>`` without its comment lines.
 
     ``{columns}`` becomes the endpoint column list; other ``{name}`` placeholders are
     replaced by ``values`` (placeholders not given are left for the runtime to fill).

@@ -1,26 +1,46 @@
-"""What the handlers share: the container's composition root, Powertools, Kinesis batch
-processing and API Gateway bodies and responses. Part of every function's code asset."""
+"""What the handlers share: the container's composition root, Powertools (Logger,
+Tracer, Metrics, and the metric names of ``clarion/resources/contracts/metrics.json``),
+event parsing with Parser models, partial batch responses, and API Gateway bodies and
+responses. Part of every function's code asset.
+
+A handler parses its event (a Parser model, or an event-source data class), makes one
+service call through :class:`LazyBootstrap`, publishes its counts and logs, and returns
+the response.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
 )
+from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.model import dotted_path
+from clarion.resources import read_json
+
+if TYPE_CHECKING:
+    from clarion.services.events import StreamRecord
+
+METRICS_CONTRACT = "contracts/metrics.json"
+NAMESPACE: str = read_json(METRICS_CONTRACT)["namespace"]
+
+ModelT = TypeVar("ModelT")
 
 
 class LazyBootstrap:
@@ -38,32 +58,142 @@ class LazyBootstrap:
         return self._boot
 
 
-def powertools(namespace: str | None = "Clarion") -> tuple[Logger, Tracer, Metrics]:
+def powertools(namespace: str | None = NAMESPACE) -> tuple[Logger, Tracer, Metrics]:
     """A handler's Logger, Tracer and Metrics (service name and the rest from the
     ``POWERTOOLS_*`` variables; ``namespace`` None reads it from them too)."""
     return Logger(), Tracer(), Metrics(namespace=namespace)
 
 
-def process_kinesis_batch(
+class MetricCounts:
+    """The counts one function publishes, under the names its entry in the metrics
+    contract gives them (``functions.<function>``), so the dashboards and the handlers
+    name each metric the same way.
+
+    Parameters
+    ----------
+    metrics
+        The handler's Powertools Metrics.
+    function
+        The function's folder under ``lambdas/``.
+
+    Raises
+    ------
+    KeyError
+        When the contract has no entry for ``function``.
+    """
+
+    def __init__(self, metrics: Metrics, function: str) -> None:
+        self.function = function
+        self._metrics = metrics
+        functions: Mapping[str, Mapping[str, Mapping[str, str]]] = read_json(METRICS_CONTRACT)[
+            "functions"
+        ]
+        self._groups = functions[function]
+
+    def count(self, key: str, value: float) -> None:
+        """Publish ``value`` under the name of ``counts.<key>``.
+
+        Raises
+        ------
+        KeyError
+            When the contract names no such count for the function.
+        """
+        self._publish(self._groups["counts"][key], value)
+
+    def count_in(self, group: str, member: str, value: float) -> None:
+        """Publish ``value`` under the name ``<group>.<member>`` has (an event type, a
+        post status); a member the group does not name is not counted.
+
+        Raises
+        ------
+        KeyError
+            When the contract has no such group for the function.
+        """
+        name = self._groups[group].get(member)
+        if name is not None:
+            self._publish(name, value)
+
+    def _publish(self, name: str, value: float) -> None:
+        self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def parse_event(event: Any, model: type[ModelT]) -> ModelT:
+    """``event`` validated by a Parser model.
+
+    Raises
+    ------
+    InvalidRecordError
+        Naming each field at fault (dotted, by its name in the event: a missing one
+        "is required"), so a refused input fails the task with one error type.
+    """
+    try:
+        return parse(event=event, model=model)
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(
+                dotted_path(tuple(error["loc"])),
+                "is required"
+                if error["type"] == "missing"
+                else str(error["msg"]).removeprefix("Value error, "),
+            )
+            for error in exc.errors()
+        ]
+        raise InvalidRecordError(problems) from None
+
+
+class RecordNotProcessedError(RuntimeError):
+    """Raised for a batch record to be retried (reported in ``batchItemFailures``)."""
+
+
+def _sequence_number(record: Any) -> str | None:
+    stream = getattr(record, "kinesis", None) or getattr(record, "dynamodb", None)
+    return None if stream is None else stream.sequence_number
+
+
+def batch_response(
     event: dict[str, Any],
-    record_handler: Callable[[KinesisStreamRecord], Any],
-    context: LambdaContext,
+    event_type: EventType,
+    failures: Mapping[str, str],
+    context: LambdaContext | None,
 ) -> dict[str, Any]:
-    """Run ``record_handler`` on each Kinesis record; the records it raised for become
-    Lambda's ``batchItemFailures`` (retried, the batch bisected)."""
+    """Lambda's partial batch response for a stream batch already processed: the
+    records whose sequence numbers are in ``failures`` (with the reason) become
+    ``batchItemFailures`` (retried, the batch bisected), and when no record succeeded
+    the invocation fails (``BatchProcessingError``)."""
+
+    def report(record: Any) -> None:
+        sequence_number = _sequence_number(record)
+        if sequence_number is not None and sequence_number in failures:
+            raise RecordNotProcessedError(failures[sequence_number])
+
     response = process_partial_response(
         event=event,
-        record_handler=record_handler,
-        processor=BatchProcessor(event_type=EventType.KinesisDataStreams),
+        record_handler=report,
+        processor=BatchProcessor(event_type=event_type),
         context=context,
     )
     return dict(response)
 
 
-def api_body(event: Mapping[str, Any]) -> str:
-    """The text of an API Gateway proxy event's body (base64-decoded when it says so)."""
-    raw = event.get("body") or ""
-    if event.get("isBase64Encoded"):
+def stream_record(record: KinesisStreamRecord) -> StreamRecord:
+    """A Kinesis record of Lambda's batch as the services read it (arrival in epoch ms)."""
+    # Imported here: most functions read no stream, and the events services are many.
+    from clarion.services.events import StreamRecord
+
+    kinesis = record.kinesis
+    return StreamRecord(
+        sequence_number=kinesis.sequence_number,
+        data=kinesis.data,
+        arrival_ms=round(float(kinesis.approximate_arrival_timestamp) * 1000),
+        raw=record.raw_event,
+    )
+
+
+def api_body(event: APIGatewayProxyEvent) -> str:
+    """The text of an API Gateway proxy event's body (base64-decoded when it says so;
+    bytes that are not UTF-8 replaced, so a bad body is refused rather than a crash)."""
+    raw = event.body or ""
+    if event.is_base64_encoded:
         raw = base64.b64decode(raw).decode("utf-8", errors="replace")
     return str(raw)
 
@@ -84,11 +214,3 @@ def problems_json(problems: Iterable[FieldProblem]) -> list[dict[str, str]]:
 def bad_request(status: int, problems: Iterable[FieldProblem]) -> dict[str, Any]:
     """A refused request: ``{"Message": "Bad request", "Problems": [...]}``."""
     return json_response(status, {"Message": "Bad request", "Problems": problems_json(problems)})
-
-
-def required_string(event: Mapping[str, Any], name: str) -> str:
-    """``event[name]``, a non-empty string. Raises InvalidRecordError naming it."""
-    value = event.get(name)
-    if not isinstance(value, str) or not value:
-        raise InvalidRecordError([FieldProblem(name, "is required")])
-    return value

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from clarion.adapters.local.churn import unpack_model
-from clarion.domain.churn import FEATURE_COLUMNS, ScoreMetrics, recency_rule_scores
+from clarion.adapters.local.churn.learner import unpack_model
+from clarion.domain.churn.metrics import ScoreMetrics, recency_rule_scores
+from clarion.domain.churn.model import FEATURE_COLUMNS
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from clarion.adapters.local.churn import pack_model, train_booster
-from clarion.domain.churn import DEFAULT_HYPERPARAMETERS, MODEL_FILE
+from clarion.adapters.local.churn.learner import pack_model, train_booster
+from clarion.domain.churn.model import DEFAULT_HYPERPARAMETERS, MODEL_FILE
 
 
 def load_label_first(folder: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """The campaign-run functions: start, send batch, summarise, resume.
 
 Each has its own role with only what its handler touches (docs/campaign-pipeline.md has
-the table). The settings ``clarion.settings`` reads come from the environment.
+the table). The settings ``clarion.bootstrap.settings`` reads come from the environment.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data, nag_notation
 from infra.nag import acknowledge
 
@@ -50,15 +51,15 @@ class DeliverySettings:
 
     def as_variables(self) -> dict[str, str]:
         variables = {
-            "CLARION_APP_ID": self.app_id,
-            "CLARION_EVENTS_STREAM": self.events_stream_name,
-            "CLARION_SENDS_TABLE": self.sends_table_name,
-            "CLARION_SES_CONFIGURATION_SET": self.ses_configuration_set_name,
-            "CLARION_SMS_CONFIGURATION_SET": self.sms_configuration_set_name,
-            "CLARION_FROM_ADDRESS": self.from_address,
-            "CLARION_SMS_ORIGINATION_IDENTITY": self.sms_origination_identity,
-            "CLARION_PINPOINT_APP_ID": self.pinpoint_app_id,
-            "CLARION_WEBHOOK_SECRET_ARN": self.webhook_secret_arn,
+            variable("app_id"): self.app_id,
+            variable("events_stream"): self.events_stream_name,
+            variable("sends_table"): self.sends_table_name,
+            variable("ses_configuration_set"): self.ses_configuration_set_name,
+            variable("sms_configuration_set"): self.sms_configuration_set_name,
+            variable("from_address"): self.from_address,
+            variable("sms_origination_identity"): self.sms_origination_identity,
+            variable("pinpoint_app_id"): self.pinpoint_app_id,
+            variable("webhook_secret_arn"): self.webhook_secret_arn,
         }
         return {name: value for name, value in variables.items() if value}
 
@@ -98,7 +99,7 @@ class CampaignFunctions(Construct):
             handler=SEND_BATCH_HANDLER,
             description="Campaign run: decides, claims, renders, delivers and records a batch",
             memory_size=1024,
-            # A batch of 500 at 1 message a second takes 500 s (clarion.domain.send_rate).
+            # A batch of 500 at 1 message a second takes 500 s (clarion.domain.campaigns.send_rate).
             timeout=Duration.minutes(15),
         )
         self.summarise = function(

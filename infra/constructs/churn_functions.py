@@ -2,7 +2,7 @@
 refresh segment (and launch the retention campaign), evaluate (and promote).
 
 Each has its own role with only what its handler touches; the settings
-``clarion.settings`` reads come from the environment (docs/deploy.md, "Churn").
+``clarion.bootstrap.settings`` reads come from the environment (docs/deploy.md, "Churn").
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from infra.constructs.data_lake import Prefixes
 from infra.constructs.event_lake import EVENTS_PREFIX, EVENTS_TABLE
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.query_workgroup import QueryWorkgroup
+from infra.environment import variable
 from infra.grants import grant_objects, grant_query_objects, grant_table_data, nag_notation
 from infra.nag import acknowledge
 
@@ -35,7 +36,7 @@ WRITE_SCORES_HANDLER = "lambdas.churn_write_scores.handler.handler"
 REFRESH_SEGMENT_HANDLER = "lambdas.churn_refresh_segment.handler.handler"
 EVALUATE_HANDLER = "lambdas.churn_evaluate.handler.handler"
 CHURN_SERVICE_NAME = "clarion-churn"
-# What clarion/sql/churn/features.sql reads: the endpoints view (and what it reads) and
+# What clarion/resources/sql/churn/features.sql reads: the endpoints view (and what it reads) and
 # the events table.
 FEATURE_TABLES = (
     TableNames.ENDPOINTS,
@@ -68,24 +69,24 @@ class ChurnSettings:
 
     def jobs_variables(self) -> dict[str, str]:
         return {
-            "CLARION_CHURN_IMAGE_URI": self.image_uri,
-            "CLARION_SAGEMAKER_ROLE_ARN": self.sagemaker_role_arn,
-            "CLARION_CHURN_INSTANCE_TYPE": self.instance_type,
+            variable("churn_image_uri"): self.image_uri,
+            variable("sagemaker_role_arn"): self.sagemaker_role_arn,
+            variable("churn_instance_type"): self.instance_type,
         }
 
     def write_variables(self) -> dict[str, str]:
-        return {"CLARION_CHURN_WRITE_LIMIT": str(self.write_limit)}
+        return {variable("churn_write_limit"): str(self.write_limit)}
 
     def segment_variables(self) -> dict[str, str]:
         variables = {
-            "CLARION_APP_ID": self.app_id,
-            "CLARION_SENDS_TABLE": self.sends_table_name,
-            "CLARION_CAMPAIGN_STATE_MACHINE_ARN": self.campaign_state_machine_arn,
+            variable("app_id"): self.app_id,
+            variable("sends_table"): self.sends_table_name,
+            variable("campaign_state_machine_arn"): self.campaign_state_machine_arn,
         }
         if self.threshold is not None:
-            variables["CLARION_CHURN_THRESHOLD"] = str(self.threshold)
+            variables[variable("churn_threshold")] = str(self.threshold)
         if self.holdout_percent is not None:
-            variables["CLARION_CHURN_HOLDOUT_PERCENT"] = str(self.holdout_percent)
+            variables[variable("churn_holdout_percent")] = str(self.holdout_percent)
         return variables
 
 

@@ -1,8 +1,15 @@
 """The events dashboard and alarms: the counts the consumer and the ingest function
 publish (CloudWatch embedded metrics, namespace ``Clarion``), stream lag, lake freshness
-and dead letters."""
+and dead letters.
+
+The metric names and the namespace come from the metrics contract
+(``clarion/resources/contracts/metrics.json``), which the handlers publish by.
+"""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -11,29 +18,29 @@ from constructs import Construct
 
 from infra.constructs.event_stream import EventStream
 from infra.constructs.lambda_runtime import ClarionFunction
+from infra.paths import RESOURCES_DIR
 
-NAMESPACE = "Clarion"
+METRICS_CONTRACT = RESOURCES_DIR / "contracts" / "metrics.json"
+_CONTRACT: dict[str, Any] = json.loads(METRICS_CONTRACT.read_text(encoding="utf-8"))
+_CONSUMER = _CONTRACT["functions"]["events_consumer"]
+_INGEST = _CONTRACT["functions"]["ingest_events"]
+
+NAMESPACE: str = _CONTRACT["namespace"]
 # Powertools adds the service name (POWERTOOLS_SERVICE_NAME) as the dimension `service`.
 SERVICE_DIMENSION = "service"
 
-EMAIL_METRICS = (
-    "EmailSent",
-    "EmailDelivered",
-    "EmailOpened",
-    "EmailClicked",
-    "EmailBounced",
-    "EmailComplained",
-    "EmailUnsubscribed",
-)
-SMS_METRICS = ("SmsSent", "SmsDelivered", "SmsFailed", "SmsOptOut")
-CONSUMER_METRICS = (
-    "CampaignSends",
-    "EventsProcessed",
-    "EventsRejected",
-    "OptOutsApplied",
-    "EndpointsInactivated",
-)
-INGEST_METRICS = ("EventsAccepted", "EventsRejected")
+
+def _event_type_metrics(prefix: str) -> tuple[str, ...]:
+    """The consumer's metrics for event types starting with ``prefix``, in the
+    contract's order, each once (both bounce types count as EmailBounced)."""
+    names = (n for t, n in _CONSUMER["event_types"].items() if t.startswith(prefix))
+    return tuple(dict.fromkeys(names))
+
+
+EMAIL_METRICS = _event_type_metrics("_email.")
+SMS_METRICS = _event_type_metrics("_SMS.")
+CONSUMER_METRICS = (*_event_type_metrics("_campaign."), *_CONSUMER["counts"].values())
+INGEST_METRICS: tuple[str, ...] = tuple(_INGEST["counts"].values())
 PERIOD = Duration.minutes(5)
 
 

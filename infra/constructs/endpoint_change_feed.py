@@ -20,6 +20,7 @@ from infra.constructs.lambda_runtime import (
 )
 from infra.constructs.profile_tables import ATTRIBUTE_NAMES_REGISTRY_ID
 from infra.constructs.queues import DeadLetterQueue
+from infra.environment import variable
 from infra.grants import bucket_arn, grant_objects
 
 CHANGE_FEED_HANDLER = "lambdas.endpoint_change_feed.handler.handler"
@@ -154,7 +155,7 @@ class EndpointChangeFeed(Construct):
             description="Flattens endpoint table changes and puts them on Firehose",
             memory_size=512,
             timeout=Duration.minutes(2),
-            extra_environment={"CLARION_ENDPOINT_CHANGES_STREAM": delivery_stream_name},
+            extra_environment={variable("endpoint_changes_stream"): delivery_stream_name},
         )
         self.function.role.add_to_principal_policy(
             iam.PolicyStatement(

@@ -13,6 +13,7 @@ from infra.constructs.data_lake import Prefixes
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.query_workgroup import QueryWorkgroup
 from infra.constructs.queues import DeadLetterQueue
+from infra.environment import variable
 from infra.grants import grant_objects
 from infra.sql_files import render_sql
 
@@ -20,7 +21,8 @@ COMPACTION_HANDLER = "lambdas.compact_endpoints.handler.handler"
 
 
 class EndpointCompaction(Construct):
-    """Runs the compaction statement (``infra/sql/compact_endpoints.sql``) once a day.
+    """Runs the compaction statement once a day
+    (``clarion/resources/sql/audience/compact_endpoints.sql``).
 
     The statement writes the current version of every live endpoint into a new
     ``endpoint_snapshot`` partition named by the run's time; the ``endpoint_latest``
@@ -54,7 +56,7 @@ class EndpointCompaction(Construct):
             # Two compactions at once would write two snapshots of the same changes.
             reserved_concurrent_executions=1,
             dead_letter_queue=self.dead_letter_queue.queue,
-            extra_environment={"CLARION_COMPACTION_SQL": render_sql("compact_endpoints.sql")},
+            extra_environment={variable("compaction_sql"): render_sql("compact_endpoints.sql")},
         )
         role = self.function.role
         workgroup.grant_query(role)

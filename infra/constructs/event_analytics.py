@@ -3,6 +3,8 @@ treatment, run and day, and event counts by day and type."""
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Stack
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
@@ -10,44 +12,26 @@ from constructs import Construct
 
 from infra.constructs.audience_catalog import AudienceCatalog, presto_view_text
 from infra.constructs.query_workgroup import QueryWorkgroup
-from infra.paths import PROJECT_ROOT
+from infra.paths import RESOURCES_DIR
 
 # The one SQL source of the metrics: the local backend runs the same files on DuckDB.
-ANALYTICS_SQL_DIR = PROJECT_ROOT / "clarion" / "sql" / "analytics"
+ANALYTICS_SQL_DIR = RESOURCES_DIR / "sql" / "analytics"
 
-_COUNTS = (
-    "sent",
-    "delivered",
-    "opened",
-    "clicked",
-    "bounced",
-    "complained",
-    "unsubscribed",
-    "endpoint_deliveries",
-    "endpoints_targeted",
-    "holdout_endpoints",
-)
-_RATES = ("delivery_rate", "open_rate", "click_rate", "bounce_rate")
+# The views' output columns, declared once for the runtime and the stacks.
+ANALYTICS_COLUMNS_FILE = RESOURCES_DIR / "contracts" / "analytics_columns.json"
+
+
+def _declared_view_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    declared = json.loads(ANALYTICS_COLUMNS_FILE.read_text(encoding="utf-8"))
+    return {
+        view: tuple((column["name"], column["type"]) for column in columns)
+        for view, columns in declared["views"].items()
+    }
+
 
 # Output columns of each view, in Hive types (the Presto view encoding needs them and
 # they must match what the SQL returns; tests/infra runs the SQL to check).
-VIEW_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "campaign_metrics": (
-        ("campaign_id", "string"),
-        ("grain", "string"),
-        ("treatment_id", "string"),
-        ("run_id", "string"),
-        ("day", "string"),
-        *((name, "bigint") for name in _COUNTS),
-        *((name, "double") for name in _RATES),
-    ),
-    "event_counts": (
-        ("day", "string"),
-        ("event_type", "string"),
-        ("events", "bigint"),
-        ("endpoints", "bigint"),
-    ),
-}
+VIEW_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = _declared_view_columns()
 VIEW_DESCRIPTIONS = {
     "campaign_metrics": "Campaign metrics by campaign, treatment, run and day (see `grain`)",
     "event_counts": "Distinct events and endpoints by UTC day and event type",
@@ -68,7 +52,7 @@ NAMED_QUERIES = {
 
 
 def analytics_sql(name: str) -> str:
-    """The statement of ``clarion/sql/analytics/<name>.sql`` without its comment lines."""
+    """The statement of ``clarion/resources/sql/analytics/<name>.sql`` without its comment lines."""
     text = (ANALYTICS_SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
     return "\n".join(lines).strip().rstrip(";")
@@ -76,7 +60,7 @@ def analytics_sql(name: str) -> str:
 
 class EventAnalytics(Construct):
     """The views ``campaign_metrics`` and ``event_counts`` (Glue views in Athena's
-    encoding, as the audience catalog's views: the SQL of ``clarion/sql/analytics``
+    encoding, as the audience catalog's views: the SQL of ``clarion/resources/sql/analytics``
     unchanged) and the named queries ``clarion-campaign-metrics`` and
     ``clarion-event-counts`` in the Clarion workgroup.
 

@@ -14,6 +14,7 @@ from infra.constructs.lambda_runtime import (
 )
 from infra.constructs.profile_tables import ADDRESS_INDEX, USER_ID_INDEX
 from infra.constructs.queues import DeadLetterQueue
+from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data
 
 CONSUMER_HANDLER = "lambdas.events_consumer.handler.handler"
@@ -58,8 +59,8 @@ class EventConsumer(Construct):
             memory_size=512,
             timeout=Duration.minutes(2),
             extra_environment={
-                "CLARION_EVENTS_STREAM": stream.stream.stream_name,
-                "CLARION_APP_ID": app_id,
+                variable("events_stream"): stream.stream.stream_name,
+                variable("app_id"): app_id,
             },
         )
         role = self.function.role

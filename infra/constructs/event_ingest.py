@@ -15,6 +15,7 @@ from infra.constructs.iam_rest_api import IamRestApi
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.messaging_config_sets import MessagingConfigurationSets
 from infra.constructs.queues import DeadLetterQueue
+from infra.environment import variable
 from infra.grants import grant_objects
 
 INGEST_HANDLER = "lambdas.ingest_events.handler.handler"
@@ -72,8 +73,8 @@ class EventIngest(Construct):
             timeout=Duration.seconds(30),
             dead_letter_queue=self.dead_letter_queue.queue,
             extra_environment={
-                "CLARION_EVENTS_STREAM": stream.stream.stream_name,
-                "CLARION_APP_ID": app_id,
+                variable("events_stream"): stream.stream.stream_name,
+                variable("app_id"): app_id,
             },
         )
         role = self.function.role

@@ -19,10 +19,10 @@ from infra.constructs.audience_catalog import PARQUET_STORAGE, AudienceCatalog
 from infra.constructs.event_stream import EventStream
 from infra.grants import bucket_arn, grant_objects
 from infra.nag import acknowledge
-from infra.paths import PROJECT_ROOT
+from infra.paths import RESOURCES_DIR
 
 # The one declaration of the events columns, shared with the local DuckDB table.
-EVENTS_COLUMNS_FILE = PROJECT_ROOT / "clarion" / "sql" / "events_columns.json"
+EVENTS_COLUMNS_FILE = RESOURCES_DIR / "contracts" / "events_columns.json"
 EVENTS_TABLE = "events"
 EVENTS_PREFIX = "events/"
 EVENTS_ERRORS_PREFIX = "events-errors/"

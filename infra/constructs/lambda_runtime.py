@@ -19,6 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.environment import variable
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
 
@@ -47,7 +48,7 @@ CODE_ASSET_EXCLUDE = (
 
 @dataclass(frozen=True, slots=True)
 class ClarionEnvironment:
-    """The settings ``clarion.settings`` reads, as the deployed resources name them."""
+    """The settings ``clarion.bootstrap.settings`` reads, as the deployed resources name them."""
 
     endpoints_table: str
     definitions_table: str
@@ -68,12 +69,12 @@ class ClarionEnvironment:
 
     def as_variables(self) -> dict[str, str]:
         return {
-            "CLARION_BACKEND": "aws",
-            "CLARION_ENDPOINTS_TABLE": self.endpoints_table,
-            "CLARION_DEFINITIONS_TABLE": self.definitions_table,
-            "CLARION_DATA_BUCKET": self.data_bucket,
-            "CLARION_GLUE_DATABASE": self.glue_database,
-            "CLARION_ATHENA_WORKGROUP": self.athena_workgroup,
+            variable("backend"): "aws",
+            variable("endpoints_table"): self.endpoints_table,
+            variable("definitions_table"): self.definitions_table,
+            variable("data_bucket"): self.data_bucket,
+            variable("glue_database"): self.glue_database,
+            variable("athena_workgroup"): self.athena_workgroup,
         }
 
 

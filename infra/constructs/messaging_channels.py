@@ -18,7 +18,7 @@ from aws_cdk import aws_pinpoint as pinpoint
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
-# The send ledger's TTL attribute (clarion.adapters.aws.ledger, epoch seconds).
+# The send ledger's TTL attribute (clarion.adapters.aws.messaging.send_ledger, epoch seconds).
 SENDS_TTL_ATTRIBUTE = "ExpiresAt"
 
 

@@ -14,7 +14,7 @@ USER_ID_INDEX = "UserIdIndex"
 # bounce, an SMS opt-out keyword) find their endpoints through it.
 ADDRESS_INDEX = "AddressIndex"
 # "<handle attribute>#<handle>" → endpoint ids: the sentiment function matches a post's
-# author with one Query (clarion.adapters.aws.social_store.DynamoDBHandleLookup).
+# author with one Query (clarion.adapters.aws.sentiment.social_store.DynamoDBHandleLookup).
 SOCIAL_HANDLE_INDEX = "SocialHandleIndex"
 SOCIAL_HANDLE_ATTRIBUTE = "SocialHandle"
 # Item of the endpoints table that holds the attribute names in use, not an endpoint:

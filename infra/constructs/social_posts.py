@@ -12,6 +12,7 @@ from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
 from infra.constructs.event_stream import EventStream
 from infra.constructs.iam_rest_api import IamRestApi
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
+from infra.environment import variable
 from infra.grants import grant_objects
 
 INGEST_POSTS_HANDLER = "lambdas.ingest_posts.handler.handler"
@@ -77,8 +78,8 @@ class SocialPosts(Construct):
             memory_size=512,
             timeout=Duration.seconds(29),  # API Gateway's integration timeout
             extra_environment={
-                "CLARION_POSTS_STREAM": stream_name,
-                "CLARION_APP_ID": app_id,
+                variable("posts_stream"): stream_name,
+                variable("app_id"): app_id,
             },
         )
         role = self.function.role

@@ -19,12 +19,13 @@ from infra.constructs.lambda_runtime import (
 )
 from infra.constructs.profile_tables import SOCIAL_HANDLE_INDEX, USER_ID_INDEX
 from infra.constructs.queues import DeadLetterQueue
+from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data
 from infra.nag import acknowledge
 
 SCORE_POSTS_HANDLER = "lambdas.score_posts.handler.handler"
 SCORE_POSTS_SERVICE_NAME = "clarion-social"
-# clarion.adapters.aws.social_store.social_table_spec
+# clarion.adapters.aws.sentiment.social_store.social_table_spec
 PROSPECT_INDEX = "ProspectIndex"
 SOCIAL_TTL_ATTRIBUTE = "ExpiresAt"
 # Four Comprehend batches of 25 a call: a batch of 100 costs the minimum of calls.
@@ -33,7 +34,7 @@ SCORING_RETRY_ATTEMPTS = 5
 # A post is worth reacting to for a few hours; older failures go to the queue instead of
 # blocking their shard.
 SCORING_MAX_RECORD_AGE = Duration.hours(6)
-# What the Comprehend analyser calls (clarion/adapters/aws/sentiment.py). None of them
+# What the Comprehend analyser calls (clarion/adapters/aws/sentiment/sentiment_analyzer.py). None of them
 # supports resource-level permissions (the service authorises them on "*" only).
 COMPREHEND_ACTIONS = (
     "comprehend:BatchDetectDominantLanguage",
@@ -49,7 +50,7 @@ def social_table_name(resource_prefix: str) -> str:
 
 
 class SocialTable(Construct):
-    """The social table, exactly ``clarion.adapters.aws.social_store.social_table_spec``:
+    """The social table, exactly ``clarion.adapters.aws.sentiment.social_store.social_table_spec``:
     ``PK``/``SK`` strings, TTL on ``ExpiresAt``, the sparse index ``ProspectIndex``
     (``ProspectKind`` S, ``FollowerCount`` N, projection ALL); on demand, encrypted with
     the customer-managed key, point-in-time recovery."""
@@ -125,12 +126,12 @@ class SocialScoring(Construct):
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         environment: dict[str, str] = {
             **delivery.as_variables(),
-            "CLARION_SOCIAL_TABLE": social_table.table_name,
-            "CLARION_SOCIAL_HANDLE_INDEX": SOCIAL_HANDLE_INDEX,
-            "CLARION_COMPREHEND_ENTITIES": "true" if comprehend_entities else "false",
+            variable("social_table"): social_table.table_name,
+            variable("social_handle_index"): SOCIAL_HANDLE_INDEX,
+            variable("comprehend_entities"): "true" if comprehend_entities else "false",
         }
         if rules_file:
-            environment["CLARION_SENTIMENT_RULES"] = rules_file
+            environment[variable("sentiment_rules")] = rules_file
         self.function = ClarionFunction(
             self,
             "Score",

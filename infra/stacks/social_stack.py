@@ -20,7 +20,7 @@ from infra.stacks.messaging_stack import MessagingOptions
 # Where Lambda unpacks the function's code (LAMBDA_TASK_ROOT).
 TASK_ROOT = "/var/task"
 # The one handle attribute the profile store writes as SocialHandle (its default, see
-# clarion.adapters.aws.profiles.DynamoDBProfileStore): only it can be matched on AWS.
+# clarion.adapters.aws.audience.profile_store.DynamoDBProfileStore): only it can be matched on AWS.
 INDEXED_HANDLE_ATTRIBUTE = "TwitterHandle"
 # Folders of the project that go into the function's code asset (CODE_ASSET_EXCLUDE).
 BUNDLED_FOLDERS = ("clarion", "lambdas")

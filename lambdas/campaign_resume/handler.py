@@ -14,70 +14,40 @@ Returns ``{"Bucket", "Key", "Endpoints", "Batches"}`` (no object when nothing is
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, StrictInt, field_validator
 
-from clarion.bootstrap import Bootstrap
-from clarion.domain.campaign_run import to_ms
-from clarion.domain.errors import FieldProblem, InvalidRecordError
-from clarion.domain.send_rate import MAX_BATCH_SIZE
-from clarion.services.campaign_runner import batches, utc_now
-from lambdas._runtime import LazyBootstrap, required_string
+from clarion.domain.campaigns.send_rate import MAX_BATCH_SIZE
+from lambdas._runtime import LazyBootstrap, parse_event, powertools
 
-logger = Logger()
-tracer = Tracer()
+logger, tracer, _ = powertools()  # publishes no metrics
 
-RESUME_PREFIX = "campaign-audiences/"
 bootstrap = LazyBootstrap()
-clock: Callable[[], datetime] = utc_now
 
 
-def resume_key(run_id: str, now_ms: int) -> str:
-    return f"{RESUME_PREFIX}{run_id}/resume-{now_ms}.csv"
+class ResumeEvent(BaseModel):
+    run_id: str = Field(alias="RunId", min_length=1)
+    batch_size: StrictInt = Field(default=MAX_BATCH_SIZE, alias="BatchSize")
 
-
-def batches_csv(endpoint_ids: list[str], batch_size: int) -> tuple[bytes, int]:
-    """The ids as the batched audience query writes them (header ``batch,ids``, every
-    field quoted, ``ids`` a JSON array); returns the bytes and the number of batches."""
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow(["batch", "ids"])
-    count = 0
-    for number, batch in enumerate(batches(endpoint_ids, batch_size)):
-        writer.writerow([str(number), json.dumps(batch, separators=(",", ":"))])
-        count += 1
-    return out.getvalue().encode("utf-8"), count
-
-
-def prepare_resume(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
-    """Write the due deferred endpoints as the next pass's batches (module docstring)."""
-    run_id = required_string(event, "RunId")
-    size = event.get("BatchSize") or MAX_BATCH_SIZE
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise InvalidRecordError([FieldProblem("BatchSize", "must be a positive integer")])
-    bucket = boot.settings.aws.data_bucket
-    if not bucket:
-        raise InvalidRecordError([FieldProblem("CLARION_DATA_BUCKET", "is not set")])
-    now_ms = to_ms(clock())
-    due = boot.send_ledger.deferred(run_id, now_ms)
-    key = resume_key(run_id, now_ms)
-    body, count = batches_csv(due, min(size, MAX_BATCH_SIZE))
-    if count:
-        boot.client("s3").put_object(
-            Bucket=bucket, Key=key, Body=body, ContentType="text/csv; charset=utf-8"
-        )
-    logger.info("campaign run resumed", extra={"run_id": run_id, "due": len(due), "batches": count})
-    return {"Bucket": bucket, "Key": key, "Endpoints": len(due), "Batches": count}
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _positive(cls, value: Any) -> Any:
+        if not value:
+            return MAX_BATCH_SIZE
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("must be a positive integer")
+        return value
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return prepare_resume(bootstrap(), event)
+    request = parse_event(event, ResumeEvent)
+    resumed = bootstrap().campaign_run_steps.prepare_resume(request.run_id, request.batch_size)
+    logger.info(
+        "campaign run resumed",
+        extra={"run_id": request.run_id, "due": resumed.endpoints, "batches": resumed.batches},
+    )
+    return resumed.to_json()

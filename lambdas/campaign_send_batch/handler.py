@@ -6,7 +6,7 @@ ItemSelector hands it over::
     {"RunId": "...", "InvocationRate": 50.0, "Batch": {"batch": "0", "ids": "[\\"e1\\", ...]"}}
 
 An ItemBatcher-shaped input (``{"Items": [{"id": ...}, ...], "BatchInput": {"RunId":
-...}}``) is accepted too. The batch goes through ``CampaignRunner.send_batch``, which
+...}}``) is accepted too. The batch goes through ``CampaignRunSteps.send_batch``, which
 claims endpoints in the send ledger before delivering, so a retried invocation sends
 nothing twice; infrastructure errors (DynamoDB, Kinesis) are raised so Step Functions
 retries the batch. Afterwards the invocation is held to ``InvocationRate`` messages a
@@ -18,81 +18,101 @@ Returns ``{"RunId", "Batch", "Endpoints", "Counts"}``.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from clarion.bootstrap import Bootstrap
-from clarion.domain.errors import FieldProblem, InvalidRecordError
-from clarion.domain.send_rate import pause_needed
-from lambdas._runtime import LazyBootstrap, powertools
+from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
 logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "campaign_send_batch")
 
 bootstrap = LazyBootstrap()
-sleep = time.sleep
-monotonic = time.monotonic
 
 
-def parse_batch(event: Mapping[str, Any]) -> tuple[str, str, list[str], float | None]:
-    """(run id, batch label, endpoint ids, invocation rate) of a batch event.
+class BatchRow(BaseModel):
+    """A row of the batched audience: its number and the ids (a JSON array)."""
 
-    Raises InvalidRecordError naming the field at fault.
-    """
-    batch_input = event.get("BatchInput") or {}
-    run_id = event.get("RunId") or batch_input.get("RunId")
-    if not isinstance(run_id, str) or not run_id:
-        raise InvalidRecordError([FieldProblem("RunId", "is required")])
-    rate = event.get("InvocationRate", batch_input.get("InvocationRate"))
-    if "Items" in event:
-        items = event["Items"]
-        if not isinstance(items, list):
-            raise InvalidRecordError([FieldProblem("Items", "must be a list")])
-        ids = [str(item["id"] if isinstance(item, Mapping) else item) for item in items]
-        label = str(event.get("BatchLabel", ""))
-    else:
-        row = event.get("Batch")
-        if not isinstance(row, Mapping) or "ids" not in row:
-            raise InvalidRecordError([FieldProblem("Batch.ids", "is required")])
-        try:
-            decoded = json.loads(row["ids"]) if isinstance(row["ids"], str) else row["ids"]
-        except ValueError as exc:
-            raise InvalidRecordError([FieldProblem("Batch.ids", f"is not JSON: {exc}")]) from exc
-        if not isinstance(decoded, list):
-            raise InvalidRecordError([FieldProblem("Batch.ids", "must be a JSON array")])
-        ids = [str(value) for value in decoded]
-        label = str(row.get("batch", ""))
-    try:
-        invocation_rate = float(rate) if rate else None
-    except (TypeError, ValueError) as exc:
-        raise InvalidRecordError([FieldProblem("InvocationRate", "must be a number")]) from exc
-    return run_id, label, [i for i in ids if i], invocation_rate
+    batch: Any = ""
+    ids: list[Any]
+
+    @field_validator("ids", mode="before")
+    @classmethod
+    def _json_array(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"is not JSON: {exc}") from exc
+        if not isinstance(value, list):
+            raise ValueError("must be a JSON array")
+        return value
 
 
-def send(boot: Bootstrap, event: Mapping[str, Any]) -> dict[str, Any]:
-    """Send one batch and pace it (module docstring)."""
-    run_id, label, ids, rate = parse_batch(event)
-    started = monotonic()
-    counts = boot.campaign_runner.send_batch(run_id, ids) if ids else {}
-    delivered = counts.get("SENT", 0) + counts.get("FAILED", 0)
-    pause = pause_needed(delivered, monotonic() - started, rate)
-    if pause:
-        sleep(pause)
-    for reason, metric in (("SENT", "CampaignMessagesSent"), ("FAILED", "CampaignSendsFailed")):
-        if counts.get(reason):
-            metrics.add_metric(name=metric, unit=MetricUnit.Count, value=counts[reason])
-    logger.info(
-        "campaign batch sent",
-        extra={"run_id": run_id, "batch": label, "endpoints": len(ids), "counts": counts},
-    )
-    return {"RunId": run_id, "Batch": label, "Endpoints": len(ids), "Counts": counts}
+class BatchEvent(BaseModel):
+    """A batch: a row of the audience (``Batch``) or ItemBatcher's ``Items``."""
+
+    run_id: str = Field(alias="RunId", min_length=1)
+    invocation_rate: float | None = Field(default=None, alias="InvocationRate")
+    batch: BatchRow | None = Field(default=None, alias="Batch")
+    items: list[Any] | None = Field(default=None, alias="Items")
+    batch_label: Any = Field(default="", alias="BatchLabel")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_batch_input(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        batch_input = data.get("BatchInput") or {}
+        merged = {k: v for k, v in data.items() if k not in ("RunId", "InvocationRate")}
+        run_id = data.get("RunId") or batch_input.get("RunId")
+        if run_id:
+            merged["RunId"] = run_id
+        # 0 (the start step's "not paced") and absent alike: no pacing.
+        merged["InvocationRate"] = (
+            data.get("InvocationRate", batch_input.get("InvocationRate")) or None
+        )
+        if "Items" not in data and not isinstance(data.get("Batch"), dict):
+            merged["Batch"] = {}  # reported as Batch.ids is required
+        return merged
+
+    @property
+    def label(self) -> str:
+        if self.items is not None or self.batch is None:
+            return str(self.batch_label)
+        return str(self.batch.batch)
+
+    @property
+    def endpoint_ids(self) -> list[str]:
+        if self.items is not None:
+            return [str(i["id"] if isinstance(i, dict) else i) for i in self.items]
+        assert self.batch is not None  # the validator made one
+        return [str(value) for value in self.batch.ids]
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return send(bootstrap(), event)
+    request = parse_event(event, BatchEvent)
+    sent = bootstrap().campaign_run_steps.send_batch(
+        request.run_id,
+        request.endpoint_ids,
+        invocation_rate=request.invocation_rate,
+        label=request.label,
+    )
+    if sent.counts.get("SENT"):
+        counts.count("sent", sent.counts["SENT"])
+    if sent.counts.get("FAILED"):
+        counts.count("failed", sent.counts["FAILED"])
+    logger.info(
+        "campaign batch sent",
+        extra={
+            "run_id": sent.run_id,
+            "batch": sent.label,
+            "endpoints": sent.endpoints,
+            "counts": sent.counts,
+        },
+    )
+    return sent.to_json()

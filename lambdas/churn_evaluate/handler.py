@@ -1,50 +1,57 @@
 """Evaluates a trained candidate on the held-out window and promotes it if it beats the
 promoted model there.
 
-Input: the training job's artifact (``candidate_uri``), the held-out labels and
-transform input, and the evaluation transform jobs' outputs (``jobs``: ``model`` and
-optionally ``current``, each with ``output_uri``). Returns the decision and metrics.
+Input: the candidate's id and as-of date, the training job's artifact
+(``candidate_uri``), the held-out labels and transform input, and the evaluation
+transform jobs (``jobs``: ``model`` and optionally ``current``, each with
+``output_uri``). Returns the decision and the candidate's metrics.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
-from clarion.bootstrap import Bootstrap
-from clarion.domain.churn import DEFAULT_HYPERPARAMETERS, ModelRecord
+from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
-logger = Logger()
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    global _bootstrap  # one per Lambda container
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "churn_evaluate")
+bootstrap = LazyBootstrap()
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    boot = bootstrap()
-    files = boot.churn_files
-    record = ModelRecord(
-        model_id=str(event["model_id"]),
-        as_of=str(event["as_of"]),
-        created=datetime.now(UTC).isoformat(timespec="seconds"),
-        hyperparameters=dict(DEFAULT_HYPERPARAMETERS),
-        artifact=str(event["candidate_uri"]),
+class TransformOutput(BaseModel):
+    """One evaluation transform job, as the jobs function started it."""
+
+    output_uri: str = Field(min_length=1)
+
+
+class EvaluateEvent(BaseModel):
+    """The training state machine's ``EvaluateAndPromote`` payload."""
+
+    model_id: str = Field(min_length=1)
+    as_of: str = Field(min_length=1)
+    candidate_uri: str = Field(min_length=1)
+    eval_labels_uri: str = Field(min_length=1)
+    eval_input_uri: str = Field(min_length=1)
+    jobs: dict[str, TransformOutput]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(event, EvaluateEvent)
+    result = bootstrap().churn_pipeline.evaluate_candidate(
+        request.model_id,
+        request.as_of,
+        request.candidate_uri,
+        request.eval_labels_uri,
+        request.eval_input_uri,
+        {name: job.output_uri for name, job in request.jobs.items()},
     )
-    outputs = {
-        name: files.get_text(str(job["output_uri"])) for name, job in dict(event["jobs"]).items()
-    }
-    result = boot.churn_service.evaluate_outputs(
-        record,
-        files.get_text(str(event["eval_labels_uri"])),
-        outputs,
-        eval_features=files.get_text(str(event["eval_input_uri"])),
-    )
+    counts.count("evaluated", 1)
+    counts.count("promoted", int(result["promoted"]))
     logger.info("candidate evaluated", extra={"result": result})
     return result

@@ -3,9 +3,10 @@ the SageMaker inputs.
 
 Actions (``event["action"]``):
 
-- ``start``: bind ``clarion/sql/churn/features.sql`` for ``splits`` at the as-of date
-  (``event["as_of"]`` as ``YYYY-MM-DD``, else the UTC date of ``event["execution_start"]``)
-  and start it on Athena. Returns ``{"query_execution_id", "as_of"}``.
+- ``start``: bind ``clarion/resources/sql/churn/features.sql`` for ``splits`` at the
+  as-of date (``event["as_of"]`` as ``YYYY-MM-DD``, else the UTC date of
+  ``event["execution_start"]``) and start it on Athena. Returns
+  ``{"query_execution_id", "as_of"}``.
 - ``prepare_scoring``: read the query's CSV result and write the batch transform input
   (``id,features``, no header) under ``churn/runs/<run_id>/score/``. Returns the job
   name, the promoted model's artifact and the input and output URLs, or ``skip`` when
@@ -17,94 +18,91 @@ Actions (``event["action"]``):
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, RootModel
 
-from clarion.bootstrap import Bootstrap
+from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
-logger = Logger()
-_bootstrap: Bootstrap | None = None
+logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "churn_features")
+bootstrap = LazyBootstrap()
 
-
-def bootstrap() -> Bootstrap:
-    global _bootstrap  # one per Lambda container
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+Split = Literal["train", "eval", "score"]
+Text = Annotated[str, Field(min_length=1)]
 
 
-def as_of_of(event: dict[str, Any]) -> date:
-    """The as-of date: given, else the UTC date the execution started."""
-    given = event.get("as_of")
-    if given:
-        return date.fromisoformat(str(given)[:10])
-    started = str(event.get("execution_start") or "")
-    if started:
-        return datetime.fromisoformat(started.replace("Z", "+00:00")).astimezone(UTC).date()
-    return datetime.now(UTC).date()
+class StartQuery(BaseModel):
+    """Start the features query. ``as_of`` is empty when the execution input has none
+    (the state machine then passes its start time)."""
+
+    action: Literal["start"]
+    splits: list[Split] = Field(default_factory=list)
+    as_of: str | None = None
+    execution_start: str | None = None
+
+    def as_of_date(self) -> date:
+        """The as-of date: given, else the UTC date the execution started, else today."""
+        if self.as_of:
+            return date.fromisoformat(self.as_of[:10])
+        if self.execution_start:
+            started = datetime.fromisoformat(self.execution_start.replace("Z", "+00:00"))
+            return started.astimezone(UTC).date()
+        return datetime.now(UTC).date()
 
 
-def _job_name(prefix: str, run_id: str) -> str:
-    safe = "".join(c if c.isalnum() or c == "-" else "-" for c in run_id)
-    return f"{prefix}-{safe}"[:63].rstrip("-")
+class PrepareScoring(BaseModel):
+    """Write the batch transform input from the finished query."""
+
+    action: Literal["prepare_scoring"]
+    run_id: Text
+    query_execution_id: Text
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    boot = bootstrap()
-    service = boot.churn_service
-    action = event.get("action")
-    if action == "start":
-        as_of = as_of_of(event)
-        sql, parameters = service.feature_query(as_of, event.get("splits") or ["score"])
-        query_id = boot.churn_queries.start(sql, parameters)
-        logger.info("features query started", extra={"query": query_id, "as_of": str(as_of)})
-        return {"query_execution_id": query_id, "as_of": as_of.isoformat()}
-    run_id = str(event["run_id"])
-    location = boot.churn_queries.output_location(str(event["query_execution_id"]))
-    result_csv = boot.churn_files.get_text(location)
-    bucket = boot.settings.aws.data_bucket
-    if action == "prepare_scoring":
-        model = boot.churn_model_store.promoted()
-        body, rows = service.scoring_input(result_csv)
-        if model is None or rows == 0:
-            reason = "no promoted model" if model is None else "no endpoints to score"
-            return {"skip": True, "reason": reason, "rows": rows}
-        prefix = f"churn/runs/{run_id}/score"
-        input_uri = boot.churn_files.put_text(f"{prefix}/input/features.csv", body)
-        return {
-            "skip": False,
-            "rows": rows,
-            "job_name": _job_name("churn-score", run_id),
-            "model_id": model.model_id,
-            "model_uri": model.artifact,
-            "input_uri": input_uri,
-            "output_uri": f"s3://{bucket}/{prefix}/output",
-            "scores_uri": f"s3://{bucket}/{prefix}/output/features.csv.out",
-        }
-    if action == "prepare_training":
-        prefix = f"churn/runs/{run_id}/train"
-        parts = service.training_inputs(result_csv)
-        if parts["train_rows"] == 0 or parts["eval_rows"] == 0:
-            raise ValueError(
-                f"not enough history: {parts['train_rows']} training and "
-                f"{parts['eval_rows']} held-out rows"
-            )
-        files = boot.churn_files
-        return {
-            "train_uri": files.put_text(f"{prefix}/train/train.csv", parts["train_csv"]).rsplit(
-                "/", 1
-            )[0],
-            "eval_input_uri": files.put_text(
-                f"{prefix}/eval/input/eval.csv", parts["eval_input_csv"]
-            ),
-            "eval_labels_uri": files.put_text(
-                f"{prefix}/eval/labels.csv", parts["eval_labels_csv"]
-            ),
-            "model_output_uri": f"s3://{bucket}/{prefix}/model",
-            "eval_output_prefix": f"s3://{bucket}/{prefix}/eval/output",
-            "training_job_name": _job_name("churn-train", run_id),
-            "train_rows": parts["train_rows"],
-            "eval_rows": parts["eval_rows"],
-        }
-    raise ValueError(f"unknown action {action!r}")
+class PrepareTraining(BaseModel):
+    """Write the training and held-out files from the finished query."""
+
+    action: Literal["prepare_training"]
+    run_id: Text
+    query_execution_id: Text
+
+
+class FeaturesEvent(RootModel[StartQuery | PrepareScoring | PrepareTraining]):
+    """Any of the actions, told apart by ``action``."""
+
+    root: Annotated[StartQuery | PrepareScoring | PrepareTraining, Field(discriminator="action")]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(event, FeaturesEvent).root
+    pipeline = bootstrap().churn_pipeline
+    if isinstance(request, StartQuery):
+        result = pipeline.start_features_query(request.as_of_date(), request.splits or ["score"])
+        counts.count("queries_started", 1)
+        logger.info(
+            "features query started",
+            extra={"query": result["query_execution_id"], "as_of": result["as_of"]},
+        )
+    elif isinstance(request, PrepareScoring):
+        result = pipeline.prepare_scoring(request.run_id, request.query_execution_id)
+        counts.count("endpoints_to_score", result["rows"])
+        logger.info(
+            "scoring input prepared",
+            extra={"run_id": request.run_id, "rows": result["rows"], "skip": result["skip"]},
+        )
+    else:
+        result = pipeline.prepare_training(request.run_id, request.query_execution_id)
+        counts.count("training_rows", result["train_rows"])
+        logger.info(
+            "training inputs prepared",
+            extra={
+                "run_id": request.run_id,
+                "train_rows": result["train_rows"],
+                "eval_rows": result["eval_rows"],
+            },
+        )
+    return result

@@ -2,84 +2,102 @@
 built-in XGBoost container (image URI in ``CLARION_CHURN_IMAGE_URI``), and report on
 several transform jobs at once.
 
-Actions: ``start_training``, ``start_transform`` (scoring), ``start_evaluation`` (the
-candidate and, when there is one, the promoted model over the held-out input) and
-``status`` (of the evaluation transform jobs).
+Actions (``event["action"]``): ``start_training``, ``start_transform`` (scoring),
+``start_evaluation`` (the candidate and, when there is one, the promoted model over the
+held-out input) and ``status`` (of the evaluation transform jobs).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, RootModel
 
-from clarion.bootstrap import Bootstrap
-from clarion.domain.churn import DEFAULT_HYPERPARAMETERS
+from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
-logger = Logger()
-_bootstrap: Bootstrap | None = None
+logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "churn_jobs")
+bootstrap = LazyBootstrap()
 
-
-def bootstrap() -> Bootstrap:
-    global _bootstrap  # one per Lambda container
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+Text = Annotated[str, Field(min_length=1)]
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    boot = bootstrap()
-    jobs = boot.churn_jobs
-    action = event.get("action")
-    if action == "start_training":
-        name = jobs.start_training(
-            str(event["job_name"]),
-            str(event["train_uri"]),
-            str(event["output_uri"]),
-            dict(event.get("hyperparameters") or DEFAULT_HYPERPARAMETERS),
+class StartTraining(BaseModel):
+    """Start a training job on the label-first CSV under ``train_uri``."""
+
+    action: Literal["start_training"]
+    job_name: Text
+    train_uri: Text
+    output_uri: Text
+    hyperparameters: dict[str, str | int | float] | None = None
+
+
+class StartTransform(BaseModel):
+    """Start a batch transform (scoring) job."""
+
+    action: Literal["start_transform"]
+    job_name: Text
+    model_uri: Text
+    input_uri: Text
+    output_uri: Text
+
+
+class StartEvaluation(BaseModel):
+    """Start the held-out transforms of the candidate (and the promoted model)."""
+
+    action: Literal["start_evaluation"]
+    job_name: Text
+    candidate_uri: Text
+    input_uri: Text
+    output_prefix: Text
+
+
+class TransformJob(BaseModel):
+    """One evaluation transform job, as ``start_evaluation`` returned it."""
+
+    job_name: Text
+
+
+class JobsStatus(BaseModel):
+    """The states of the evaluation transform jobs."""
+
+    action: Literal["status"]
+    jobs: dict[str, TransformJob]
+
+
+class JobsEvent(RootModel[StartTraining | StartTransform | StartEvaluation | JobsStatus]):
+    """Any of the actions, told apart by ``action``."""
+
+    root: Annotated[
+        StartTraining | StartTransform | StartEvaluation | JobsStatus,
+        Field(discriminator="action"),
+    ]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(event, JobsEvent).root
+    pipeline = bootstrap().churn_pipeline
+    if isinstance(request, StartTraining):
+        result = pipeline.start_training(
+            request.job_name, request.train_uri, request.output_uri, request.hyperparameters
         )
-        return {"job_name": name}
-    if action == "start_transform":
-        name = jobs.start_transform(
-            str(event["job_name"]),
-            str(event["model_uri"]),
-            str(event["input_uri"]),
-            str(event["output_uri"]),
+        counts.count("training_jobs_started", 1)
+    elif isinstance(request, StartTransform):
+        result = pipeline.start_transform(
+            request.job_name, request.model_uri, request.input_uri, request.output_uri
         )
-        return {"job_name": name}
-    if action == "start_evaluation":
-        prefix = str(event["output_prefix"])
-        base = str(event["job_name"])
-        started = {
-            "model": {
-                "job_name": jobs.start_transform(
-                    f"{base}-cand"[:63],
-                    str(event["candidate_uri"]),
-                    str(event["input_uri"]),
-                    f"{prefix}/model",
-                ),
-                "output_uri": f"{prefix}/model/eval.csv.out",
-            }
-        }
-        current = boot.churn_model_store.promoted()
-        if current is not None and current.artifact:
-            started["current"] = {
-                "job_name": jobs.start_transform(
-                    f"{base}-curr"[:63],
-                    current.artifact,
-                    str(event["input_uri"]),
-                    f"{prefix}/current",
-                ),
-                "output_uri": f"{prefix}/current/eval.csv.out",
-                "model_id": current.model_id,
-            }
-        return {"jobs": started}
-    if action == "status":
-        states = {
-            name: jobs.transform_status(str(job["job_name"]))
-            for name, job in dict(event["jobs"]).items()
-        }
-        failed = sorted(n for n, s in states.items() if s in ("Failed", "Stopped"))
-        done = all(s == "Completed" for s in states.values())
-        return {"states": states, "done": done, "failed": bool(failed), "failed_jobs": failed}
-    raise ValueError(f"unknown action {action!r}")
+        counts.count("transform_jobs_started", 1)
+    elif isinstance(request, StartEvaluation):
+        result = pipeline.start_evaluation(
+            request.job_name, request.candidate_uri, request.input_uri, request.output_prefix
+        )
+        counts.count("transform_jobs_started", len(result["jobs"]))
+    else:
+        result = pipeline.evaluation_status({n: j.job_name for n, j in request.jobs.items()})
+        counts.count("transform_jobs_failed", len(result["failed_jobs"]))
+    logger.info("churn jobs", extra={"action": request.action, "result": result})
+    return result

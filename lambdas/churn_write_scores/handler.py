@@ -1,44 +1,45 @@
 """Writes batch transform scores to endpoints as ``Metrics.ChurnRisk``.
 
-Input: ``{"scores_uri": "s3://.../features.csv.out", "offset": 0}``. Reads the output
-(``id,score`` lines), merges up to ``CLARION_CHURN_WRITE_LIMIT`` scores from ``offset``
-into the endpoints in batches, and returns ``{"next_offset", "done", "written"}`` so the
-state machine calls again until done (each call stays well inside the timeout).
+Input: ``{"scores_uri": "s3://.../features.csv.out", "offset": 0}`` (and ``limit``,
+default ``CLARION_CHURN_WRITE_LIMIT``). Reads the output (``id,score`` lines), merges up
+to ``limit`` scores from ``offset`` into the endpoints in batches, and returns
+``{"next_offset", "done", "written", "total"}`` so the state machine calls again until
+done (each call stays well inside the timeout).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
-from clarion.bootstrap import Bootstrap
-from clarion.domain.churn import parse_scores
+from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
-logger = Logger()
-_bootstrap: Bootstrap | None = None
-
-
-def bootstrap() -> Bootstrap:
-    global _bootstrap  # one per Lambda container
-    if _bootstrap is None:
-        _bootstrap = Bootstrap()
-    return _bootstrap
+logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "churn_write_scores")
+bootstrap = LazyBootstrap()
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    boot = bootstrap()
-    limit = int(event.get("limit") or boot.settings.aws.churn_write_limit)
-    offset = int(event.get("offset") or 0)
-    scores = parse_scores(boot.churn_files.get_text(str(event["scores_uri"])))
-    ids = sorted(scores)
-    chunk = {i: scores[i] for i in ids[offset : offset + limit]}
-    written = boot.churn_service.write_scores(chunk)
-    next_offset = offset + len(chunk)
-    logger.info("scores written", extra={"written": written, "offset": offset})
-    return {
-        "next_offset": next_offset,
-        "done": next_offset >= len(ids),
-        "written": written,
-        "total": len(ids),
-    }
+class WriteScoresEvent(BaseModel):
+    """One page of the write loop."""
+
+    scores_uri: str = Field(min_length=1)
+    offset: int = Field(default=0, ge=0)
+    limit: int | None = Field(default=None, ge=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse_event(event, WriteScoresEvent)
+    result = bootstrap().churn_pipeline.write_scores_page(
+        request.scores_uri, request.offset, request.limit
+    )
+    counts.count("scores_written", result["written"])
+    logger.info(
+        "scores written",
+        extra={"written": result["written"], "offset": request.offset, "total": result["total"]},
+    )
+    return result

@@ -1,7 +1,8 @@
 """Event ingestion: PutEvents over HTTP, and the SES and SMS event destinations.
 
-Three event shapes reach this function; each input is normalised and the records are put
-on the events Kinesis stream (the consumer applies their effects; Firehose stores them):
+Three event shapes reach this function; each input goes through ``EventIntakeService``,
+which normalises it and puts the records on the events Kinesis stream (the consumer
+applies their effects; Firehose stores them):
 
 - API Gateway (REST or HTTP API, proxy integration): a PutEvents body
   (``POST /v1/apps/{application-id}/events``). A body Pinpoint would refuse as a whole
@@ -19,108 +20,65 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, EventBridgeEvent
+from aws_lambda_powertools.utilities.data_classes.sns_event import SNSEventRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.domain.errors import FieldProblem
-from clarion.domain.event_normalise import check_put_events_request, normalise_payload, now_ms
-from clarion.domain.events import Normalised, Reject
 from clarion.services.events import IngestResult
-from lambdas._runtime import LazyBootstrap, api_body, bad_request, json_response, powertools
+from lambdas._runtime import (
+    LazyBootstrap,
+    MetricCounts,
+    api_body,
+    bad_request,
+    json_response,
+    powertools,
+)
 
 logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "ingest_events")
 
 bootstrap = LazyBootstrap()
 
 
-def events_response(body: Mapping[str, Any], result: IngestResult) -> dict[str, Any]:
-    """Pinpoint's EventsResponse for a PutEvents body, from what was accepted."""
-    failures: dict[str, str] = {}
-    for reject in result.rejected:
-        if reject.record_id:
-            failures[reject.record_id] = "; ".join(str(p) for p in reject.problems)
-    results: dict[str, Any] = {}
-    batch = body.get("BatchItem") or {}
-    for endpoint_id, item in batch.items():
-        events = item.get("Events") if isinstance(item, Mapping) else None
-        items: dict[str, Any] = {}
-        endpoint_failed = endpoint_id in failures
-        for event_id in events or {}:
-            reason = failures.get(f"{endpoint_id}/{event_id}")
-            items[event_id] = (
-                {"StatusCode": 400, "Message": reason}
-                if reason
-                else {"StatusCode": 202, "Message": "Accepted"}
-            )
-        endpoint_response = (
-            {"StatusCode": 400, "Message": failures[endpoint_id]}
-            if endpoint_failed
-            else {"StatusCode": 202, "Message": "Accepted"}
-        )
-        results[endpoint_id] = {
-            "EndpointItemResponse": endpoint_response,
-            "EventsItemResponse": items,
-        }
-    return {"Results": results}
+def _count(result: IngestResult) -> None:
+    counts.count("accepted", result.accepted)
+    counts.count("rejected", len(result.rejected))
 
 
 @tracer.capture_method
-def handle_api(event: Mapping[str, Any]) -> dict[str, Any]:
-    boot = bootstrap()
-    service = boot.event_ingest_service
-    app_id = (event.get("pathParameters") or {}).get("application-id") or boot.app_id
-    raw = api_body(event)
+def handle_api(event: APIGatewayProxyEvent) -> dict[str, Any]:
+    app_id = event.path_parameters.get("application-id")
+    outcome = bootstrap().event_intake_service.put_events(api_body(event), app_id=app_id)
+    if outcome.result is not None:
+        _count(outcome.result)
+    if outcome.problems or outcome.response is None:
+        return bad_request(400, outcome.problems)
+    return json_response(202, outcome.response)
+
+
+def _sns_payload(raw: Any) -> tuple[str | None, Any]:
+    """(message id, decoded message) of one SNS record; anything else as it is."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("Sns"), Mapping):
+        return None, raw
+    sns = SNSEventRecord(dict(raw)).sns
+    message = sns.get("Message")
     try:
-        body = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        problem = FieldProblem("(request)", f"is not JSON: {exc.msg}")
-        reject = Reject("put_events", None, None, (problem,), raw)
-        boot.dead_letter_sink.put_rejects([reject], origin="api")
-        return bad_request(400, [problem])
-    problems = check_put_events_request(body)
-    result = service.put_events(body, origin="api", app_id=app_id)
-    metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
-    metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=len(result.rejected))
-    if problems:
-        return bad_request(400, problems)
-    return json_response(202, events_response(body, result))
+        return sns.get("MessageId"), json.loads(message or "")
+    except json.JSONDecodeError:
+        return sns.get("MessageId"), message
 
 
-def _payloads(event: Mapping[str, Any]) -> list[tuple[str | None, Any]]:
+def delivery_payloads(event: dict[str, Any]) -> list[tuple[str | None, Any]]:
     """(record id, payload) of each delivery record an SNS or EventBridge event holds."""
     if isinstance(event.get("Records"), list):
-        out: list[tuple[str | None, Any]] = []
-        for record in event["Records"]:
-            sns = record.get("Sns") if isinstance(record, Mapping) else None
-            if not isinstance(sns, Mapping):
-                out.append((None, record))
-                continue
-            try:
-                out.append((sns.get("MessageId"), json.loads(sns.get("Message") or "")))
-            except json.JSONDecodeError:
-                out.append((sns.get("MessageId"), sns.get("Message")))
-        return out
-    return [(event.get("id"), event)]
+        return [_sns_payload(raw) for raw in event["Records"]]
+    return [(EventBridgeEvent(event).get("id"), event)]
 
 
 @tracer.capture_method
-def handle_delivery_events(event: Mapping[str, Any]) -> dict[str, Any]:
-    boot = bootstrap()
-    arrival = now_ms()
-    records, rejects = [], []
-    for index, (record_id, payload) in enumerate(_payloads(event)):
-        one = normalise_payload(
-            payload,
-            app_id=boot.app_id,
-            arrival_timestamp=arrival,
-            index=index,
-            record_id=record_id,
-        )
-        records.extend(one.records)
-        rejects.extend(one.rejects)
-    result = boot.event_ingest_service.process(Normalised(records, rejects), origin="delivery")
-    metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
-    metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=len(result.rejected))
+def handle_delivery_events(event: dict[str, Any]) -> dict[str, Any]:
+    result = bootstrap().event_intake_service.ingest_delivery(delivery_payloads(event))
+    _count(result)
     if result.rejected:
         logger.warning(
             "records dead-lettered",
@@ -138,5 +96,5 @@ def is_api_event(event: Mapping[str, Any]) -> bool:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_api_event(event):
-        return handle_api(event)
+        return handle_api(APIGatewayProxyEvent(event))
     return handle_delivery_events(event)

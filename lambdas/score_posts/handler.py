@@ -1,9 +1,10 @@
 """The scoring consumer of the posts stream: sentiment, author matching, trigger rules.
 
 Triggered by the posts Kinesis stream (batches, ``ReportBatchItemFailures``, bisect on
-error, an on-failure destination). The whole batch goes through the sentiment service in
-one call, so Comprehend sees it in batches of 25 (one record at a time would cost a call
-a post); then Powertools' BatchProcessor reports, record by record, what failed.
+error, an on-failure destination). The whole batch goes through
+``PostStreamService.score`` in one call, so Comprehend sees it in batches of 25 (one
+record at a time would cost a call a post); then Powertools' BatchProcessor reports,
+record by record, what failed.
 
 - A record that is not a valid post is dead-lettered with the reasons and counts as
   processed (a retry would not fix it).
@@ -19,99 +20,47 @@ a post); then Powertools' BatchProcessor reports, record by record, what failed.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
-    KinesisStreamRecord,
-)
+from aws_lambda_powertools.utilities.batch import EventType
+from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.domain.errors import FieldProblem, InvalidRecordError
-from clarion.domain.events import Reject
-from clarion.domain.social import SocialPost, parse_post
-from lambdas._runtime import LazyBootstrap, powertools, process_kinesis_batch
+from clarion.services.sentiment import StreamScoring
+from lambdas._runtime import LazyBootstrap, MetricCounts, batch_response, powertools, stream_record
 
 logger, tracer, metrics = powertools()
+counts = MetricCounts(metrics, "score_posts")
 
 bootstrap = LazyBootstrap()
-# Sequence number → what became of the record in the current invocation.
-_statuses: dict[str, str] = {}
 
 
-class PostNotProcessedError(RuntimeError):
-    """Raised for a record to be retried (reported in batchItemFailures)."""
-
-
-def _decode(records: list[dict[str, Any]]) -> tuple[dict[str, SocialPost], list[Reject]]:
-    posts: dict[str, SocialPost] = {}
-    rejects: list[Reject] = []
-    for index, raw in enumerate(records):
-        record = KinesisStreamRecord(raw)
-        sequence = record.kinesis.sequence_number
-        try:
-            data = json.loads(record.kinesis.data_as_bytes())
-        except (ValueError, TypeError) as exc:
-            problem = FieldProblem("kinesis.data", f"is not base64 JSON: {exc}")
-            rejects.append(Reject("social", index, sequence, (problem,), raw))
-            continue
-        try:
-            posts[sequence] = parse_post(data)
-        except InvalidRecordError as exc:
-            rejects.append(Reject("social", index, sequence, tuple(exc.problems), data))
-    return posts, rejects
-
-
-@tracer.capture_method
-def score_batch(event: dict[str, Any]) -> dict[str, str]:
-    """Process every post of the event at once; returns each record's status."""
-    records = list(event.get("Records") or [])
-    posts, rejects = _decode(records)
-    statuses = {str(r.record_id): "REJECTED" for r in rejects}
-    try:
-        run = bootstrap().sentiment_service.process(
-            list(posts.values()), rejects=rejects, origin="kinesis"
+def _report(scoring: StreamScoring) -> None:
+    """The batch's counts and logs."""
+    run = scoring.run
+    if run is None:
+        logger.error(
+            "scoring the batch failed; every post will be retried", exc_info=scoring.failure
         )
-    except Exception:
-        logger.exception("scoring the batch failed; every post will be retried")
-        metrics.add_metric(name="SocialBatchesFailed", unit=MetricUnit.Count, value=1)
-        statuses.update(dict.fromkeys(posts, "FAILED"))
-        return statuses
-    by_key: dict[str, str] = {}
-    for outcome in run.outcomes:
-        if outcome.status != "REJECTED" and "in this batch" not in outcome.problems:
-            by_key[outcome.key] = outcome.status
-    for sequence, post in posts.items():
-        statuses[sequence] = by_key.get(post.key, "FAILED")
-    for status in ("SCORED", "DUPLICATE", "REJECTED", "FAILED"):
-        count = run.count(status)
+        counts.count("batches_failed", 1)
+        return
+    for status, count in run.summary().items():
         if count:
-            metrics.add_metric(
-                name=f"SocialPosts{status.title()}", unit=MetricUnit.Count, value=count
-            )
-    fired = sum(len(o.rules_fired) for o in run.outcomes)
-    metrics.add_metric(name="SocialRulesFired", unit=MetricUnit.Count, value=fired)
-    if rejects:
+            counts.count_in("post_statuses", status, count)
+    counts.count("rules_fired", sum(len(o.rules_fired) for o in run.outcomes))
+    if scoring.rejects:
         logger.warning(
             "posts dead-lettered",
-            extra={"rejects": [str(r) for r in rejects], "at": run.dead_letters},
+            extra={"rejects": [str(r) for r in scoring.rejects], "at": run.dead_letters},
         )
-    return statuses
-
-
-def record_handler(record: KinesisStreamRecord) -> str:
-    """One record's outcome; raises for those to retry."""
-    status = _statuses.get(record.kinesis.sequence_number, "FAILED")
-    if status == "FAILED":
-        raise PostNotProcessedError(f"post at {record.kinesis.sequence_number} not processed")
-    return status
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    _statuses.clear()
-    _statuses.update(score_batch(event))
-    return process_kinesis_batch(event, record_handler, context)
+    records = [stream_record(record) for record in KinesisStreamEvent(event).records]
+    scoring = bootstrap().post_stream_service.score(records)
+    _report(scoring)
+    failures = {sequence: f"post at {sequence} not processed" for sequence in scoring.failed()}
+    return batch_response(event, EventType.KinesisDataStreams, failures, context)

@@ -14,9 +14,15 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto import mock_aws
 
-from clarion.domain.endpoint_rows import COLUMN_NAMES
+from clarion.adapters.aws.audience.endpoint_change_feed import (
+    MAX_PUT_ATTEMPTS,
+    FirehoseEndpointChangeFeed,
+)
+from clarion.domain.audience.rows import COLUMN_NAMES
+from clarion.services.audience import EndpointChangeFeedService
+from lambdas._runtime import LazyBootstrap
 from lambdas.endpoint_change_feed import handler as change_feed_handler
-from lambdas.endpoint_change_feed.handler import ChangeFeed, process_stream_event
+from lambdas.endpoint_change_feed.handler import process_stream_event
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REGION = "us-east-1"
@@ -62,8 +68,13 @@ def no_sleep(_: float) -> None:
     return None
 
 
+def change_feed(firehose: Any, stream_name: str, **options: Any) -> EndpointChangeFeedService:
+    """The change feed service on a Firehose client (moto's, or a wrapper of it)."""
+    return EndpointChangeFeedService(FirehoseEndpointChangeFeed(firehose, stream_name, **options))
+
+
 def test_insert_modify_and_remove_become_rows_and_a_tombstone(aws: SimpleNamespace) -> None:
-    feed = ChangeFeed(aws.firehose, STREAM, sleep=no_sleep)
+    feed = change_feed(aws.firehose, STREAM, sleep=no_sleep)
 
     response = process_stream_event(stream_event("insert", "modify", "remove"), None, feed)
 
@@ -103,7 +114,7 @@ def test_insert_modify_and_remove_become_rows_and_a_tombstone(aws: SimpleNamespa
 
 
 def test_the_attribute_name_registry_is_skipped(aws: SimpleNamespace) -> None:
-    feed = ChangeFeed(aws.firehose, STREAM, sleep=no_sleep)
+    feed = change_feed(aws.firehose, STREAM, sleep=no_sleep)
 
     response = process_stream_event(stream_event("registry", "remove"), None, feed)
 
@@ -137,20 +148,20 @@ def test_records_firehose_keeps_refusing_are_reported_as_batch_item_failures(
     aws: SimpleNamespace,
 ) -> None:
     refusing = RefusingFirehose(aws.firehose, refused_id="e-bo")
-    feed = ChangeFeed(refusing, STREAM, sleep=no_sleep)
+    feed = change_feed(refusing, STREAM, sleep=no_sleep)
 
     response = process_stream_event(stream_event("insert", "modify"), None, feed)
 
     assert response == {"batchItemFailures": [{"itemIdentifier": "100000000000000000102"}]}
     # Retried alone after the first call, up to the attempt limit.
-    assert refusing.calls == change_feed_handler.MAX_PUT_ATTEMPTS
+    assert refusing.calls == MAX_PUT_ATTEMPTS
     assert [row["id"] for row in delivered_rows(aws.s3)] == ["e-ana", "e-ana"]
 
 
 def test_a_record_that_is_not_an_endpoint_fails_alone(aws: SimpleNamespace) -> None:
     event = stream_event("insert", "modify")
     event["Records"][1]["dynamodb"]["NewImage"]["Document"]["S"] = '{"Id": "e-bo", "Bogus": 1}'
-    feed = ChangeFeed(aws.firehose, STREAM, sleep=no_sleep)
+    feed = change_feed(aws.firehose, STREAM, sleep=no_sleep)
 
     response = process_stream_event(event, None, feed)
 
@@ -159,7 +170,7 @@ def test_a_record_that_is_not_an_endpoint_fails_alone(aws: SimpleNamespace) -> N
 
 
 def test_a_batch_where_every_record_fails_raises_for_a_retry(aws: SimpleNamespace) -> None:
-    feed = ChangeFeed(RefusingFirehose(aws.firehose, refused_id="e-bo"), STREAM, sleep=no_sleep)
+    feed = change_feed(RefusingFirehose(aws.firehose, refused_id="e-bo"), STREAM, sleep=no_sleep)
 
     with pytest.raises(BatchProcessingError):
         process_stream_event(stream_event("remove"), None, feed)
@@ -182,7 +193,7 @@ def test_large_batches_are_put_in_chunks_of_at_most_500(aws: SimpleNamespace) ->
 
     counting = Counting()
     response = process_stream_event(
-        {"Records": records}, None, ChangeFeed(counting, STREAM, sleep=no_sleep)
+        {"Records": records}, None, change_feed(counting, STREAM, sleep=no_sleep)
     )
 
     assert response == {"batchItemFailures": []}
@@ -193,9 +204,11 @@ def test_large_batches_are_put_in_chunks_of_at_most_500(aws: SimpleNamespace) ->
 def test_the_lambda_handler_reads_the_stream_name_from_the_environment(
     aws: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(change_feed_handler.STREAM_ENV, STREAM)
+    monkeypatch.setenv("CLARION_BACKEND", "aws")
+    monkeypatch.setenv("CLARION_ENDPOINT_CHANGES_STREAM", STREAM)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setattr(change_feed_handler, "_feed", None)
+    # A fresh container: the composition root is made from this test's environment.
+    monkeypatch.setattr(change_feed_handler, "bootstrap", LazyBootstrap())
     context = SimpleNamespace(
         function_name="endpoint_change_feed",
         memory_limit_in_mb=512,

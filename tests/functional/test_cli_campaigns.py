@@ -8,7 +8,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from clarion.cli.main import app
+from clarion.entrypoints.cli.main import app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "events" / "campaigns"
 DEMO = Path(__file__).resolve().parents[2] / "demo"

@@ -5,16 +5,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
-from clarion.cli.main import app
+from clarion.entrypoints.cli.main import app
+
+
+def _cli(home: Path, *args: str) -> Any:
+    result = CliRunner().invoke(app, ["--home", str(home), "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 def _run(home: Path, *args: str) -> dict:
-    result = CliRunner().invoke(app, ["--home", str(home), "--json", "churn", *args])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    data: dict = _cli(home, "churn", *args)
+    return data
 
 
 def test_simulate_train_score_campaign_report(tmp_path: Path) -> None:
@@ -32,7 +38,14 @@ def test_simulate_train_score_campaign_report(tmp_path: Path) -> None:
     assert scored["scored"] > 0 and scored["segment"]["size"] == scored["at_risk"]
 
     launched = _run(tmp_path, "campaign", "--as-of", as_of, "--simulate-response")
-    assert launched["campaign_id"] and launched["simulated"]["treated"] >= 0
+    assert launched["campaign_id"]
+    # Treated are exactly the endpoints the run sent to: some, and only from the segment.
+    (run,) = [
+        r
+        for r in _cli(tmp_path, "campaigns", "runs", launched["campaign_id"])
+        if r["RunId"] == launched["run_id"]
+    ]
+    assert 0 < launched["simulated"]["treated"] == run["Sent"] <= scored["at_risk"]
 
     report = _run(tmp_path, "report")
     for key in ("auc", "pr_auc", "top_decile_lift", "baselines", "oracle", "uplift"):
@@ -47,3 +60,11 @@ def test_score_before_training_fails_cleanly(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--home", str(tmp_path), "--json", "churn", "score"])
     assert result.exit_code == 1
     assert "promoted churn model" in result.stderr
+
+
+def test_simulating_on_aws_says_there_is_no_simulator(aws_credentials: None) -> None:
+    result = CliRunner().invoke(
+        app, ["--backend", "aws", "--json", "churn", "simulate", "--customers", "10"]
+    )
+    assert result.exit_code == 1
+    assert "no behaviour simulator" in result.stderr

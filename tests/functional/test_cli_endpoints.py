@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clarion.cli.main import app
-from clarion.domain.import_formats import address_endpoint_id
-from clarion.services.sample_data import WHITEPAPER_HEADER
+from clarion.domain.audience.import_formats import address_endpoint_id
+from clarion.entrypoints.cli.main import app
+from clarion_devkit.samples.customers import WHITEPAPER_HEADER
 
 FIXTURES = Path(__file__).resolve().parents[1] / "events" / "imports"
 

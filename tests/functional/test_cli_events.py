@@ -7,22 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-try:
-    import clarion.cli.segments  # noqa: F401
-except ImportError:
-    # `clarion segments` is another feature's, written in parallel; until it lands, an
-    # empty sub-app lets the root CLI import so these commands can be tested.
-    import sys
-    import types
-
-    _placeholder = types.ModuleType("clarion.cli.segments")
-    _placeholder.app = typer.Typer()  # type: ignore[attr-defined]
-    sys.modules["clarion.cli.segments"] = _placeholder
-
-from clarion.cli.main import app
+from clarion.entrypoints.cli.main import app
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 runner = CliRunner()

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from clarion.adapters.local.audience import DuckDBAudienceQuery
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.adapters.local.segments import DuckDBSegmentRepository
-from clarion.cli.main import app
-from clarion.domain.endpoint import validate_endpoint
-from clarion.services.segments import SegmentService
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.segments.audience_query import DuckDBAudienceQuery
+from clarion.adapters.local.segments.segment_repository import DuckDBSegmentRepository
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.entrypoints.cli.main import app
+from clarion.services.segments.service import SegmentService
 
 runner = CliRunner()
 

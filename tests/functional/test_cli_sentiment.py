@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from clarion.cli.main import app
+from clarion.entrypoints.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "demo"

@@ -11,10 +11,15 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from clarion.adapters.aws.audience import AthenaAudienceQuery, AthenaQueryError
+from clarion.adapters.aws.audience.endpoint_compactor import (
+    AthenaEndpointCompactor,
+    compaction_statement,
+)
+from clarion.adapters.aws.segments.audience_query import AthenaQueryError
+from clarion.services.audience import CompactionResult, EndpointCompactionService
 from infra.sql_files import render_sql
+from lambdas._runtime import LazyBootstrap
 from lambdas.compact_endpoints import handler as compaction_handler
-from lambdas.compact_endpoints.handler import compact, compaction_statement
 
 REGION = "us-east-1"
 WORKGROUP = "clarion-test"
@@ -33,6 +38,11 @@ def athena(aws_credentials: None) -> Iterator[Any]:
         yield client
 
 
+def compact(runner: AthenaEndpointCompactor, snapshot_ms: int) -> CompactionResult:
+    """One compaction at ``snapshot_ms`` through the service, on ``runner``."""
+    return EndpointCompactionService(runner).compact(snapshot_ms=snapshot_ms)
+
+
 def started_queries(client: Any) -> list[dict[str, Any]]:
     ids = client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     return [client.get_query_execution(QueryExecutionId=i)["QueryExecution"] for i in ids]
@@ -49,9 +59,11 @@ def test_the_configured_statement_writes_a_snapshot_partition_of_the_live_endpoi
 
 
 def test_compaction_starts_the_query_in_the_workgroup_and_database(athena: Any) -> None:
-    runner = AthenaAudienceQuery(athena, workgroup=WORKGROUP, database=DATABASE)
+    runner = AthenaEndpointCompactor(
+        athena, render_sql("compact_endpoints.sql"), workgroup=WORKGROUP, database=DATABASE
+    )
 
-    result = compact(runner, render_sql("compact_endpoints.sql"), SNAPSHOT_MS)
+    result = compact(runner, SNAPSHOT_MS)
 
     (query,) = started_queries(athena)
     assert query["QueryExecutionId"] == result.query_execution_id
@@ -69,7 +81,13 @@ def test_a_failed_query_raises_with_athenas_reason() -> None:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    runner = AthenaAudienceQuery(client, WORKGROUP, DATABASE, sleep=lambda _: None)
+    runner = AthenaEndpointCompactor(
+        client,
+        render_sql("compact_endpoints.sql"),
+        workgroup=WORKGROUP,
+        database=DATABASE,
+        sleep=lambda _: None,
+    )
     with Stubber(client) as stubber:
         stubber.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
         stubber.add_response(
@@ -85,7 +103,7 @@ def test_a_failed_query_raises_with_athenas_reason() -> None:
             },
         )
         with pytest.raises(AthenaQueryError) as failure:
-            compact(runner, render_sql("compact_endpoints.sql"), SNAPSHOT_MS)
+            compact(runner, SNAPSHOT_MS)
 
     assert failure.value.query_execution_id == "q-1"
     assert failure.value.state == "FAILED"
@@ -100,10 +118,13 @@ def test_a_statement_without_the_snapshot_placeholder_is_refused() -> None:
 def test_the_lambda_handler_uses_the_environment(
     athena: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("CLARION_BACKEND", "aws")
     monkeypatch.setenv("CLARION_ATHENA_WORKGROUP", WORKGROUP)
     monkeypatch.setenv("CLARION_GLUE_DATABASE", DATABASE)
-    monkeypatch.setenv(compaction_handler.SQL_ENV, render_sql("compact_endpoints.sql"))
+    monkeypatch.setenv("CLARION_COMPACTION_SQL", render_sql("compact_endpoints.sql"))
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    # A fresh container: the composition root is made from this test's environment.
+    monkeypatch.setattr(compaction_handler, "bootstrap", LazyBootstrap())
     context = SimpleNamespace(
         function_name="compact_endpoints",
         memory_limit_in_mb=256,

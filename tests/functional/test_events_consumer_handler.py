@@ -16,12 +16,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.adapters.aws.events import S3DeadLetterSink
-from clarion.adapters.aws.profiles import DynamoDBProfileStore, endpoints_table_spec
-from clarion.domain.endpoint import EndpointStatus, OptOut, validate_endpoint
-from clarion.domain.event_normalise import METRIC_SESSIONS, normalise_put_events
-from clarion.domain.event_rows import stream_json
-from clarion.domain.events import EventRecord
+from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore, endpoints_table_spec
+from clarion.adapters.aws.events.dead_letter_sink import S3DeadLetterSink
+from clarion.domain.audience.endpoint import EndpointStatus, OptOut, validate_endpoint
+from clarion.domain.events.effects import METRIC_SESSIONS
+from clarion.domain.events.normalise.put_events import normalise_put_events
+from clarion.domain.events.records import EventRecord
+from clarion.domain.events.rows import stream_json
 from lambdas._runtime import LazyBootstrap
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -57,7 +58,7 @@ class Deployment:
 
     def use_trigger(self, trigger: RecordingTrigger) -> None:
         # Stands in for the campaign engine's trigger (the messaging feature's).
-        self.handler.bootstrap().__dict__["campaign_trigger"] = trigger
+        self.handler.bootstrap().__dict__["event_campaign_trigger"] = trigger
 
 
 @pytest.fixture

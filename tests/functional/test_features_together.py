@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.endpoint import validate_endpoint
-from clarion.settings import Settings
+from clarion.bootstrap.settings import Settings
+from clarion.domain.audience.endpoint import validate_endpoint
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 # The recipient of the SES Subscription fixture, and the endpoint id its message tags carry.
@@ -23,7 +23,7 @@ UNSUBSCRIBING_ID = "endpoint-ana"
 def boot(tmp_path: Path) -> Bootstrap:
     boot = Bootstrap(Settings(home=tmp_path))
     addresses = [UNSUBSCRIBING, "ben@example.org", "cleo@example.org"]
-    boot.profile_store.put_endpoints(
+    boot.adapters.profile_store.put_endpoints(
         [
             validate_endpoint(
                 {
@@ -82,7 +82,7 @@ def test_an_unsubscribe_event_stops_the_next_send(boot: Bootstrap, tmp_path: Pat
     text = (EVENTS / "ses" / "subscription_unsubscribe.json").read_text(encoding="utf-8")
     result = boot.event_ingest_service.ingest_text(text, "ses", origin="test")
     assert result.to_json()["effects"]["opted_out"], result.to_json()
-    unsubscribed = boot.profile_store.get_endpoint(UNSUBSCRIBING_ID)
+    unsubscribed = boot.adapters.profile_store.get_endpoint(UNSUBSCRIBING_ID)
     assert unsubscribed is not None and unsubscribed.is_opted_out
 
     for path in (tmp_path / "outbox" / "email").glob("*.eml"):

@@ -19,8 +19,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.adapters.aws.profiles import DynamoDBProfileStore, endpoints_table_spec
-from clarion.adapters.aws.segments import (
+from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore, endpoints_table_spec
+from clarion.adapters.aws.segments.segment_repository import (
     DynamoDBSegmentRepository,
     definitions_table_spec,
     imported_members_prefix,
@@ -213,9 +213,8 @@ def test_other_events_are_refused(deployment: Deployment):
 
 def test_the_handler_never_loads_duckdb():
     code = (
-        "import sys, lambdas.import_endpoints.handler, clarion.adapters.aws.profiles, "
-        "clarion.adapters.aws.segments, clarion.adapters.aws.audience, "
-        "clarion.services.imports, clarion.services.segments\n"
+        "import sys, lambdas.import_endpoints.handler, clarion.adapters.aws.audience, "
+        "clarion.adapters.aws.segments, clarion.services.audience, clarion.services.segments\n"
         "assert 'duckdb' not in sys.modules, 'duckdb was imported'\n"
     )
     root = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ import pytest
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from clarion.adapters.aws.events import S3DeadLetterSink
-from clarion.domain.event_rows import from_stream_json
+from clarion.adapters.aws.events.dead_letter_sink import S3DeadLetterSink
+from clarion.domain.events.rows import from_stream_json
 from lambdas._runtime import LazyBootstrap
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import importlib
-import importlib.util
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,27 +14,17 @@ from typing import Any
 
 import boto3
 import pytest
+from fakes.comprehend import comprehend_client
 from moto import mock_aws
 
-from clarion.adapters.aws.ledger import sends_table_spec
-from clarion.adapters.aws.profiles import DynamoDBProfileStore, endpoints_table_spec
-from clarion.adapters.aws.segments import definitions_table_spec
-from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, social_table_spec
+from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore, endpoints_table_spec
+from clarion.adapters.aws.messaging.send_ledger import sends_table_spec
+from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
+from clarion.adapters.aws.sentiment.social_store import SOCIAL_HANDLE_INDEX, social_table_spec
 from clarion.bootstrap import Bootstrap
-from clarion.domain.endpoint import validate_endpoint
-from clarion.domain.messages import DeliveryResult, DeliveryStatus, OutboundMessage
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.domain.messaging.delivery import DeliveryResult, DeliveryStatus, OutboundMessage
 from lambdas._runtime import LazyBootstrap
-
-# The contract suite's Comprehend fake, loaded by path (test folders are not packages).
-_CONTRACT = Path(__file__).resolve().parents[1] / "integration"
-_spec = importlib.util.spec_from_file_location(
-    "sentiment_contract", _CONTRACT / "test_sentiment_analyzer_contract.py"
-)
-assert _spec is not None and _spec.loader is not None
-_contract = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_contract)
-FakeComprehend = _contract.FakeComprehend
-comprehend_client = _contract.comprehend_client
 
 REGION = "us-east-1"
 ENDPOINTS_TABLE = "test-endpoints"
@@ -145,7 +134,7 @@ def deployment(
         client, fake = comprehend_client()
         boot = Bootstrap(comprehend=client)
         channel = RecordingChannel()
-        boot.__dict__["delivery_channel"] = channel
+        boot.adapters.__dict__["delivery_channel"] = channel
         for name, subject in (("social-apology", "Sorry"), ("social-influencer", "Thanks")):
             boot.template_service.create(
                 {
@@ -219,7 +208,7 @@ def test_batch_scored_matched_and_applied(deployment: Deployment) -> None:
     assert sends == {("e-ana", "SUCCESS"), ("e-ben", "OPT_OUT")}
     # one sentiment call for the three posts; entities for mentions
     assert deployment.comprehend.calls["BatchDetectSentiment"] == 1
-    prospects = deployment.handler.bootstrap().social_author_store.prospects()
+    prospects = deployment.handler.bootstrap().adapters.social_author_store.prospects()
     assert [(p.handle, p.outreach) for p in prospects] == [("bigvoice", ("influencer-outreach",))]
     dead = deployment.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
     assert len(dead) == 1
@@ -258,7 +247,7 @@ def test_a_failed_post_is_reported_and_retried_with_one_send(
 def test_scoring_failure_fails_every_post(
     deployment: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    analyzer = deployment.handler.bootstrap().sentiment_analyzer
+    analyzer = deployment.handler.bootstrap().adapters.sentiment_analyzer
 
     def down(texts: Any) -> Any:
         raise ConnectionError("Comprehend unreachable")
@@ -322,3 +311,24 @@ def test_handle_index_survives_the_attribute_update(deployment: Deployment) -> N
         "batchItemFailures": []
     }
     assert deployment.endpoint("e-ana").metrics["NegativePosts30d"] == 2
+
+
+def test_ingest_api_on_the_local_backend_scores_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lambda_context: Any
+) -> None:
+    # Without a posts stream (locally) accepted posts are scored as they arrive.
+    from clarion.bootstrap.settings import Settings
+
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
+    boot = Bootstrap(Settings(backend="local", home=tmp_path / "home"))
+    ingest = importlib.import_module("lambdas.ingest_posts.handler")
+    monkeypatch.setattr(ingest, "bootstrap", LazyBootstrap(boot))
+    body = [post("7", "bigvoice", POSITIVE, followers=90_000), {"post_id": "8"}]
+
+    response = ingest.handler({"body": json.dumps(body)}, lambda_context)
+
+    assert response["statusCode"] == 202
+    assert [r["StatusCode"] for r in json.loads(response["body"])["Results"]] == [202, 400]
+    # Scored and completed: the dedupe store lets nobody claim it again.
+    assert boot.adapters.post_dedupe_store.claim(["twitter#7"], 0, 1000) == set()
+    assert boot.adapters.post_dedupe_store.claim(["twitter#9"], 0, 1000) == {"twitter#9"}

@@ -92,10 +92,14 @@ def test_the_function_asset_holds_only_the_product_and_the_handlers(synthesized:
     files = [p for p in code.rglob("*") if p.is_file()]
 
     assert top_level == {"clarion", "lambdas"}
-    assert (code / "clarion" / "domain" / "endpoint_rows.py").is_file()
+    assert (code / "clarion" / "domain" / "audience" / "rows.py").is_file()
     assert (code / "lambdas" / "endpoint_change_feed" / "handler.py").is_file()
     assert (code / "lambdas" / "compact_endpoints" / "handler.py").is_file()
     assert not [p for p in files if "__pycache__" in p.parts or p.suffix == ".pyc"]
+    # The development kit (sample data, the simulator, reference models) and the tests
+    # never ship, at the top level or nested.
+    assert not (code / "clarion_devkit").exists() and not (code / "tests").exists()
+    assert not [p for p in files if {"clarion_devkit", "tests"} & set(p.relative_to(code).parts)]
     assert sum(p.stat().st_size for p in files) < 5 * 1024 * 1024
     assert "*" in CODE_ASSET_EXCLUDE and ".*" in CODE_ASSET_EXCLUDE
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Match
 
-from clarion.domain.endpoint_rows import ENDPOINT_COLUMNS as CLARION_ENDPOINT_COLUMNS
-
-# Trino (clarion) → Hive (Glue) spelling of the endpoint column types.
-HIVE_TYPES = {
-    "varchar": "string",
+ENDPOINT_COLUMNS_JSON = (
+    Path(__file__).resolve().parents[2]
+    / "clarion"
+    / "resources"
+    / "contracts"
+    / "endpoint_columns.json"
+)
+# Hive (Glue) → Trino spelling of the endpoint column types, as Athena's view encoding
+# writes them.
+TRINO_TYPES = {
+    "string": "varchar",
     "double": "double",
     "bigint": "bigint",
-    "map(varchar, array(varchar))": "map<string,array<string>>",
-    "map(varchar, double)": "map<string,double>",
+    "map<string,array<string>>": "map(varchar,array(varchar))",
+    "map<string,double>": "map(varchar,double)",
 }
 CHANGE_METADATA = [
     {"Name": "change_sequence", "Type": "string"},
@@ -34,8 +41,14 @@ def glue_table(template: dict[str, Any], name: str) -> dict[str, Any]:
     raise AssertionError(f"no Glue table {name}")
 
 
+def declared_endpoint_columns() -> list[tuple[str, str]]:
+    """(column, Hive type) of the endpoints relation, as the contract declares them."""
+    declared = json.loads(ENDPOINT_COLUMNS_JSON.read_text(encoding="utf-8"))
+    return [(column["name"], column["type"]) for column in declared["columns"]]
+
+
 def expected_endpoint_columns() -> list[dict[str, str]]:
-    return [{"Name": name, "Type": HIVE_TYPES[kind]} for name, kind in CLARION_ENDPOINT_COLUMNS]
+    return [{"Name": name, "Type": kind} for name, kind in declared_endpoint_columns()]
 
 
 def test_the_key_rotates(synthesized: Any) -> None:
@@ -215,7 +228,7 @@ def test_the_endpoints_view_exposes_exactly_the_endpoint_columns(synthesized: An
     assert view["TableType"] == "VIRTUAL_VIEW"
     assert view["StorageDescriptor"]["Columns"] == expected_endpoint_columns()
     assert [(c["name"], c["type"]) for c in document["columns"]] == [
-        (name, kind.replace(" ", "")) for name, kind in CLARION_ENDPOINT_COLUMNS
+        (name, TRINO_TYPES[kind]) for name, kind in declared_endpoint_columns()
     ]
     assert document["schema"] == "clarion"
     assert "FROM endpoint_latest" in document["originalSql"]

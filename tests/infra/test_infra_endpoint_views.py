@@ -4,15 +4,23 @@ sqlglot, as the local backend does) over small change and snapshot tables."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 import sqlglot
 
-from clarion.domain.endpoint_rows import COLUMN_NAMES
 from infra.schema import ENDPOINT_CHANGE_COLUMNS
 from infra.sql_files import render_sql
+
+ENDPOINT_COLUMNS_JSON = (
+    Path(__file__).resolve().parents[2]
+    / "clarion"
+    / "resources"
+    / "contracts"
+    / "endpoint_columns.json"
+)
 
 DUCKDB_TYPES = {
     "string": "VARCHAR",
@@ -89,7 +97,8 @@ def test_without_a_snapshot_the_view_is_the_latest_change_of_each_endpoint(lake:
 
 def test_the_view_exposes_exactly_the_endpoint_columns(lake: Any) -> None:
     names = [d[0] for d in lake.execute("SELECT * FROM endpoints LIMIT 0").description]
-    assert tuple(names) == COLUMN_NAMES
+    declared = json.loads(ENDPOINT_COLUMNS_JSON.read_text(encoding="utf-8"))["columns"]
+    assert names == [column["name"] for column in declared]
 
 
 def test_the_newest_snapshot_plus_later_changes_make_the_view(lake: Any) -> None:

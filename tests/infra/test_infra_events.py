@@ -12,15 +12,17 @@ import sqlglot
 from aws_cdk.assertions import Match
 from infra_helpers import function_with_id, resources, role_statements
 
-from clarion.adapters.local.events import duckdb_type
-from infra.constructs.event_analytics import VIEW_COLUMNS, analytics_sql
+from clarion.adapters.local.events.event_sink import duckdb_type
+from clarion.services.analytics.service import COUNT_COLUMNS, RATE_COLUMNS
+from infra.constructs.event_analytics import analytics_sql
 
-EVENTS_COLUMNS_JSON = (
-    Path(__file__).resolve().parents[2] / "clarion" / "sql" / "events_columns.json"
-)
+CONTRACTS = Path(__file__).resolve().parents[2] / "clarion" / "resources" / "contracts"
+EVENTS_COLUMNS_JSON = CONTRACTS / "events_columns.json"
+ANALYTICS_COLUMNS_JSON = CONTRACTS / "analytics_columns.json"
 CONSUMER = "lambdas.events_consumer.handler.handler"
 INGEST = "lambdas.ingest_events.handler.handler"
 DUCKDB_TO_HIVE = {"VARCHAR": "string", "BIGINT": "bigint", "DOUBLE": "double"}
+HIVE_TO_TRINO = {"string": "varchar", "bigint": "bigint", "double": "double"}
 # Actions AWS offers no resource-level permissions for.
 ACTIONS_WITHOUT_RESOURCES = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
@@ -333,6 +335,41 @@ def test_the_views_are_the_analytics_sql_in_athenas_encoding(synthesized: Any) -
         ]
 
 
+def declared_view_columns() -> dict[str, list[tuple[str, str]]]:
+    """(column, Hive type) of each analytics view, as the contract declares them."""
+    declared = json.loads(ANALYTICS_COLUMNS_JSON.read_text(encoding="utf-8"))
+    return {
+        view: [(c["name"], c["type"]) for c in columns]
+        for view, columns in declared["views"].items()
+    }
+
+
+def test_the_glue_views_have_the_columns_of_analytics_columns_json(synthesized: Any) -> None:
+    template = events_template(synthesized)
+    for name, expected in declared_view_columns().items():
+        view = glue_table(template, name)
+        columns = view["StorageDescriptor"]["Columns"]
+
+        assert [(c["Name"], c["Type"]) for c in columns] == expected, name
+        assert [(c["name"], c["type"]) for c in decoded_view(view)["columns"]] == [
+            (column, HIVE_TO_TRINO[kind]) for column, kind in expected
+        ], name
+
+
+def test_the_service_reports_the_declared_counts_and_rates() -> None:
+    declared = json.loads(ANALYTICS_COLUMNS_JSON.read_text(encoding="utf-8"))
+    metrics = declared["views"]["campaign_metrics"]
+
+    counts = tuple(c["name"] for c in metrics if c["role"] == "count")
+    rates = tuple(c["name"] for c in metrics if c["role"] == "rate")
+
+    assert counts == COUNT_COLUMNS
+    assert rates == RATE_COLUMNS
+    assert {c["type"] for c in metrics if c["role"] == "count"} == {"bigint"}
+    assert {c["type"] for c in metrics if c["role"] == "rate"} == {"double"}
+    assert "endpoints_targeted" in COUNT_COLUMNS and "bounce_rate" in RATE_COLUMNS
+
+
 def test_the_view_columns_are_what_the_sql_returns() -> None:
     """The declared view columns (names, order, types) match the SQL run on DuckDB over
     an empty events table with the declared columns."""
@@ -340,7 +377,7 @@ def test_the_view_columns_are_what_the_sql_returns() -> None:
     connection = duckdb.connect()
     columns = ", ".join(f"{c['name']} {duckdb_type(c['type'])}" for c in declared["columns"])
     connection.execute(f"CREATE TABLE events ({columns}, dt VARCHAR)")
-    for name, expected in VIEW_COLUMNS.items():
+    for name, expected in declared_view_columns().items():
         sql = sqlglot.transpile(analytics_sql(name), read="trino", write="duckdb")[0]
         description = connection.execute(f"DESCRIBE {sql}").fetchall()
         got = [(row[0], DUCKDB_TO_HIVE[row[1]]) for row in description]
@@ -395,21 +432,123 @@ def test_the_dashboard_plots_the_handlers_metrics(synthesized: Any) -> None:
     assert "clarion-events-ingest" in body
 
 
-def test_the_metric_names_are_the_ones_the_handlers_publish() -> None:
-    root = Path(__file__).resolve().parents[2] / "lambdas"
-    consumer = (root / "events_consumer" / "handler.py").read_text(encoding="utf-8")
-    ingest = (root / "ingest_events" / "handler.py").read_text(encoding="utf-8")
+METRICS_JSON = CONTRACTS / "metrics.json"
+LAMBDAS = Path(__file__).resolve().parents[2] / "lambdas"
+
+
+def metrics_contract() -> dict[str, Any]:
+    contract: dict[str, Any] = json.loads(METRICS_JSON.read_text(encoding="utf-8"))
+    return contract
+
+
+def contract_names(entry: dict[str, dict[str, str]]) -> set[str]:
+    """Every metric name one function's entry of the contract gives."""
+    return {name for group in entry.values() for name in group.values()}
+
+
+def published_names(
+    source: str, contract: dict[str, Any]
+) -> tuple[str | None, set[str], list[str]]:
+    """What a handler's source publishes: the function it counts for
+    (``MetricCounts(metrics, "<function>")``), the names its ``count("<key>")`` and
+    ``count_in("<group>", ...)`` calls publish, and the problems found (keys or groups
+    the contract lacks, metrics added around the contract)."""
+    import ast
+
+    function: str | None = None
+    keys: set[str] = set()
+    groups: set[str] = set()
+    problems: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = (
+            node.func.attr
+            if isinstance(node.func, ast.Attribute)
+            else getattr(node.func, "id", None)
+        )
+        first = node.args[0] if node.args else None
+        literal = first.value if isinstance(first, ast.Constant) else None
+        if name == "MetricCounts" and len(node.args) == 2:
+            second = node.args[1]
+            function = second.value if isinstance(second, ast.Constant) else None
+        elif name == "add_metric":
+            problems.append("publishes a metric around the contract (add_metric)")
+        elif name == "count" and isinstance(literal, str):
+            keys.add(literal)
+        elif name == "count_in" and isinstance(literal, str):
+            groups.add(literal)
+    if function is None:
+        if keys or groups:
+            problems.append("counts without MetricCounts")
+        return None, set(), problems
+    entry = contract["functions"].get(function)
+    if entry is None:
+        return function, set(), [*problems, f"{function} has no entry in the contract"]
+    counts = entry.get("counts", {})
+    problems += [f"no count {key!r}" for key in sorted(keys - set(counts))]
+    problems += [f"no group {group!r}" for group in sorted(groups - set(entry))]
+    names = {counts[key] for key in keys if key in counts}
+    for group in groups & set(entry):
+        names |= set(entry[group].values())
+    return function, names, problems
+
+
+def test_the_dashboard_plots_the_contracts_metric_names() -> None:
     from infra.constructs.dashboard import (
         CONSUMER_METRICS,
         EMAIL_METRICS,
         INGEST_METRICS,
+        NAMESPACE,
         SMS_METRICS,
     )
 
-    for name in EMAIL_METRICS + SMS_METRICS + CONSUMER_METRICS:
-        assert f'"{name}"' in consumer, name
-    for name in INGEST_METRICS:
-        assert f'"{name}"' in ingest, name
+    contract = metrics_contract()
+    functions = contract["functions"]
+
+    assert NAMESPACE == contract["namespace"] == "Clarion"
+    assert EMAIL_METRICS and SMS_METRICS and CONSUMER_METRICS and INGEST_METRICS
+    plotted = EMAIL_METRICS + SMS_METRICS + CONSUMER_METRICS
+    assert len(plotted) == len(set(plotted))
+    assert set(plotted) == contract_names(functions["events_consumer"])
+    assert set(INGEST_METRICS) == contract_names(functions["ingest_events"])
+
+
+def test_each_handler_publishes_the_contracts_metric_names() -> None:
+    contract = metrics_contract()
+    counted: dict[str, set[str]] = {}
+    for path in sorted(LAMBDAS.glob("*/handler.py")):
+        folder = path.parent.name
+        function, names, problems = published_names(path.read_text(encoding="utf-8"), contract)
+        assert problems == [], f"{folder}: {problems}"
+        if function is not None:
+            assert function == folder, f"{folder} counts for {function}"
+            counted[function] = names
+
+    assert set(counted) == set(contract["functions"])
+    for function, names in counted.items():
+        assert names == contract_names(contract["functions"][function]), function
+
+
+def test_the_handler_check_finds_names_outside_the_contract() -> None:
+    contract = metrics_contract()
+    source = (
+        'counts = MetricCounts(metrics, "ingest_events")\n'
+        'counts.count("accepted", 1)\n'
+        'counts.count("dropped", 1)\n'
+        'counts.count_in("event_types", "_email.open", 1)\n'
+        'metrics.add_metric(name="Elsewhere", unit="Count", value=1)\n'
+    )
+
+    function, names, problems = published_names(source, contract)
+
+    assert function == "ingest_events"
+    assert names == {"EventsAccepted"}
+    assert problems == [
+        "publishes a metric around the contract (add_metric)",
+        "no count 'dropped'",
+        "no group 'event_types'",
+    ]
 
 
 def test_alarms_on_consumer_lag_and_dead_letters(synthesized: Any) -> None:

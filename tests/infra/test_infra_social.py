@@ -11,9 +11,9 @@ import pytest
 from aws_cdk.assertions import Match
 from infra_helpers import function_with_id, listed, resources, role_statements
 
-from clarion.adapters.aws.profiles import endpoints_table_spec
-from clarion.adapters.aws.social_store import social_handle_index_spec, social_table_spec
-from clarion.settings import AwsSettings
+from clarion.adapters.aws.audience.profile_store import endpoints_table_spec
+from clarion.adapters.aws.sentiment.social_store import social_handle_index_spec, social_table_spec
+from clarion.bootstrap.settings import AwsSettings
 from infra.stacks.social_stack import SocialOptions
 
 INGEST = "lambdas.ingest_posts.handler.handler"
@@ -325,5 +325,5 @@ def test_a_rules_file_must_be_in_the_code_and_match_the_indexed_attribute(
 
 
 def test_the_packaged_default_rules_pass_the_check() -> None:
-    options = SocialOptions(rules_file="clarion/rules/default_sentiment_rules.yaml")
-    assert options.rules_path() == "/var/task/clarion/rules/default_sentiment_rules.yaml"
+    options = SocialOptions(rules_file="clarion/resources/rules/default_sentiment_rules.yaml")
+    assert options.rules_path() == "/var/task/clarion/resources/rules/default_sentiment_rules.yaml"

@@ -11,9 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.domain.errors import NotFoundError
-from clarion.domain.templates import MessageTemplate, TemplateType
-from clarion.ports import CampaignRepository, TemplateRepository
+from clarion.domain.common.errors import NotFoundError
+from clarion.domain.templates.model import MessageTemplate, TemplateType
+from clarion.ports.campaigns import CampaignRepository
+from clarion.ports.templates import TemplateRepository
 
 REGION = "us-east-1"
 TABLE = "test-definitions"
@@ -30,9 +31,9 @@ def repos(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Repositories]:
     if request.param == "local":
-        from clarion.adapters.local.campaigns import DuckDBCampaignRepository
-        from clarion.adapters.local.database import LocalDatabase
-        from clarion.adapters.local.templates import DuckDBTemplateRepository
+        from clarion.adapters.local.campaigns.campaign_repository import DuckDBCampaignRepository
+        from clarion.adapters.local.common.database import LocalDatabase
+        from clarion.adapters.local.templates.template_repository import DuckDBTemplateRepository
 
         database = LocalDatabase(tmp_path / "home")
         yield Repositories(DuckDBCampaignRepository(database), DuckDBTemplateRepository(database))
@@ -41,9 +42,9 @@ def repos(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    from clarion.adapters.aws.campaigns import DynamoDBCampaignRepository
-    from clarion.adapters.aws.segments import definitions_table_spec
-    from clarion.adapters.aws.templates import DynamoDBTemplateRepository
+    from clarion.adapters.aws.campaigns.campaign_repository import DynamoDBCampaignRepository
+    from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
+    from clarion.adapters.aws.templates.template_repository import DynamoDBTemplateRepository
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)

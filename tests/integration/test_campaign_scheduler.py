@@ -14,16 +14,16 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.adapters.aws.scheduler import (
+from clarion.adapters.aws.campaigns.campaign_scheduler import (
     EventBridgeCampaignScheduler,
     SchedulerNotConfiguredError,
 )
-from clarion.adapters.local.scheduler import DuckDBCampaignScheduler
+from clarion.adapters.local.campaigns.campaign_scheduler import DuckDBCampaignScheduler
 from clarion.bootstrap import Bootstrap
-from clarion.domain.campaign import CampaignResponse, validate_campaign_response
-from clarion.domain.endpoint import validate_endpoint
-from clarion.services.campaigns import CampaignService
-from clarion.settings import Settings
+from clarion.bootstrap.settings import Settings
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.domain.campaigns.model import CampaignResponse, validate_campaign_response
+from clarion.services.campaigns.service import CampaignService
 
 REGION = "us-east-1"
 GROUP = "clarion-campaigns"
@@ -181,7 +181,7 @@ class Local:
 def local(tmp_path: Path) -> Local:
     boot = Bootstrap(Settings(backend="local", home=tmp_path / "home"))
     zones = ["Europe/Paris", "America/New_York", "Asia/Tokyo"]
-    boot.profile_store.put_endpoints(
+    boot.adapters.profile_store.put_endpoints(
         [
             validate_endpoint(
                 {
@@ -203,12 +203,12 @@ def local(tmp_path: Path) -> Local:
         }
     )
     clock = Clock(datetime(2026, 5, 1, 8, 0, tzinfo=UTC))
-    scheduler = DuckDBCampaignScheduler(boot.local_database, clock=clock)
+    scheduler = DuckDBCampaignScheduler(boot.adapters.database, clock=clock)
     service = CampaignService(
-        boot.campaign_repository,
+        boot.adapters.campaign_repository,
         boot.campaign_runner,
-        boot.template_repository,
-        boot.segment_repository,
+        boot.adapters.template_repository,
+        boot.adapters.segment_repository,
         scheduler=scheduler,
         clock=clock,
     )
@@ -268,7 +268,9 @@ def test_a_daily_campaign_runs_once_per_due_day(local: Local) -> None:
     assert [r["Trigger"] for r in runs] == ["SCHEDULE"] * 3
     assert all(r["Sent"] == 6 for r in runs)
     assert service.get_campaign(campaign_id)["State"]["CampaignStatus"] == "COMPLETED"
-    scheduled = [local.boot.campaign_repository.get_run(r["RunId"])["ScheduledTime"] for r in runs]
+    scheduled = [
+        local.boot.adapters.campaign_repository.get_run(r["RunId"])["ScheduledTime"] for r in runs
+    ]
     assert scheduled == [
         "2026-05-02T09:00:00.000Z",
         "2026-05-03T09:00:00.000Z",

@@ -32,19 +32,20 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from clarion.adapters.aws.channels import (
-    MAX_CUSTOM_PAYLOAD_BYTES,
+from clarion.adapters.aws.messaging.channels.custom import MAX_CUSTOM_PAYLOAD_BYTES
+from clarion.adapters.aws.messaging.channels.errors import ChannelConfigurationError
+from clarion.adapters.aws.messaging.channels.webhooks import (
     SIGNATURE_HEADER,
-    AwsDeliveryChannel,
-    ChannelConfigurationError,
     sign_webhook_body,
     urllib_post,
     verify_webhook_signature,
 )
-from clarion.adapters.local.outbox import OutboxChannel
-from clarion.domain.endpoint import ChannelType
-from clarion.domain.events import MessageContext
-from clarion.domain.messages import (
+from clarion.adapters.aws.messaging.delivery_channel import AwsDeliveryChannel
+from clarion.adapters.local.messaging.delivery_channel import OutboxChannel
+from clarion.bootstrap.settings import AwsSettings
+from clarion.domain.audience.endpoint import ChannelType
+from clarion.domain.events.records import MessageContext
+from clarion.domain.messaging.delivery import (
     CustomContent,
     DeliveryResult,
     DeliveryStatus,
@@ -52,15 +53,14 @@ from clarion.domain.messages import (
     SenderIdentity,
     message_id_for,
 )
-from clarion.domain.rendering import (
+from clarion.domain.templates.rendered import (
     RenderedEmail,
     RenderedPush,
     RenderedPushPlatform,
     RenderedSms,
     RenderedVoice,
 )
-from clarion.ports import DeliveryChannel
-from clarion.settings import AwsSettings
+from clarion.ports.messaging import DeliveryChannel
 
 REGION = "us-east-1"
 SENDER = "Clarion Team <news@example.com>"

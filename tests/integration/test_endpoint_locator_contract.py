@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.domain.endpoint import ChannelType, Endpoint
-from clarion.ports import EndpointLocator, ProfileStore
+from clarion.domain.audience.endpoint import ChannelType, Endpoint
+from clarion.ports.audience import EndpointLocator, ProfileStore
 
 REGION = "us-east-1"
 ENDPOINTS_TABLE = "test-endpoints"
@@ -32,9 +32,9 @@ class LocatorBackend:
 
 
 def _local(tmp_path: Path) -> Iterator[LocatorBackend]:
-    from clarion.adapters.local.database import LocalDatabase
-    from clarion.adapters.local.events import DuckDBEndpointLocator
-    from clarion.adapters.local.profiles import DuckDBProfileStore
+    from clarion.adapters.local.audience.endpoint_locator import DuckDBEndpointLocator
+    from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+    from clarion.adapters.local.common.database import LocalDatabase
 
     database = LocalDatabase(tmp_path / "home")
     yield LocatorBackend("local", DuckDBProfileStore(database), DuckDBEndpointLocator(database))
@@ -42,7 +42,10 @@ def _local(tmp_path: Path) -> Iterator[LocatorBackend]:
 
 
 def _aws() -> Iterator[LocatorBackend]:
-    from clarion.adapters.aws.profiles import DynamoDBProfileStore, endpoints_table_spec
+    from clarion.adapters.aws.audience.profile_store import (
+        DynamoDBProfileStore,
+        endpoints_table_spec,
+    )
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from clarion.adapters.local.events import records_to_arrow, rows_to_arrow
-from clarion.domain.event_normalise import normalise_payload
-from clarion.domain.event_rows import event_date, event_row
-from clarion.domain.events import EventRecord
+from clarion.adapters.local.events.event_sink import records_to_arrow, rows_to_arrow
+from clarion.domain.events.normalise.kinesis import normalise_payload
+from clarion.domain.events.records import EventRecord
+from clarion.domain.events.rows import event_date, event_row
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 

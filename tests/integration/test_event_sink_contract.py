@@ -14,11 +14,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.domain.errors import FieldProblem
-from clarion.domain.event_normalise import normalise_ses_events
-from clarion.domain.event_rows import from_stream_json
-from clarion.domain.events import EventRecord, Reject
-from clarion.ports import DeadLetterSink, EventSink
+from clarion.domain.common.errors import FieldProblem
+from clarion.domain.events.normalise.ses import normalise_ses_events
+from clarion.domain.events.records import EventRecord, Reject
+from clarion.domain.events.rows import from_stream_json
+from clarion.ports.events import DeadLetterSink, EventSink
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 REGION = "us-east-1"
@@ -37,9 +37,9 @@ class SinkBackend:
 
 
 def _local(tmp_path: Path) -> Iterator[SinkBackend]:
-    from clarion.adapters.local.database import LocalDatabase
-    from clarion.adapters.local.dead_letters import FileDeadLetterSink
-    from clarion.adapters.local.events import DuckDBEventStore
+    from clarion.adapters.local.common.database import LocalDatabase
+    from clarion.adapters.local.events.dead_letter_sink import FileDeadLetterSink
+    from clarion.adapters.local.events.event_sink import DuckDBEventStore
 
     database = LocalDatabase(tmp_path / "home")
     letters = FileDeadLetterSink(tmp_path / "home")
@@ -71,7 +71,8 @@ def _local(tmp_path: Path) -> Iterator[SinkBackend]:
 
 
 def _aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[SinkBackend]:
-    from clarion.adapters.aws.events import KinesisEventSink, S3DeadLetterSink
+    from clarion.adapters.aws.events.dead_letter_sink import S3DeadLetterSink
+    from clarion.adapters.aws.events.event_sink import KinesisEventSink
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -181,7 +182,7 @@ def test_dead_letters_keep_reason_position_and_raw_input(backend: SinkBackend) -
 
 def test_kinesis_retries_throttled_records() -> None:
     """PutRecords may refuse part of a call; the refused entries are sent again."""
-    from clarion.adapters.aws.events import KinesisEventSink
+    from clarion.adapters.aws.events.event_sink import KinesisEventSink
 
     class FlakyKinesis:
         def __init__(self) -> None:
@@ -206,7 +207,7 @@ def test_kinesis_retries_throttled_records() -> None:
 
 
 def test_kinesis_chunks_at_500() -> None:
-    from clarion.adapters.aws.events import KinesisEventSink
+    from clarion.adapters.aws.events.event_sink import KinesisEventSink
 
     calls: list[int] = []
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clarion.domain.endpoint import Endpoint
+from clarion.domain.audience.endpoint import Endpoint
 
 # The ``profiles`` fixture (tests/integration/conftest.py) is a ProfileBackend.
 ProfileBackend = Any
@@ -246,7 +246,7 @@ class _Throttling:
 def test_aws_retries_what_dynamodb_leaves_unprocessed(
     endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint
 ):
-    from clarion.adapters.aws.profiles import DynamoDBProfileStore
+    from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore
 
     client, table = endpoints_table
     throttling = _Throttling(client)
@@ -265,7 +265,7 @@ def test_aws_retries_what_dynamodb_leaves_unprocessed(
 
 
 def test_aws_gives_up_after_repeated_throttling():
-    from clarion.adapters.aws.profiles import DynamoDBBatches, UnprocessedItemsError
+    from clarion.adapters.aws.audience.profile_store import DynamoDBBatches, UnprocessedItemsError
 
     class NeverDone:
         def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +282,7 @@ def test_aws_gives_up_after_repeated_throttling():
 
 
 def test_aws_refuses_the_reserved_id(endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint):
-    from clarion.adapters.aws.profiles import ATTRIBUTE_NAMES_ID, DynamoDBProfileStore
+    from clarion.adapters.aws.audience.profile_store import ATTRIBUTE_NAMES_ID, DynamoDBProfileStore
 
     store = DynamoDBProfileStore(*endpoints_table)
 
@@ -307,8 +307,11 @@ def test_endpoint_ids_for_users(profiles: ProfileBackend, make_endpoint: MakeEnd
 def test_aws_writes_the_social_handle_and_its_index_finds_it(
     endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint
 ):
-    from clarion.adapters.aws.profiles import DynamoDBProfileStore
-    from clarion.adapters.aws.social_store import SOCIAL_HANDLE_INDEX, DynamoDBHandleLookup
+    from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore
+    from clarion.adapters.aws.sentiment.social_store import (
+        SOCIAL_HANDLE_INDEX,
+        DynamoDBHandleLookup,
+    )
 
     client, table = endpoints_table
 

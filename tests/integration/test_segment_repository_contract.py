@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from clarion.domain.errors import NotFoundError
+from clarion.domain.common.errors import NotFoundError
 
 # The ``segments`` fixture (tests/integration/conftest.py) is a SegmentBackend.
 SegmentBackend = Any

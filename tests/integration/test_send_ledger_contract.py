@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clarion.domain.campaign_run import CapCount, LedgerOutcome, Reason
-from clarion.ports import SendLedger
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason
+from clarion.ports.messaging import SendLedger
 
 REGION = "us-east-1"
 
@@ -21,8 +21,8 @@ def ledger(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SendLedger]:
     if request.param == "local":
-        from clarion.adapters.local.database import LocalDatabase
-        from clarion.adapters.local.ledger import DuckDBSendLedger
+        from clarion.adapters.local.common.database import LocalDatabase
+        from clarion.adapters.local.messaging.send_ledger import DuckDBSendLedger
 
         database = LocalDatabase(tmp_path / "home")
         yield DuckDBSendLedger(database)
@@ -31,7 +31,7 @@ def ledger(
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    from clarion.adapters.aws.ledger import DynamoDBSendLedger, sends_table_spec
+    from clarion.adapters.aws.messaging.send_ledger import DynamoDBSendLedger, sends_table_spec
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)

@@ -283,12 +283,12 @@ def campaign_aws_credentials(monkeypatch: pytest.MonkeyPatch, aws_credentials: N
 def campaign_deployment(
     monkeypatch: pytest.MonkeyPatch, campaign_aws_credentials: None
 ) -> Iterator[CampaignDeployment]:
-    from clarion.adapters.aws.ledger import sends_table_spec
-    from clarion.adapters.aws.profiles import endpoints_table_spec
-    from clarion.adapters.aws.segments import definitions_table_spec
+    from clarion.adapters.aws.audience.profile_store import endpoints_table_spec
+    from clarion.adapters.aws.messaging.send_ledger import sends_table_spec
+    from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
     from clarion.bootstrap import Bootstrap
-    from clarion.services.campaign_runner import CampaignRunner
-    from clarion.settings import AwsSettings, Settings
+    from clarion.bootstrap.settings import AwsSettings, Settings
+    from clarion.services.campaigns import CampaignRunner, CampaignRunSteps
     from lambdas._runtime import LazyBootstrap
 
     with mock_aws(config=MOTO_CONFIG):
@@ -356,6 +356,11 @@ def campaign_deployment(
                 events_stream=EVENTS_STREAM,
                 sends_table=SENDS_TABLE,
                 campaign_state_machine_arn=state_machine_arn,
+                # One delivery at a time: moto documents that its backends do not support
+                # concurrent access from threads, and the state machine's own threads
+                # already call into it. The channel's thread pool is tested on its own
+                # (tests/integration/test_delivery_channel_contract.py).
+                delivery_threads=1,
             ),
         )
         boot = Bootstrap(settings, **clients)
@@ -364,18 +369,29 @@ def campaign_deployment(
         # The runner the handlers use, on the frozen clock (Bootstrap builds the same
         # one on the wall clock).
         boot.__dict__["campaign_runner"] = CampaignRunner(
-            boot.campaign_repository,
-            boot.template_repository,
-            boot.profile_store,
-            boot.send_ledger,
-            boot.delivery_channel,
-            boot.event_sink,
+            boot.adapters.campaign_repository,
+            boot.adapters.template_repository,
+            boot.adapters.profile_store,
+            boot.adapters.send_ledger,
+            boot.adapters.delivery_channel,
+            boot.adapters.event_sink,
             boot.segment_service,
             app_id=boot.app_id,
             clock=clock,
             sleep=pauses.append,  # MessagesPerSecond pacing, recorded instead of slept
             # A stopped stopwatch: every batch looks instant, so the pause each batch
             # owes its rate is recorded however slow the machine running the test is.
+            monotonic=lambda: 0.0,
+        )
+        # The steps the handlers run, on the same clock and pacing.
+        boot.__dict__["campaign_run_steps"] = CampaignRunSteps(
+            boot.campaign_runner,
+            boot.campaign_service,
+            boot.adapters.campaign_repository,
+            boot.adapters.send_ledger,
+            boot.adapters.campaign_batch_store,
+            clock=clock,
+            sleep=pauses.append,  # InvocationRate pacing, recorded instead of slept
             monotonic=lambda: 0.0,
         )
         deployment = CampaignDeployment(
@@ -389,11 +405,6 @@ def campaign_deployment(
         modules = _handler_modules()
         for module in modules.values():
             monkeypatch.setattr(module, "bootstrap", LazyBootstrap(boot))
-            if hasattr(module, "clock"):
-                monkeypatch.setattr(module, "clock", clock)
-        send_module = modules[FUNCTION_NAMES["send_batch"]]
-        monkeypatch.setattr(send_module, "sleep", deployment.pauses.append)
-        monkeypatch.setattr(send_module, "monotonic", lambda: 0.0)
         _patch_lambda(monkeypatch, deployment)
         _patch_waits(monkeypatch, deployment)
         yield deployment

@@ -17,16 +17,16 @@ from typing import Any
 
 import pytest
 
-from clarion.domain.campaign_run import cap_day
-from clarion.domain.endpoint import validate_endpoint
-from clarion.domain.send_rate import send_plan
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.domain.campaigns.send_rate import send_plan
+from clarion.domain.messaging.ledger import cap_day
 
 # tests/statemachines/conftest.py's CampaignDeployment (conftest modules are not importable).
 CampaignDeployment = Any
 
 SUBJECT_BASE = "Base offer for"
 SUBJECT_B = "Treatment B for"
-MESSAGES_PER_SECOND = 25  # batches of 25, one at a time (clarion.domain.send_rate)
+MESSAGES_PER_SECOND = 25  # batches of 25, one at a time (clarion.domain.campaigns.send_rate)
 ELIGIBLE = [f"e{n:02d}" for n in range(30)]
 QUIET = "quiet-bkk"  # Asia/Bangkok: inside the quiet time when the run starts
 CAPPED = "capped"  # already sent to today: the daily cap (1) is reached
@@ -54,7 +54,7 @@ def _endpoints(deployment: CampaignDeployment) -> None:
         email(INACTIVE, EndpointStatus="INACTIVE"),
         {"Id": SMS_ONLY, "ChannelType": "SMS", "Address": "+12065550123"},
     ]
-    deployment.boot.profile_store.put_endpoints([validate_endpoint(r) for r in records])
+    deployment.boot.adapters.profile_store.put_endpoints([validate_endpoint(r) for r in records])
 
 
 def _campaign(deployment: CampaignDeployment) -> str:
@@ -109,7 +109,7 @@ def _campaign(deployment: CampaignDeployment) -> str:
         }
     )
     campaign_id = str(campaign["Id"])
-    boot.send_ledger.add_sends(campaign_id, [CAPPED], cap_day(deployment.clock.now))
+    boot.adapters.send_ledger.add_sends(campaign_id, [CAPPED], cap_day(deployment.clock.now))
     return campaign_id
 
 
@@ -131,13 +131,28 @@ def _recipients(deployment: CampaignDeployment) -> list[tuple[str, str]]:
     return found
 
 
+def _ledger_items(deployment: CampaignDeployment, run_id: str) -> list[dict[str, Any]]:
+    return list(
+        deployment.clients["dynamodb"].query(
+            TableName="sm-sends",
+            KeyConditionExpression="Pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"run#{run_id}"}},
+            ConsistentRead=True,
+        )["Items"]
+    )
+
+
 def _ledger(deployment: CampaignDeployment, run_id: str) -> dict[str, str]:
-    items = deployment.clients["dynamodb"].query(
-        TableName="sm-sends",
-        KeyConditionExpression="Pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"run#{run_id}"}},
-    )["Items"]
-    return {item["Sk"]["S"]: item["Outcome"]["S"] for item in items}
+    return {item["Sk"]["S"]: item["Outcome"]["S"] for item in _ledger_items(deployment, run_id)}
+
+
+def _failures(deployment: CampaignDeployment, run_id: str) -> dict[str, str]:
+    """Each FAILED endpoint's recorded detail: what a failing assertion should show."""
+    return {
+        item["Sk"]["S"]: item.get("Detail", {}).get("S", "")
+        for item in _ledger_items(deployment, run_id)
+        if item["Outcome"]["S"] == "FAILED"
+    }
 
 
 @pytest.fixture
@@ -147,7 +162,7 @@ def launched(campaign_deployment: CampaignDeployment) -> tuple[str, str, dict[st
     campaign_id = _campaign(campaign_deployment)
     campaign_deployment.queue_audience(_audience())
     run_id = campaign_deployment.boot.campaign_service.launch(campaign_id)
-    run = campaign_deployment.boot.campaign_repository.get_run(run_id)
+    run = campaign_deployment.boot.adapters.campaign_repository.get_run(run_id)
     described = campaign_deployment.wait_for(run["Execution"])
     return campaign_id, run_id, described
 
@@ -168,7 +183,7 @@ def test_launch_runs_the_state_machine_to_completion(
     held_out = {k for k, v in outcomes.items() if v == "HOLDOUT"}
     # Every eligible endpoint (the deferred one included, once resumed) is sent to or
     # held out; the holdout and both treatments are used.
-    assert sent | held_out == {*ELIGIBLE, QUIET}
+    assert sent | held_out == {*ELIGIBLE, QUIET}, _failures(deployment, run_id)
     assert sent.isdisjoint(held_out)
     assert held_out and sent
     assert outcomes[OPTED_OUT] == "SKIPPED_OPT_OUT"
@@ -184,11 +199,11 @@ def test_launch_runs_the_state_machine_to_completion(
     subjects = {subject.split(" e")[0].split(" q")[0] for _, subject in recipients}
     assert subjects == {SUBJECT_BASE, SUBJECT_B}
 
-    run = deployment.boot.campaign_repository.get_run(run_id)
+    run = deployment.boot.adapters.campaign_repository.get_run(run_id)
     assert run["State"] == "COMPLETED"
     assert run["Counts"]["SENT"] == len(sent)
     assert run["Counts"]["HOLDOUT"] == len(held_out)
-    campaign = deployment.boot.campaign_repository.get_campaign(campaign_id)
+    campaign = deployment.boot.adapters.campaign_repository.get_campaign(campaign_id)
     assert campaign["State"]["CampaignStatus"] == "COMPLETED"
 
 
@@ -256,7 +271,7 @@ def test_a_failing_batch_is_retried_without_sending_twice(
 
     run_id = deployment.boot.campaign_service.launch(campaign_id)
     described = deployment.wait_for(
-        deployment.boot.campaign_repository.get_run(run_id)["Execution"]
+        deployment.boot.adapters.campaign_repository.get_run(run_id)["Execution"]
     )
 
     assert described["status"] == "SUCCEEDED", described
@@ -278,7 +293,7 @@ def test_a_scheduled_run_plans_its_own_run_and_the_daily_cap_holds(
     described = deployment.wait_for(execution)
 
     assert described["status"] == "SUCCEEDED", described
-    run = deployment.boot.campaign_repository.get_run("scheduled-run-1")
+    run = deployment.boot.adapters.campaign_repository.get_run("scheduled-run-1")
     assert run["Trigger"] == "SCHEDULE"
     outcomes = _ledger(deployment, "scheduled-run-1")
     sent_before = {k for k, v in _ledger(deployment, first_run).items() if v == "SENT"}
@@ -289,7 +304,7 @@ def test_a_scheduled_run_plans_its_own_run_and_the_daily_cap_holds(
 
 def test_a_broken_run_fails_and_notifies(campaign_deployment: CampaignDeployment) -> None:
     deployment = campaign_deployment
-    sqs = deployment.boot.client("sqs")
+    sqs = deployment.boot.adapters.client("sqs")
     queue_url = sqs.create_queue(QueueName="failures")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"

@@ -28,7 +28,12 @@ import requests
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from clarion.domain.churn import FEATURE_COLUMNS, ID_COLUMN, LABEL_COLUMN, SPLIT_COLUMN
+from clarion.domain.churn.model import (
+    FEATURE_COLUMNS,
+    ID_COLUMN,
+    LABEL_COLUMN,
+    SPLIT_COLUMN,
+)
 
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +88,22 @@ def feature_rows(split: str, count: int, seed: int, prefix: str = "ep") -> list[
         row[LABEL_COLUMN] = None if split == "score" else int(risk + rng.gauss(0, 0.2) > 0.3)
         rows.append(row)
     return rows
+
+
+@dataclass
+class FakeContext:
+    """What the handlers' Powertools decorators read of a Lambda context."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return _arn(self.function_name)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
 
 
 @dataclass
@@ -160,7 +181,12 @@ def _play_sagemaker(
     deployment: Deployment, payload: dict[str, Any], result: dict[str, Any]
 ) -> None:
     """What SageMaker would have written for the job the jobs Lambda just started."""
-    from clarion.adapters.local.churn import matrix, pack_model, train_booster, unpack_model
+    from clarion.adapters.local.churn.learner import (
+        matrix,
+        pack_model,
+        train_booster,
+        unpack_model,
+    )
 
     def score(model_uri: str, input_uri: str, output_uri: str) -> None:
         booster = unpack_model(
@@ -185,7 +211,7 @@ def _play_sagemaker(
 
         text = deployment.s3_text(f"{payload['train_uri']}/train.csv")
         table = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
-        from clarion.domain.churn import DEFAULT_HYPERPARAMETERS
+        from clarion.domain.churn.model import DEFAULT_HYPERPARAMETERS
 
         booster = train_booster(
             table[:, 1:], table[:, 0], {**DEFAULT_HYPERPARAMETERS, "num_round": "20"}
@@ -197,7 +223,7 @@ def _play_sagemaker(
     elif action == "start_transform":
         score(payload["model_uri"], payload["input_uri"], payload["output_uri"])
     elif action == "start_evaluation":
-        current = deployment.boot.churn_model_store.promoted()
+        current = deployment.boot.adapters.churn_model_store.promoted()
         uris = {"model": payload["candidate_uri"], "current": current.artifact if current else ""}
         for name, job in result["jobs"].items():
             score(uris[name], payload["input_uri"], job["output_uri"].rsplit("/", 1)[0])
@@ -223,7 +249,7 @@ def _patch_lambda(monkeypatch: pytest.MonkeyPatch, deployment: Deployment) -> No
             if deployment.fail_next.get(name):
                 deployment.fail_next[name] -= 1
                 raise ConnectionError(f"{name}: injected failure")
-            result = modules[name].handler(payload, None)
+            result = modules[name].handler(payload, FakeContext(name))
             if name == FUNCTIONS["jobs"]:
                 _play_sagemaker(deployment, payload, result)
         except Exception as exc:
@@ -236,10 +262,11 @@ def _patch_lambda(monkeypatch: pytest.MonkeyPatch, deployment: Deployment) -> No
 
 @pytest.fixture
 def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    from clarion.adapters.aws.profiles import endpoints_table_spec
-    from clarion.adapters.aws.segments import definitions_table_spec
+    from clarion.adapters.aws.audience.profile_store import endpoints_table_spec
+    from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
     from clarion.bootstrap import Bootstrap
-    from clarion.settings import AwsSettings, Settings
+    from clarion.bootstrap.settings import AwsSettings, Settings
+    from lambdas._runtime import LazyBootstrap
 
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -301,16 +328,16 @@ def deployment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
         boot = Bootstrap(settings, **clients)
         result = Deployment(boot, clients, scoring, training, topic_arn)
         for module in _modules().values():
-            monkeypatch.setattr(module, "_bootstrap", boot)
+            monkeypatch.setattr(module, "bootstrap", LazyBootstrap(boot))
         _patch_lambda(monkeypatch, result)
         yield result
 
 
 def _endpoints(deployment: Deployment, count: int) -> list[str]:
-    from clarion.domain.endpoint import Endpoint
+    from clarion.domain.audience.endpoint import Endpoint
 
     ids = [f"ep-{i:04d}" for i in range(count)]
-    deployment.boot.profile_store.put_endpoints(
+    deployment.boot.adapters.profile_store.put_endpoints(
         [
             Endpoint.model_validate(
                 {
@@ -338,7 +365,7 @@ def test_training_then_scoring_end_to_end(deployment: Deployment) -> None:
     assert result["promoted"] is True
     assert result["decision"]["reason"] == "no current model"
     assert 0.5 < result["auc"] <= 1.0
-    promoted = deployment.boot.churn_model_store.promoted()
+    promoted = deployment.boot.adapters.churn_model_store.promoted()
     assert promoted is not None
     assert promoted.model_id == result["model_id"]
     assert promoted.artifact.endswith("model.tar.gz")
@@ -354,7 +381,7 @@ def test_training_then_scoring_end_to_end(deployment: Deployment) -> None:
     scored = deployment.run(deployment.scoring_arn, {"poll_seconds": 0}, "score-1")
 
     assert scored["status"] == "SUCCEEDED", scored
-    endpoints = deployment.boot.profile_store.get_endpoints(ids)
+    endpoints = deployment.boot.adapters.profile_store.get_endpoints(ids)
     risks = {i: e.metrics["ChurnRisk"] for i, e in endpoints.items()}
     assert len(risks) == 20 and all(0.0 <= r <= 1.0 for r in risks.values())
     assert all(e.metrics["orders"] == 3.0 for e in endpoints.values())  # merged, kept
@@ -380,7 +407,7 @@ def test_training_then_scoring_end_to_end(deployment: Deployment) -> None:
     assert again["status"] == "SUCCEEDED", again
     decision = json.loads(again["output"])["result"]["payload"]["decision"]
     assert decision["current_auc"] is not None
-    now = deployment.boot.churn_model_store.promoted()
+    now = deployment.boot.adapters.churn_model_store.promoted()
     assert now is not None
     assert (now.model_id != promoted.model_id) == decision["promote"]
 

@@ -22,19 +22,17 @@ from typing import Any
 
 import pytest
 
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.dead_letters import FileDeadLetterSink
-from clarion.adapters.local.events import (
-    DuckDBAnalyticsQuery,
-    DuckDBEndpointLocator,
-    DuckDBEventStore,
-)
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.domain.errors import NotFoundError
-from clarion.domain.event_normalise import normalise_pinpoint_records
-from clarion.domain.events import MessageContext
-from clarion.services.analytics import AnalyticsService, campaign_metrics_sql
-from clarion.services.events import EventIngestService, IngestSource
+from clarion.adapters.local.analytics.analytics_query import DuckDBAnalyticsQuery
+from clarion.adapters.local.audience.endpoint_locator import DuckDBEndpointLocator
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.events.dead_letter_sink import FileDeadLetterSink
+from clarion.adapters.local.events.event_sink import DuckDBEventStore
+from clarion.domain.common.errors import NotFoundError
+from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
+from clarion.domain.events.records import MessageContext
+from clarion.services.analytics.service import AnalyticsService, campaign_metrics_sql
+from clarion.services.events.ingest import EventIngestService, IngestSource
 
 APP = "app-1"
 

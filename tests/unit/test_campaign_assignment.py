@@ -7,7 +7,8 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.domain.campaign import BUCKETS, Assigner, bucket
+from clarion.domain.campaigns.assignment import Assigner, bucket
+from clarion.domain.campaigns.model import BUCKETS
 
 ids = st.text(min_size=1, max_size=40)
 

@@ -10,17 +10,17 @@ from typing import Any
 import botocore
 import pytest
 
-from clarion.domain.campaign import (
+from clarion.domain.campaigns.model import (
     CampaignLimits,
     MessageConfiguration,
     Schedule,
-    TemplateConfiguration,
     WriteCampaignRequest,
     parse_utc_offset,
     validate_campaign_request,
-    validate_message_request,
 )
-from clarion.domain.errors import InvalidRecordError
+from clarion.domain.common.errors import InvalidRecordError
+from clarion.domain.messaging.direct import validate_message_request
+from clarion.domain.templates.configuration import TemplateConfiguration
 
 MODEL = Path(botocore.__file__).parent / "data/pinpoint/2016-12-01/service-2.json.gz"
 

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clarion.domain.campaign import Frequency, Schedule, run_times
-from clarion.domain.schedule_expressions import (
+from clarion.domain.campaigns.model import Frequency, Schedule
+from clarion.domain.campaigns.schedule import run_times
+from clarion.domain.campaigns.schedule_expressions import (
     FEBRUARY_SUFFIX,
     ScheduleSpec,
     local_time_lead,

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.campaign import assign, validate_campaign_response
-from clarion.domain.campaign_run import Reason
-from clarion.domain.endpoint import OptOut, validate_endpoint
-from clarion.domain.messages import DeliveryResult, OutboundMessage
-from clarion.services.campaign_runner import CampaignRunner
-from clarion.settings import Settings
+from clarion.bootstrap.settings import Settings
+from clarion.domain.audience.endpoint import OptOut, validate_endpoint
+from clarion.domain.campaigns.assignment import assign
+from clarion.domain.campaigns.model import validate_campaign_response
+from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
+from clarion.domain.messaging.ledger import Reason
+from clarion.services.campaigns.runner import CampaignRunner
 
 # 14:00 UTC: 23:00 in Tokyo (quiet), 15:00 in Paris, 10:00 in New York.
 NOW = datetime(2025, 3, 12, 14, 0, tzinfo=UTC)
@@ -61,7 +62,7 @@ def _endpoint(index: int) -> dict[str, Any]:
 @pytest.fixture
 def boot(tmp_path: Path) -> Bootstrap:
     boot = Bootstrap(Settings(backend="local", home=tmp_path / "home"))
-    boot.profile_store.put_endpoints([validate_endpoint(_endpoint(i)) for i in range(200)])
+    boot.adapters.profile_store.put_endpoints([validate_endpoint(_endpoint(i)) for i in range(200)])
     return boot
 
 
@@ -118,12 +119,12 @@ def _campaign_request(segment_id: str, **extra: Any) -> dict[str, Any]:
 
 def _runner(boot: Bootstrap, channel: Any) -> CampaignRunner:
     return CampaignRunner(
-        boot.campaign_repository,
-        boot.template_repository,
-        boot.profile_store,
-        boot.send_ledger,
+        boot.adapters.campaign_repository,
+        boot.adapters.template_repository,
+        boot.adapters.profile_store,
+        boot.adapters.send_ledger,
         channel,
-        boot.event_sink,
+        boot.adapters.event_sink,
         boot.segment_service,
         sleep=lambda _: None,
     )
@@ -142,7 +143,7 @@ def _outbox_ids(home: Path) -> set[str]:
 
 def _ledger(boot: Bootstrap, run_id: str) -> dict[str, str]:
     rows = (
-        boot.local_database.cursor()
+        boot.adapters.database.cursor()
         .execute("SELECT endpoint_id, reason FROM campaign_sends WHERE run_id = ?", [run_id])
         .fetchall()
     )
@@ -150,7 +151,7 @@ def _ledger(boot: Bootstrap, run_id: str) -> dict[str, str]:
 
 
 def test_campaign_with_treatments_holdout_quiet_time_and_caps_runs_locally(boot: Bootstrap):
-    channel = RecordingChannel(boot.delivery_channel)
+    channel = RecordingChannel(boot.adapters.delivery_channel)
     runner = _runner(boot, channel)
     created = boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))
     campaign = validate_campaign_response(created)
@@ -186,7 +187,7 @@ def test_campaign_with_treatments_holdout_quiet_time_and_caps_runs_locally(boot:
 
 
 def test_treatment_messages_are_rendered_per_assignment(boot: Bootstrap):
-    channel = RecordingChannel(boot.delivery_channel)
+    channel = RecordingChannel(boot.adapters.delivery_channel)
     runner = _runner(boot, channel)
     campaign = validate_campaign_response(
         boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))
@@ -208,16 +209,16 @@ def test_treatment_messages_are_rendered_per_assignment(boot: Bootstrap):
 
 
 def test_opted_out_endpoints_never_receive_anything_even_on_resume(boot: Bootstrap):
-    channel = RecordingChannel(boot.delivery_channel)
+    channel = RecordingChannel(boot.adapters.delivery_channel)
     runner = _runner(boot, channel)
     campaign_id = boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))["Id"]
     run = runner.plan_run(campaign_id, now=NOW)
     runner.execute(run["RunId"], now=NOW)
     # A Tokyo endpoint opts out while deferred.
     tokyo = next(k for k, v in _ledger(boot, run["RunId"]).items() if v == "DEFERRED_QUIET_TIME")
-    endpoint = boot.profile_store.get_endpoint(tokyo)
+    endpoint = boot.adapters.profile_store.get_endpoint(tokyo)
     assert endpoint is not None
-    boot.profile_store.put_endpoints([endpoint.model_copy(update={"opt_out": OptOut.ALL})])
+    boot.adapters.profile_store.put_endpoints([endpoint.model_copy(update={"opt_out": OptOut.ALL})])
 
     later = NOW + timedelta(hours=9)  # 08:00 in Tokyo
     summary = runner.resume(run["RunId"], now=later)
@@ -241,7 +242,7 @@ def test_retried_batch_after_crash_between_claim_and_delivery_sends_nothing_twic
     first, second = audience[:100], audience[100:]
 
     # First batch: delivered normally.
-    channel = RecordingChannel(boot.delivery_channel)
+    channel = RecordingChannel(boot.adapters.delivery_channel)
     healthy = _runner(boot, channel)
     healthy.send_batch(run["RunId"], first, now=NOW)
     delivered_once = [m.endpoint_id for m in channel.messages]
@@ -255,7 +256,7 @@ def test_retried_batch_after_crash_between_claim_and_delivery_sends_nothing_twic
 
     # Both batches retried (Step Functions retries the failed one; a replay may rerun
     # the first): nothing is handed to the channel again.
-    retry = RecordingChannel(boot.delivery_channel)
+    retry = RecordingChannel(boot.adapters.delivery_channel)
     again = _runner(boot, retry)
     again.send_batch(run["RunId"], first, now=NOW)
     again.send_batch(run["RunId"], second, now=NOW)
@@ -267,7 +268,7 @@ def test_retried_batch_after_crash_between_claim_and_delivery_sends_nothing_twic
 
 
 def test_daily_cap_skips_a_second_run_on_the_same_day(boot: Bootstrap):
-    channel = RecordingChannel(boot.delivery_channel)
+    channel = RecordingChannel(boot.adapters.delivery_channel)
     runner = _runner(boot, channel)
     campaign_id = boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))["Id"]
     first = runner.plan_run(campaign_id, now=NOW)
@@ -286,7 +287,7 @@ def test_daily_cap_skips_a_second_run_on_the_same_day(boot: Bootstrap):
 
 
 def test_campaign_send_events_are_recorded_with_pinpoint_attributes(boot: Bootstrap):
-    runner = _runner(boot, boot.delivery_channel)
+    runner = _runner(boot, boot.adapters.delivery_channel)
     created = boot.campaign_service.create_campaign(_campaign_request(_segment(boot)))
     campaign_id = created["Id"]
     campaign = validate_campaign_response(created)
@@ -294,7 +295,7 @@ def test_campaign_send_events_are_recorded_with_pinpoint_attributes(boot: Bootst
     summary = runner.execute(run["RunId"], now=NOW)
 
     rows = (
-        boot.local_database.cursor()
+        boot.adapters.database.cursor()
         .execute("SELECT endpoint_id, attributes FROM events WHERE event_type = '_campaign.send'")
         .fetchall()
     )
@@ -342,10 +343,10 @@ def test_launch_runs_now_and_reports_runs(boot: Bootstrap):
 
 
 def test_event_campaign_sends_to_the_record_endpoint_once(boot: Bootstrap):
-    from clarion.domain.events import EventRecord
-    from clarion.services.campaigns import EventCampaignTrigger
+    from clarion.domain.events.records import EventRecord
+    from clarion.services.campaigns.service import EventCampaignTrigger
 
-    channel = RecordingChannel(boot.delivery_channel)
+    channel = RecordingChannel(boot.adapters.delivery_channel)
     runner = _runner(boot, channel)
     request = _campaign_request(
         _segment(boot),
@@ -361,7 +362,7 @@ def test_event_campaign_sends_to_the_record_endpoint_once(boot: Bootstrap):
         },
     )
     boot.campaign_service.create_campaign(request)
-    trigger = EventCampaignTrigger(boot.campaign_repository, runner, clock=lambda: NOW)
+    trigger = EventCampaignTrigger(boot.adapters.campaign_repository, runner, clock=lambda: NOW)
 
     def record(event_id: str, endpoint_id: str, event_type: str = "purchase") -> EventRecord:
         return EventRecord.model_validate(

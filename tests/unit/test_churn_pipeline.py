@@ -14,10 +14,15 @@ import numpy as np
 import pytest
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.churn import FEATURE_COLUMNS, MODEL_FILE, TimeSplit, epoch_ms
+from clarion.bootstrap.settings import Settings
+from clarion.domain.churn.model import (
+    FEATURE_COLUMNS,
+    MODEL_FILE,
+    TimeSplit,
+    epoch_ms,
+)
 from clarion.services.churn import sql_source
-from clarion.services.churn_simulation import Population, SimulationConfig
-from clarion.settings import Settings
+from clarion_devkit.samples.churn_history import Population, SimulationConfig
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +58,10 @@ def test_features_sql_columns_and_no_leakage(boot: Bootstrap) -> None:
     # An event after the cut-off changes the label at most, never a feature.
     split = TimeSplit.of(as_of, service.config.label_days)
     target = next(iter(before))
-    from clarion.domain.events import EventRecord
+    from clarion.domain.events.records import EventRecord
 
     stamp = epoch_ms(split.eval_cutoff) + 3_600_000
-    boot.event_sink.put_records(
+    boot.adapters.event_sink.put_records(
         [
             EventRecord.model_validate(
                 {
@@ -95,16 +100,16 @@ def test_train_score_segment(boot: Bootstrap) -> None:
     assert result["decision"]["promote"] is True
     assert result["auc"] > result["metrics"]["recency"]["auc"] - 0.1
     assert result["metrics"]["oracle"]["auc"] >= result["auc"] - 0.02
-    promoted = boot.churn_model_store.promoted()
+    promoted = boot.adapters.churn_model_store.promoted()
     assert promoted is not None
-    _, archive = boot.churn_model_store.load_model(promoted.model_id)
+    _, archive = boot.adapters.churn_model_store.load_model(promoted.model_id)
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         assert tar.getnames() == [MODEL_FILE]
 
     scored = service.score(as_of)
     assert scored["scored"] == scored["written"] > 0
     segment = service.refresh_segment()
-    endpoints = boot.profile_store.get_endpoints([f"sim-{i:07d}" for i in range(700)])
+    endpoints = boot.adapters.profile_store.get_endpoints([f"sim-{i:07d}" for i in range(700)])
     risks = [e.metrics["ChurnRisk"] for e in endpoints.values() if e.metrics]
     assert segment["size"] == sum(1 for r in risks if r >= service.config.threshold)
     again = service.refresh_segment()
@@ -113,11 +118,11 @@ def test_train_score_segment(boot: Bootstrap) -> None:
 
 def test_a_worse_candidate_is_not_promoted(boot: Bootstrap, monkeypatch: Any) -> None:
     service = boot.churn_service
-    first = boot.churn_model_store.promoted()
+    first = boot.adapters.churn_model_store.promoted()
     if first is None:
         service.train(boot.__dict__["as_of"])
-        first = boot.churn_model_store.promoted()
-    learner = boot.churn_learner
+        first = boot.adapters.churn_model_store.promoted()
+    learner = boot.adapters.churn_learner
     assert learner is not None
     real = learner.predict_arrays  # type: ignore[attr-defined]
 
@@ -128,20 +133,22 @@ def test_a_worse_candidate_is_not_promoted(boot: Bootstrap, monkeypatch: Any) ->
         return real(archive, features)
 
     assert first is not None
-    _, current_archive = boot.churn_model_store.load_model(first.model_id)
-    monkeypatch.setattr(boot.churn_model_store, "load_model", lambda _id: (first, current_archive))
+    _, current_archive = boot.adapters.churn_model_store.load_model(first.model_id)
+    monkeypatch.setattr(
+        boot.adapters.churn_model_store, "load_model", lambda _id: (first, current_archive)
+    )
     monkeypatch.setattr(learner, "predict_arrays", noisy)
     result = service.train(boot.__dict__["as_of"])
     assert result["decision"]["promote"] is False
-    assert boot.churn_model_store.promoted().model_id == first.model_id  # type: ignore[union-attr]
+    assert boot.adapters.churn_model_store.promoted().model_id == first.model_id  # type: ignore[union-attr]
 
 
 def test_columnar_events_are_the_records_the_event_store_would_keep() -> None:
     import pyarrow as pa
 
-    from clarion.adapters.local.churn import event_columns_table
-    from clarion.adapters.local.events import records_to_arrow
-    from clarion.services.churn_simulation import (
+    from clarion.adapters.local.churn.columnar import event_columns_table
+    from clarion.adapters.local.events.event_sink import records_to_arrow
+    from clarion_devkit.samples.churn_history import (
         EVENT_TYPES,
         EventColumns,
         endpoint_id,
@@ -173,14 +180,14 @@ def test_columnar_events_are_the_records_the_event_store_would_keep() -> None:
 
 
 def test_features_as_arrow_match_the_rows(boot: Bootstrap) -> None:
-    from clarion.adapters.local.churn import DuckDBChurnData
+    from clarion.adapters.local.churn.columnar import DuckDBChurnData
     from clarion.services.churn import FeatureFrame
 
     service = boot.churn_service
     as_of = boot.__dict__["as_of"]
     split = TimeSplit.of(as_of, service.config.label_days)
     parameters = split.parameters(["train", "eval"], service.config.active_days)
-    data = DuckDBChurnData(boot.local_database)
+    data = DuckDBChurnData(boot.adapters.database)
     columns = FeatureFrame.from_arrow(data.arrow(sql_source("features"), parameters))
     rows = FeatureFrame.from_rows(service.dataset(as_of, ["train", "eval"]))
     assert len(columns) == len(rows) > 0
@@ -192,13 +199,14 @@ def test_features_as_arrow_match_the_rows(boot: Bootstrap) -> None:
 
 
 def test_columnar_simulation_writes_each_run_once(tmp_path: Path) -> None:
-    from clarion.adapters.local.churn import DuckDBChurnData
+    from clarion.adapters.local.churn.columnar import DuckDBChurnData
 
     b = Bootstrap(Settings().with_overrides(backend="local", home=tmp_path))
     service = b.churn_service
-    service._columnar = DuckDBChurnData(b.local_database)
+    # The local backend's simulated events go in column-wise.
+    assert isinstance(b.adapters.churn_columnar_data, DuckDBChurnData)
     as_of = (datetime.now(UTC) - timedelta(days=30)).date()
     first = service.simulate(120, 60, seed=1, as_of=as_of)
     again = service.simulate(120, 60, seed=1, as_of=as_of)
     assert first["events"] > 0 and again["events"] == 0
-    assert b.event_sink.count() == first["events"]  # type: ignore[attr-defined]
+    assert b.adapters.event_sink.count() == first["events"]  # type: ignore[attr-defined]

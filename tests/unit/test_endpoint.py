@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clarion.domain.endpoint import (
+from clarion.domain.audience.endpoint import (
     MAX_ATTRIBUTE_NAMES_PER_PROJECT,
     AttributeNameBudget,
     ChannelType,
     validate_endpoint,
 )
-from clarion.domain.endpoint_rows import COLUMN_NAMES, endpoint_row
-from clarion.domain.errors import InvalidRecordError
+from clarion.domain.audience.rows import COLUMN_NAMES, ENDPOINT_COLUMNS, endpoint_row
+from clarion.domain.common.errors import InvalidRecordError
+
+ENDPOINT_COLUMNS_JSON = (
+    Path(__file__).resolve().parents[2]
+    / "clarion"
+    / "resources"
+    / "contracts"
+    / "endpoint_columns.json"
+)
 
 
 def email(**extra: object) -> dict[str, object]:
@@ -61,7 +72,10 @@ def test_phone_numbers_must_be_e164(number: str) -> None:
 
 
 def test_e164_number_is_accepted() -> None:
-    assert validate_endpoint({"Id": "p", "ChannelType": "VOICE", "Address": "+447700900123"})
+    body = {"Id": "p", "ChannelType": "VOICE", "Address": "+447700900123"}
+    endpoint = validate_endpoint(body)
+    assert (endpoint.channel_type, endpoint.address) == (ChannelType.VOICE, "+447700900123")
+    assert endpoint.to_pinpoint() == body
 
 
 @pytest.mark.parametrize("address", ["not-an-email", "a@", "@example.com", "a b@example.com"])
@@ -114,6 +128,19 @@ def test_row_flattening_keeps_every_column() -> None:
     assert set(row) == set(COLUMN_NAMES)
     assert row["last_active_ms"] == 1767225600000  # EffectiveDate is later than 5 ms
     assert row["opt_out"] == "NONE" and row["endpoint_status"] == "ACTIVE"
+
+
+def test_the_row_has_the_contract_columns_in_order_in_trino_spelling() -> None:
+    declared = json.loads(ENDPOINT_COLUMNS_JSON.read_text(encoding="utf-8"))["columns"]
+    trino = {
+        "string": "varchar",
+        "bigint": "bigint",
+        "double": "double",
+        "map<string,array<string>>": "map(varchar, array(varchar))",
+        "map<string,double>": "map(varchar, double)",
+    }
+    assert [(c["name"], trino[c["type"]]) for c in declared] == list(ENDPOINT_COLUMNS)
+    assert tuple(c["name"] for c in declared) == COLUMN_NAMES
 
 
 @given(

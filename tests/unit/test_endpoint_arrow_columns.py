@@ -8,10 +8,10 @@ import uuid
 
 import pytest
 
-from clarion.adapters.local.profiles import endpoints_to_arrow, rows_to_arrow
-from clarion.domain.endpoint import Endpoint, validate_endpoint
-from clarion.domain.endpoint_rows import endpoint_document, endpoint_row
-from clarion.domain.import_formats import ADDRESS_ID_NAMESPACE, address_endpoint_id
+from clarion.adapters.local.audience.profile_store import endpoints_to_arrow, rows_to_arrow
+from clarion.domain.audience.endpoint import Endpoint, validate_endpoint
+from clarion.domain.audience.import_formats import ADDRESS_ID_NAMESPACE, address_endpoint_id
+from clarion.domain.audience.rows import endpoint_document, endpoint_row
 
 
 def _endpoints() -> list[Endpoint]:
@@ -57,7 +57,7 @@ def test_address_ids_are_uuid5_of_channel_and_address(channel: str, address: str
 
 
 def test_an_import_leaves_automatic_garbage_collection_as_it_found_it() -> None:
-    from clarion.services.imports import _young_collections_only
+    from clarion.services.audience.imports import _young_collections_only
 
     assert gc.isenabled()
     with _young_collections_only():

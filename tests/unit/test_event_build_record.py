@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from clarion.domain import event_normalise
-from clarion.domain.event_normalise import normalise_ses_events, normalise_sms_events
-from clarion.domain.events import (
+from clarion.domain.events.normalise import ses as ses_normaliser
+from clarion.domain.events.normalise import sms as sms_normaliser
+from clarion.domain.events.normalise.ses import normalise_ses_events
+from clarion.domain.events.normalise.sms import normalise_sms_events
+from clarion.domain.events.records import (
     Application,
     Client,
     EventRecord,
@@ -129,9 +131,10 @@ def test_fixtures_normalise_to_the_validated_records(
 ) -> None:
     records = [json.loads(p.read_text()) for p in sorted((EVENTS / folder).glob("*.json"))]
     fast = normalise(records, app_id="app-1", arrival_timestamp=ARRIVAL)
-    monkeypatch.setattr(event_normalise, "build_record", EventRecord)
-    monkeypatch.setattr(event_normalise, "application_part", lambda a: Application(app_id=a))
-    monkeypatch.setattr(event_normalise, "client_part", lambda c: Client(client_id=c))
+    for normaliser in (ses_normaliser, sms_normaliser):
+        monkeypatch.setattr(normaliser, "build_record", EventRecord)
+        monkeypatch.setattr(normaliser, "application_part", lambda a: Application(app_id=a))
+        monkeypatch.setattr(normaliser, "client_part", lambda c: Client(client_id=c))
     slow = normalise(records, app_id="app-1", arrival_timestamp=ARRIVAL)
     assert [str(r) for r in fast.rejects] == [str(r) for r in slow.rejects]
     assert len(fast.records) == len(slow.records) > 0

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from clarion.domain.campaign import CampaignEventFilter, event_filter_matches
-from clarion.domain.events import EventRecord
+from clarion.domain.campaigns.event_filter import event_filter_matches
+from clarion.domain.campaigns.model import CampaignEventFilter
+from clarion.domain.events.records import EventRecord
 
 
 def _record(event_type: str = "purchase", **fields: Any) -> EventRecord:

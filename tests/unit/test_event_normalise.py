@@ -16,24 +16,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.domain.endpoint import ChannelType, EndpointStatus, OptOut
-from clarion.domain.event_normalise import (
+from clarion.domain.audience.endpoint import ChannelType, EndpointStatus, OptOut
+from clarion.domain.events.effects import (
     ActivityEffect,
-    EventSource,
     OptOutEffect,
     StatusEffect,
     classify_effects,
+    effects_of,
+)
+from clarion.domain.events.normalise.common import EventSource
+from clarion.domain.events.normalise.kinesis import (
     decode_kinesis_event,
     detect_source,
-    effects_of,
     normalise_kinesis_event,
-    normalise_pinpoint_records,
-    normalise_put_events,
-    normalise_ses_events,
-    normalise_sms_events,
-    normalise_sms_inbound,
 )
-from clarion.domain.events import EventRecord
+from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
+from clarion.domain.events.normalise.put_events import normalise_put_events
+from clarion.domain.events.normalise.ses import normalise_ses_events
+from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
+from clarion.domain.events.records import EventRecord
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 ARRIVAL = 1772500000000

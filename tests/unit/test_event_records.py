@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from clarion.domain.events import (
+from clarion.domain.events.records import (
     MAX_SMS_CONTEXT_VALUE_LENGTH,
     SMS_CONTEXT_KEY,
     TAG_CAMPAIGN_ID,

@@ -10,21 +10,15 @@ from typing import Any
 
 import pytest
 
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.dead_letters import FileDeadLetterSink
-from clarion.adapters.local.events import (
-    DuckDBEndpointLocator,
-    DuckDBEventStore,
-)
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.domain.endpoint import EndpointStatus, OptOut, validate_endpoint
-from clarion.domain.event_normalise import (
-    METRIC_PURCHASE_REVENUE,
-    METRIC_PURCHASES,
-    METRIC_SESSIONS,
-)
-from clarion.domain.events import EventRecord
-from clarion.services.events import EventIngestService, IngestSource, parse_text
+from clarion.adapters.local.audience.endpoint_locator import DuckDBEndpointLocator
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.events.dead_letter_sink import FileDeadLetterSink
+from clarion.adapters.local.events.event_sink import DuckDBEventStore
+from clarion.domain.audience.endpoint import EndpointStatus, OptOut, validate_endpoint
+from clarion.domain.events.effects import METRIC_PURCHASE_REVENUE, METRIC_PURCHASES, METRIC_SESSIONS
+from clarion.domain.events.records import EventRecord
+from clarion.services.events.ingest import EventIngestService, IngestSource, parse_text
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clarion.domain.import_formats import (
+from clarion.domain.audience.import_formats import (
     FileFormat,
     ImportFileError,
     ParsedRecord,

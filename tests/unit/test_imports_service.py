@@ -14,14 +14,18 @@ from typing import Any
 
 import pytest
 
-from clarion.adapters.local.profiles import DuckDBProfileStore
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
 from clarion.bootstrap import Bootstrap
-from clarion.domain.endpoint import MAX_ATTRIBUTE_NAMES_PER_PROJECT, Endpoint, validate_endpoint
-from clarion.domain.import_formats import ImportFileError, address_endpoint_id
-from clarion.services import imports
-from clarion.services.imports import EndpointImportService, ImportResult, Rejection
-from clarion.services.sample_data import WHITEPAPER_HEADER, write_customers
-from clarion.settings import Settings
+from clarion.bootstrap.settings import Settings
+from clarion.domain.audience.endpoint import (
+    MAX_ATTRIBUTE_NAMES_PER_PROJECT,
+    Endpoint,
+    validate_endpoint,
+)
+from clarion.domain.audience.import_formats import ImportFileError, address_endpoint_id
+from clarion.services.audience import imports
+from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
+from clarion_devkit.samples.customers import WHITEPAPER_HEADER, write_customers
 
 FIXTURES = Path(__file__).resolve().parents[1] / "events" / "imports"
 
@@ -88,16 +92,18 @@ def test_csv_fixture_imports_good_rows_and_names_each_bad_one(
         (8, "Demographic.Timezone"),  # Europe/Nowhere
     ]
     assert "E.164" in result.rejected[2].reason
-    zoe = boot.profile_store.get_endpoint(address_endpoint_id("EMAIL", "zoe.muller@example.com"))
+    zoe = boot.adapters.profile_store.get_endpoint(
+        address_endpoint_id("EMAIL", "zoe.muller@example.com")
+    )
     assert zoe is not None
     assert zoe.user is not None and zoe.user.user_attributes is not None
     assert zoe.user.user_attributes["FirstName"] == ["Zoë"]
     assert zoe.attributes == {"Interests": ["Cycling, road", "Books"]}
     assert zoe.creation_date and zoe.effective_date
-    jose = boot.profile_store.get_endpoint("ep-jose")
+    jose = boot.adapters.profile_store.get_endpoint("ep-jose")
     assert jose is not None and jose.address == "jose.garcia@example.org"
     bad = address_endpoint_id("EMAIL", "visits@example.net")
-    assert boot.profile_store.get_endpoint(bad) is None
+    assert boot.adapters.profile_store.get_endpoint(bad) is None
 
 
 def test_reimporting_the_same_file_updates_instead_of_duplicating(
@@ -107,7 +113,7 @@ def test_reimporting_the_same_file_updates_instead_of_duplicating(
     again = service.import_file(FIXTURES / "customers.csv")
 
     assert (again.imported, again.updated) == (0, 4)
-    assert len(boot.profile_store.endpoints_for_user("cust-1")) == 2
+    assert len(boot.adapters.profile_store.endpoints_for_user("cust-1")) == 2
 
 
 def test_ndjson_fixture(service: EndpointImportService, boot: Bootstrap) -> None:
@@ -116,7 +122,7 @@ def test_ndjson_fixture(service: EndpointImportService, boot: Bootstrap) -> None
     assert (result.imported, result.updated) == (3, 0)
     assert [r.line for r in result.rejected] == [4, 5]
     assert result.rejected[0].field.startswith("Attributes")
-    ana = boot.profile_store.get_endpoint(address_endpoint_id("EMAIL", "ana@example.com"))
+    ana = boot.adapters.profile_store.get_endpoint(address_endpoint_id("EMAIL", "ana@example.com"))
     assert ana is not None and ana.attributes == {"Ride": ["Bus", "Tram"]}
     assert ana.metrics == {"Trips": 4.0}
 
@@ -128,12 +134,12 @@ def test_gzipped_export_keeps_pinpoint_dates_and_ids(
 
     assert (result.imported, result.updated) == (3, 0)
     assert _problems(result) == [(3, "Id")]
-    mei = boot.profile_store.get_endpoint("exp-1")
+    mei = boot.adapters.profile_store.get_endpoint("exp-1")
     assert mei is not None
     assert mei.creation_date == "2024-03-01T10:00:00.000Z"
     assert mei.effective_date == "2025-01-15T08:30:00.000Z"
     assert mei.application_id == "0123456789abcdef0123456789abcdef"
-    push = boot.profile_store.get_endpoint("exp-2")
+    push = boot.adapters.profile_store.get_endpoint("exp-2")
     assert push is not None and push.is_opted_out and not push.is_active
 
 
@@ -158,7 +164,7 @@ def test_a_stream_with_only_read_is_enough(service: EndpointImportService) -> No
 def test_row_with_id_merges_into_the_existing_endpoint(
     service: EndpointImportService, boot: Bootstrap, tmp_path: Path
 ) -> None:
-    boot.profile_store.put_endpoints(
+    boot.adapters.profile_store.put_endpoints(
         [
             validate_endpoint(
                 {
@@ -181,7 +187,7 @@ def test_row_with_id_merges_into_the_existing_endpoint(
 
     assert (result.imported, result.updated) == (0, 1)
     assert _problems(result) == [(3, "ChannelType")]
-    known = boot.profile_store.get_endpoint("known")
+    known = boot.adapters.profile_store.get_endpoint("known")
     assert known is not None
     assert known.address == "new@example.com"
     assert known.attributes == {"Plan": ["Gold"], "Interests": ["Chess"]}
@@ -209,7 +215,7 @@ def test_row_without_id_needs_channel_type_and_address(
 def test_a_later_row_for_the_same_endpoint_wins_and_counts_as_updated(
     boot: Bootstrap, tmp_path: Path, batch_size: int
 ) -> None:
-    service = EndpointImportService(boot.profile_store, boot.segment_service, batch_size)
+    service = EndpointImportService(boot.adapters.profile_store, boot.segment_service, batch_size)
     path = _csv(
         tmp_path / "twice.csv",
         "ChannelType,Address,User.UserAttributes.FirstName",
@@ -220,13 +226,13 @@ def test_a_later_row_for_the_same_endpoint_wins_and_counts_as_updated(
     result = service.import_file(path)
 
     assert (result.imported, result.updated) == (2, 1)
-    stored = boot.profile_store.get_endpoint(address_endpoint_id("EMAIL", "a@example.com"))
+    stored = boot.adapters.profile_store.get_endpoint(address_endpoint_id("EMAIL", "a@example.com"))
     assert stored is not None and stored.user is not None
     assert stored.user.user_attributes == {"FirstName": ["Second"]}
 
 
 def test_one_read_and_one_write_per_batch(boot: Bootstrap, tmp_path: Path) -> None:
-    store = CountingStore(boot.local_database)
+    store = CountingStore(boot.adapters.database)
     service = EndpointImportService(store, boot.segment_service, batch_size=2)
     rows = [f"EMAIL,user{i}@example.com" for i in range(5)]
     result = service.import_file(_csv(tmp_path / "five.csv", "ChannelType,Address", *rows))
@@ -237,7 +243,7 @@ def test_one_read_and_one_write_per_batch(boot: Bootstrap, tmp_path: Path) -> No
 
 
 def test_bad_row_does_not_stop_its_batch(boot: Bootstrap, tmp_path: Path) -> None:
-    service = EndpointImportService(boot.profile_store, boot.segment_service, batch_size=3)
+    service = EndpointImportService(boot.adapters.profile_store, boot.segment_service, batch_size=3)
     path = _csv(
         tmp_path / "mixed.csv",
         "ChannelType,Address",
@@ -264,8 +270,10 @@ def _user_endpoint(endpoint_id: str, user_id: str) -> Endpoint:
 
 
 def test_sixteenth_endpoint_of_a_user_is_rejected(boot: Bootstrap, tmp_path: Path) -> None:
-    boot.profile_store.put_endpoints([_user_endpoint(f"pre{i}", "crowded") for i in range(13)])
-    store = CountingStore(boot.local_database)
+    boot.adapters.profile_store.put_endpoints(
+        [_user_endpoint(f"pre{i}", "crowded") for i in range(13)]
+    )
+    store = CountingStore(boot.adapters.database)
     service = EndpointImportService(store, boot.segment_service, batch_size=2)
     path = _csv(
         tmp_path / "crowd.csv",
@@ -282,7 +290,7 @@ def test_sixteenth_endpoint_of_a_user_is_rejected(boot: Bootstrap, tmp_path: Pat
     assert (result.imported, result.updated) == (3, 1)
     assert _problems(result) == [(5, "User.UserId"), (7, "User.UserId")]
     assert "15 endpoints" in result.rejected[0].reason
-    assert len(boot.profile_store.endpoints_for_user("crowded")) == 15
+    assert len(boot.adapters.profile_store.endpoints_for_user("crowded")) == 15
     # Each user is asked of the store once, however many batches mention it: one batched
     # lookup for "crowded" (first batch) and one for "roomy" (third batch).
     assert store.calls["endpoint_ids_for_users"] == 2
@@ -290,8 +298,10 @@ def test_sixteenth_endpoint_of_a_user_is_rejected(boot: Bootstrap, tmp_path: Pat
 
 
 def test_users_are_looked_up_in_one_call_per_batch(boot: Bootstrap, tmp_path: Path) -> None:
-    boot.profile_store.put_endpoints([_user_endpoint(f"pre{i}", "crowded") for i in range(15)])
-    store = CountingStore(boot.local_database)
+    boot.adapters.profile_store.put_endpoints(
+        [_user_endpoint(f"pre{i}", "crowded") for i in range(15)]
+    )
+    store = CountingStore(boot.adapters.database)
     service = EndpointImportService(store, boot.segment_service, batch_size=1000)
     rows = [f"n{i},EMAIL,n{i}@example.com,user{i % 3}" for i in range(9)]
     path = _csv(
@@ -311,7 +321,9 @@ def test_users_are_looked_up_in_one_call_per_batch(boot: Bootstrap, tmp_path: Pa
 def test_moving_an_endpoint_to_another_user_frees_its_place(
     boot: Bootstrap, tmp_path: Path
 ) -> None:
-    boot.profile_store.put_endpoints([_user_endpoint(f"pre{i}", "full") for i in range(15)])
+    boot.adapters.profile_store.put_endpoints(
+        [_user_endpoint(f"pre{i}", "full") for i in range(15)]
+    )
     path = _csv(
         tmp_path / "move.csv",
         "Id,ChannelType,Address,User.UserId",
@@ -324,7 +336,7 @@ def test_moving_an_endpoint_to_another_user_frees_its_place(
 
 def test_the_250th_attribute_name_is_the_last(boot: Bootstrap, tmp_path: Path) -> None:
     names = {f"A{i}": ["x"] for i in range(MAX_ATTRIBUTE_NAMES_PER_PROJECT - 1)}
-    boot.profile_store.put_endpoints(
+    boot.adapters.profile_store.put_endpoints(
         [
             validate_endpoint(
                 {
@@ -355,7 +367,7 @@ def test_the_250th_attribute_name_is_the_last(boot: Bootstrap, tmp_path: Path) -
 
 def test_segment_holds_every_imported_and_updated_endpoint(boot: Bootstrap, tmp_path: Path) -> None:
     boot.import_service.import_file(FIXTURES / "customers.csv")  # so some become updates
-    service = EndpointImportService(boot.profile_store, boot.segment_service, batch_size=3)
+    service = EndpointImportService(boot.adapters.profile_store, boot.segment_service, batch_size=3)
     path = _csv(
         tmp_path / "seg.csv",
         "ChannelType,Address",
@@ -388,7 +400,10 @@ def test_unknown_column_fails_before_a_segment_is_made(boot: Bootstrap, tmp_path
     with pytest.raises(ImportFileError, match="Foo"):
         boot.import_service.import_file(path, segment_name="never")
     assert boot.segment_service.list_segments() == []
-    assert boot.profile_store.get_endpoint(address_endpoint_id("EMAIL", "a@example.com")) is None
+    assert (
+        boot.adapters.profile_store.get_endpoint(address_endpoint_id("EMAIL", "a@example.com"))
+        is None
+    )
 
 
 def test_result_json_shape() -> None:
@@ -416,7 +431,9 @@ def test_stored_rejections_are_capped_but_all_counted(
 
 
 def test_progress_reports_bytes_up_to_the_file_size(boot: Bootstrap, tmp_path: Path) -> None:
-    service = EndpointImportService(boot.profile_store, boot.segment_service, batch_size=50)
+    service = EndpointImportService(
+        boot.adapters.profile_store, boot.segment_service, batch_size=50
+    )
     rows = [f"EMAIL,p{i}@example.com" for i in range(400)]
     path = _csv(tmp_path / "p.csv", "ChannelType,Address", *rows)
     seen: list[int] = []

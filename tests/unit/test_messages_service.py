@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.endpoint import validate_endpoint
-from clarion.domain.errors import InvalidRecordError
-from clarion.settings import Settings
+from clarion.bootstrap.settings import Settings
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.domain.common.errors import InvalidRecordError
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def boot(tmp_path: Path) -> Bootstrap:
             "EndpointStatus": "INACTIVE",
         },
     ]
-    boot.profile_store.put_endpoints([validate_endpoint(e) for e in endpoints])
+    boot.adapters.profile_store.put_endpoints([validate_endpoint(e) for e in endpoints])
     return boot
 
 
@@ -161,7 +161,7 @@ class _ScriptedChannel:
         self.delivered: list[Any] = []
 
     def deliver(self, messages: Any) -> list[Any]:
-        from clarion.domain.messages import DeliveryResult
+        from clarion.domain.messaging.delivery import DeliveryResult
 
         step = self.script.pop(0)
         if isinstance(step, Exception):
@@ -171,9 +171,14 @@ class _ScriptedChannel:
 
 
 def _service_with(boot: Bootstrap, channel: Any) -> Any:
-    from clarion.services.messages import MessageService
+    from clarion.services.messaging.transactional import MessageService
 
-    return MessageService(boot.profile_store, boot.template_repository, channel, boot.send_ledger)
+    return MessageService(
+        boot.adapters.profile_store,
+        boot.adapters.template_repository,
+        channel,
+        boot.adapters.send_ledger,
+    )
 
 
 TRACED = {
@@ -185,7 +190,7 @@ TRACED = {
 
 
 def test_a_raising_channel_leaves_the_targets_claimable_by_a_retry(boot: Bootstrap):
-    from clarion.domain.messages import DeliveryStatus
+    from clarion.domain.messaging.delivery import DeliveryStatus
 
     channel = _ScriptedChannel(ConnectionError("down"), DeliveryStatus.SUCCESSFUL)
     service = _service_with(boot, channel)
@@ -204,7 +209,7 @@ def test_a_raising_channel_leaves_the_targets_claimable_by_a_retry(boot: Bootstr
 
 @pytest.mark.parametrize("status", ["THROTTLED", "TEMPORARY_FAILURE"])
 def test_throttled_and_temporary_failures_may_be_retried(boot: Bootstrap, status: str):
-    from clarion.domain.messages import DeliveryStatus
+    from clarion.domain.messaging.delivery import DeliveryStatus
 
     channel = _ScriptedChannel(DeliveryStatus(status), DeliveryStatus.SUCCESSFUL)
     service = _service_with(boot, channel)
@@ -217,7 +222,7 @@ def test_throttled_and_temporary_failures_may_be_retried(boot: Bootstrap, status
 
 
 def test_permanent_failures_and_in_doubt_claims_are_not_retried(boot: Bootstrap):
-    from clarion.domain.messages import DeliveryStatus, message_id_for
+    from clarion.domain.messaging.delivery import DeliveryStatus, message_id_for
 
     channel = _ScriptedChannel(DeliveryStatus.PERMANENT_FAILURE)
     service = _service_with(boot, channel)
@@ -227,15 +232,15 @@ def test_permanent_failures_and_in_doubt_claims_are_not_retried(boot: Bootstrap)
     assert service.send(TRACED)["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
     # a claim without an outcome (the process died while delivering) is in doubt
     scope = f"tx-{message_id_for('trace', 'in-doubt')}"
-    boot.send_ledger.claim(scope, ["e-sms"])
+    boot.adapters.send_ledger.claim(scope, ["e-sms"])
     body = {k: v for k, v in TRACED.items() if k != "Addresses"} | {"TraceId": "in-doubt"}
     assert service.send(body)["EndpointResult"]["e-sms"]["DeliveryStatus"] == "DUPLICATE"
     assert len(channel.delivered) == 2
 
 
 def test_retries_stop_after_max_attempts(boot: Bootstrap):
-    from clarion.domain.messages import DeliveryStatus
-    from clarion.services.messages import MAX_ATTEMPTS
+    from clarion.domain.messaging.delivery import DeliveryStatus
+    from clarion.services.messaging.transactional import MAX_ATTEMPTS
 
     channel = _ScriptedChannel(*[DeliveryStatus.THROTTLED] * MAX_ATTEMPTS)
     service = _service_with(boot, channel)

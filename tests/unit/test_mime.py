@@ -19,11 +19,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clarion.domain.endpoint import ChannelType
-from clarion.domain.events import MessageContext
-from clarion.domain.messages import OutboundMessage, message_id_for
-from clarion.domain.mime import MIME_POLICY, MessageContentError, build_email, email_bytes
-from clarion.domain.rendering import RenderedEmail
+from clarion.domain.audience.endpoint import ChannelType
+from clarion.domain.events.records import MessageContext
+from clarion.domain.messaging.delivery import OutboundMessage, message_id_for
+from clarion.domain.messaging.mime import (
+    MIME_POLICY,
+    MessageContentError,
+    build_email,
+    email_bytes,
+)
+from clarion.domain.templates.rendered import RenderedEmail
 
 DATE = datetime(2025, 3, 12, 14, 0, tzinfo=UTC)
 SENDER = "Clarion Team <news@example.com>"

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.domain.campaign import QuietTime, QuietWindow, quiet_time_until
+from clarion.domain.campaigns.model import QuietTime
+from clarion.domain.campaigns.quiet_time import QuietWindow, quiet_time_until
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 

@@ -22,20 +22,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.domain.endpoint import Endpoint
-from clarion.domain.rendering import (
-    MAX_EACH_ITEMS,
-    CompiledPart,
+from clarion.domain.audience.endpoint import Endpoint
+from clarion.domain.templates.compiled import compile_template, render_template
+from clarion.domain.templates.engine.lexer import TemplateSyntaxError
+from clarion.domain.templates.engine.runtime import MAX_EACH_ITEMS, CompiledPart, check_syntax
+from clarion.domain.templates.model import MessageTemplate
+from clarion.domain.templates.rendered import (
     RenderedEmail,
     RenderedPush,
     RenderedSms,
     RenderedVoice,
-    TemplateSyntaxError,
-    check_syntax,
-    compile_template,
-    render_template,
 )
-from clarion.domain.templates import MessageTemplate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "events" / "templates"
 NOW = datetime(2024, 3, 5, 23, 30, tzinfo=UTC)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
-from clarion.domain.campaign import Schedule, local_send_time, next_run_time, run_times
+from clarion.domain.campaigns.model import Schedule
+from clarion.domain.campaigns.schedule import local_send_time, next_run_time, run_times
 
 NOW = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)
 

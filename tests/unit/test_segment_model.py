@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from clarion.domain.errors import InvalidRecordError
-from clarion.domain.segment import (
+from clarion.domain.common.errors import InvalidRecordError
+from clarion.domain.segments.model import (
     AttributeType,
     Include,
     SourceType,

@@ -9,20 +9,20 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clarion.adapters.local.audience import DuckDBAudienceQuery
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.adapters.local.segments import DuckDBSegmentRepository
-from clarion.domain.endpoint import Endpoint, parse_iso8601, validate_endpoint
-from clarion.domain.segment import (
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.segments.audience_query import DuckDBAudienceQuery
+from clarion.adapters.local.segments.segment_repository import DuckDBSegmentRepository
+from clarion.domain.audience.endpoint import Endpoint, parse_iso8601, validate_endpoint
+from clarion.domain.segments.model import (
     SegmentResponse,
     WriteSegmentRequest,
     iter_dimensions,
     validate_segment_response,
     validate_write_request,
 )
-from clarion.domain.segment_reference import ReferenceEvaluator
-from clarion.domain.segment_sql import compile_segment
+from clarion.domain.segments.sql import compile_segment
+from clarion_devkit.reference.segments import ReferenceEvaluator
 
 AS_OF = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 AS_OF_MS = int(AS_OF.timestamp() * 1000)

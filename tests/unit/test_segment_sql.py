@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from clarion.adapters.local.audience import DuckDBAudienceQuery, to_duckdb
-from clarion.adapters.local.database import LocalDatabase
-from clarion.adapters.local.profiles import DuckDBProfileStore
-from clarion.adapters.local.segments import DuckDBSegmentRepository
-from clarion.domain.errors import InvalidRecordError
-from clarion.domain.segment import (
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.segments.audience_query import DuckDBAudienceQuery, to_duckdb
+from clarion.adapters.local.segments.segment_repository import DuckDBSegmentRepository
+from clarion.domain.common.errors import InvalidRecordError
+from clarion.domain.segments.model import (
     SegmentResponse,
     validate_segment_response,
     validate_write_request,
 )
-from clarion.domain.segment_sql import compile_segment
+from clarion.domain.segments.sql import compile_segment
 
 AS_OF = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 AS_OF_MS = int(AS_OF.timestamp() * 1000)
@@ -57,7 +57,7 @@ ACTIVITY = {"paris": AS_OF_MS - 24 * HOUR_MS, "london": AS_OF_MS - 24 * HOUR_MS 
 
 @pytest.fixture
 def database() -> Iterator[LocalDatabase]:
-    from clarion.domain.endpoint import validate_endpoint
+    from clarion.domain.audience.endpoint import validate_endpoint
 
     db = LocalDatabase(None)
     DuckDBProfileStore(db).put_endpoints([validate_endpoint(e) for e in ENDPOINTS])

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from clarion.domain.send_rate import (
+from clarion.domain.campaigns.send_rate import (
     MAX_BATCH_SIZE,
     MAX_CONCURRENCY,
     MIN_BATCH_SIZE,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from clarion.bootstrap import Bootstrap
-from clarion.domain.endpoint import validate_endpoint
-from clarion.services.sentiment import SentimentService, load_rules
-from clarion.settings import Settings
+from clarion.bootstrap.settings import Settings
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.services.sentiment.service import SentimentService, load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -104,7 +104,7 @@ def lines(*posts: dict[str, Any]) -> list[str]:
 @pytest.fixture
 def boot(tmp_path: Path) -> Bootstrap:
     boot = Bootstrap(Settings(backend="local", home=tmp_path / "home"))
-    boot.profile_store.put_endpoints([validate_endpoint(e) for e in CUSTOMERS])
+    boot.adapters.profile_store.put_endpoints([validate_endpoint(e) for e in CUSTOMERS])
     for path in sorted((ROOT / "demo" / "templates").glob("*.json")):
         boot.template_service.create(json.loads(path.read_text(encoding="utf-8")))
     return boot
@@ -124,7 +124,7 @@ def emails(boot: Bootstrap) -> list[str]:
 
 
 def events(boot: Bootstrap, event_type: str) -> list[dict[str, Any]]:
-    return boot.analytics_query.rows(
+    return boot.adapters.analytics_query.rows(
         "SELECT event_id, endpoint_id, attributes, metrics FROM events "
         "WHERE event_type = :t ORDER BY event_id",
         {"t": event_type},
@@ -144,7 +144,7 @@ def test_negative_customer_post_gets_one_apology_and_attributes(
     assert statuses == {("message", "SENT"), ("follow_up", "OPENED")}
     [mail] = emails(boot)
     assert "SORRY15" in mail and "Ana" in mail
-    endpoint = boot.profile_store.get_endpoint("e-ana")
+    endpoint = boot.adapters.profile_store.get_endpoint("e-ana")
     assert endpoint is not None and endpoint.attributes is not None
     assert endpoint.attributes["SocialSentiment"] == ["NEGATIVE"]
     assert endpoint.attributes["SocialFollowUp"] == ["support"]
@@ -182,7 +182,7 @@ def test_opted_out_customer_is_never_messaged(boot: Bootstrap, service: Sentimen
     [record] = events(boot, "_campaign.send")
     assert record["attributes"]["campaign_send_status"] == "OPT_OUT"
     # the attributes are still updated: segments may use them
-    endpoint = boot.profile_store.get_endpoint("e-ben")
+    endpoint = boot.adapters.profile_store.get_endpoint("e-ben")
     assert endpoint is not None and endpoint.attributes is not None
     assert endpoint.attributes["SocialSentiment"] == ["NEGATIVE"]
 
@@ -219,7 +219,7 @@ def test_influencer_customer_gets_outreach(boot: Bootstrap, service: SentimentSe
     assert run.outcomes[0].rules_fired == ["influencer-outreach"]
     [mail] = emails(boot)
     assert "creators programme" in mail
-    endpoint = boot.profile_store.get_endpoint("e-cat")
+    endpoint = boot.adapters.profile_store.get_endpoint("e-cat")
     assert endpoint is not None and endpoint.attributes is not None
     assert endpoint.attributes["Influencer"] == ["true"]
     assert endpoint.metrics is not None and endpoint.metrics["FollowerCount"] == 50_000
@@ -245,7 +245,7 @@ def test_repeated_negatives_flag_for_churn(boot: Bootstrap, service: SentimentSe
     posts = [post(str(n), "dan", mild, created_at=f"2026-03-0{n}T09:00:00Z") for n in (1, 2, 3)]
     run = service.ingest_lines(lines(*posts))
     assert [o.rules_fired for o in run.outcomes] == [[], [], ["churn-risk"]]
-    endpoint = boot.profile_store.get_endpoint("e-dan")
+    endpoint = boot.adapters.profile_store.get_endpoint("e-dan")
     assert endpoint is not None and endpoint.attributes is not None
     assert endpoint.attributes["ChurnFlag"] == ["SOCIAL_NEGATIVE"]
     assert endpoint.metrics is not None and endpoint.metrics["NegativePosts30d"] == 3

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any, get_type_hints
 
 import pytest
 
-from clarion.settings import AwsSettings, Settings
+from clarion.bootstrap.settings import AwsSettings, Settings
 
 SAMPLES: dict[Any, tuple[str, object]] = {
     bool: ("false", False),
@@ -19,7 +20,7 @@ SAMPLES: dict[Any, tuple[str, object]] = {
 
 
 @pytest.mark.parametrize("model", [AwsSettings, Settings])
-def test_every_field_is_read_from_its_variable(model: type) -> None:
+def test_every_field_is_read_from_its_variable(model: type[AwsSettings] | type[Settings]) -> None:
     hints = get_type_hints(model)
     env: dict[str, str] = {}
     expected: dict[str, object] = {}
@@ -58,3 +59,59 @@ def test_region_comes_from_the_standard_variables() -> None:
     assert AwsSettings.from_env({"AWS_DEFAULT_REGION": "eu-west-1"}).region == "eu-west-1"
     both = {"AWS_REGION": "us-east-2", "AWS_DEFAULT_REGION": "x"}
     assert AwsSettings.from_env(both).region == "us-east-2"
+
+
+# -- the environment contract -------------------------------------------------------------
+
+ENVIRONMENT_JSON = (
+    Path(__file__).resolve().parents[2] / "clarion" / "resources" / "contracts" / "environment.json"
+)
+
+
+def declared_variables() -> dict[str, str]:
+    variables: dict[str, str] = json.loads(ENVIRONMENT_JSON.read_text(encoding="utf-8"))[
+        "variables"
+    ]
+    return variables
+
+
+def settings_field(setting: str) -> tuple[type, dataclasses.Field[Any]]:
+    """The Settings or AwsSettings field named ``setting``, with its class."""
+    for model in (Settings, AwsSettings):
+        for item in dataclasses.fields(model):
+            if item.name == setting:
+                return model, item
+    raise AssertionError(f"no settings field is named {setting!r}")
+
+
+def sample(kind: Any, default: Any, setting: str) -> tuple[str, object]:
+    """A variable text for a field of type ``kind``, and the value it reads as, which
+    differs from the default."""
+    if kind is bool:
+        return ("false", False) if default else ("true", True)
+    if kind is Path:
+        return "/data/elsewhere", Path("/data/elsewhere")
+    if setting == "backend":
+        return "aws", "aws"
+    return SAMPLES.get(kind, (f"v-{setting}", f"v-{setting}"))
+
+
+@pytest.mark.parametrize("setting", sorted(declared_variables()))
+def test_every_declared_variable_is_read_by_settings(setting: str) -> None:
+    variable = declared_variables()[setting]
+    model, item = settings_field(setting)
+    kind = get_type_hints(model)[item.name]
+    text, value = sample(kind, item.default, setting)
+
+    settings = Settings.from_env({variable: text})
+
+    read = getattr(settings if model is Settings else settings.aws, setting)
+    assert read == value != item.default
+
+
+def test_each_field_names_the_variable_the_contract_declares_for_it() -> None:
+    declared = declared_variables()
+    for model in (AwsSettings, Settings):
+        for item in dataclasses.fields(model):
+            if "env" in item.metadata:
+                assert item.metadata["env"] == declared[item.name], item.name

@@ -1,4 +1,4 @@
-"""Social posts, rules and limits: the pure part (clarion.domain.social)."""
+"""Social posts, rules and limits: the pure part (clarion.domain.sentiment)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,22 @@ from typing import Any
 
 import pytest
 
-from clarion.domain.errors import InvalidRecordError
-from clarion.domain.social import (
+from clarion.domain.common.errors import InvalidRecordError
+from clarion.domain.sentiment.authors import limit_key, within_author_limit
+from clarion.domain.sentiment.posts import (
     MAX_TEXT_BYTES,
-    AuthorLimit,
-    PostFacts,
-    Sentiment,
-    SentimentResult,
-    SentimentScore,
     dedupe_key,
-    evaluate,
-    limit_key,
     parse_post,
     parse_post_lines,
-    parse_rules,
-    within_author_limit,
 )
-from clarion.services.sentiment import default_rules, load_rules
+from clarion.domain.sentiment.rules import (
+    AuthorLimit,
+    PostFacts,
+    evaluate,
+    parse_rules,
+)
+from clarion.domain.sentiment.scores import Sentiment, SentimentResult, SentimentScore
+from clarion.services.sentiment.service import default_rules, load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY_MS = 86_400_000
@@ -101,7 +100,10 @@ def test_invalid_posts_name_the_field(change: dict[str, Any], field: str) -> Non
 
 
 def test_text_limit_counts_utf8_bytes() -> None:
-    parse_post(raw(text="é" * (MAX_TEXT_BYTES // 2)))  # exactly 5,000 bytes: accepted
+    text = "é" * (MAX_TEXT_BYTES // 2)  # exactly 5,000 bytes, 2,500 characters: accepted
+    post = parse_post(raw(text=text))
+    assert post.text == text
+    assert len(post.text.encode("utf-8")) == MAX_TEXT_BYTES
 
 
 def test_oversized_post_rejected_as_a_whole() -> None:

@@ -12,8 +12,8 @@ import botocore
 import pytest
 from pydantic import BaseModel
 
-from clarion.domain.errors import InvalidRecordError, NotFoundError
-from clarion.domain.templates import (
+from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.domain.templates.model import (
     MAX_TEMPLATE_VERSIONS,
     REQUEST_BODY_NAMES,
     REQUEST_MODELS,

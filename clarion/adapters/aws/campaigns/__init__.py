@@ -1,0 +1,18 @@
+"""AWS campaign adapters: the DynamoDB CampaignRepository, the Step Functions run
+starter, the EventBridge Scheduler CampaignScheduler and the S3 CampaignBatchStore."""
+
+from clarion.adapters.aws.campaigns.campaign_batch_store import S3CampaignBatchStore
+from clarion.adapters.aws.campaigns.campaign_repository import DynamoDBCampaignRepository
+from clarion.adapters.aws.campaigns.campaign_scheduler import (
+    EventBridgeCampaignScheduler,
+    SchedulerNotConfiguredError,
+)
+from clarion.adapters.aws.campaigns.campaign_run_starter import StepFunctionsRunStarter
+
+__all__ = [
+    "DynamoDBCampaignRepository",
+    "EventBridgeCampaignScheduler",
+    "S3CampaignBatchStore",
+    "SchedulerNotConfiguredError",
+    "StepFunctionsRunStarter",
+]

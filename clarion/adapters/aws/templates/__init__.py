@@ -1,0 +1,5 @@
+"""The AWS TemplateRepository (DynamoDB)."""
+
+from clarion.adapters.aws.templates.template_repository import DynamoDBTemplateRepository
+
+__all__ = ["DynamoDBTemplateRepository"]

@@ -1,0 +1,260 @@
+"""Endpoints in DuckDB: the local ProfileStore, and the ``endpoints`` relation that
+segment SQL reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from clarion.adapters.local.common.database import LocalDatabase, schema
+from clarion.domain.audience.endpoint import Endpoint
+from clarion.domain.audience.rows import (
+    COLUMN_NAMES,
+    ENDPOINT_COLUMNS,
+    endpoint_document,
+    last_active,
+)
+
+_DUCKDB_TYPES = {
+    "varchar": "VARCHAR",
+    "double": "DOUBLE",
+    "bigint": "BIGINT",
+    "map(varchar, array(varchar))": "MAP(VARCHAR, VARCHAR[])",
+    "map(varchar, double)": "MAP(VARCHAR, DOUBLE)",
+}
+_ARROW_TYPES = {
+    "varchar": pa.string(),
+    "double": pa.float64(),
+    "bigint": pa.int64(),
+    "map(varchar, array(varchar))": pa.map_(pa.string(), pa.list_(pa.string())),
+    "map(varchar, double)": pa.map_(pa.string(), pa.float64()),
+}
+ARROW_SCHEMA = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in ENDPOINT_COLUMNS])
+
+
+@schema
+def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    columns = ", ".join(
+        f"{name} {_DUCKDB_TYPES[kind]}{' PRIMARY KEY' if name == 'id' else ''}"
+        for name, kind in ENDPOINT_COLUMNS
+    )
+    connection.execute(f"CREATE TABLE IF NOT EXISTS endpoints ({columns})")
+    connection.execute("CREATE INDEX IF NOT EXISTS endpoints_user_id ON endpoints (user_id)")
+
+
+def rows_to_arrow(rows: Sequence[Mapping[str, object]]) -> pa.Table:
+    """Endpoint rows (``endpoint_row`` output) as an Arrow table in column order."""
+    return pa.table(
+        {
+            name: pa.array([row[name] for row in rows], type=ARROW_SCHEMA.field(name).type)
+            for name in COLUMN_NAMES
+        },
+        schema=ARROW_SCHEMA,
+    )
+
+
+def _map_array(maps: Sequence[Mapping[str, object]], kind: pa.DataType) -> pa.Array:
+    """Never-null maps as one Arrow map array, from flat keys and values."""
+    offsets = [0]
+    keys: list[str] = []
+    values: list[object] = []
+    for mapping in maps:
+        keys.extend(mapping)
+        values.extend(mapping.values())
+        offsets.append(len(keys))
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, type=pa.int32()),
+        pa.array(keys, type=kind.key_type),
+        pa.array(values, type=kind.item_type),
+        type=kind,
+    )
+
+
+_DEMOGRAPHIC_FIELDS = tuple(
+    (name, name.removeprefix("demographic_"))
+    for name in COLUMN_NAMES
+    if name.startswith("demographic_")
+)
+_LOCATION_FIELDS = tuple(
+    (name, name.removeprefix("location_")) for name in COLUMN_NAMES if name.startswith("location_")
+)
+
+
+def endpoints_to_arrow(endpoints: Sequence[Endpoint]) -> pa.Table:
+    """``rows_to_arrow([endpoint_row(e) for e in endpoints])``, built column by column
+    (no row dictionaries, maps from flat keys and values)."""
+    columns: dict[str, list[object]] = {name: [] for name in COLUMN_NAMES}
+    ids, channels, addresses = columns["id"], columns["channel_type"], columns["address"]
+    statuses, opt_outs = columns["endpoint_status"], columns["opt_out"]
+    effective, created = columns["effective_date"], columns["creation_date"]
+    users, cohorts = columns["user_id"], columns["cohort_id"]
+    activity, documents = columns["last_active_ms"], columns["document"]
+    attributes: list[Mapping[str, object]] = []
+    user_attributes: list[Mapping[str, object]] = []
+    metrics: list[Mapping[str, object]] = []
+    demographic_columns = [(columns[column], field) for column, field in _DEMOGRAPHIC_FIELDS]
+    location_columns = [(columns[column], field) for column, field in _LOCATION_FIELDS]
+    for endpoint in endpoints:
+        ids.append(endpoint.id)
+        channel = endpoint.channel_type
+        channels.append(channel.value if channel else None)
+        addresses.append(endpoint.address)
+        statuses.append(str(endpoint.endpoint_status or "ACTIVE"))
+        opt_outs.append(str(endpoint.opt_out or "NONE"))
+        effective.append(endpoint.effective_date)
+        created.append(endpoint.creation_date)
+        user = endpoint.user
+        users.append(user.user_id if user else None)
+        cohorts.append(endpoint.cohort_id)
+        attributes.append(endpoint.attributes or {})
+        user_attributes.append((user.user_attributes or {}) if user else {})
+        metrics.append(
+            {k: float(v) for k, v in endpoint.metrics.items()} if endpoint.metrics else {}
+        )
+        demographic = endpoint.demographic
+        for values, field in demographic_columns:
+            values.append(getattr(demographic, field) if demographic else None)
+        location = endpoint.location
+        for values, field in location_columns:
+            values.append(getattr(location, field) if location else None)
+        activity.append(last_active(endpoint))
+        documents.append(endpoint_document(endpoint))
+    maps = {"attributes": attributes, "user_attributes": user_attributes, "metrics": metrics}
+    arrays = [
+        _map_array(maps[name], ARROW_SCHEMA.field(name).type)
+        if name in maps
+        else pa.array(columns[name], type=ARROW_SCHEMA.field(name).type)
+        for name in COLUMN_NAMES
+    ]
+    return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+class DuckDBProfileStore:
+    """ProfileStore on the embedded database."""
+
+    def __init__(self, database: LocalDatabase) -> None:
+        self._database = database
+
+    def put_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
+        if not endpoints:
+            return
+        # Last write wins within a batch, as with sequential writes.
+        latest = {endpoint.id: endpoint for endpoint in endpoints}
+        batch = endpoints_to_arrow(list(latest.values()))
+        cursor = self._database.cursor()
+        cursor.register("incoming_endpoints", batch)
+        try:
+            # DuckDB's ON CONFLICT DO UPDATE costs about a millisecond a row on this wide,
+            # indexed table (and a plain insert's double when nothing conflicts). Instead,
+            # in one transaction: the stored rows of the batch's ids are replaced (delete,
+            # then insert), keeping the later last_active_ms, and new ids are inserted.
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                cursor.execute(
+                    "CREATE OR REPLACE TEMP TABLE stored_endpoint_activity AS "
+                    "SELECT id, last_active_ms FROM endpoints "
+                    "WHERE id IN (SELECT id FROM incoming_endpoints)"
+                )
+                (stored,) = cursor.execute(
+                    "SELECT count(*) FROM stored_endpoint_activity"
+                ).fetchone() or (0,)
+                if stored:
+                    cursor.execute(
+                        "DELETE FROM endpoints "
+                        "WHERE id IN (SELECT id FROM stored_endpoint_activity)"
+                    )
+                    selected = ", ".join(
+                        "greatest(s.last_active_ms, i.last_active_ms)"
+                        if name == "last_active_ms"
+                        else f"i.{name}"
+                        for name in COLUMN_NAMES
+                    )
+                    cursor.execute(
+                        f"INSERT INTO endpoints SELECT {selected} FROM incoming_endpoints i "
+                        "LEFT JOIN stored_endpoint_activity s ON s.id = i.id"
+                    )
+                else:
+                    cursor.execute("INSERT INTO endpoints SELECT * FROM incoming_endpoints")
+                cursor.execute("DROP TABLE stored_endpoint_activity")
+                cursor.execute("COMMIT")
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+        finally:
+            cursor.unregister("incoming_endpoints")
+
+    def get_endpoints(self, endpoint_ids: Sequence[str]) -> dict[str, Endpoint]:
+        if not endpoint_ids:
+            return {}
+        cursor = self._database.cursor()
+        rows = cursor.execute(
+            "SELECT document FROM endpoints WHERE id IN (SELECT unnest(?))",
+            [list(endpoint_ids)],
+        ).fetchall()
+        found = (Endpoint.model_validate(json.loads(document)) for (document,) in rows)
+        return {endpoint.id: endpoint for endpoint in found}
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
+        return self.get_endpoints([endpoint_id]).get(endpoint_id)
+
+    def endpoints_for_user(self, user_id: str) -> list[Endpoint]:
+        rows = (
+            self._database.cursor()
+            .execute("SELECT document FROM endpoints WHERE user_id = ? ORDER BY id", [user_id])
+            .fetchall()
+        )
+        return [Endpoint.model_validate(json.loads(document)) for (document,) in rows]
+
+    def endpoint_ids_for_users(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
+        if not user_ids:
+            return {}
+        rows = (
+            self._database.cursor()
+            .execute(
+                "SELECT user_id, id FROM endpoints WHERE user_id IN (SELECT unnest(?))",
+                [list(user_ids)],
+            )
+            .fetchall()
+        )
+        found: dict[str, set[str]] = {user_id: set() for user_id in user_ids}
+        for user_id, endpoint_id in rows:
+            found[user_id].add(endpoint_id)
+        return found
+
+    def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
+        if endpoint_ids:
+            self._database.cursor().execute(
+                "DELETE FROM endpoints WHERE id IN (SELECT unnest(?))", [list(endpoint_ids)]
+            )
+
+    def attribute_names(self) -> set[str]:
+        rows = (
+            self._database.cursor()
+            .execute(
+                "SELECT DISTINCT 'Attributes.' || unnest(map_keys(attributes)) FROM endpoints "
+                "UNION SELECT DISTINCT 'User.UserAttributes.' || unnest(map_keys(user_attributes))"
+                " FROM endpoints "
+                "UNION SELECT DISTINCT 'Metrics.' || unnest(map_keys(metrics)) FROM endpoints"
+            )
+            .fetchall()
+        )
+        return {name for (name,) in rows if name is not None}
+
+    def record_activity(self, activity_ms: Mapping[str, int]) -> None:
+        if not activity_ms:
+            return
+        table = pa.table(
+            {"id": list(activity_ms), "active_ms": [int(v) for v in activity_ms.values()]}
+        )
+        cursor = self._database.cursor()
+        cursor.register("incoming_activity", table)
+        try:
+            cursor.execute(
+                "UPDATE endpoints SET last_active_ms = greatest(coalesce(endpoints.last_active_ms,"
+                " 0), a.active_ms) FROM incoming_activity a WHERE endpoints.id = a.id"
+            )
+        finally:
+            cursor.unregister("incoming_activity")

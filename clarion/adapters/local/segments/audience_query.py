@@ -1,0 +1,55 @@
+"""Segment SQL on DuckDB: the local AudienceQuery.
+
+Segment SQL is written in Trino's dialect (what Athena runs); sqlglot transpiles it to
+DuckDB once per distinct query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+import duckdb
+import sqlglot
+
+from clarion.adapters.local.common.database import LocalDatabase
+
+# Rows fetched at a time when streaming members: bounded memory for any audience size.
+FETCH_ROWS = 10_000
+
+
+@lru_cache(maxsize=256)
+def to_duckdb(sql: str) -> str:
+    """Transpile one Trino-dialect statement to DuckDB (cached by text)."""
+    statements = sqlglot.transpile(sql, read="trino", write="duckdb")
+    if len(statements) != 1:
+        raise ValueError(f"expected one SQL statement, got {len(statements)}")
+    return statements[0]
+
+
+class DuckDBAudienceQuery:
+    """AudienceQuery on the embedded database."""
+
+    def __init__(self, database: LocalDatabase) -> None:
+        self._database = database
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._database.cursor()
+        # Naive timestamps in attribute values are UTC, as in Athena's default session.
+        cursor.execute("SET TimeZone = 'UTC'")
+        return cursor
+
+    def count(self, sql: str) -> int:
+        row = (
+            self._cursor()
+            .execute(f"SELECT count(*) FROM ({to_duckdb(sql)}) AS audience")
+            .fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def endpoint_ids(self, sql: str) -> Iterator[str]:
+        cursor = self._cursor()
+        cursor.execute(to_duckdb(sql))
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            for (endpoint_id,) in rows:
+                yield endpoint_id

@@ -1,0 +1,372 @@
+"""The composition root: builds services (and only services), lazily.
+
+A :class:`Bootstrap` takes the process settings and one backend's adapters
+(:class:`~clarion.bootstrap.local.LocalAdapters` or
+:class:`~clarion.bootstrap.aws.AwsAdapters`, chosen by ``settings.backend``) and makes each
+service on first use, so a Lambda handler that needs one service pays only for that
+service's adapters. Entrypoints (the API, the console, the CLI, the Lambda handlers) ask
+it for services and never for adapters.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from clarion.bootstrap.adapters import Adapters
+from clarion.bootstrap.settings import AwsSettings, Backend, Settings
+
+if TYPE_CHECKING:
+    from clarion.domain.sentiment import RuleSet
+    from clarion.services.analytics import AnalyticsService, ReportService
+    from clarion.services.audience import (
+        EndpointChangeFeedService,
+        EndpointCompactionService,
+        EndpointImportService,
+        EndpointService,
+        ObjectImportService,
+    )
+    from clarion.services.campaigns import (
+        CampaignRunner,
+        CampaignRunSteps,
+        CampaignService,
+        EventCampaignTrigger,
+    )
+    from clarion.services.churn import ChurnPipeline, ChurnService
+    from clarion.services.events import EventIngestService, EventIntakeService, EventStreamConsumer
+    from clarion.services.messaging import MessageService
+    from clarion.services.segments import SegmentService
+    from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
+    from clarion.services.templates import TemplateService
+
+__all__ = ["Adapters", "AwsSettings", "Backend", "Bootstrap", "Settings", "make_adapters"]
+
+_T = TypeVar("_T")
+
+
+def _aws_only(adapter: _T | None, what: str) -> _T:
+    """``adapter``, which only the aws backend has. Raises RuntimeError naming ``what``
+    on a backend without it."""
+    if adapter is None:
+        raise RuntimeError(f"{what} exists on the aws backend only")
+    return adapter
+
+
+def make_adapters(settings: Settings, **clients: Any) -> Adapters:
+    """The adapters of ``settings.backend``; ``clients`` (boto3, keyed by service) are
+    used by the ``aws`` backend instead of making its own."""
+    if settings.backend == "aws":
+        from clarion.bootstrap.aws import AwsAdapters
+
+        return AwsAdapters(settings, **clients)
+    from clarion.bootstrap.local import LocalAdapters
+
+    return LocalAdapters(settings)
+
+
+class Bootstrap:
+    """One per process (a CLI invocation, the API server, a Lambda container).
+
+    Parameters
+    ----------
+    settings
+        The settings; read from the environment when not given.
+    adapters
+        The backend's adapters; made from ``settings.backend`` when not given.
+    **clients
+        Pre-built boto3 clients for the ``aws`` backend (tests pass moto-backed ones).
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, *, adapters: Adapters | None = None, **clients: Any
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.adapters = adapters or make_adapters(self.settings, **clients)
+
+    @property
+    def app_id(self) -> str:
+        """The Pinpoint project (application) id stamped on events and messages."""
+        return self.settings.app_id
+
+    # -- audience and segments --------------------------------------------------------
+
+    @cached_property
+    def endpoint_service(self) -> EndpointService:
+        from clarion.services.audience import EndpointService
+
+        return EndpointService(self.adapters.profile_store)
+
+    @cached_property
+    def import_service(self) -> EndpointImportService:
+        from clarion.services.audience import EndpointImportService
+
+        return EndpointImportService(
+            self.adapters.profile_store,
+            self.segment_service,
+            batch_size=self.adapters.import_batch_size,
+        )
+
+    @cached_property
+    def segment_service(self) -> SegmentService:
+        from clarion.services.segments import SegmentService
+
+        return SegmentService(self.adapters.segment_repository, self.adapters.audience_query)
+
+    @cached_property
+    def object_import_service(self) -> ObjectImportService:
+        """Endpoint files dropped in a bucket (AWS)."""
+        from clarion.services.audience import ObjectImportService
+
+        files = _aws_only(self.adapters.import_file_store, "the import file store")
+        return ObjectImportService(files, self.import_service)
+
+    @cached_property
+    def endpoint_change_feed_service(self) -> EndpointChangeFeedService:
+        """The endpoints table's changes into the endpoint lake (AWS)."""
+        from clarion.services.audience import EndpointChangeFeedService
+
+        feed = _aws_only(self.adapters.endpoint_change_feed, "the endpoint change feed")
+        return EndpointChangeFeedService(feed)
+
+    @cached_property
+    def endpoint_compaction_service(self) -> EndpointCompactionService:
+        """The endpoint lake's daily snapshot (AWS)."""
+        from clarion.services.audience import EndpointCompactionService
+
+        compactor = _aws_only(self.adapters.endpoint_compactor, "endpoint compaction")
+        return EndpointCompactionService(compactor)
+
+    # -- events and analytics ---------------------------------------------------------
+
+    @cached_property
+    def event_ingest_service(self) -> EventIngestService:
+        """Ingestion from files and APIs. Locally it stores and applies effects at once;
+        on AWS it forwards to the stream, whose consumer applies the effects."""
+        from clarion.services.events import EventIngestService
+
+        a = self.adapters
+        return EventIngestService(
+            a.profile_store,
+            a.dead_letter_sink,
+            self.event_campaign_trigger,
+            sink=a.event_sink,
+            locator=a.endpoint_locator,
+            app_id=self.app_id,
+            apply_effects=a.applies_event_effects_inline,
+        )
+
+    @cached_property
+    def event_consumer_service(self) -> EventIngestService:
+        """The stream consumer: effects and campaign triggers for records on the stream."""
+        from clarion.services.events import EventIngestService
+
+        a = self.adapters
+        return EventIngestService(
+            a.profile_store,
+            a.dead_letter_sink,
+            self.event_campaign_trigger,
+            sink=None,
+            locator=a.endpoint_locator,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def event_intake_service(self) -> EventIntakeService:
+        """PutEvents over HTTP and delivery records, onto the events stream (AWS)."""
+        from clarion.services.events import EventIntakeService
+
+        return EventIntakeService(
+            self.event_ingest_service, self.adapters.dead_letter_sink, app_id=self.app_id
+        )
+
+    @cached_property
+    def event_stream_consumer(self) -> EventStreamConsumer:
+        """The events stream's records, one at a time, through the consumer service."""
+        from clarion.services.events import EventStreamConsumer
+
+        return EventStreamConsumer(self.event_consumer_service, app_id=self.app_id)
+
+    @cached_property
+    def analytics_service(self) -> AnalyticsService:
+        from clarion.services.analytics import AnalyticsService
+
+        return AnalyticsService(self.adapters.analytics_query)
+
+    @cached_property
+    def report_service(self) -> ReportService:
+        from clarion.services.analytics import ReportService
+
+        return ReportService(self.analytics_service, self.settings.home / "reports")
+
+    # -- templates, messaging and campaigns ---------------------------------------------
+
+    @cached_property
+    def template_service(self) -> TemplateService:
+        from clarion.services.templates import TemplateService
+
+        return TemplateService(self.adapters.template_repository, self.adapters.profile_store)
+
+    @cached_property
+    def campaign_runner(self) -> CampaignRunner:
+        from clarion.services.campaigns import CampaignRunner
+
+        a = self.adapters
+        return CampaignRunner(
+            a.campaign_repository,
+            a.template_repository,
+            a.profile_store,
+            a.send_ledger,
+            a.delivery_channel,
+            a.event_sink,
+            self.segment_service,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def campaign_service(self) -> CampaignService:
+        from clarion.services.campaigns import CampaignService
+
+        a = self.adapters
+        return CampaignService(
+            a.campaign_repository,
+            self.campaign_runner,
+            a.template_repository,
+            a.segment_repository,
+            # Both made on first use: a Lambda that only finishes runs needs neither.
+            starter=lambda: a.campaign_run_starter,
+            scheduler=lambda: a.campaign_scheduler,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def event_campaign_trigger(self) -> EventCampaignTrigger:
+        """EVENT campaigns: the events consumer hands every new record to the engine."""
+        from clarion.services.campaigns import EventCampaignTrigger
+
+        return EventCampaignTrigger(self.adapters.campaign_repository, self.campaign_runner)
+
+    @cached_property
+    def campaign_run_steps(self) -> CampaignRunSteps:
+        """The campaign state machine's steps (AWS): start, send batch, summarise, resume."""
+        from clarion.services.campaigns import CampaignRunSteps
+
+        a = self.adapters
+        return CampaignRunSteps(
+            self.campaign_runner,
+            self.campaign_service,
+            a.campaign_repository,
+            a.send_ledger,
+            # Made on first use: only the resume step writes batches.
+            lambda: _aws_only(a.campaign_batch_store, "the campaign batch store"),
+        )
+
+    @cached_property
+    def message_service(self) -> MessageService:
+        from clarion.services.messaging import MessageService
+
+        a = self.adapters
+        return MessageService(
+            a.profile_store,
+            a.template_repository,
+            a.delivery_channel,
+            a.send_ledger,
+            app_id=self.app_id,
+        )
+
+    # -- social sentiment triggers -------------------------------------------------------
+
+    @cached_property
+    def sentiment_rules(self) -> RuleSet:
+        from pathlib import Path
+
+        from clarion.services.sentiment import default_rules, load_rules
+
+        path = self.settings.sentiment_rules
+        if not path:
+            return default_rules()
+        return load_rules(Path(path).read_text(encoding="utf-8"), name=path)
+
+    @cached_property
+    def sentiment_service(self) -> SentimentService:
+        from clarion.services.sentiment import SentimentService
+
+        a = self.adapters
+        return SentimentService(
+            a.sentiment_analyzer,
+            a.handle_lookup,
+            a.profile_store,
+            a.post_dedupe_store,
+            a.social_author_store,
+            a.event_sink,
+            self.message_service,
+            a.send_ledger,
+            self.sentiment_rules,
+            analytics=a.analytics_query,
+            dead_letters=a.dead_letter_sink,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def post_intake_service(self) -> PostIntakeService:
+        """Posts over HTTP: queued on the posts stream on AWS, scored at once locally."""
+        from clarion.services.sentiment import PostIntakeService, ScoreOnArrival
+
+        a = self.adapters
+        queue = a.post_queue or ScoreOnArrival(self.sentiment_service)
+        return PostIntakeService(queue, a.dead_letter_sink)
+
+    @cached_property
+    def post_stream_service(self) -> PostStreamService:
+        """The posts stream's batches through the sentiment service."""
+        from clarion.services.sentiment import PostStreamService
+
+        return PostStreamService(self.sentiment_service)
+
+    # -- predictive churn ------------------------------------------------------------------
+
+    @cached_property
+    def churn_service(self) -> ChurnService:
+        """The churn flow: simulate (locally), train, score, segment, retain, report."""
+        from dataclasses import replace
+
+        from clarion.domain.churn import ChurnConfig
+        from clarion.services.churn import ChurnService, EngineLauncher
+
+        config = ChurnConfig()
+        if self.settings.churn_threshold is not None:
+            config = replace(config, threshold=self.settings.churn_threshold)
+        if self.settings.churn_holdout_percent is not None:
+            config = replace(config, holdout_percent=self.settings.churn_holdout_percent)
+        a = self.adapters
+        return ChurnService(
+            a.profile_store,
+            a.analytics_query,
+            a.churn_model_store,
+            self.segment_service,
+            learner=a.churn_learner,
+            events=a.churn_event_sink,
+            launcher=EngineLauncher(lambda: self.campaign_service, lambda: self.template_service),
+            reports=a.reports_folder,
+            app_id=self.app_id,
+            config=config,
+            columnar=a.churn_columnar_data,
+            # Made on first use: only a simulated history needs the simulator.
+            simulator=lambda: a.churn_simulator,
+        )
+
+    @cached_property
+    def churn_pipeline(self) -> ChurnPipeline:
+        """The churn state machines' steps (AWS): Athena, SageMaker, scores, evaluation."""
+        from clarion.services.churn import ChurnPipeline
+
+        a = self.adapters
+        return ChurnPipeline(
+            # Each made on first use: a SageMaker step needs neither the churn service
+            # nor Athena.
+            lambda: self.churn_service,
+            a.churn_model_store,
+            a.churn_files,
+            jobs=lambda: a.churn_jobs,
+            queries=lambda: a.churn_queries,
+            write_limit=self.settings.aws.churn_write_limit,
+        )

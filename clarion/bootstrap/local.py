@@ -1,0 +1,217 @@
+"""The local backend's adapters (DuckDB and files under ``CLARION_HOME``), each made on
+first use. Nothing here imports boto3: a local run never builds an AWS client."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clarion.bootstrap.settings import Settings
+
+if TYPE_CHECKING:
+    from clarion.adapters.local.common.database import LocalDatabase
+    from clarion.ports import (
+        AnalyticsQuery,
+        AudienceQuery,
+        CampaignRepository,
+        CampaignScheduler,
+        ChurnFiles,
+        ChurnLearner,
+        ChurnModelStore,
+        ChurnSimulator,
+        ColumnarAnalytics,
+        DeadLetterSink,
+        DeliveryChannel,
+        EndpointLocator,
+        EventSink,
+        HandleLookup,
+        PostDedupeStore,
+        ProfileStore,
+        SegmentRepository,
+        SendLedger,
+        SentimentAnalyzer,
+        SocialAuthorStore,
+        TemplateRepository,
+    )
+
+
+class LocalAdapters:
+    """Adapters of the embedded default: one DuckDB database, the outbox and files."""
+
+    # Every store read of an import batch scans the endpoints table, and every write is
+    # one DuckDB transaction: larger batches make far fewer of both.
+    import_batch_size = 10_000
+    applies_event_effects_inline = True
+    # Runs execute in process, posts are scored as they are read, and SageMaker and
+    # Athena have no local stand-in that the services need.
+    campaign_run_starter = None
+    post_queue = None
+    churn_jobs = None
+    churn_queries = None
+    # Files are imported by path, the endpoints table is queried directly (no change
+    # feed, no lake to compact), and runs resume in process.
+    import_file_store = None
+    endpoint_change_feed = None
+    endpoint_compactor = None
+    campaign_batch_store = None
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @property
+    def reports_folder(self) -> Path:
+        return self.settings.home / "reports"
+
+    @cached_property
+    def database(self) -> LocalDatabase:
+        from clarion.adapters.local.common.database import LocalDatabase
+
+        return LocalDatabase(self.settings.home)
+
+    # -- audience, segments, templates ------------------------------------------------
+
+    @cached_property
+    def profile_store(self) -> ProfileStore:
+        from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+
+        return DuckDBProfileStore(self.database)
+
+    @cached_property
+    def endpoint_locator(self) -> EndpointLocator:
+        from clarion.adapters.local.audience.endpoint_locator import DuckDBEndpointLocator
+
+        return DuckDBEndpointLocator(self.database)
+
+    @cached_property
+    def segment_repository(self) -> SegmentRepository:
+        from clarion.adapters.local.segments.segment_repository import DuckDBSegmentRepository
+
+        return DuckDBSegmentRepository(self.database)
+
+    @cached_property
+    def audience_query(self) -> AudienceQuery:
+        from clarion.adapters.local.segments.audience_query import DuckDBAudienceQuery
+
+        return DuckDBAudienceQuery(self.database)
+
+    @cached_property
+    def template_repository(self) -> TemplateRepository:
+        from clarion.adapters.local.templates.template_repository import (
+            DuckDBTemplateRepository,
+        )
+
+        return DuckDBTemplateRepository(self.database)
+
+    # -- messaging and campaigns ------------------------------------------------------
+
+    @cached_property
+    def delivery_channel(self) -> DeliveryChannel:
+        from clarion.adapters.local.messaging.delivery_channel import OutboxChannel
+
+        return OutboxChannel(self.settings.home)
+
+    @cached_property
+    def send_ledger(self) -> SendLedger:
+        from clarion.adapters.local.messaging.send_ledger import DuckDBSendLedger
+
+        return DuckDBSendLedger(self.database)
+
+    @cached_property
+    def campaign_repository(self) -> CampaignRepository:
+        from clarion.adapters.local.campaigns.campaign_repository import (
+            DuckDBCampaignRepository,
+        )
+
+        return DuckDBCampaignRepository(self.database)
+
+    @cached_property
+    def campaign_scheduler(self) -> CampaignScheduler:
+        """DuckDB rows; ``clarion campaigns tick`` runs what is due."""
+        from clarion.adapters.local.campaigns.campaign_scheduler import DuckDBCampaignScheduler
+
+        return DuckDBCampaignScheduler(self.database)
+
+    # -- events and analytics ---------------------------------------------------------
+
+    @cached_property
+    def event_sink(self) -> EventSink:
+        from clarion.adapters.local.events.event_sink import DuckDBEventStore
+
+        return DuckDBEventStore(self.database)
+
+    @property
+    def churn_event_sink(self) -> EventSink:
+        return self.event_sink
+
+    @cached_property
+    def dead_letter_sink(self) -> DeadLetterSink:
+        from clarion.adapters.local.events.dead_letter_sink import FileDeadLetterSink
+
+        return FileDeadLetterSink(self.settings.home)
+
+    @cached_property
+    def analytics_query(self) -> AnalyticsQuery:
+        from clarion.adapters.local.analytics.analytics_query import DuckDBAnalyticsQuery
+
+        return DuckDBAnalyticsQuery(self.database)
+
+    # -- sentiment ----------------------------------------------------------------------
+
+    @cached_property
+    def sentiment_analyzer(self) -> SentimentAnalyzer:
+        from clarion.adapters.local.sentiment.sentiment_analyzer import VaderSentimentAnalyzer
+
+        return VaderSentimentAnalyzer()
+
+    @cached_property
+    def handle_lookup(self) -> HandleLookup:
+        from clarion.adapters.local.sentiment.social_store import DuckDBHandleLookup
+
+        return DuckDBHandleLookup(self.database)
+
+    @cached_property
+    def post_dedupe_store(self) -> PostDedupeStore:
+        from clarion.adapters.local.sentiment.social_store import DuckDBPostDedupeStore
+
+        return DuckDBPostDedupeStore(self.database)
+
+    @cached_property
+    def social_author_store(self) -> SocialAuthorStore:
+        from clarion.adapters.local.sentiment.social_store import DuckDBSocialAuthorStore
+
+        return DuckDBSocialAuthorStore(self.database)
+
+    # -- churn ----------------------------------------------------------------------------
+
+    @cached_property
+    def churn_model_store(self) -> ChurnModelStore:
+        from clarion.adapters.local.churn.model_store import FileChurnModelStore
+
+        return FileChurnModelStore(self.settings.home)
+
+    @cached_property
+    def churn_files(self) -> ChurnFiles:
+        from clarion.adapters.local.churn.files import LocalChurnFiles
+
+        return LocalChurnFiles(self.settings.home)
+
+    @cached_property
+    def churn_learner(self) -> ChurnLearner:
+        from clarion.adapters.local.churn.learner import XGBoostChurnLearner
+
+        return XGBoostChurnLearner()
+
+    @cached_property
+    def churn_columnar_data(self) -> ColumnarAnalytics:
+        from clarion.adapters.local.churn.columnar import DuckDBChurnData
+
+        return DuckDBChurnData(self.database)
+
+    @cached_property
+    def churn_simulator(self) -> ChurnSimulator:
+        """The development kit's behaviour simulator, imported on first use: only demos
+        and benchmarks simulate, and the kit is never part of a deployed runtime."""
+        from clarion_devkit.samples.churn_simulator import SeededChurnSimulator
+
+        return SeededChurnSimulator()

@@ -1,0 +1,95 @@
+"""Campaigns: Pinpoint's campaign shapes and the pure rules a run applies (assignment,
+schedules, quiet time, event filters, the per-endpoint decision, per-channel messages)."""
+
+from clarion.domain.campaigns.assignment import Assigner, assign, assigner_for, bucket
+from clarion.domain.campaigns.channel_messages import (
+    ChannelMessage,
+    campaign_channel_messages,
+    campaign_send_event,
+    compile_inline,
+)
+from clarion.domain.campaigns.event_filter import event_filter_matches
+from clarion.domain.campaigns.model import (
+    BASE_TREATMENT_ID,
+    BUCKETS,
+    IMMEDIATE,
+    CampaignEventFilter,
+    CampaignLimits,
+    CampaignResponse,
+    CampaignStatus,
+    Frequency,
+    MessageConfiguration,
+    QuietTime,
+    Schedule,
+    WriteCampaignRequest,
+    parse_utc_offset,
+    validate_campaign_request,
+    validate_campaign_response,
+)
+from clarion.domain.campaigns.quiet_time import QuietWindow, quiet_time_until
+from clarion.domain.campaigns.run import Decision, RunRules, RunSummary, decide
+from clarion.domain.campaigns.schedule import local_send_time, next_run_time, run_times
+from clarion.domain.campaigns.schedule_expressions import (
+    FEBRUARY_SUFFIX,
+    ScheduleSpec,
+    local_time_lead,
+    nominal_run_time,
+    schedule_name,
+    schedule_specs,
+)
+from clarion.domain.campaigns.send_rate import (
+    MAX_BATCH_SIZE,
+    MAX_CONCURRENCY,
+    MIN_BATCH_SIZE,
+    batched_audience_sql,
+    pause_needed,
+    send_plan,
+)
+
+__all__ = [
+    "BASE_TREATMENT_ID",
+    "BUCKETS",
+    "FEBRUARY_SUFFIX",
+    "IMMEDIATE",
+    "MAX_BATCH_SIZE",
+    "MAX_CONCURRENCY",
+    "MIN_BATCH_SIZE",
+    "Assigner",
+    "CampaignEventFilter",
+    "CampaignLimits",
+    "CampaignResponse",
+    "CampaignStatus",
+    "ChannelMessage",
+    "Decision",
+    "Frequency",
+    "MessageConfiguration",
+    "QuietTime",
+    "QuietWindow",
+    "RunRules",
+    "RunSummary",
+    "Schedule",
+    "ScheduleSpec",
+    "WriteCampaignRequest",
+    "assign",
+    "assigner_for",
+    "batched_audience_sql",
+    "bucket",
+    "campaign_channel_messages",
+    "campaign_send_event",
+    "compile_inline",
+    "decide",
+    "event_filter_matches",
+    "local_send_time",
+    "local_time_lead",
+    "next_run_time",
+    "nominal_run_time",
+    "parse_utc_offset",
+    "pause_needed",
+    "quiet_time_until",
+    "run_times",
+    "schedule_name",
+    "schedule_specs",
+    "send_plan",
+    "validate_campaign_request",
+    "validate_campaign_response",
+]

@@ -1,0 +1,88 @@
+"""Predictive churn, the pure rules: names and time split, CSV layouts for SageMaker,
+evaluation metrics, promotion, retention uplift, the churn segment and campaign requests,
+and the parameters of a simulated history. No numpy, no I/O."""
+
+from clarion.domain.churn.datasets import (
+    feature_vector,
+    labels_csv,
+    parse_feature_csv,
+    parse_scores,
+    training_csv,
+    transform_csv,
+)
+from clarion.domain.churn.metrics import (
+    ScoreMetrics,
+    calibration,
+    expected_calibration_error,
+    lift_curve,
+    pr_auc,
+    recency_rule_scores,
+    roc_auc,
+    roc_points,
+    top_fraction_lift,
+)
+from clarion.domain.churn.model import (
+    CHURN_METRIC,
+    DAY_MS,
+    DEFAULT_HYPERPARAMETERS,
+    FEATURE_COLUMNS,
+    ID_COLUMN,
+    LABEL_COLUMN,
+    MODEL_FILE,
+    RECENCY_FEATURE,
+    SPLIT_COLUMN,
+    ChurnConfig,
+    ModelRecord,
+    TimeSplit,
+    day_start,
+    epoch_ms,
+)
+from clarion.domain.churn.promotion import promotion_decision
+from clarion.domain.churn.requests import (
+    churn_segment_request,
+    retention_campaign_request,
+    retention_template_request,
+)
+from clarion.domain.churn.simulation import SimulationConfig, event_id_prefix
+from clarion.domain.churn.uplift import Uplift, retention_uplift, wilson_interval
+
+__all__ = [
+    "CHURN_METRIC",
+    "DAY_MS",
+    "DEFAULT_HYPERPARAMETERS",
+    "FEATURE_COLUMNS",
+    "ID_COLUMN",
+    "LABEL_COLUMN",
+    "MODEL_FILE",
+    "RECENCY_FEATURE",
+    "SPLIT_COLUMN",
+    "ChurnConfig",
+    "ModelRecord",
+    "ScoreMetrics",
+    "SimulationConfig",
+    "TimeSplit",
+    "Uplift",
+    "calibration",
+    "churn_segment_request",
+    "day_start",
+    "epoch_ms",
+    "event_id_prefix",
+    "expected_calibration_error",
+    "feature_vector",
+    "labels_csv",
+    "lift_curve",
+    "parse_feature_csv",
+    "parse_scores",
+    "pr_auc",
+    "promotion_decision",
+    "recency_rule_scores",
+    "retention_campaign_request",
+    "retention_template_request",
+    "retention_uplift",
+    "roc_auc",
+    "roc_points",
+    "top_fraction_lift",
+    "training_csv",
+    "transform_csv",
+    "wilson_interval",
+]

@@ -1,0 +1,106 @@
+"""Events: the Pinpoint event-stream record, its row and stream forms, the normalisers of
+every ingested shape, and the real-time effects of records on endpoints."""
+
+from clarion.domain.events.effects import (
+    METRIC_PURCHASE_REVENUE,
+    METRIC_PURCHASES,
+    METRIC_SESSIONS,
+    ActivityEffect,
+    Effect,
+    OptOutEffect,
+    StatusEffect,
+    classify_effects,
+    effects_of,
+)
+from clarion.domain.events.normalise.common import EventSource, now_ms
+from clarion.domain.events.normalise.kinesis import (
+    decode_kinesis_event,
+    detect_source,
+    normalise_kinesis_event,
+    normalise_payload,
+)
+from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
+from clarion.domain.events.normalise.put_events import (
+    check_put_events_request,
+    normalise_put_events,
+)
+from clarion.domain.events.normalise.ses import normalise_ses_events
+from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
+from clarion.domain.events.records import (
+    MAX_SMS_CONTEXT_VALUE_LENGTH,
+    SMS_CONTEXT_KEY,
+    TAG_CAMPAIGN_ID,
+    TAG_ENDPOINT_ID,
+    Application,
+    Client,
+    EventRecord,
+    MessageContext,
+    Normalised,
+    Reject,
+    application_part,
+    build_record,
+    check_epoch_ms,
+    client_part,
+    make_event_id,
+    string_attributes,
+)
+from clarion.domain.events.rows import (
+    DERIVED_STREAM_KEYS,
+    PARTITION_KEY,
+    compact_json,
+    dead_letter_lines,
+    event_columns,
+    event_date,
+    event_row,
+    from_stream_json,
+    stream_json,
+)
+
+__all__ = [
+    "DERIVED_STREAM_KEYS",
+    "MAX_SMS_CONTEXT_VALUE_LENGTH",
+    "METRIC_PURCHASES",
+    "METRIC_PURCHASE_REVENUE",
+    "METRIC_SESSIONS",
+    "PARTITION_KEY",
+    "SMS_CONTEXT_KEY",
+    "TAG_CAMPAIGN_ID",
+    "TAG_ENDPOINT_ID",
+    "ActivityEffect",
+    "Application",
+    "Client",
+    "Effect",
+    "EventRecord",
+    "EventSource",
+    "MessageContext",
+    "Normalised",
+    "OptOutEffect",
+    "Reject",
+    "StatusEffect",
+    "application_part",
+    "build_record",
+    "check_epoch_ms",
+    "check_put_events_request",
+    "classify_effects",
+    "client_part",
+    "compact_json",
+    "dead_letter_lines",
+    "decode_kinesis_event",
+    "detect_source",
+    "effects_of",
+    "event_columns",
+    "event_date",
+    "event_row",
+    "from_stream_json",
+    "make_event_id",
+    "normalise_kinesis_event",
+    "normalise_payload",
+    "normalise_pinpoint_records",
+    "normalise_put_events",
+    "normalise_ses_events",
+    "normalise_sms_events",
+    "normalise_sms_inbound",
+    "now_ms",
+    "stream_json",
+    "string_attributes",
+]

@@ -1,0 +1,39 @@
+"""Normalise every event shape Clarion ingests into the Pinpoint event-stream record.
+
+Sources (docs/events.md has the full mapping): PutEvents request bodies
+(``put_events``), SES v2 event-publishing records (``ses``), End User Messaging SMS and
+voice v2 records and inbound SMS (``sms``), Pinpoint event-stream records replayed from
+old streams (``pinpoint``), and Lambda's Kinesis event holding any of them
+(``kinesis``). Every normaliser returns ``Normalised``: the records made and one
+``Reject`` per input it could not use, naming the record, the field and the reason. One
+bad record never stops the rest."""
+
+from clarion.domain.events.normalise.common import EventSource, now_ms
+from clarion.domain.events.normalise.kinesis import (
+    decode_kinesis_event,
+    detect_source,
+    normalise_kinesis_event,
+    normalise_payload,
+)
+from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
+from clarion.domain.events.normalise.put_events import (
+    check_put_events_request,
+    normalise_put_events,
+)
+from clarion.domain.events.normalise.ses import normalise_ses_events
+from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
+
+__all__ = [
+    "EventSource",
+    "check_put_events_request",
+    "decode_kinesis_event",
+    "detect_source",
+    "normalise_kinesis_event",
+    "normalise_payload",
+    "normalise_pinpoint_records",
+    "normalise_put_events",
+    "normalise_ses_events",
+    "normalise_sms_events",
+    "normalise_sms_inbound",
+    "now_ms",
+]

@@ -1,0 +1,76 @@
+"""Messaging: what delivery sends and returns on every channel, MIME email, the direct
+message requests (SendMessages, SendUsersMessages) and the send ledger's outcomes."""
+
+from clarion.domain.messaging.delivery import (
+    CustomContent,
+    DeliveryResult,
+    DeliveryStatus,
+    MessageContent,
+    OutboundMessage,
+    SenderIdentity,
+    message_id_for,
+)
+from clarion.domain.messaging.direct import (
+    PUSH_MESSAGE_KEYS,
+    Action,
+    DirectChannelType,
+    DirectMessageConfiguration,
+    EndpointSendConfiguration,
+    EndpointTypesElement,
+    MessageRequest,
+    MessageType,
+    SendUsersMessageRequest,
+    validate_message_request,
+)
+from clarion.domain.messaging.ledger import (
+    NO_SENDS,
+    SEND_STATUS,
+    CapCount,
+    LedgerOutcome,
+    Reason,
+    cap_day,
+    from_ms,
+    to_ms,
+)
+from clarion.domain.messaging.mime import (
+    MIME_POLICY,
+    MessageContentError,
+    bare_address,
+    build_email,
+    content_problem,
+    email_bytes,
+)
+
+__all__ = [
+    "MIME_POLICY",
+    "NO_SENDS",
+    "PUSH_MESSAGE_KEYS",
+    "SEND_STATUS",
+    "Action",
+    "CapCount",
+    "CustomContent",
+    "DeliveryResult",
+    "DeliveryStatus",
+    "DirectChannelType",
+    "DirectMessageConfiguration",
+    "EndpointSendConfiguration",
+    "EndpointTypesElement",
+    "LedgerOutcome",
+    "MessageContent",
+    "MessageContentError",
+    "MessageRequest",
+    "MessageType",
+    "OutboundMessage",
+    "Reason",
+    "SendUsersMessageRequest",
+    "SenderIdentity",
+    "bare_address",
+    "build_email",
+    "cap_day",
+    "content_problem",
+    "email_bytes",
+    "from_ms",
+    "message_id_for",
+    "to_ms",
+    "validate_message_request",
+]

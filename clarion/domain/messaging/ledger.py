@@ -1,0 +1,84 @@
+"""What the send ledger records per (run, endpoint): the outcome reasons every send
+path shares (campaigns, transactional sends, triggers), and cap counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Every outcome a run records for an endpoint (one per endpoint and run)."""
+
+    SEND = "SEND"  # a decision only: delivery makes it SENT or FAILED
+    SENT = "SENT"
+    FAILED = "FAILED"
+    CLAIMED = "CLAIMED"  # claimed for delivery, outcome not recorded (a crash): in doubt
+    HOLDOUT = "HOLDOUT"
+    SKIPPED_NOT_FOUND = "SKIPPED_NOT_FOUND"
+    SKIPPED_OPT_OUT = "SKIPPED_OPT_OUT"
+    SKIPPED_INACTIVE = "SKIPPED_INACTIVE"
+    SKIPPED_NO_ADDRESS = "SKIPPED_NO_ADDRESS"
+    SKIPPED_CHANNEL = "SKIPPED_CHANNEL"
+    SKIPPED_EXPIRED = "SKIPPED_EXPIRED"
+    SKIPPED_TOTAL_CAP = "SKIPPED_TOTAL_CAP"
+    SKIPPED_DAILY_CAP = "SKIPPED_DAILY_CAP"
+    DEFERRED_LOCAL_TIME = "DEFERRED_LOCAL_TIME"
+    DEFERRED_QUIET_TIME = "DEFERRED_QUIET_TIME"
+
+    @property
+    def is_skip(self) -> bool:
+        return self.value.startswith("SKIPPED_")
+
+    @property
+    def is_deferral(self) -> bool:
+        return self.value.startswith("DEFERRED_")
+
+
+# The ``campaign_send_status`` attribute of ``_campaign.send`` events, per outcome
+# (delivery failures use the DeliveryStatus instead).
+SEND_STATUS = {
+    Reason.SENT: "SUCCESS",
+    Reason.HOLDOUT: "HOLDOUT",
+    Reason.SKIPPED_OPT_OUT: "OPT_OUT",
+    Reason.SKIPPED_DAILY_CAP: "DAILY_CAP",
+    Reason.SKIPPED_TOTAL_CAP: "TOTAL_CAP",
+    Reason.SKIPPED_EXPIRED: "EXPIRED",
+    Reason.DEFERRED_QUIET_TIME: "QUIET_TIME",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CapCount:
+    """Successful sends of one campaign to one endpoint: on a (UTC) day, and ever."""
+
+    daily: int = 0
+    total: int = 0
+
+
+NO_SENDS = CapCount()
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerOutcome:
+    """What the send ledger keeps per (run, endpoint)."""
+
+    reason: Reason
+    treatment_id: str | None = None
+    until_ms: int | None = None
+    message_id: str | None = None
+    detail: str | None = None
+
+
+def cap_day(now: datetime) -> str:
+    """The key of the day Limits.Daily counts in: the UTC calendar date."""
+    return now.astimezone(UTC).date().isoformat()
+
+
+def to_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def from_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)

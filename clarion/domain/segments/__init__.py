@@ -1,0 +1,58 @@
+"""Segments: Pinpoint's segment shapes (Dimensions, SegmentGroups) and their one
+compiler to Trino SQL."""
+
+from clarion.domain.segments.model import (
+    DURATION_MS,
+    AttributeDimension,
+    AttributeType,
+    ComparisonOperator,
+    DimensionType,
+    GPSPointDimension,
+    ImportFormat,
+    Include,
+    RecencyType,
+    SegmentDimensions,
+    SegmentGroup,
+    SegmentResponse,
+    SegmentType,
+    SetDimension,
+    SourceType,
+    WriteSegmentRequest,
+    iter_dimensions,
+    parse_instant,
+    validate_segment_response,
+    validate_write_request,
+)
+from clarion.domain.segments.sql import (
+    EARTH_RADIUS_KM,
+    SegmentResolver,
+    compile_segment,
+    day_bounds,
+)
+
+__all__ = [
+    "DURATION_MS",
+    "EARTH_RADIUS_KM",
+    "AttributeDimension",
+    "AttributeType",
+    "ComparisonOperator",
+    "DimensionType",
+    "GPSPointDimension",
+    "ImportFormat",
+    "Include",
+    "RecencyType",
+    "SegmentDimensions",
+    "SegmentGroup",
+    "SegmentResolver",
+    "SegmentResponse",
+    "SegmentType",
+    "SetDimension",
+    "SourceType",
+    "WriteSegmentRequest",
+    "compile_segment",
+    "day_bounds",
+    "iter_dimensions",
+    "parse_instant",
+    "validate_segment_response",
+    "validate_write_request",
+]

@@ -1,0 +1,147 @@
+"""``clarion campaigns``: create campaigns from WriteCampaignRequest bodies, launch them
+and report on their runs; ``tick`` runs the scheduled campaigns that are due (local)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Column, Table
+
+from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.output import state
+from clarion.entrypoints.cli.templates import read_json_file
+
+app = typer.Typer(
+    help="Campaigns in Pinpoint's shapes: create, launch, runs, tick.", no_args_is_help=True
+)
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A WriteCampaignRequest body.")],
+) -> None:
+    """Create a campaign; prints {"id": ...}."""
+    cli = state(ctx)
+    body = read_json_file(cli, file)
+    try:
+        campaign = cli.bootstrap.campaign_service.create_campaign(body)
+    except (InvalidRecordError, NotFoundError, ValueError) as exc:
+        # ValueError: the schedule could not be written (Scheduler settings missing, or
+        # a MONTHLY time no Scheduler expression keeps); the campaign itself is stored.
+        raise cli.fail(str(exc)) from None
+    cli.emit({"id": campaign["Id"]}, lambda c: c.print(f"Created campaign {campaign['Id']}"))
+
+
+@app.command("get")
+def get(ctx: typer.Context, campaign_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Print the campaign's latest version (CampaignResponse)."""
+    cli = state(ctx)
+    try:
+        cli.emit(cli.bootstrap.campaign_service.get_campaign(campaign_id))
+    except NotFoundError as exc:
+        raise cli.fail(str(exc)) from None
+
+
+@app.command("list")
+def list_campaigns(ctx: typer.Context) -> None:
+    """List campaigns (latest versions)."""
+    cli = state(ctx)
+    cli.emit(cli.bootstrap.campaign_service.list_campaigns())
+
+
+@app.command("launch")
+def launch(ctx: typer.Context, campaign_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Run the campaign now: in process on the local backend (the run is finished when
+    this returns); on AWS, start the campaign state machine."""
+    cli = state(ctx)
+    service = cli.bootstrap.campaign_service
+    try:
+        run_id = service.launch(campaign_id)
+    except (InvalidRecordError, NotFoundError) as exc:
+        raise cli.fail(str(exc)) from None
+    report = next((r for r in service.runs(campaign_id) if r["RunId"] == run_id), None)
+    cli.emit(
+        {"run_id": run_id, "run": report},
+        lambda c: _print_runs(c, [report] if report else []),
+    )
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, run_id: Annotated[str, typer.Argument(metavar="RUN_ID")]) -> None:
+    """Send to a run's endpoints whose quiet time or local send time has come."""
+    cli = state(ctx)
+    try:
+        report = cli.bootstrap.campaign_service.resume(run_id)
+    except (InvalidRecordError, NotFoundError) as exc:
+        raise cli.fail(str(exc)) from None
+    cli.emit(report, lambda c: _print_runs(c, [report]))
+
+
+@app.command("tick")
+def tick(ctx: typer.Context) -> None:
+    """Run every scheduled campaign that is due, and resume runs whose deferred endpoints
+    are due: the local backend's scheduler. Run it from cron, e.g. every 5 minutes:
+    ``*/5 * * * * clarion --home /srv/clarion campaigns tick``. (On AWS, EventBridge
+    Scheduler starts scheduled runs.)"""
+    cli = state(ctx)
+    try:
+        reports = cli.bootstrap.campaign_service.tick()
+    except ValueError as exc:
+        raise cli.fail(str(exc)) from None
+    runs = [r for r in reports if "RunId" in r]
+    errors = [r for r in reports if "Error" in r]
+
+    def show(console: Console) -> None:
+        if runs:
+            _print_runs(console, runs)
+        for error in errors:
+            console.print(f"Campaign {error['CampaignId']}: {error['Error']}")
+        if not reports:
+            console.print("Nothing due.")
+
+    cli.emit(reports, show)
+
+
+@app.command("runs")
+def runs(ctx: typer.Context, campaign_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Per run: targeted, sent, skipped by reason, held out, deferred, failed."""
+    cli = state(ctx)
+    try:
+        reports = cli.bootstrap.campaign_service.runs(campaign_id)
+    except NotFoundError as exc:
+        raise cli.fail(str(exc)) from None
+    cli.emit(reports, lambda c: _print_runs(c, reports))
+
+
+def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
+    # Short run ids and skip reasons one a line, so the table fits a terminal; --json
+    # has everything in full.
+    table = Table(
+        Column("Run", no_wrap=True),
+        Column("State", no_wrap=True),
+        "Targeted",
+        "Sent",
+        "Held out",
+        "Deferred",
+        "Failed",
+        Column("Skipped", no_wrap=True),
+    )
+    for r in reports:
+        skipped = "\n".join(
+            f"{k.removeprefix('SKIPPED_').lower()} {v}" for k, v in r["Skipped"].items()
+        )
+        table.add_row(
+            str(r["RunId"])[:8],
+            str(r["State"]),
+            str(r["Targeted"]),
+            str(r["Sent"]),
+            str(r["HeldOut"]),
+            str(sum(r["Deferred"].values())),
+            str(r["Failed"]),
+            skipped or "-",
+        )
+    console.print(table)

@@ -1,0 +1,112 @@
+"""``clarion templates``: create message templates from Pinpoint request bodies, list,
+show and render them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.output import CliState, state
+
+app = typer.Typer(help="Message templates in Pinpoint's shapes, versioned.", no_args_is_help=True)
+
+
+def read_json_file(cli: CliState, file: Path) -> Any:
+    """The JSON in ``file``; exit code 2 when it cannot be read or parsed."""
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise cli.fail(f"cannot read {file}: {exc.strerror or exc}", code=2) from None
+    except json.JSONDecodeError as exc:
+        raise cli.fail(f"{file} is not JSON: {exc}", code=2) from None
+
+
+def parse_variables(cli: CliState, pairs: list[str] | None) -> dict[str, str]:
+    variables = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise cli.fail(f"--var {pair!r}: give NAME=VALUE", code=2)
+        variables[name] = value
+    return variables
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help='{"TemplateName": ..., "EmailTemplateRequest" | "SMSTemplateRequest" | '
+            '"PushNotificationTemplateRequest" | "VoiceTemplateRequest": {...}}'
+        ),
+    ],
+) -> None:
+    """Create a template (version 1) from a request body file."""
+    cli = state(ctx)
+    body = read_json_file(cli, file)
+    try:
+        created = cli.bootstrap.template_service.create(body)
+    except InvalidRecordError as exc:
+        raise cli.fail(str(exc)) from None
+    cli.emit(
+        created,
+        lambda c: c.print(
+            f"Created {created['TemplateType']} template {created['TemplateName']} "
+            f"version {created['Version']}",
+            highlight=False,
+        ),
+    )
+
+
+@app.command("list")
+def list_templates(ctx: typer.Context) -> None:
+    """List templates (name, type, active version)."""
+    cli = state(ctx)
+    cli.emit(cli.bootstrap.template_service.list())
+
+
+@app.command("get")
+def get(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The template name.")],
+    template_type: Annotated[
+        str | None, typer.Option("--type", help="EMAIL, SMS, PUSH or VOICE.")
+    ] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Default: active.")] = None,
+) -> None:
+    """Print a template version as Pinpoint's Get*Template response."""
+    cli = state(ctx)
+    try:
+        cli.emit(cli.bootstrap.template_service.get(name, template_type, version))
+    except (InvalidRecordError, NotFoundError) as exc:
+        raise cli.fail(str(exc)) from None
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The template name.")],
+    endpoint: Annotated[str, typer.Option("--endpoint", help="The endpoint id to render for.")],
+    template_type: Annotated[
+        str | None, typer.Option("--type", help="EMAIL, SMS, PUSH or VOICE.")
+    ] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Default: active.")] = None,
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="A message variable NAME=VALUE.")
+    ] = None,
+) -> None:
+    """Render a template for an endpoint; prints the rendered parts as JSON."""
+    cli = state(ctx)
+    variables = parse_variables(cli, var)
+    try:
+        rendered = cli.bootstrap.template_service.render(
+            name, endpoint, version, variables or None, template_type=template_type
+        )
+    except (InvalidRecordError, NotFoundError) as exc:
+        raise cli.fail(str(exc)) from None
+    cli.emit(rendered)

@@ -1,0 +1,86 @@
+"""The ports: what services need from the outside world, one module per feature.
+
+Each Protocol has two adapters, one per backend (``clarion.adapters.local.<feature>``
+for DuckDB and files, ``clarion.adapters.aws.<feature>`` for boto3), named after the
+port, and one contract test-suite in ``tests/integration`` that both pass. Services
+depend on these Protocols only.
+"""
+
+from clarion.ports.analytics import AnalyticsQuery
+from clarion.ports.audience import (
+    EndpointChangeFeed,
+    EndpointCompactor,
+    EndpointLocator,
+    ImportFileStore,
+    ProfileStore,
+)
+from clarion.ports.campaigns import (
+    BatchObject,
+    CampaignBatchStore,
+    CampaignRepository,
+    CampaignRunStarter,
+    CampaignScheduler,
+    CampaignTrigger,
+)
+from clarion.ports.churn import (
+    ChurnFiles,
+    ChurnJobs,
+    ChurnLearner,
+    ChurnModelStore,
+    ChurnQueryStarter,
+    ChurnSimulator,
+    ColumnarAnalytics,
+    ColumnarChurnLearner,
+    ColumnarEventSink,
+    SimulatedEvents,
+    SimulatedPopulation,
+)
+from clarion.ports.events import DeadLetterSink, EventSink
+from clarion.ports.messaging import DeliveryChannel, SendLedger
+from clarion.ports.segments import AudienceQuery, SegmentRepository
+from clarion.ports.sentiment import (
+    HandleLookup,
+    PostDedupeStore,
+    PostQueue,
+    SentimentAnalyzer,
+    SocialAuthorStore,
+)
+from clarion.ports.templates import TemplateRepository
+
+__all__ = [
+    "AnalyticsQuery",
+    "AudienceQuery",
+    "BatchObject",
+    "CampaignBatchStore",
+    "CampaignRepository",
+    "CampaignRunStarter",
+    "CampaignScheduler",
+    "CampaignTrigger",
+    "ChurnFiles",
+    "ChurnJobs",
+    "ChurnLearner",
+    "ChurnModelStore",
+    "ChurnQueryStarter",
+    "ChurnSimulator",
+    "ColumnarAnalytics",
+    "ColumnarChurnLearner",
+    "ColumnarEventSink",
+    "DeadLetterSink",
+    "DeliveryChannel",
+    "EndpointChangeFeed",
+    "EndpointCompactor",
+    "EndpointLocator",
+    "EventSink",
+    "HandleLookup",
+    "ImportFileStore",
+    "PostDedupeStore",
+    "PostQueue",
+    "ProfileStore",
+    "SegmentRepository",
+    "SendLedger",
+    "SentimentAnalyzer",
+    "SimulatedEvents",
+    "SimulatedPopulation",
+    "SocialAuthorStore",
+    "TemplateRepository",
+]

@@ -1,0 +1,99 @@
+"""Ports of the audience feature: the profile store, finding endpoints by address, and
+the AWS side's endpoint lake (the change feed, its compaction) and import drop zone."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO, Any, Protocol
+
+from clarion.domain.audience.endpoint import ChannelType, Endpoint
+
+
+class ProfileStore(Protocol):
+    """The source of truth for endpoints: single reads, batched writes.
+
+    Writes are upserts keyed by endpoint id. ``last_active_ms`` values, when given, are
+    kept beside the endpoint for Behavior.Recency (never part of its Pinpoint JSON).
+    """
+
+    def put_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
+        """Create or replace these endpoints (one batch; adapters chunk as they need)."""
+        ...
+
+    def get_endpoints(self, endpoint_ids: Sequence[str]) -> dict[str, Endpoint]:
+        """The endpoints that exist among ``endpoint_ids``, keyed by id."""
+        ...
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None: ...
+
+    def endpoints_for_user(self, user_id: str) -> list[Endpoint]: ...
+
+    def endpoint_ids_for_users(self, user_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The endpoint ids of each of many users (an empty set for a user with none),
+        in as few calls as the store allows."""
+        ...
+
+    def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
+        """Delete (tombstone, where history is kept) these endpoints."""
+        ...
+
+    def attribute_names(self) -> set[str]:
+        """Attribute names in use (``Attributes.X``, ``User.UserAttributes.X``,
+        ``Metrics.X``), for the per-project limit."""
+        ...
+
+    def record_activity(self, activity_ms: Mapping[str, int]) -> None:
+        """Raise each endpoint's last-activity time (epoch ms) to at least the given one."""
+        ...
+
+
+class EndpointLocator(Protocol):
+    """Finds endpoints by address, for delivery events that carry no endpoint id (mail
+    sent without Clarion's tags, an inbound SMS opt-out)."""
+
+    def endpoint_ids_by_address(
+        self, addresses: Sequence[tuple[ChannelType, str]]
+    ) -> dict[tuple[ChannelType, str], list[str]]:
+        """Endpoint ids for each (channel, address); missing pairs have no entry."""
+        ...
+
+
+class EndpointChangeFeed(Protocol):
+    """Where changes of the endpoints table go, as rows of the ``endpoint_changes``
+    relation: the DirectPut Firehose stream that writes them to S3 as Parquet on AWS.
+
+    Delivery is at least once: a row delivered twice is absorbed by the view's ranking
+    on ``change_sequence``.
+    """
+
+    def put_rows(self, rows: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+        """Deliver ``rows`` (keyed by the change's stream sequence number, in stream
+        order), retrying what the stream refuses. Returns the changes still refused
+        after the adapter's retries: sequence number -> reason."""
+        ...
+
+
+class EndpointCompactor(Protocol):
+    """Folds the endpoint change feed into a new snapshot partition, so that the
+    ``endpoint_latest`` view reads one snapshot and the changes since: the configured
+    Athena statement on AWS."""
+
+    def compact(self, snapshot_ms: int, *, timeout_s: float | None = None) -> str:
+        """Write the snapshot named ``snapshot_ms`` (epoch ms), waiting at most
+        ``timeout_s`` (the adapter's default when None). Returns the id of the query
+        that wrote it; raises when it failed or did not finish in time."""
+        ...
+
+
+class ImportFileStore(Protocol):
+    """Endpoint files dropped for import, and the result written beside each one: any
+    bucket an S3 event names, on AWS."""
+
+    def open(self, bucket: str, key: str) -> IO[bytes]:
+        """The object's bytes as a stream (never read whole; the caller closes it).
+        Raises when the object cannot be read."""
+        ...
+
+    def put_json(self, bucket: str, key: str, document: Mapping[str, Any]) -> str:
+        """Write ``document`` as indented UTF-8 JSON; returns its URL (``s3://...``)."""
+        ...

@@ -1,0 +1,39 @@
+"""Ports of the events feature: where normalised records and rejected input go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from clarion.domain.events.records import EventRecord, Reject
+
+
+class EventSink(Protocol):
+    """Where normalised event records go.
+
+    Locally: the ``events`` table of the embedded database, deduplicated on
+    ``event_id``. On AWS: the Kinesis data stream (Firehose writes it to the lake).
+    """
+
+    def put_records(self, records: Sequence[EventRecord]) -> set[str]:
+        """Store or forward ``records``; returns the event ids newly accepted.
+
+        A store that can tell (local) leaves out ids it already holds, so a replayed
+        record is not counted or applied twice; a stream returns every id it put.
+        Raises when records could not be written after the adapter's retries.
+        """
+        ...
+
+
+class DeadLetterSink(Protocol):
+    """Where input that could not become an event record goes, with the reason.
+
+    Locally: JSON lines under ``CLARION_HOME/dead-letters/``. On AWS: JSON-lines objects
+    under ``dead-letters/`` in the data bucket.
+    """
+
+    def put_rejects(self, rejects: Sequence[Reject], *, origin: str) -> str | None:
+        """Keep ``rejects`` (raw input, source, position, field problems); ``origin``
+        names the input (a file name, ``kinesis``, ``api``). Returns where they were
+        written (a path or ``s3://`` URL), or None when there was nothing to write."""
+        ...

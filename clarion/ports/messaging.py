@@ -1,0 +1,66 @@
+"""Ports of the messaging feature: delivery on every channel, and the send ledger
+(idempotency and caps) every send path shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome
+
+
+class DeliveryChannel(Protocol):
+    """Delivers messages on every channel (email, SMS, voice, push, custom).
+
+    Adapters batch where the provider's API allows, retry throttling with backoff, and
+    classify what still fails (``DeliveryStatus.PERMANENT_FAILURE`` must never be
+    retried). Exactly one result per message, in any order.
+    """
+
+    def deliver(self, messages: Sequence[OutboundMessage]) -> list[DeliveryResult]: ...
+
+
+class SendLedger(Protocol):
+    """Idempotency and caps for sends: one record per (run, endpoint), and per
+    (campaign, endpoint) counts of successful sends.
+
+    A batch claims the endpoints it is about to deliver to *before* delivering; a
+    retried batch gets back only endpoints nobody claimed, so it never sends twice.
+    """
+
+    def claim(self, run_id: str, endpoint_ids: Sequence[str]) -> set[str]:
+        """Atomically mark each endpoint claimed for the run; returns the ids this call
+        claimed (those not claimed before). Unclaimed records (deferrals, skips) can be
+        claimed."""
+        ...
+
+    def record_outcomes(self, run_id: str, outcomes: Mapping[str, LedgerOutcome]) -> None:
+        """Record each endpoint's outcome. An outcome of a claimed endpoint must come
+        from the claimer (``SENT``/``FAILED``); any other outcome never replaces the
+        record of a claimed endpoint, so a retry cannot overwrite a send."""
+        ...
+
+    def outcomes(self, run_id: str, endpoint_ids: Sequence[str]) -> dict[str, LedgerOutcome]:
+        """The recorded outcomes of these endpoints (claimed ones show ``CLAIMED``
+        until their outcome is recorded)."""
+        ...
+
+    def outcome_counts(self, run_id: str) -> dict[str, int]:
+        """Endpoints per outcome reason for the run."""
+        ...
+
+    def deferred(self, run_id: str, due_by_ms: int) -> list[str]:
+        """Endpoints deferred in the run whose deferral ends at or before ``due_by_ms``."""
+        ...
+
+    def cap_counts(
+        self, campaign_id: str, endpoint_ids: Sequence[str], day: str
+    ) -> dict[str, CapCount]:
+        """Successful sends of the campaign per endpoint on ``day`` and in total
+        (endpoints with none may be left out)."""
+        ...
+
+    def add_sends(self, campaign_id: str, endpoint_ids: Sequence[str], day: str) -> None:
+        """Count one successful send to each endpoint, on ``day`` and in total."""
+        ...

@@ -1,0 +1,42 @@
+"""Ports of the segments feature: segment definitions and the audience query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol
+
+
+class SegmentRepository(Protocol):
+    """Segment definitions (Pinpoint SegmentResponse JSON, versioned) and the members of
+    imported segments."""
+
+    def save_segment(self, segment: Mapping[str, Any]) -> None:
+        """Store one version of a segment (``Id`` and ``Version`` identify it)."""
+        ...
+
+    def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
+        """The given version, or the latest. Raises ``NotFoundError``."""
+        ...
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        """The latest version of every segment."""
+        ...
+
+    def put_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int:
+        """Add endpoint ids to an imported segment; returns how many were written."""
+        ...
+
+
+class AudienceQuery(Protocol):
+    """Runs segment SQL (Trino dialect, as Athena speaks it) over the relations
+    ``endpoints`` (latest version of each endpoint, columns in
+    ``clarion.domain.audience.rows``) and ``imported_segment_members(segment_id,
+    endpoint_id)``. The local adapter transpiles it to DuckDB."""
+
+    def count(self, sql: str) -> int:
+        """Rows of ``SELECT id FROM (...)``: the audience size."""
+        ...
+
+    def endpoint_ids(self, sql: str) -> Iterator[str]:
+        """The ids the query selects (a query selecting one column, ``id``)."""
+        ...

@@ -1,1 +1,0 @@
-"""Rule files shipped with Clarion (package data)."""

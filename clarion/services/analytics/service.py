@@ -1,0 +1,183 @@
+"""Campaign analytics and event counts, from the one SQL source in
+``clarion/resources/sql/analytics``.
+
+The SQL is Trino's dialect; the AnalyticsQuery adapter runs it on Athena or transpiles it
+to DuckDB. Metrics and rates are defined in docs/analytics.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from clarion.domain.common.errors import NotFoundError
+from clarion.ports.analytics import AnalyticsQuery
+from clarion.resources import read_json, read_text
+
+
+def _campaign_metrics_columns(role: str) -> tuple[str, ...]:
+    """The campaign-metrics columns of one role, in the contract's order."""
+    view = read_json("contracts/analytics_columns.json")["views"]["campaign_metrics"]
+    return tuple(column["name"] for column in view if column["role"] == role)
+
+
+# The counts and rates the campaign_metrics query returns, as the contract declares them.
+COUNT_COLUMNS = _campaign_metrics_columns("count")
+RATE_COLUMNS = _campaign_metrics_columns("rate")
+
+HOLDOUT = "HOLDOUT"
+
+
+@cache
+def analytics_sql(name: str) -> str:
+    """The text of ``clarion/resources/sql/analytics/<name>.sql``."""
+    return read_text(f"sql/analytics/{name}.sql")
+
+
+def campaign_metrics_sql() -> str:
+    """The campaign-metrics query for one campaign (``:campaign_id`` placeholder)."""
+    return (
+        f"SELECT * FROM ({analytics_sql('campaign_metrics')}) AS metrics "
+        "WHERE campaign_id = :campaign_id"
+    )
+
+
+def event_counts_sql(*, with_type: bool, with_since: bool, with_until: bool) -> str:
+    conditions = ["TRUE"]
+    if with_type:
+        conditions.append("event_type = :event_type")
+    if with_since:
+        conditions.append("day >= :since")
+    if with_until:
+        conditions.append("day <= :until")
+    return (
+        f"SELECT * FROM ({analytics_sql('event_counts')}) AS counts "
+        f"WHERE {' AND '.join(conditions)} ORDER BY day, event_type"
+    )
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    """numerator / denominator, or None when there is nothing to divide by."""
+    return numerator / denominator if denominator else None
+
+
+def _metrics(row: dict[str, Any]) -> dict[str, Any]:
+    counts = {name: int(row.get(name) or 0) for name in COUNT_COLUMNS}
+    # Rates are recomputed from the counts: the same definitions as the SQL, and exact
+    # whatever the engine's floating-point text form.
+    return {
+        **counts,
+        "delivery_rate": rate(counts["delivered"], counts["sent"]),
+        "open_rate": rate(counts["opened"], counts["delivered"]),
+        "click_rate": rate(counts["clicked"], counts["delivered"]),
+        "bounce_rate": rate(counts["bounced"], counts["sent"]),
+    }
+
+
+@dataclass(frozen=True)
+class CampaignMetrics:
+    """Metrics of one campaign: totals, per treatment, the holdout, per run, per day."""
+
+    campaign_id: str
+    totals: dict[str, Any]
+    treatments: list[dict[str, Any]]
+    holdout: dict[str, Any] | None
+    runs: list[dict[str, Any]]
+    days: list[dict[str, Any]]
+    detail: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaign_id": self.campaign_id,
+            **self.totals,
+            "treatments": self.treatments,
+            "holdout": self.holdout,
+            "runs": self.runs,
+            "days": self.days,
+            "by_treatment_run_day": self.detail,
+        }
+
+
+def _key(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class AnalyticsService:
+    """Campaign metrics and event counts over the event store."""
+
+    def __init__(self, query: AnalyticsQuery) -> None:
+        self._query = query
+
+    def campaign_metrics(self, campaign_id: str) -> CampaignMetrics:
+        """Every metric of one campaign. Raises NotFoundError when no event names it."""
+        rows = self._query.rows(campaign_metrics_sql(), {"campaign_id": campaign_id})
+        by_grain: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_grain.setdefault(str(row["grain"]), []).append(row)
+        totals = by_grain.get("campaign")
+        if not totals:
+            raise NotFoundError("campaign events", campaign_id)
+        treatments, holdout = [], None
+        for row in sorted(by_grain.get("treatment", []), key=lambda r: _key(r["treatment_id"])):
+            if row["treatment_id"] == HOLDOUT:
+                holdout = {"endpoints": int(row["holdout_endpoints"] or 0)}
+                continue
+            treatments.append({"treatment_id": row["treatment_id"], **_metrics(row)})
+        runs = [
+            {
+                "run_id": row["run_id"],
+                "endpoints_targeted": int(row["endpoints_targeted"] or 0),
+                "emails_opened": int(row["opened"] or 0),
+                **_metrics(row),
+            }
+            for row in sorted(by_grain.get("run", []), key=lambda r: _key(r["run_id"]))
+        ]
+        days = [
+            {"day": str(row["day"]), **_metrics(row)}
+            for row in sorted(by_grain.get("day", []), key=lambda r: _key(r["day"]))
+        ]
+        detail = [
+            {
+                "treatment_id": row["treatment_id"],
+                "run_id": row["run_id"],
+                "day": str(row["day"]),
+                **_metrics(row),
+            }
+            for row in sorted(
+                by_grain.get("treatment_run_day", []),
+                key=lambda r: (_key(r["treatment_id"]), _key(r["run_id"]), _key(r["day"])),
+            )
+        ]
+        return CampaignMetrics(
+            campaign_id, _metrics(totals[0]), treatments, holdout, runs, days, detail
+        )
+
+    def event_counts(
+        self,
+        event_type: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[dict[str, Any]]:
+        """Events and distinct endpoints by UTC date and event type."""
+        parameters: dict[str, Any] = {}
+        if event_type:
+            parameters["event_type"] = event_type
+        if since:
+            parameters["since"] = since.isoformat()
+        if until:
+            parameters["until"] = until.isoformat()
+        sql = event_counts_sql(
+            with_type=bool(event_type), with_since=bool(since), with_until=bool(until)
+        )
+        rows = self._query.rows(sql, parameters or None)
+        return [
+            {
+                "day": str(row["day"]),
+                "event_type": row["event_type"],
+                "events": int(row["events"]),
+                "endpoints": int(row["endpoints"]),
+            }
+            for row in rows
+        ]

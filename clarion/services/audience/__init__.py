@@ -1,0 +1,33 @@
+"""Audience use cases: importing endpoint files (from a path, a stream or a bucket),
+reading endpoints and users, and on AWS the endpoint lake's change feed and compaction."""
+
+from clarion.services.audience.change_feed import (
+    EndpointChange,
+    EndpointChangeFeedService,
+    change_row,
+)
+from clarion.services.audience.compaction import CompactionResult, EndpointCompactionService
+from clarion.services.audience.endpoints import EndpointService
+from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
+from clarion.services.audience.object_imports import (
+    ImportObject,
+    ImportStatus,
+    ObjectImport,
+    ObjectImportService,
+)
+
+__all__ = [
+    "CompactionResult",
+    "EndpointChange",
+    "EndpointChangeFeedService",
+    "EndpointCompactionService",
+    "EndpointImportService",
+    "EndpointService",
+    "ImportObject",
+    "ImportResult",
+    "ImportStatus",
+    "ObjectImport",
+    "ObjectImportService",
+    "Rejection",
+    "change_row",
+]

@@ -1,0 +1,421 @@
+"""Event ingestion: normalise, store, dead-letter, apply real-time effects, trigger.
+
+One service serves the CLI (files), the ingest Lambda (PutEvents bodies and delivery
+records, forwarded to the stream) and the stream consumer (effects and campaign
+triggers). Each input record either becomes an event record or a reject naming the
+record, the field and the reason; rejects go to the dead-letter sink with the raw input,
+and the good records beside them are still processed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from clarion.domain.audience.endpoint import (
+    ChannelType,
+    Endpoint,
+    EndpointStatus,
+    OptOut,
+)
+from clarion.domain.common.errors import FieldProblem
+from clarion.domain.events.effects import (
+    ActivityEffect,
+    Effect,
+    OptOutEffect,
+    StatusEffect,
+    classify_effects,
+)
+from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
+from clarion.domain.events.normalise.put_events import normalise_put_events
+from clarion.domain.events.normalise.ses import normalise_ses_events
+from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
+from clarion.domain.events.records import EventRecord, Normalised, Reject
+from clarion.ports.audience import EndpointLocator, ProfileStore
+from clarion.ports.campaigns import CampaignTrigger
+from clarion.ports.events import DeadLetterSink, EventSink
+
+
+class IngestSource(StrEnum):
+    """Input formats of ``clarion events ingest --source``."""
+
+    SES = "ses"
+    SMS_V2 = "sms-v2"
+    PINPOINT = "pinpoint"
+
+
+class NoCampaignTrigger:
+    """The CampaignTrigger until the campaign engine provides one: hands nothing on."""
+
+    def handle_events(self, records: Sequence[EventRecord]) -> None:
+        return None
+
+
+@dataclass
+class EffectsSummary:
+    """What the real-time effects changed, and what they could not apply."""
+
+    opted_out: list[str] = field(default_factory=list)
+    inactivated: list[str] = field(default_factory=list)
+    activity: list[str] = field(default_factory=list)
+    metrics_updated: list[str] = field(default_factory=list)
+    unresolved: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "opted_out": sorted(self.opted_out),
+            "inactivated": sorted(self.inactivated),
+            "activity": sorted(self.activity),
+            "metrics_updated": sorted(self.metrics_updated),
+            "unresolved": self.unresolved,
+        }
+
+
+@dataclass
+class IngestResult:
+    """The outcome of one ingestion.
+
+    ``accepted`` records were normalised; of them ``stored`` were new to the sink and
+    ``duplicates`` were already there (a replay). ``lines`` maps a record's position to
+    its line in the input file, when the input was JSON lines.
+    """
+
+    accepted: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[Reject] = field(default_factory=list)
+    effects: EffectsSummary = field(default_factory=EffectsSummary)
+    dead_letters: str | None = None
+    lines: list[int] | None = None
+    records: list[EventRecord] = field(default_factory=list, repr=False)
+
+    def rejected_items(self) -> list[dict[str, Any]]:
+        """One entry per broken rule: where (line or index, and record id), field, reason."""
+        items = []
+        for reject in self.rejected:
+            where: dict[str, Any] = {}
+            if reject.index is not None and self.lines is not None:
+                where["line"] = self.lines[reject.index]
+            else:
+                where["index"] = reject.index
+            if reject.record_id:
+                where["record_id"] = reject.record_id
+            where["source"] = reject.source
+            for problem in reject.problems:
+                items.append({**where, "field": problem.field, "reason": problem.reason})
+        return items
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected_items(),
+            "effects": self.effects.to_json(),
+            "dead_letters": self.dead_letters,
+        }
+
+
+@dataclass(frozen=True)
+class ParsedInput:
+    """Decoded input records, the rejects of undecodable ones, and line numbers."""
+
+    items: list[tuple[int, Any]]
+    rejects: list[Reject]
+    lines: list[int] | None
+
+
+def parse_text(text: str, source: str) -> ParsedInput:
+    """Read a file's text: one JSON document (an object, or an array of records) or JSON
+    lines. A line that is not JSON becomes a reject naming its line; the others are kept.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return ParsedInput([], [], None)
+    try:
+        whole = json.loads(stripped)
+    except json.JSONDecodeError:
+        whole = None
+    else:
+        if isinstance(whole, list):
+            return ParsedInput(list(enumerate(whole)), [], None)
+        if isinstance(whole, dict):
+            return ParsedInput([(0, whole)], [], None)
+    items: list[tuple[int, Any]] = []
+    rejects: list[Reject] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        position = len(lines)
+        lines.append(number)
+        try:
+            items.append((position, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            problem = FieldProblem("(line)", f"is not JSON: {exc.msg} at column {exc.colno}")
+            rejects.append(Reject(source, position, None, (problem,), line))
+    return ParsedInput(items, rejects, lines)
+
+
+def _remap(rejects: Iterable[Reject], positions: Sequence[int]) -> list[Reject]:
+    """Rejects of a sub-list, with ``index`` turned back into the input position."""
+    return [replace(r, index=positions[r.index]) if r.index is not None else r for r in rejects]
+
+
+class EventIngestService:
+    """Ingests events.
+
+    Parameters
+    ----------
+    profiles
+        Where real-time effects are applied (OptOut, EndpointStatus, metrics, recency).
+    dead_letters
+        Where rejects go, with their raw input.
+    trigger
+        The campaign engine's hand-off, called with each batch of new records.
+    sink
+        Where records go (the local store, or the Kinesis stream). None for the stream
+        consumer, which reads records that are already on the stream.
+    locator
+        Finds endpoints by address for effects on events without an endpoint id.
+    app_id
+        The project id for records that name none (mail sent without Clarion's tags).
+    apply_effects
+        False for the ingest Lambda, which only forwards: the consumer applies effects.
+    """
+
+    def __init__(
+        self,
+        profiles: ProfileStore,
+        dead_letters: DeadLetterSink,
+        trigger: CampaignTrigger | None = None,
+        *,
+        sink: EventSink | None = None,
+        locator: EndpointLocator | None = None,
+        app_id: str = "clarion",
+        aws_account_id: str | None = None,
+        apply_effects: bool = True,
+    ) -> None:
+        self._profiles = profiles
+        self._dead_letters = dead_letters
+        self._trigger = trigger or NoCampaignTrigger()
+        self._sink = sink
+        self._locator = locator
+        self.app_id = app_id
+        self._aws_account_id = aws_account_id
+        self._apply_effects = apply_effects
+
+    # -- inputs ------------------------------------------------------------------------
+
+    def put_events(
+        self, body: Any, *, origin: str = "put-events", app_id: str | None = None
+    ) -> IngestResult:
+        """Ingest a PutEvents request body (Pinpoint's ``EventsRequest``)."""
+        normalised = normalise_put_events(
+            body, app_id=app_id or self.app_id, aws_account_id=self._aws_account_id
+        )
+        return self.process(normalised, origin=origin)
+
+    def ingest_records(
+        self, items: Sequence[tuple[int, Any]], source: IngestSource | str, *, origin: str
+    ) -> IngestResult:
+        """Ingest decoded records of one source; ``items`` are (input position, record)."""
+        return self.process(self.normalise(items, IngestSource(source)), origin=origin)
+
+    def ingest_text(self, text: str, source: IngestSource | str, *, origin: str) -> IngestResult:
+        """Ingest a file's text of one source (JSON document or JSON lines)."""
+        kind = IngestSource(source)
+        parsed = parse_text(text, _source_name(kind))
+        normalised = self.normalise(parsed.items, kind)
+        result = self.process(
+            Normalised(normalised.records, parsed.rejects + normalised.rejects), origin=origin
+        )
+        result.lines = parsed.lines
+        return result
+
+    def put_text(self, text: str, *, origin: str, app_id: str | None = None) -> IngestResult:
+        """``clarion events put``: a PutEvents body, or Pinpoint records as JSON lines."""
+        parsed = parse_text(text, "pinpoint")
+        if len(parsed.items) == 1 and parsed.lines is None:
+            body = parsed.items[0][1]
+            if isinstance(body, Mapping) and "BatchItem" in body:
+                return self.put_events(body, origin=origin, app_id=app_id)
+        return self.ingest_text(text, IngestSource.PINPOINT, origin=origin)
+
+    def normalise(self, items: Sequence[tuple[int, Any]], source: IngestSource) -> Normalised:
+        """Normalise decoded records of one source; reject indexes are input positions."""
+        positions = [position for position, _ in items]
+        records = [record for _, record in items]
+        options: dict[str, Any] = {"app_id": self.app_id, "aws_account_id": self._aws_account_id}
+        if source is IngestSource.SES:
+            out = normalise_ses_events(records, **options)
+            return Normalised(out.records, _remap(out.rejects, positions))
+        if source is IngestSource.PINPOINT:
+            out = normalise_pinpoint_records(records)
+            return Normalised(out.records, _remap(out.rejects, positions))
+        # SMS v2: delivery records and inbound two-way messages (opt-out keywords) alike.
+        inbound = [i for i, r in enumerate(records) if _is_inbound_sms(r)]
+        inbound_set = set(inbound)
+        delivery = [i for i in range(len(records)) if i not in inbound_set]
+        first = normalise_sms_events([records[i] for i in delivery], **options)
+        second = normalise_sms_inbound([records[i] for i in inbound], **options)
+        return Normalised(
+            first.records + second.records,
+            _remap(first.rejects, [positions[i] for i in delivery])
+            + _remap(second.rejects, [positions[i] for i in inbound]),
+        )
+
+    # -- the pipeline --------------------------------------------------------------------
+
+    def process(self, normalised: Normalised, *, origin: str) -> IngestResult:
+        """Store the records, dead-letter the rejects, apply effects, hand to the trigger.
+
+        Effects and the trigger see only records new to the sink, so a replayed record
+        changes nothing twice (with no sink, every record is taken as new).
+        """
+        records, rejects = normalised
+        result = IngestResult(accepted=len(records), rejected=list(rejects), records=records)
+        result.dead_letters = self._dead_letters.put_rejects(rejects, origin=origin)
+        if self._sink is not None:
+            new_ids = self._sink.put_records(records)
+            fresh = [r for r in records if r.event_id in new_ids]
+            # One record may appear twice in a batch; it is new once.
+            fresh = list({r.event_id: r for r in fresh}.values())
+        else:
+            fresh = list({r.event_id: r for r in records}.values())
+        result.stored = len(fresh)
+        result.duplicates = len(records) - len(fresh)
+        if self._apply_effects:
+            result.effects = self.apply_effects(fresh)
+            if fresh:
+                self._trigger.handle_events(fresh)
+        return result
+
+    def apply_effects(self, records: Sequence[EventRecord]) -> EffectsSummary:
+        """Apply the real-time effects of ``records`` to their endpoints.
+
+        All changes to one endpoint are made in one read and one write: OptOut ALL
+        (unsubscribe, complaint, SMS opt-out), EndpointStatus INACTIVE (hard bounce),
+        metric increments (sessions, purchases); then last-activity times are raised.
+        An effect whose endpoint cannot be found is reported as unresolved.
+        """
+        summary = EffectsSummary()
+        effects = classify_effects(records)
+        if not effects:
+            return summary
+        targets = self._resolve(effects, summary)
+        changes: dict[str, _Change] = {}
+        activity: dict[str, int] = {}
+        for effect, endpoint_ids in targets:
+            for endpoint_id in endpoint_ids:
+                change = changes.setdefault(endpoint_id, _Change())
+                if isinstance(effect, OptOutEffect):
+                    change.opt_out = effect.opt_out
+                elif isinstance(effect, StatusEffect):
+                    change.status = effect.endpoint_status
+                elif isinstance(effect, ActivityEffect):
+                    activity[endpoint_id] = max(activity.get(endpoint_id, 0), effect.at)
+                    for name, amount in effect.metric_increments.items():
+                        change.increments[name] = change.increments.get(name, 0.0) + amount
+                change.causes.append(effect)
+        existing = self._profiles.get_endpoints(list(changes)) if changes else {}
+        updated: list[Endpoint] = []
+        for endpoint_id, change in changes.items():
+            endpoint = existing.get(endpoint_id)
+            if endpoint is None:
+                for effect in change.causes:
+                    summary.unresolved.append(
+                        _unresolved(effect, f"endpoint {endpoint_id!r} does not exist")
+                    )
+                activity.pop(endpoint_id, None)
+                continue
+            new = change.apply(endpoint)
+            if new is not endpoint:
+                updated.append(new)
+            if change.opt_out is not None and endpoint.opt_out != change.opt_out:
+                summary.opted_out.append(endpoint_id)
+            if change.status is not None and endpoint.endpoint_status != change.status:
+                summary.inactivated.append(endpoint_id)
+            if change.increments:
+                summary.metrics_updated.append(endpoint_id)
+        if updated:
+            self._profiles.put_endpoints(updated)
+        if activity:
+            self._profiles.record_activity(activity)
+            summary.activity.extend(activity)
+        return summary
+
+    def _resolve(
+        self, effects: Sequence[Effect], summary: EffectsSummary
+    ) -> list[tuple[Effect, list[str]]]:
+        """Each effect with the endpoint ids it applies to."""
+        by_address: list[tuple[ChannelType, str]] = []
+        for effect in effects:
+            if isinstance(effect, OptOutEffect | StatusEffect) and not effect.target.endpoint_id:
+                target = effect.target
+                if target.address and target.channel:
+                    by_address.append((target.channel, target.address))
+        found: dict[tuple[ChannelType, str], list[str]] = {}
+        if by_address and self._locator is not None:
+            found = self._locator.endpoint_ids_by_address(list(dict.fromkeys(by_address)))
+        out: list[tuple[Effect, list[str]]] = []
+        for effect in effects:
+            if isinstance(effect, ActivityEffect):
+                out.append((effect, [effect.endpoint_id]))
+                continue
+            target = effect.target
+            if target.endpoint_id:
+                out.append((effect, [target.endpoint_id]))
+                continue
+            key = (target.channel, target.address) if target.channel and target.address else None
+            ids = found.get(key, []) if key else []
+            if ids:
+                out.append((effect, ids))
+            elif self._locator is None:
+                summary.unresolved.append(
+                    _unresolved(effect, "no endpoint id, and this backend cannot look up addresses")
+                )
+            else:
+                summary.unresolved.append(
+                    _unresolved(effect, f"no endpoint has address {target.address!r}")
+                )
+        return out
+
+
+@dataclass
+class _Change:
+    opt_out: OptOut | None = None
+    status: EndpointStatus | None = None
+    increments: dict[str, float] = field(default_factory=dict)
+    causes: list[Effect] = field(default_factory=list)
+
+    def apply(self, endpoint: Endpoint) -> Endpoint:
+        update: dict[str, Any] = {}
+        if self.opt_out is not None and endpoint.opt_out != self.opt_out:
+            update["opt_out"] = self.opt_out
+        if self.status is not None and endpoint.endpoint_status != self.status:
+            update["endpoint_status"] = self.status
+        if self.increments:
+            metrics = dict(endpoint.metrics or {})
+            for name, amount in self.increments.items():
+                metrics[name] = metrics.get(name, 0.0) + amount
+            update["metrics"] = metrics
+        return endpoint.model_copy(update=update) if update else endpoint
+
+
+def _unresolved(effect: Effect, reason: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"event_id": effect.event_id, "cause": effect.cause, "reason": reason}
+    if isinstance(effect, OptOutEffect | StatusEffect) and effect.target.address:
+        entry["address"] = effect.target.address
+    return entry
+
+
+def _is_inbound_sms(record: Any) -> bool:
+    return isinstance(record, Mapping) and "inboundMessageId" in record
+
+
+def _source_name(source: IngestSource) -> str:
+    return {"ses": "ses", "sms-v2": "sms_v2", "pinpoint": "pinpoint"}[source.value]

@@ -1,0 +1,3 @@
+"""Journey use cases (the journeys feature lands here)."""
+
+__all__: list[str] = []

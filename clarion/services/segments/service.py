@@ -1,0 +1,211 @@
+"""Segments: define them in Pinpoint's JSON, version them, compile them to SQL once and
+ask the audience query who is in them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.segments.model import (
+    ImportFormat,
+    SegmentResponse,
+    SegmentType,
+    validate_segment_response,
+    validate_write_request,
+)
+from clarion.domain.segments.sql import compile_segment
+from clarion.ports.segments import AudienceQuery, SegmentRepository
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class SegmentService:
+    """Create, update, read, compile and evaluate segments.
+
+    Parameters
+    ----------
+    repository
+        Where segment versions and imported memberships are kept.
+    audience
+        Runs the compiled (Trino-dialect) SQL.
+    clock
+        The current time: creation dates and the end of Behavior.Recency windows.
+    """
+
+    def __init__(
+        self,
+        repository: SegmentRepository,
+        audience: AudienceQuery,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._repository = repository
+        self._audience = audience
+        self._clock = clock
+
+    # -- imported segments (used by the endpoint importer) ----------------------------
+
+    def create_imported_segment(
+        self,
+        name: str,
+        *,
+        import_format: str = "CSV",
+        source_url: str | None = None,
+    ) -> str:
+        """Create an empty IMPORT segment and return its id.
+
+        Parameters
+        ----------
+        name
+            The segment's Name.
+        import_format
+            ``CSV`` or ``JSON``: the kind of file the members come from.
+        source_url
+            Where the file was read from (ImportDefinition.S3Url), when known.
+        """
+        if not name:
+            raise InvalidRecordError([FieldProblem("Name", "is required")])
+        now = _iso(self._clock())
+        document = {
+            "Id": uuid.uuid4().hex,
+            "Name": name,
+            "Version": 1,
+            "SegmentType": SegmentType.IMPORT.value,
+            "CreationDate": now,
+            "LastModifiedDate": now,
+            "ImportDefinition": {
+                "Format": ImportFormat(import_format).value,
+                "Size": 0,
+                **({"S3Url": source_url} if source_url else {}),
+            },
+        }
+        segment = validate_segment_response(document)
+        self._repository.save_segment(segment.to_pinpoint())
+        return segment.id
+
+    def add_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int:
+        """Add endpoints to an IMPORT segment; returns how many were new members.
+
+        Raises
+        ------
+        NotFoundError
+            No such segment.
+        InvalidRecordError
+            The segment is dimensional (its members come from its definition).
+        """
+        segment = self._load(segment_id, None)
+        if segment.segment_type != SegmentType.IMPORT:
+            raise InvalidRecordError(
+                [FieldProblem("SegmentType", f"segment {segment_id!r} is not an IMPORT segment")]
+            )
+        written = self._repository.put_imported_members(segment_id, endpoint_ids)
+        if written:
+            # Keep ImportDefinition.Size the member count, as Pinpoint reports it.
+            document = segment.to_pinpoint()
+            definition = document.setdefault("ImportDefinition", {})
+            definition["Size"] = int(definition.get("Size", 0)) + written
+            document["LastModifiedDate"] = _iso(self._clock())
+            self._repository.save_segment(document)
+        return written
+
+    # -- definitions -------------------------------------------------------------------
+
+    def create_segment(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a dimensional segment from a WriteSegmentRequest body (version 1).
+
+        Raises
+        ------
+        InvalidRecordError
+            The body breaks a rule, or names a source segment that does not exist.
+        """
+        body = validate_write_request(request)
+        if not body.name:
+            raise InvalidRecordError([FieldProblem("Name", "is required")])
+        now = _iso(self._clock())
+        document = {
+            **body.to_pinpoint(),
+            "Id": uuid.uuid4().hex,
+            "Version": 1,
+            "SegmentType": SegmentType.DIMENSIONAL.value,
+            "CreationDate": now,
+            "LastModifiedDate": now,
+        }
+        return self._store(document)
+
+    def update_segment(self, segment_id: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Store a new version: fields in ``request`` replace the latest version's.
+
+        Raises
+        ------
+        NotFoundError
+            No such segment.
+        InvalidRecordError
+            The body breaks a rule, or tries to give an IMPORT segment dimensions.
+        """
+        current = self._load(segment_id, None)
+        body = validate_write_request(request)
+        given = body.model_dump(by_alias=True, exclude_unset=True, mode="json")
+        if current.segment_type == SegmentType.IMPORT:
+            problems = [
+                FieldProblem(field, "an IMPORT segment's members come from its file")
+                for field in ("Dimensions", "SegmentGroups")
+                if field in given
+            ]
+            if problems:
+                raise InvalidRecordError(problems)
+        document = {
+            **current.to_pinpoint(),
+            **body.to_pinpoint(),
+            "Version": current.version + 1,
+            "LastModifiedDate": _iso(self._clock()),
+        }
+        for field, value in given.items():
+            if value is None:  # an explicit null clears the field
+                document.pop(field, None)
+        return self._store(document)
+
+    def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
+        """The given version of a segment, or its latest. Raises NotFoundError."""
+        return self._load(segment_id, version).to_pinpoint()
+
+    def list_segments(self) -> list[dict[str, Any]]:
+        """The latest version of every segment."""
+        return self._repository.list_segments()
+
+    # -- evaluation ----------------------------------------------------------------------
+
+    def compile(
+        self, segment_id: str, version: int | None = None, as_of: datetime | None = None
+    ) -> str:
+        """The segment's Trino-dialect SQL (``SELECT id FROM endpoints WHERE ...``)."""
+        segment = self._load(segment_id, version)
+        return compile_segment(segment, self._load, as_of or self._clock())
+
+    def preview(self, segment_id: str, version: int | None = None) -> int:
+        """How many endpoints the segment holds now."""
+        return self._audience.count(self.compile(segment_id, version))
+
+    def members(self, segment_id: str, version: int | None = None) -> Iterator[str]:
+        """The ids of the endpoints the segment holds now, streamed."""
+        return self._audience.endpoint_ids(self.compile(segment_id, version))
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _load(self, segment_id: str, version: int | None) -> SegmentResponse:
+        return validate_segment_response(self._repository.get_segment(segment_id, version))
+
+    def _store(self, document: dict[str, Any]) -> dict[str, Any]:
+        segment = validate_segment_response(document)
+        # Compiling checks that every source segment exists and that none loops back.
+        compile_segment(segment, self._load, self._clock())
+        stored = segment.to_pinpoint()
+        self._repository.save_segment(stored)
+        return stored
