@@ -34,8 +34,9 @@ SCORING_RETRY_ATTEMPTS = 5
 # A post is worth reacting to for a few hours; older failures go to the queue instead of
 # blocking their shard.
 SCORING_MAX_RECORD_AGE = Duration.hours(6)
-# What the Comprehend analyser calls (clarion/adapters/aws/sentiment/sentiment_analyzer.py). None of them
-# supports resource-level permissions (the service authorises them on "*" only).
+# What the Comprehend analyser calls (clarion/adapters/aws/sentiment/
+# sentiment_analyzer.py). None of them supports resource-level permissions (the service
+# authorises them on "*" only).
 COMPREHEND_ACTIONS = (
     "comprehend:BatchDetectDominantLanguage",
     "comprehend:BatchDetectSentiment",

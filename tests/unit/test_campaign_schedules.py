@@ -244,3 +244,16 @@ def test_scheduler_fires_at_the_domain_run_times(case: tuple[Schedule, datetime]
         expected = [e for e in expected if now < e <= until]
     got = sorted(moment for spec in specs for moment in fires(spec, now, until))
     assert got == expected
+
+
+def test_a_local_time_monthly_run_on_the_first_fires_on_every_last_day():
+    # Local-time runs fire 14 h ahead of UTC+14's wall clock; with StartTime in +01:00
+    # that is the previous month's last day in UTC, whose date varies (28 to 31).
+    plan = schedule(StartTime="2025-03-01T00:00:00+01:00", Frequency="MONTHLY", IsLocalTime=True)
+    now = datetime(2025, 3, 1, tzinfo=UTC)
+
+    [spec] = schedule_specs(plan, now)
+
+    assert (spec.expression, spec.timezone) == ("cron(0 9 L * ? *)", "UTC")
+    fired = list(fires(spec, now, now + timedelta(days=100)))
+    assert [f.date().isoformat() for f in fired] == ["2025-03-31", "2025-04-30", "2025-05-31"]

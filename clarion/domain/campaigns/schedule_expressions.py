@@ -7,7 +7,9 @@ Expressions (docs/campaign-pipeline.md, "Schedules"):
 * ONCE → ``at(<UTC time>)`` in UTC, ``ActionAfterCompletion: DELETE``.
 * HOURLY → ``cron(m * * * ? *)``, DAILY → ``cron(m h * * ? *)``, WEEKLY →
   ``cron(m h ? * DOW *)``, MONTHLY → ``cron(m h d * ? *)``; a monthly run on the 31st is
-  ``L`` (the last day); on the 29th or 30th it is two schedules, ``d`` in every month but
+  ``L`` (the last day), and so is a run on the 1st whose firing falls on the day before
+  (the previous month's last day, when the fields are converted to UTC); on the 29th or
+  30th it is two schedules, ``d`` in every month but
   February plus ``L`` in February (``campaign-<id>-feb``), as :func:`run_times` falls on
   the last day of shorter months. Scheduler has minute resolution: StartTime's seconds
   are dropped.
@@ -159,10 +161,17 @@ def schedule_specs(schedule: Schedule, now: datetime) -> list[ScheduleSpec]:
     seconds = start - _floor_minute(start)
     wall = _floor_minute(start).replace(tzinfo=None)  # same fields in zone offset + lead
     zone = _fixed_zone(offset + lead)
+    last_day = False  # a MONTHLY run on the 1st that fires on the month before's last day
     if zone is None:  # fields converted to UTC
         utc_wall = (_floor_minute(start) - lead).astimezone(UTC).replace(tzinfo=None)
         shifted_day = utc_wall.day != wall.day
-        if frequency == Frequency.MONTHLY and shifted_day and max(utc_wall.day, wall.day) > 28:
+        last_day = shifted_day and wall.day == 1 and utc_wall < wall
+        if (
+            frequency == Frequency.MONTHLY
+            and shifted_day
+            and not last_day
+            and max(utc_wall.day, wall.day) > 28
+        ):
             raise ValueError(
                 f"a MONTHLY schedule on day {wall.day} at {wall:%H:%M} (UTC offset "
                 f"{offset + lead}) cannot be kept by EventBridge Scheduler; use a time "
@@ -181,10 +190,10 @@ def schedule_specs(schedule: Schedule, now: datetime) -> list[ScheduleSpec]:
         specs = [("", f"cron({m} {h} * * ? *)")]
     elif frequency == Frequency.WEEKLY:
         specs = [("", f"cron({m} {h} ? * {_DAYS[wall.weekday()]} *)")]
+    elif wall.day == 31 or last_day:
+        specs = [("", f"cron({m} {h} L * ? *)")]
     elif wall.day <= 28:
         specs = [("", f"cron({m} {h} {wall.day} * ? *)")]
-    elif wall.day == 31:
-        specs = [("", f"cron({m} {h} L * ? *)")]
     else:  # 29th or 30th: every month but February has it; February's last day
         specs = [
             ("", f"cron({m} {h} {wall.day} 1,3-12 ? *)"),

@@ -1,9 +1,9 @@
 """Analytics SQL on Athena: the ``aws`` AnalyticsQuery.
 
-Built on :class:`~clarion.adapters.aws.segments.audience_query.AthenaAudienceQuery` (start, wait, page
-through results) by composition. Placeholders are bound as SQL literals through sqlglot's
-parse tree, as locally, so the campaign id can never change the statement; values come
-back typed from the result set's column metadata.
+Built on :class:`~clarion.adapters.aws.segments.audience_query.AthenaAudienceQuery`
+(start, wait, page through results) by composition. Placeholders are bound as SQL
+literals through sqlglot's parse tree, as locally, so the campaign id can never change
+the statement; values come back typed from the result set's column metadata.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@ starter, the EventBridge Scheduler CampaignScheduler and the S3 CampaignBatchSto
 
 from clarion.adapters.aws.campaigns.campaign_batch_store import S3CampaignBatchStore
 from clarion.adapters.aws.campaigns.campaign_repository import DynamoDBCampaignRepository
+from clarion.adapters.aws.campaigns.campaign_run_starter import StepFunctionsRunStarter
 from clarion.adapters.aws.campaigns.campaign_scheduler import (
     EventBridgeCampaignScheduler,
     SchedulerNotConfiguredError,
 )
-from clarion.adapters.aws.campaigns.campaign_run_starter import StepFunctionsRunStarter
 
 __all__ = [
     "DynamoDBCampaignRepository",
