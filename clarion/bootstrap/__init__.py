@@ -10,6 +10,7 @@ it for services and never for adapters.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         EventCampaignTrigger,
     )
     from clarion.services.churn import ChurnPipeline, ChurnService
+    from clarion.services.common import ProjectService
     from clarion.services.events import EventIngestService, EventIntakeService, EventStreamConsumer
     from clarion.services.messaging import MessageService
     from clarion.services.segments import SegmentService
@@ -78,15 +80,61 @@ class Bootstrap:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, adapters: Adapters | None = None, **clients: Any
+        self,
+        settings: Settings | None = None,
+        *,
+        adapters: Adapters | None = None,
+        root: Bootstrap | None = None,
+        **clients: Any,
     ) -> None:
         self.settings = settings or Settings.from_env()
         self.adapters = adapters or make_adapters(self.settings, **clients)
+        self._root = root
+        self._projects: dict[str, Bootstrap] = {}
+        self._projects_lock = threading.Lock()
 
     @property
     def app_id(self) -> str:
         """The Pinpoint project (application) id stamped on events and messages."""
         return self.settings.app_id
+
+    # -- projects -----------------------------------------------------------------------
+
+    @property
+    def root(self) -> Bootstrap:
+        """The default project's Bootstrap (account-wide services live there)."""
+        return self._root or self
+
+    def for_project(self, app_id: str) -> Bootstrap:
+        """The services of project ``app_id``, on that project's adapters; this
+        Bootstrap for the default project. Made once per project and kept. Whether the
+        project exists is the caller's question (``project_service.exists``)."""
+        root = self.root
+        if app_id == root.app_id:
+            return root
+        with root._projects_lock:
+            found = root._projects.get(app_id)
+            if found is None:
+                from clarion.domain.common.projects import check_app_id
+
+                adapters = root.adapters.for_project(check_app_id(app_id))
+                found = Bootstrap(adapters.settings, adapters=adapters, root=root)
+                root._projects[app_id] = found
+        return found
+
+    def forget_project(self, app_id: str) -> None:
+        """Drop the kept services of a deleted project."""
+        with self.root._projects_lock:
+            self.root._projects.pop(app_id, None)
+
+    @cached_property
+    def project_service(self) -> ProjectService:
+        """Projects, their settings and tags (account-wide: the same from any project)."""
+        if self._root is not None:
+            return self._root.project_service
+        from clarion.services.common import ProjectService
+
+        return ProjectService(self.adapters.project_store, self.app_id)
 
     # -- audience and segments --------------------------------------------------------
 
@@ -94,7 +142,9 @@ class Bootstrap:
     def endpoint_service(self) -> EndpointService:
         from clarion.services.audience import EndpointService
 
-        return EndpointService(self.adapters.profile_store)
+        return EndpointService(
+            self.adapters.profile_store, self.import_service, self.adapters.audience_query
+        )
 
     @cached_property
     def import_service(self) -> EndpointImportService:

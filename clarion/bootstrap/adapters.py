@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from clarion.bootstrap.settings import Settings
     from clarion.ports import (
         AnalyticsQuery,
         AudienceQuery,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         PostDedupeStore,
         PostQueue,
         ProfileStore,
+        ProjectStore,
         SegmentRepository,
         SendLedger,
         SentimentAnalyzer,
@@ -47,6 +49,19 @@ if TYPE_CHECKING:
 
 class Adapters(Protocol):
     """One backend's adapters, each made on first use."""
+
+    settings: Settings
+    """The settings of the project these adapters serve (its app id and, locally, home)."""
+
+    # -- projects -----------------------------------------------------------------------
+    def for_project(self, app_id: str) -> Adapters:
+        """The adapters of project ``app_id`` (itself for the default project)."""
+        ...
+
+    @property
+    def project_store(self) -> ProjectStore:
+        """The project registry (account-wide)."""
+        ...
 
     # -- how the backend differs -----------------------------------------------------
     @property

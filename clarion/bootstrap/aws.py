@@ -4,6 +4,7 @@ that service's client and adapters (and never imports duckdb)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         PostDedupeStore,
         PostQueue,
         ProfileStore,
+        ProjectStore,
         SegmentRepository,
         SendLedger,
         SentimentAnalyzer,
@@ -51,6 +53,11 @@ class AwsAdapters:
     **clients
         Pre-built boto3 clients keyed by service name (tests pass moto-backed ones);
         any other client is made on first use.
+
+    A project other than the default one (``for_project``) shares the tables, bucket and
+    clients, and keys everything it owns with its prefix (``app#<id>#``): endpoints,
+    segments and campaigns; its segments read only its endpoints of the lake. Templates
+    and the project registry are account-wide.
     """
 
     import_batch_size = 1000
@@ -61,9 +68,41 @@ class AwsAdapters:
     churn_event_sink = None
     churn_simulator = None  # simulated history is demo data of the local backend
 
-    def __init__(self, settings: Settings, **clients: Any) -> None:
+    def __init__(
+        self, settings: Settings, *, root: AwsAdapters | None = None, **clients: Any
+    ) -> None:
         self.settings = settings
-        self._clients = dict(clients)
+        self._root = root
+        self._clients = root._clients if root is not None else dict(clients)
+
+    @property
+    def root(self) -> AwsAdapters:
+        return self._root or self
+
+    @property
+    def key_prefix(self) -> str:
+        """The prefix of this project's keys ("" for the default project)."""
+        if self._root is None:
+            return ""
+        from clarion.adapters.aws.audience.profile_store import project_key_prefix
+
+        return project_key_prefix(self.settings.app_id)
+
+    def for_project(self, app_id: str) -> AwsAdapters:
+        """The adapters of project ``app_id`` (module docstring)."""
+        root = self.root
+        if app_id == root.settings.app_id:
+            return root
+        return AwsAdapters(replace(root.settings, app_id=app_id), root=root)
+
+    @cached_property
+    def project_store(self) -> ProjectStore:
+        """The project registry and per-project documents (the definitions table)."""
+        if self._root is not None:
+            return self._root.project_store
+        from clarion.adapters.aws.common.project_store import DynamoDBProjectStore
+
+        return DynamoDBProjectStore(self.client("dynamodb"), self.settings.aws.definitions_table)
 
     def client(self, service: str) -> Any:
         """A boto3 client with standard retries (or the one given for ``service``)."""
@@ -79,7 +118,9 @@ class AwsAdapters:
     def _dynamodb_profiles(self) -> DynamoDBProfileStore:
         from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore
 
-        return DynamoDBProfileStore(self.client("dynamodb"), self.settings.aws.endpoints_table)
+        return DynamoDBProfileStore(
+            self.client("dynamodb"), self.settings.aws.endpoints_table, key_prefix=self.key_prefix
+        )
 
     @property
     def profile_store(self) -> ProfileStore:
@@ -96,7 +137,11 @@ class AwsAdapters:
 
         aws = self.settings.aws
         return DynamoDBSegmentRepository(
-            self.client("dynamodb"), aws.definitions_table, self.client("s3"), aws.data_bucket
+            self.client("dynamodb"),
+            aws.definitions_table,
+            self.client("s3"),
+            aws.data_bucket,
+            key_prefix=self.key_prefix,
         )
 
     @cached_property
@@ -109,10 +154,14 @@ class AwsAdapters:
             workgroup=aws.athena_workgroup,
             database=aws.glue_database,
             output_location=aws.athena_output or None,
+            project_prefix=self.key_prefix or None,
         )
 
     @cached_property
     def template_repository(self) -> TemplateRepository:
+        """Account-wide (templates have no project in Pinpoint's API)."""
+        if self._root is not None:
+            return self._root.template_repository
         from clarion.adapters.aws.templates.template_repository import (
             DynamoDBTemplateRepository,
         )
@@ -180,7 +229,7 @@ class AwsAdapters:
         )
 
         return DynamoDBCampaignRepository(
-            self.client("dynamodb"), self.settings.aws.definitions_table
+            self.client("dynamodb"), self.settings.aws.definitions_table, key_prefix=self.key_prefix
         )
 
     @cached_property

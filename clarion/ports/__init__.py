@@ -35,6 +35,7 @@ from clarion.ports.churn import (
     SimulatedEvents,
     SimulatedPopulation,
 )
+from clarion.ports.common import ProjectStore
 from clarion.ports.events import DeadLetterSink, EventSink
 from clarion.ports.messaging import DeliveryChannel, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
@@ -76,6 +77,7 @@ __all__ = [
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",
+    "ProjectStore",
     "SegmentRepository",
     "SendLedger",
     "SentimentAnalyzer",

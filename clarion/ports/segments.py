@@ -40,3 +40,10 @@ class AudienceQuery(Protocol):
     def endpoint_ids(self, sql: str) -> Iterator[str]:
         """The ids the query selects (a query selecting one column, ``id``)."""
         ...
+
+    def scope(self, sql: str) -> str:
+        """``sql`` reading only the project's endpoints: unchanged where each project
+        has its own database (locally); on AWS, where projects share the endpoint lake,
+        ``endpoints`` is narrowed to the project's rows (their ids without the key
+        prefix)."""
+        ...

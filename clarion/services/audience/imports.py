@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import io
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -255,6 +255,32 @@ class EndpointImportService:
         counter = _CountingReader(stream)
         buffered = io.BufferedReader(counter, buffer_size=1 << 16)
         records = read_records(buffered, name=name, file_format=file_format)
+        return self._import(
+            records,
+            segment_name=segment_name,
+            progress=(lambda: progress(counter.bytes_read)) if progress is not None else None,
+        )
+
+    def update_endpoints(self, items: Iterable[Mapping[str, Any]]) -> ImportResult:
+        """UpdateEndpoint and UpdateEndpointsBatch: each item (an EndpointRequest with
+        its ``Id``) through the rules of an import row (merged onto the stored endpoint,
+        validated, the attribute-name and per-user limits). ``Rejection.line`` is the
+        item's 1-based position."""
+        records = (
+            ParsedRecord(line=index, data=dict(item))
+            if isinstance(item, Mapping)
+            else ParsedRecord(index, {}, [FieldProblem("(record)", "must be a JSON object")])
+            for index, item in enumerate(items, start=1)
+        )
+        return self._import(records, segment_name=None, progress=None)
+
+    def _import(
+        self,
+        records: Iterator[ParsedRecord],
+        *,
+        segment_name: str | None,
+        progress: Callable[[], None] | None,
+    ) -> ImportResult:
         run = _Run(
             result=ImportResult(),
             budget=AttributeNameBudget(self._profiles.attribute_names()),
@@ -269,9 +295,9 @@ class EndpointImportService:
                 # The batch's garbage cycles (the young ones) go now, cheaply.
                 gc.collect(1)
                 if progress is not None:
-                    progress(counter.bytes_read)
+                    progress()
         if progress is not None:
-            progress(counter.bytes_read)
+            progress()
         return run.result
 
     def _import_batch(self, batch: list[ParsedRecord], run: _Run) -> None:

@@ -187,7 +187,7 @@ class SegmentService:
     ) -> str:
         """The segment's Trino-dialect SQL (``SELECT id FROM endpoints WHERE ...``)."""
         segment = self._load(segment_id, version)
-        return compile_segment(segment, self._load, as_of or self._clock())
+        return self._audience.scope(compile_segment(segment, self._load, as_of or self._clock()))
 
     def preview(self, segment_id: str, version: int | None = None) -> int:
         """How many endpoints the segment holds now."""

@@ -66,10 +66,18 @@ class DynamoDBSegmentRepository:
     """
 
     def __init__(
-        self, dynamodb_client: Any, definitions_table: str, s3_client: Any, data_bucket: str
+        self,
+        dynamodb_client: Any,
+        definitions_table: str,
+        s3_client: Any,
+        data_bucket: str,
+        *,
+        key_prefix: str = "",
     ) -> None:
+        # A project other than the default one keeps its segments under its own prefix
+        # (member files are keyed by segment id, which is unique across projects).
         self._documents = VersionedDocuments(
-            dynamodb_client, definitions_table, SEGMENT_PREFIX, "segment"
+            dynamodb_client, definitions_table, key_prefix + SEGMENT_PREFIX, "segment"
         )
         self._s3 = s3_client
         self._bucket = data_bucket

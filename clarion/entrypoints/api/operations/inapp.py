@@ -1,0 +1,1 @@
+"""inapp operations."""
