@@ -30,12 +30,12 @@ from clarion.domain.common.errors import InvalidRecordError, NotFoundError
 from clarion.entrypoints.api.context import Api, Call
 from clarion.entrypoints.api.errors import (
     ApiError,
-    BadRequest,
-    InternalError,
-    NotFound,
-    NotOffered,
-    PayloadTooLarge,
-    TooManyRequests,
+    BadRequestError,
+    InternalServerError,
+    NotOfferedError,
+    PayloadTooLargeError,
+    ResourceNotFoundError,
+    TooManyRequestsError,
     error_body,
 )
 from clarion.entrypoints.api.model import (
@@ -130,15 +130,15 @@ async def _read_params(spec: OperationSpec, request: Request) -> dict[str, Any]:
             params[member.name] = query_value(member, grouped[member.wire_name])
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
+        raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the request body is over {MAX_BODY_BYTES} bytes")
+        raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
     if spec.payload is not None and raw.strip():
         try:
             params[spec.payload] = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"the request body is not JSON: {exc}") from None
+            raise BadRequestError(f"the request body is not JSON: {exc}") from None
     return params
 
 
@@ -148,9 +148,9 @@ def _run(function: Callable[[Call], Any], call: Call) -> Any:
     except ApiError:
         raise
     except NotFoundError as exc:
-        raise NotFound(str(exc)) from None
+        raise ResourceNotFoundError(str(exc)) from None
     except InvalidRecordError as exc:
-        raise BadRequest.of(exc.problems) from None
+        raise BadRequestError.of(exc.problems) from None
 
 
 class _Endpoint:
@@ -174,18 +174,18 @@ class _Endpoint:
         spec = self.spec
         try:
             if self.rate_limit is not None and not self.rate_limit.allow(caller_of(request)):
-                raise TooManyRequests("Too many requests: slow down and retry")
+                raise TooManyRequestsError("Too many requests: slow down and retry")
             function = handlers().get(spec.name)
             if function is None:
                 reason = NOT_OFFERED.get(spec.name, "it is not offered")
-                raise NotOffered(f"{spec.name} is not offered by Clarion: {reason}")
+                raise NotOfferedError(f"{spec.name} is not offered by Clarion: {reason}")
             try:
                 params = await _read_params(spec, request)
             except RequestShapeError as exc:
-                raise BadRequest(str(exc)) from None
+                raise BadRequestError(str(exc)) from None
             problems = validate_input(spec.name, params)
             if problems:
-                raise BadRequest.of(problems)
+                raise BadRequestError.of(problems)
             call = Call(spec.name, params, request_id, self.api)
             body = await run_in_threadpool(_run, function, call)
         except ApiError as error:
@@ -193,7 +193,7 @@ class _Endpoint:
         except Exception:
             # Only the operation and the error type: the input may hold personal data.
             logger.exception("operation %s failed", spec.name)
-            return error_response(InternalError("Internal server error"), request_id)
+            return error_response(InternalServerError("Internal server error"), request_id)
         if self.validate_responses:
             wrong = validate_output(spec.name, body)
             if wrong:
@@ -222,11 +222,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     request_id = str(uuid.uuid4())
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status == 405:
-        error: ApiError = NotOffered(f"{request.method} is not a method of {request.url.path}")
+        error: ApiError = NotOfferedError(f"{request.method} is not a method of {request.url.path}")
     elif status == 404:
-        error = NotFound(f"no Pinpoint operation at {request.method} {request.url.path}")
+        error = ResourceNotFoundError(
+            f"no Pinpoint operation at {request.method} {request.url.path}"
+        )
     else:
-        error = InternalError("Internal server error")
+        error = InternalServerError("Internal server error")
     return error_response(error, request_id)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from clarion.entrypoints.api.errors import BadRequest, NotFound
+from clarion.entrypoints.api.errors import BadRequestError, ResourceNotFoundError
 
 if TYPE_CHECKING:
     from clarion.bootstrap import Bootstrap
@@ -45,12 +45,14 @@ class Api:
         return self._root
 
     def project(self, app_id: str) -> Bootstrap:
-        """The Bootstrap of project ``app_id``. Raises NotFound for an unknown one."""
+        """The Bootstrap of project ``app_id``. Raises ResourceNotFoundError for an unknown one."""
         root = self.root
         seen = self._seen.get(app_id)
         if seen is None or time.monotonic() - seen > PROJECT_CACHE_SECONDS:
             if not root.project_service.exists(app_id):
-                raise NotFound(f"Project {app_id!r} not found (GetApps lists the projects)")
+                raise ResourceNotFoundError(
+                    f"Project {app_id!r} not found (GetApps lists the projects)"
+                )
             self._seen[app_id] = time.monotonic()
         return root.for_project(app_id)
 
@@ -79,7 +81,7 @@ class Call:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            raise BadRequest(f"{member}: must be a JSON object")
+            raise BadRequestError(f"{member}: must be a JSON object")
         return value
 
     @property
@@ -92,5 +94,5 @@ class Call:
         return self.api.root
 
     def project(self) -> Bootstrap:
-        """The services of the project the path names. Raises NotFound."""
+        """The services of the project the path names. Raises ResourceNotFoundError."""
         return self.api.project(self.app_id)

@@ -26,40 +26,40 @@ class ApiError(Exception):
         self.message = message
 
 
-class BadRequest(ApiError):
+class BadRequestError(ApiError):
     code, status = "BadRequestException", 400
 
     @classmethod
-    def of(cls, problems: Iterable[FieldProblem | str]) -> BadRequest:
+    def of(cls, problems: Iterable[FieldProblem | str]) -> BadRequestError:
         """One message naming every problem (``Field: reason; ...``)."""
         return cls("; ".join(str(p) for p in problems) or "bad request")
 
 
-class Forbidden(ApiError):
+class ForbiddenError(ApiError):
     code, status = "ForbiddenException", 403
 
 
-class NotFound(ApiError):
+class ResourceNotFoundError(ApiError):
     code, status = "NotFoundException", 404
 
 
-class NotOffered(ApiError):
+class NotOfferedError(ApiError):
     code, status = "MethodNotAllowedException", 405
 
 
-class Conflict(ApiError):
+class ConflictError(ApiError):
     code, status = "ConflictException", 409
 
 
-class PayloadTooLarge(ApiError):
+class PayloadTooLargeError(ApiError):
     code, status = "PayloadTooLargeException", 413
 
 
-class TooManyRequests(ApiError):
+class TooManyRequestsError(ApiError):
     code, status = "TooManyRequestsException", 429
 
 
-class InternalError(ApiError):
+class InternalServerError(ApiError):
     code, status = "InternalServerErrorException", 500
 
 

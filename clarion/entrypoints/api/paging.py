@@ -12,7 +12,7 @@ import binascii
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from clarion.entrypoints.api.errors import BadRequest
+from clarion.entrypoints.api.errors import BadRequestError
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -30,9 +30,9 @@ def decode_token(token: str) -> int:
         kind, _, value = base64.urlsafe_b64decode(padded).decode().partition(":")
         offset = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequest(f"Token: {token!r} is not a token this API gave") from None
+        raise BadRequestError(f"Token: {token!r} is not a token this API gave") from None
     if kind != "o" or offset < 0:
-        raise BadRequest(f"Token: {token!r} is not a token this API gave")
+        raise BadRequestError(f"Token: {token!r} is not a token this API gave")
     return offset
 
 
@@ -42,9 +42,9 @@ def page_size(value: Any) -> int:
     try:
         size = int(value)
     except (TypeError, ValueError):
-        raise BadRequest(f"PageSize: {value!r} is not a whole number") from None
+        raise BadRequestError(f"PageSize: {value!r} is not a whole number") from None
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise BadRequest(f"PageSize: must be 1 to {MAX_PAGE_SIZE}, not {size}")
+        raise BadRequestError(f"PageSize: must be 1 to {MAX_PAGE_SIZE}, not {size}")
     return size
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from clarion.domain.common.errors import ProtectedError
 from clarion.entrypoints.api.context import Call
-from clarion.entrypoints.api.errors import Forbidden
+from clarion.entrypoints.api.errors import ForbiddenError
 from clarion.entrypoints.api.paging import listing
 from clarion.entrypoints.api.registry import operation
 
@@ -36,6 +36,6 @@ def delete_app(call: Call) -> dict[str, Any]:
     try:
         deleted = call.root.project_service.delete_app(call.app_id)
     except ProtectedError as exc:
-        raise Forbidden(str(exc)) from None
+        raise ForbiddenError(str(exc)) from None
     call.api.forget(call.app_id)
     return deleted
