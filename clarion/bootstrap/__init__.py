@@ -19,12 +19,14 @@ from clarion.bootstrap.settings import AwsSettings, Backend, Settings
 
 if TYPE_CHECKING:
     from clarion.domain.sentiment import RuleSet
-    from clarion.services.analytics import AnalyticsService, ReportService
+    from clarion.ports import EventSink
+    from clarion.services.analytics import AnalyticsService, KpiService, ReportService
     from clarion.services.audience import (
         EndpointChangeFeedService,
         EndpointCompactionService,
         EndpointImportService,
         EndpointService,
+        JobService,
         ObjectImportService,
     )
     from clarion.services.campaigns import (
@@ -35,8 +37,13 @@ if TYPE_CHECKING:
     )
     from clarion.services.churn import ChurnPipeline, ChurnService
     from clarion.services.common import ProjectService
-    from clarion.services.events import EventIngestService, EventIntakeService, EventStreamConsumer
-    from clarion.services.messaging import MessageService
+    from clarion.services.events import (
+        EventIngestService,
+        EventIntakeService,
+        EventStreamConsumer,
+        EventStreamService,
+    )
+    from clarion.services.messaging import ChannelService, MessageService
     from clarion.services.segments import SegmentService
     from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
     from clarion.services.templates import TemplateService
@@ -160,7 +167,31 @@ class Bootstrap:
     def segment_service(self) -> SegmentService:
         from clarion.services.segments import SegmentService
 
-        return SegmentService(self.adapters.segment_repository, self.adapters.audience_query)
+        adapters = self.adapters
+
+        def users_of(segment_id: str) -> list[str]:
+            """The campaigns targeting a segment (asked only when one is deleted)."""
+            campaigns = adapters.campaign_repository.list_campaigns()
+            return [str(c["Id"]) for c in campaigns if c.get("SegmentId") == segment_id]
+
+        return SegmentService(
+            self.adapters.segment_repository, self.adapters.audience_query, users_of=users_of
+        )
+
+    @cached_property
+    def job_service(self) -> JobService:
+        """Import and export jobs of this project."""
+        from clarion.services.audience import JobService
+
+        a = self.adapters
+        return JobService(
+            self.app_id,
+            a.project_store,
+            a.job_files,
+            self.import_service,
+            self.segment_service,
+            a.profile_store,
+        )
 
     @cached_property
     def object_import_service(self) -> ObjectImportService:
@@ -189,6 +220,27 @@ class Bootstrap:
     # -- events and analytics ---------------------------------------------------------
 
     @cached_property
+    def event_stream_service(self) -> EventStreamService:
+        """Projects' event streams (account-wide: the same from any project)."""
+        if self._root is not None:
+            return self._root.event_stream_service
+        from clarion.services.events import EventStreamService
+
+        return EventStreamService(self.adapters.project_store, self.adapters.event_forwarder)
+
+    @cached_property
+    def event_sink(self) -> EventSink:
+        """Where services put records: locally the store, forwarding what it newly holds
+        to the project's event stream (no stream consumer reads it); on AWS the events
+        stream, whose consumer forwards."""
+        sink = self.adapters.event_sink
+        if not self.adapters.applies_event_effects_inline:
+            return sink
+        from clarion.services.events import ForwardingEventSink
+
+        return ForwardingEventSink(sink, self.event_stream_service)
+
+    @cached_property
     def event_ingest_service(self) -> EventIngestService:
         """Ingestion from files and APIs. Locally it stores and applies effects at once;
         on AWS it forwards to the stream, whose consumer applies the effects."""
@@ -199,7 +251,7 @@ class Bootstrap:
             a.profile_store,
             a.dead_letter_sink,
             self.event_campaign_trigger,
-            sink=a.event_sink,
+            sink=self.event_sink,
             locator=a.endpoint_locator,
             app_id=self.app_id,
             apply_effects=a.applies_event_effects_inline,
@@ -218,6 +270,8 @@ class Bootstrap:
             sink=None,
             locator=a.endpoint_locator,
             app_id=self.app_id,
+            # Made on first use: a batch of a project without a stream needs no STS.
+            forward=lambda records: self.event_stream_service.forward(records),
         )
 
     @cached_property
@@ -241,6 +295,13 @@ class Bootstrap:
         from clarion.services.analytics import AnalyticsService
 
         return AnalyticsService(self.adapters.analytics_query)
+
+    @cached_property
+    def kpi_service(self) -> KpiService:
+        """Pinpoint's date-range KPIs of this project."""
+        from clarion.services.analytics import KpiService
+
+        return KpiService(self.adapters.analytics_query, self.app_id)
 
     @cached_property
     def report_service(self) -> ReportService:
@@ -267,7 +328,7 @@ class Bootstrap:
             a.profile_store,
             a.send_ledger,
             a.delivery_channel,
-            a.event_sink,
+            self.event_sink,
             self.segment_service,
             app_id=self.app_id,
         )
@@ -311,6 +372,15 @@ class Bootstrap:
         )
 
     @cached_property
+    def channel_service(self) -> ChannelService:
+        """Projects' channels (account-wide: the same from any project)."""
+        if self._root is not None:
+            return self._root.channel_service
+        from clarion.services.messaging import ChannelService
+
+        return ChannelService(self.adapters.project_store)
+
+    @cached_property
     def message_service(self) -> MessageService:
         from clarion.services.messaging import MessageService
 
@@ -321,6 +391,7 @@ class Bootstrap:
             a.delivery_channel,
             a.send_ledger,
             app_id=self.app_id,
+            trace_scope="" if self._root is None else self.app_id,
         )
 
     # -- social sentiment triggers -------------------------------------------------------
@@ -347,7 +418,7 @@ class Bootstrap:
             a.profile_store,
             a.post_dedupe_store,
             a.social_author_store,
-            a.event_sink,
+            self.event_sink,
             self.message_service,
             a.send_ledger,
             self.sentiment_rules,

@@ -32,9 +32,11 @@ if TYPE_CHECKING:
         EndpointChangeFeed,
         EndpointCompactor,
         EndpointLocator,
+        EventForwarder,
         EventSink,
         HandleLookup,
         ImportFileStore,
+        JobFiles,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -92,6 +94,11 @@ class Adapters(Protocol):
     @property
     def template_repository(self) -> TemplateRepository: ...
     @property
+    def job_files(self) -> JobFiles:
+        """Files of import and export jobs, by URL."""
+        ...
+
+    @property
     def import_file_store(self) -> ImportFileStore | None:
         """Import files dropped in a bucket (AWS); None where files are read by path."""
         ...
@@ -130,6 +137,11 @@ class Adapters(Protocol):
     # -- events and analytics ---------------------------------------------------------
     @property
     def event_sink(self) -> EventSink: ...
+    @property
+    def event_forwarder(self) -> EventForwarder:
+        """Writes records to projects' own event streams."""
+        ...
+
     @property
     def dead_letter_sink(self) -> DeadLetterSink: ...
     @property

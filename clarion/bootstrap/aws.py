@@ -28,9 +28,11 @@ if TYPE_CHECKING:
         EndpointChangeFeed,
         EndpointCompactor,
         EndpointLocator,
+        EventForwarder,
         EventSink,
         HandleLookup,
         ImportFileStore,
+        JobFiles,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -158,6 +160,13 @@ class AwsAdapters:
         )
 
     @cached_property
+    def job_files(self) -> JobFiles:
+        """Import and export job files: s3:// URLs."""
+        from clarion.adapters.aws.audience.job_files import S3JobFiles
+
+        return S3JobFiles(self.client("s3"))
+
+    @cached_property
     def template_repository(self) -> TemplateRepository:
         """Account-wide (templates have no project in Pinpoint's API)."""
         if self._root is not None:
@@ -268,6 +277,14 @@ class AwsAdapters:
         from clarion.adapters.aws.events.event_sink import KinesisEventSink
 
         return KinesisEventSink(self.client("kinesis"), self.settings.aws.events_stream)
+
+    @cached_property
+    def event_forwarder(self) -> EventForwarder:
+        """Projects' own Kinesis or Firehose streams, with their roles assumed."""
+        from clarion.adapters.aws.common.clients import make_client_with_credentials
+        from clarion.adapters.aws.events.event_forwarder import AwsEventForwarder
+
+        return AwsEventForwarder(self.client("sts"), make_client_with_credentials)
 
     @cached_property
     def dead_letter_sink(self) -> DeadLetterSink:

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
         DeadLetterSink,
         DeliveryChannel,
         EndpointLocator,
+        EventForwarder,
         EventSink,
         HandleLookup,
+        JobFiles,
         PostDedupeStore,
         ProfileStore,
         ProjectStore,
@@ -130,6 +132,13 @@ class LocalAdapters:
         return DuckDBAudienceQuery(self.database)
 
     @cached_property
+    def job_files(self) -> JobFiles:
+        """Import and export job files: file:// URLs and paths."""
+        from clarion.adapters.local.audience.job_files import LocalJobFiles
+
+        return LocalJobFiles()
+
+    @cached_property
     def template_repository(self) -> TemplateRepository:
         """Account-wide (templates have no project in Pinpoint's API)."""
         if self._root is not None:
@@ -180,6 +189,13 @@ class LocalAdapters:
     @property
     def churn_event_sink(self) -> EventSink:
         return self.event_sink
+
+    @cached_property
+    def event_forwarder(self) -> EventForwarder:
+        """What would go to each project's event stream, as files under the root home."""
+        from clarion.adapters.local.events.event_forwarder import FileEventForwarder
+
+        return FileEventForwarder(self.root.settings.home)
 
     @cached_property
     def dead_letter_sink(self) -> DeadLetterSink:

@@ -12,6 +12,7 @@ from clarion.ports.audience import (
     EndpointCompactor,
     EndpointLocator,
     ImportFileStore,
+    JobFiles,
     ProfileStore,
 )
 from clarion.ports.campaigns import (
@@ -36,7 +37,7 @@ from clarion.ports.churn import (
     SimulatedPopulation,
 )
 from clarion.ports.common import ProjectStore
-from clarion.ports.events import DeadLetterSink, EventSink
+from clarion.ports.events import DeadLetterSink, EventForwarder, EventSink, StreamDestination
 from clarion.ports.messaging import DeliveryChannel, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 from clarion.ports.sentiment import (
@@ -71,9 +72,11 @@ __all__ = [
     "EndpointChangeFeed",
     "EndpointCompactor",
     "EndpointLocator",
+    "EventForwarder",
     "EventSink",
     "HandleLookup",
     "ImportFileStore",
+    "JobFiles",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",
@@ -84,5 +87,6 @@ __all__ = [
     "SimulatedEvents",
     "SimulatedPopulation",
     "SocialAuthorStore",
+    "StreamDestination",
     "TemplateRepository",
 ]

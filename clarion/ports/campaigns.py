@@ -42,6 +42,15 @@ class CampaignRepository(Protocol):
         """The latest version of every campaign, ordered by id."""
         ...
 
+    def list_campaign_versions(self, campaign_id: str) -> list[dict[str, Any]]:
+        """Every version of one campaign, oldest first. Raises ``NotFoundError``."""
+        ...
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        """Remove every version of the campaign (its runs stay, for reports). Raises
+        ``NotFoundError``."""
+        ...
+
     def save_run(self, run: Mapping[str, Any]) -> None:
         """Create or replace a run record."""
         ...

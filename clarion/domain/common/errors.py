@@ -36,3 +36,7 @@ class NotFoundError(LookupError):
 
 class ProtectedError(PermissionError):
     """An action that is refused whoever asks (deleting the default project)."""
+
+
+class InUseError(ValueError):
+    """An object others depend on cannot be removed (a segment a campaign targets)."""

@@ -26,11 +26,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.domain.audience.import_formats import ImportFileError
+from clarion.domain.common.errors import (
+    InUseError,
+    InvalidRecordError,
+    NotFoundError,
+    ProtectedError,
+)
 from clarion.entrypoints.api.context import Api, Call
 from clarion.entrypoints.api.errors import (
     ApiError,
     BadRequestError,
+    ConflictError,
+    ForbiddenError,
     InternalServerError,
     NotOfferedError,
     PayloadTooLargeError,
@@ -151,6 +159,12 @@ def _run(function: Callable[[Call], Any], call: Call) -> Any:
         raise ResourceNotFoundError(str(exc)) from None
     except InvalidRecordError as exc:
         raise BadRequestError.of(exc.problems) from None
+    except InUseError as exc:
+        raise ConflictError(str(exc)) from None
+    except ProtectedError as exc:
+        raise ForbiddenError(str(exc)) from None
+    except ImportFileError as exc:
+        raise BadRequestError(str(exc)) from None
 
 
 class _Endpoint:

@@ -230,6 +230,7 @@ class EndpointImportService:
         segment_name: str | None = None,
         file_format: FileFormat | str | None = None,
         progress: Progress | None = None,
+        segment_id: str | None = None,
     ) -> ImportResult:
         """Import endpoints from a binary stream (a file, or an S3 object body).
 
@@ -244,6 +245,9 @@ class EndpointImportService:
             updated endpoint becomes a member.
         file_format
             ``csv``, ``json`` or ``export``; detected from the name and content if omitted.
+        segment_id
+            An existing imported segment every imported or updated endpoint joins
+            (instead of ``segment_name``).
         progress
             Called after each batch with the number of bytes consumed so far.
 
@@ -258,6 +262,7 @@ class EndpointImportService:
         return self._import(
             records,
             segment_name=segment_name,
+            segment_id=segment_id,
             progress=(lambda: progress(counter.bytes_read)) if progress is not None else None,
         )
 
@@ -280,6 +285,7 @@ class EndpointImportService:
         *,
         segment_name: str | None,
         progress: Callable[[], None] | None,
+        segment_id: str | None = None,
     ) -> ImportResult:
         run = _Run(
             result=ImportResult(),
@@ -289,6 +295,8 @@ class EndpointImportService:
         )
         if segment_name is not None:
             run.result.segment_id = self._segments.create_imported_segment(segment_name)
+        elif segment_id is not None:
+            run.result.segment_id = segment_id
         with _young_collections_only():
             for batch in _batches(records, self._batch_size):
                 self._import_batch(batch, run)

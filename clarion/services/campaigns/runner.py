@@ -99,6 +99,7 @@ def load_templates(
         (TemplateType.SMS, configuration.sms_template),
         (TemplateType.PUSH, configuration.push_template),
         (TemplateType.VOICE, configuration.voice_template),
+        (TemplateType.INAPP, configuration.in_app_template),
     ):
         if ref is not None and ref.name:
             template = templates.get_template(kind, ref.name)

@@ -127,7 +127,10 @@ class MessageService:
         *,
         app_id: str = "clarion",
         clock: Callable[[], datetime] = utc_now,
+        trace_scope: str = "",
     ) -> None:
+        # Projects share the ledger on AWS: another project's TraceIds are its own.
+        self._trace_scope = trace_scope
         self._profiles = profiles
         self._templates = templates
         self._channel = channel
@@ -239,7 +242,8 @@ class MessageService:
     ) -> None:
         templates = load_templates(self._templates, request.template_configuration)
         now = self._clock()
-        scope = f"tx-{message_id_for('trace', request.trace_id)}" if request.trace_id else None
+        trace = (self._trace_scope, request.trace_id) if self._trace_scope else (request.trace_id,)
+        scope = f"tx-{message_id_for('trace', *trace)}" if request.trace_id else None
         pending = [t for t in targets if t.status is None]
         ledger = self._ledger if scope is not None else None
         if ledger is not None and scope is not None and pending:

@@ -44,6 +44,12 @@ class DynamoDBCampaignRepository:
     def get_campaign(self, campaign_id: str, version: int | None = None) -> dict[str, Any]:
         return self._documents.get(campaign_id, version)
 
+    def list_campaign_versions(self, campaign_id: str) -> list[dict[str, Any]]:
+        return self._documents.versions(campaign_id)
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        self._documents.delete(campaign_id)
+
     def list_campaigns(self) -> list[dict[str, Any]]:
         return self._documents.list_latest()
 

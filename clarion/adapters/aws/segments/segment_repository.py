@@ -89,6 +89,12 @@ class DynamoDBSegmentRepository:
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
         return self._documents.get(segment_id, version)
 
+    def list_segment_versions(self, segment_id: str) -> list[dict[str, Any]]:
+        return self._documents.versions(segment_id)
+
+    def delete_segment(self, segment_id: str) -> None:
+        self._documents.delete(segment_id)
+
     def list_segments(self) -> list[dict[str, Any]]:
         """The latest version of every segment, ordered by id."""
         return self._documents.list_latest()
