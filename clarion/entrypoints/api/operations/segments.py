@@ -12,12 +12,25 @@ from clarion.entrypoints.api.registry import operation
 
 
 def segment_response(call: Call, segment: dict[str, Any]) -> dict[str, Any]:
-    """A stored segment as SegmentResponse: with its project and ARN."""
-    return {
+    """A stored segment as SegmentResponse: with its project and ARN, and an imported
+    segment's ImportDefinition with every member the shape requires (a segment imported
+    from a local file has no role or external id: they are empty)."""
+    response = {
         "ApplicationId": call.app_id,
         "Arn": f"{app_arn(call.app_id)}/segments/{segment['Id']}",
         **segment,
     }
+    definition = response.get("ImportDefinition")
+    if isinstance(definition, dict):
+        response["ImportDefinition"] = {
+            "ExternalId": "",
+            "RoleArn": "",
+            "S3Url": "",
+            "Format": "CSV",
+            "Size": 0,
+            **definition,
+        }
+    return response
 
 
 def _version(call: Call) -> int:

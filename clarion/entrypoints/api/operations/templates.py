@@ -51,11 +51,14 @@ def _register(label: str, kind: TemplateType, member: str) -> None:
         return _message(call, "Accepted")
 
     name = kind.value.lower()
+    noun = {"email": "an email", "sms": "an SMS", "push": "a push", "voice": "a voice"}.get(
+        name, "an in-app"
+    )
     functions: tuple[tuple[str, str, Callable[[Call], dict[str, Any]]], ...] = (
-        ("Create", f"Creates a {name} template (version 1, active).", create),
-        ("Update", f"Updates a {name} template, or adds a version.", update),
-        ("Get", f"A {name} template: the active version, or the one asked for.", get),
-        ("Delete", f"Deletes a {name} template, or one of its versions.", delete),
+        ("Create", f"Creates {noun} template (version 1, active).", create),
+        ("Update", f"Updates {noun} template, or adds a version.", update),
+        ("Get", f"{noun.capitalize()} template: the active version, or the one asked.", get),
+        ("Delete", f"Deletes {noun} template, or one of its versions.", delete),
     )
     for verb, doc, function in functions:
         function.__doc__ = doc
