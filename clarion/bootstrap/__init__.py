@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         EventStreamConsumer,
         EventStreamService,
     )
-    from clarion.services.messaging import ChannelService, MessageService
+    from clarion.services.messaging import ChannelService, MessageGovernor, MessageService
     from clarion.services.segments import SegmentService
     from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
     from clarion.services.templates import TemplateService
@@ -318,6 +318,22 @@ class Bootstrap:
         return TemplateService(self.adapters.template_repository, self.adapters.profile_store)
 
     @cached_property
+    def message_governor(self) -> MessageGovernor:
+        """The project's caps across campaigns, journeys and social triggers."""
+        from clarion.services.messaging import MessageGovernor
+
+        return MessageGovernor(
+            self.adapters.message_counts,
+            self._project_settings,
+            self.app_id,
+            governs_transactional=self.settings.govern_transactional,
+        )
+
+    def _project_settings(self) -> dict[str, Any]:
+        """The project's ApplicationSettingsResource, read when asked."""
+        return self.project_service.get_settings(self.app_id)
+
+    @cached_property
     def campaign_runner(self) -> CampaignRunner:
         from clarion.services.campaigns import CampaignRunner
 
@@ -331,6 +347,9 @@ class Bootstrap:
             self.event_sink,
             self.segment_service,
             app_id=self.app_id,
+            governor=self.message_governor,
+            hooks=a.campaign_hooks,
+            project_settings=self._project_settings,
         )
 
     @cached_property

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         AnalyticsQuery,
         AudienceQuery,
         CampaignBatchStore,
+        CampaignHookInvoker,
         CampaignRepository,
         CampaignRunStarter,
         CampaignScheduler,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         HandleLookup,
         ImportFileStore,
         JobFiles,
+        MessageCounts,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -119,6 +121,16 @@ class Adapters(Protocol):
     def delivery_channel(self) -> DeliveryChannel: ...
     @property
     def send_ledger(self) -> SendLedger: ...
+    @property
+    def message_counts(self) -> MessageCounts:
+        """The message governor's per-endpoint counts."""
+        ...
+
+    @property
+    def campaign_hooks(self) -> CampaignHookInvoker:
+        """Calls CampaignHooks (FILTER and DELIVERY modes)."""
+        ...
+
     @property
     def campaign_repository(self) -> CampaignRepository: ...
     @property

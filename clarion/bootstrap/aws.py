@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         AnalyticsQuery,
         AudienceQuery,
         CampaignBatchStore,
+        CampaignHookInvoker,
         CampaignRepository,
         CampaignRunStarter,
         CampaignScheduler,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         HandleLookup,
         ImportFileStore,
         JobFiles,
+        MessageCounts,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -230,6 +232,20 @@ class AwsAdapters:
         from clarion.adapters.aws.messaging.send_ledger import DynamoDBSendLedger
 
         return DynamoDBSendLedger(self.client("dynamodb"), self.settings.aws.sends_table)
+
+    @cached_property
+    def message_counts(self) -> MessageCounts:
+        """The message governor's counts (the sends table)."""
+        from clarion.adapters.aws.messaging.message_counts import DynamoDBMessageCounts
+
+        return DynamoDBMessageCounts(self.client("dynamodb"), self.settings.aws.sends_table)
+
+    @cached_property
+    def campaign_hooks(self) -> CampaignHookInvoker:
+        """CampaignHooks: Lambda invoked synchronously, or a webhook."""
+        from clarion.adapters.aws.campaigns.campaign_hook import LambdaCampaignHook
+
+        return LambdaCampaignHook(self.client("lambda"))
 
     @cached_property
     def campaign_repository(self) -> CampaignRepository:

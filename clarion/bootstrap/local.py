@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from clarion.ports import (
         AnalyticsQuery,
         AudienceQuery,
+        CampaignHookInvoker,
         CampaignRepository,
         CampaignScheduler,
         ChurnFiles,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         JobFiles,
+        MessageCounts,
         PostDedupeStore,
         ProfileStore,
         ProjectStore,
@@ -162,6 +164,20 @@ class LocalAdapters:
         from clarion.adapters.local.messaging.send_ledger import DuckDBSendLedger
 
         return DuckDBSendLedger(self.database)
+
+    @cached_property
+    def message_counts(self) -> MessageCounts:
+        """The message governor's counts (this project's database)."""
+        from clarion.adapters.local.messaging.message_counts import DuckDBMessageCounts
+
+        return DuckDBMessageCounts(self.database)
+
+    @cached_property
+    def campaign_hooks(self) -> CampaignHookInvoker:
+        """CampaignHooks by webhook (a Lambda hook runs on AWS only)."""
+        from clarion.adapters.local.campaigns.campaign_hook import WebhookCampaignHook
+
+        return WebhookCampaignHook()
 
     @cached_property
     def campaign_repository(self) -> CampaignRepository:

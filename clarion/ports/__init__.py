@@ -18,10 +18,12 @@ from clarion.ports.audience import (
 from clarion.ports.campaigns import (
     BatchObject,
     CampaignBatchStore,
+    CampaignHookInvoker,
     CampaignRepository,
     CampaignRunStarter,
     CampaignScheduler,
     CampaignTrigger,
+    HookTarget,
 )
 from clarion.ports.churn import (
     ChurnFiles,
@@ -38,7 +40,7 @@ from clarion.ports.churn import (
 )
 from clarion.ports.common import ProjectStore
 from clarion.ports.events import DeadLetterSink, EventForwarder, EventSink, StreamDestination
-from clarion.ports.messaging import DeliveryChannel, SendLedger
+from clarion.ports.messaging import DeliveryChannel, MessageCounts, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 from clarion.ports.sentiment import (
     HandleLookup,
@@ -54,6 +56,7 @@ __all__ = [
     "AudienceQuery",
     "BatchObject",
     "CampaignBatchStore",
+    "CampaignHookInvoker",
     "CampaignRepository",
     "CampaignRunStarter",
     "CampaignScheduler",
@@ -75,8 +78,10 @@ __all__ = [
     "EventForwarder",
     "EventSink",
     "HandleLookup",
+    "HookTarget",
     "ImportFileStore",
     "JobFiles",
+    "MessageCounts",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",

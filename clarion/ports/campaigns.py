@@ -112,3 +112,22 @@ class CampaignBatchStore(Protocol):
         from 0. Returns where it is; with no batches nothing is written and the place it
         would have had is returned."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class HookTarget:
+    """Where a CampaignHook goes: a Lambda function (name or ARN) or a web URL."""
+
+    lambda_function_name: str | None = None
+    web_url: str | None = None
+
+
+class CampaignHookInvoker(Protocol):
+    """Calls a campaign's (or the project's) CampaignHook with one batch of endpoints,
+    as Pinpoint did: the Lambda function synchronously (RequestResponse) on AWS, or an
+    HTTP POST of the JSON payload to the web URL (both backends)."""
+
+    def invoke(self, target: HookTarget, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The hook's JSON answer (``{}`` for an empty one). Raises when the hook
+        failed, so the batch is retried and nothing is sent unfiltered."""
+        ...
