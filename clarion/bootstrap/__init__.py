@@ -411,6 +411,7 @@ class Bootstrap:
             a.send_ledger,
             app_id=self.app_id,
             trace_scope="" if self._root is None else self.app_id,
+            governor=self.message_governor,
         )
 
     # -- social sentiment triggers -------------------------------------------------------
@@ -444,6 +445,7 @@ class Bootstrap:
             analytics=a.analytics_query,
             dead_letters=a.dead_letter_sink,
             app_id=self.app_id,
+            governor=self.message_governor,
         )
 
     @cached_property

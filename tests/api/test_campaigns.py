@@ -187,7 +187,9 @@ def test_in_app_campaigns_are_served_to_their_segment(pinpoint: Any, project: st
     )["SegmentResponse"]["Id"]
     message = {
         "Layout": "BOTTOM_BANNER",
-        "Content": [{"BodyConfig": {"Alignment": "CENTER", "Body": "20% off", "TextColor": "#fff"}}],
+        "Content": [
+            {"BodyConfig": {"Alignment": "CENTER", "Body": "20% off", "TextColor": "#fff"}}
+        ],
     }
     campaign = pinpoint.create_campaign(
         ApplicationId=project,
@@ -236,8 +238,13 @@ def test_channels_keep_credentials_as_references(pinpoint: Any, project: str) ->
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:apns-key"
     apns = pinpoint.update_apns_channel(
         ApplicationId=project,
-        APNSChannelRequest={"TokenKey": secret, "TokenKeyId": "KEY", "TeamId": "TEAM",
-                            "BundleId": "com.example", "DefaultAuthenticationMethod": "TOKEN"},
+        APNSChannelRequest={
+            "TokenKey": secret,
+            "TokenKeyId": "KEY",
+            "TeamId": "TEAM",
+            "BundleId": "com.example",
+            "DefaultAuthenticationMethod": "TOKEN",
+        },
     )["APNSChannelResponse"]
     assert apns["HasTokenKey"] is True and apns["HasCredential"] is True
     assert secret not in str(apns)

@@ -111,9 +111,7 @@ def test_the_server_checks_requests_itself(api_url: str, project: str) -> None:
     not_json = httpx.post(f"{api_url}/v1/apps", content=b"{nope")
     assert not_json.status_code == 400
     assert not_json.headers["X-Amzn-ErrorType"] == "BadRequestException"
-    bad_bool = httpx.put(
-        f"{api_url}/v1/templates/t/email?create-new-version=maybe", content=b"{}"
-    )
+    bad_bool = httpx.put(f"{api_url}/v1/templates/t/email?create-new-version=maybe", content=b"{}")
     assert bad_bool.status_code == 400 and "create-new-version" in bad_bool.json()["Message"]
     unknown = httpx.get(f"{api_url}/v2/nothing")
     assert unknown.status_code == 404

@@ -41,8 +41,10 @@ def test_put_events_answers_each_event_and_refuses_forged_system_events(
                         "buy": _event("purchase", Metrics={"amount": 12.5}),
                         "fake-optout": _event("_SMS.OPTOUT"),
                         "fake-complaint": _event("_email.complaint"),
-                        "session": _event("_session.start", Session={
-                            "Id": "s1", "StartTimestamp": "2026-12-01T10:00:00Z"}),
+                        "session": _event(
+                            "_session.start",
+                            Session={"Id": "s1", "StartTimestamp": "2026-12-01T10:00:00Z"},
+                        ),
                     },
                 }
             }
@@ -67,9 +69,7 @@ def test_put_events_over_the_limit_is_refused_whole(pinpoint: Any, project: str)
         )
 
 
-def test_event_stream_forwards_every_record(
-    pinpoint: Any, project: str, api_home: Any
-) -> None:
+def test_event_stream_forwards_every_record(pinpoint: Any, project: str, api_home: Any) -> None:
     arn = f"arn:aws:kinesis:us-east-1:123456789012:stream/{project}"
     stream = pinpoint.put_event_stream(
         ApplicationId=project,
@@ -82,9 +82,7 @@ def test_event_stream_forwards_every_record(
     assert pinpoint.get_event_stream(ApplicationId=project)["EventStream"] == stream
     pinpoint.put_events(
         ApplicationId=project,
-        EventsRequest={
-            "BatchItem": {"s1": {"Endpoint": {}, "Events": {"a": _event("signup")}}}
-        },
+        EventsRequest={"BatchItem": {"s1": {"Endpoint": {}, "Events": {"a": _event("signup")}}}},
     )
     lines = stream_file(api_home, arn).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
@@ -96,7 +94,10 @@ def test_event_stream_forwards_every_record(
     with pytest.raises(pinpoint.exceptions.BadRequestException, match="DestinationStreamArn"):
         pinpoint.put_event_stream(
             ApplicationId=project,
-            WriteEventStream={"DestinationStreamArn": "arn:aws:sqs:x", "RoleArn": "arn:aws:iam::1:role/r"},
+            WriteEventStream={
+                "DestinationStreamArn": "arn:aws:sqs:x",
+                "RoleArn": "arn:aws:iam::1:role/r",
+            },
         )
 
 
@@ -129,13 +130,23 @@ def _ses_events(bootstrap: Bootstrap, project: str, opened: int) -> None:
         }
         records.append({"eventType": "Send", "mail": mail, "send": {}})
         records.append(
-            {"eventType": "Delivery", "mail": mail,
-             "delivery": {"timestamp": mail["timestamp"], "recipients": mail["destination"]}}
+            {
+                "eventType": "Delivery",
+                "mail": mail,
+                "delivery": {"timestamp": mail["timestamp"], "recipients": mail["destination"]},
+            }
         )
         if index < opened:
             records.append(
-                {"eventType": "Open", "mail": mail,
-                 "open": {"timestamp": mail["timestamp"], "userAgent": "x", "ipAddress": "1.1.1.1"}}
+                {
+                    "eventType": "Open",
+                    "mail": mail,
+                    "open": {
+                        "timestamp": mail["timestamp"],
+                        "userAgent": "x",
+                        "ipAddress": "1.1.1.1",
+                    },
+                }
             )
     service = bootstrap.for_project(project).event_ingest_service
     result = service.ingest_records(list(enumerate(records)), "ses", origin="test")
@@ -175,7 +186,9 @@ def test_kpis_of_a_project_and_a_campaign(
         MessageRequest={
             "Addresses": {"receipt@example.com": {"ChannelType": "EMAIL"}},
             "MessageConfiguration": {
-                "EmailMessage": {"SimpleEmail": {"Subject": {"Data": "R"}, "TextPart": {"Data": "r"}}}
+                "EmailMessage": {
+                    "SimpleEmail": {"Subject": {"Data": "R"}, "TextPart": {"Data": "r"}}
+                }
             },
         },
     )

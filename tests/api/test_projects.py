@@ -83,7 +83,11 @@ def test_two_projects_never_see_each_others_data(pinpoint: Any) -> None:
     pinpoint.update_endpoint(
         ApplicationId=a,
         EndpointId="same-id",
-        EndpointRequest={"ChannelType": "EMAIL", "Address": "a@example.com", "User": {"UserId": "u"}},
+        EndpointRequest={
+            "ChannelType": "EMAIL",
+            "Address": "a@example.com",
+            "User": {"UserId": "u"},
+        },
     )
     segment = pinpoint.create_segment(
         ApplicationId=a,
@@ -118,23 +122,25 @@ def test_two_projects_never_see_each_others_data(pinpoint: Any) -> None:
     assert pinpoint.get_segments(ApplicationId=b)["SegmentsResponse"]["Item"] == []
     settings = pinpoint.get_application_settings(ApplicationId=b)["ApplicationSettingsResource"]
     assert "Limits" not in settings
-    kpi = pinpoint.get_application_date_range_kpi(
-        ApplicationId=b, KpiName="messages-sent"
-    )["ApplicationDateRangeKpiResponse"]
+    kpi = pinpoint.get_application_date_range_kpi(ApplicationId=b, KpiName="messages-sent")[
+        "ApplicationDateRangeKpiResponse"
+    ]
     assert kpi["KpiResult"]["Rows"][0]["Values"][0]["Value"] == "0"
     # And a sees its own.
-    assert pinpoint.get_endpoint(ApplicationId=a, EndpointId="same-id")["EndpointResponse"][
-        "Address"
-    ] == "a@example.com"
+    assert (
+        pinpoint.get_endpoint(ApplicationId=a, EndpointId="same-id")["EndpointResponse"]["Address"]
+        == "a@example.com"
+    )
     # The same endpoint id in b is b's own endpoint.
     pinpoint.update_endpoint(
         ApplicationId=b,
         EndpointId="same-id",
         EndpointRequest={"ChannelType": "EMAIL", "Address": "b@example.com"},
     )
-    assert pinpoint.get_endpoint(ApplicationId=a, EndpointId="same-id")["EndpointResponse"][
-        "Address"
-    ] == "a@example.com"
+    assert (
+        pinpoint.get_endpoint(ApplicationId=a, EndpointId="same-id")["EndpointResponse"]["Address"]
+        == "a@example.com"
+    )
 
 
 def test_settings_round_trip(pinpoint: Any, project: str) -> None:
@@ -147,9 +153,7 @@ def test_settings_round_trip(pinpoint: Any, project: str) -> None:
             "CampaignHook": {"Mode": "FILTER", "WebUrl": "https://hooks.example.com/filter"},
         },
     )["ApplicationSettingsResource"]
-    read = pinpoint.get_application_settings(ApplicationId=project)[
-        "ApplicationSettingsResource"
-    ]
+    read = pinpoint.get_application_settings(ApplicationId=project)["ApplicationSettingsResource"]
     assert read == written
     assert read["ApplicationId"] == project
     assert read["Limits"] == {"Daily": 3, "Total": 10, "MessagesPerSecond": 50}

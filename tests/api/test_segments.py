@@ -122,9 +122,10 @@ def test_import_job_defines_a_segment_and_reports_bad_rows(
     segment_id = body["Definition"]["SegmentId"]
     segment = pinpoint.get_segment(ApplicationId=project, SegmentId=segment_id)["SegmentResponse"]
     assert segment["SegmentType"] == "IMPORT" and segment["ImportDefinition"]["Size"] == 2
-    assert pinpoint.get_import_job(ApplicationId=project, JobId=body["Id"])["ImportJobResponse"][
-        "Id"
-    ] == body["Id"]
+    assert (
+        pinpoint.get_import_job(ApplicationId=project, JobId=body["Id"])["ImportJobResponse"]["Id"]
+        == body["Id"]
+    )
     jobs = pinpoint.get_import_jobs(ApplicationId=project)["ImportJobsResponse"]["Item"]
     assert [j["Id"] for j in jobs] == [body["Id"]]
     by_segment = pinpoint.get_segment_import_jobs(ApplicationId=project, SegmentId=segment_id)
@@ -165,7 +166,12 @@ def test_export_job_writes_pinpoints_export_format(
     body = job["ExportJobResponse"]
     assert body["JobStatus"] == "COMPLETED" and body["TotalProcessed"] == 2
     files = sorted((tmp_path / "exports").rglob("*.gz"))
-    lines = [json.loads(line) for f in files for line in gzip.decompress(f.read_bytes()).split(b"\n") if line]
+    lines = [
+        json.loads(line)
+        for f in files
+        for line in gzip.decompress(f.read_bytes()).split(b"\n")
+        if line
+    ]
     assert sorted(e["Id"] for e in lines) == ["g1", "g2"]
     assert all(e["ApplicationId"] == project and e["CreationDate"] for e in lines)
     # The export file imports back unchanged, into another project.

@@ -31,9 +31,12 @@ def test_email_template_versions_and_active_version(pinpoint: Any) -> None:
     )
     template = pinpoint.get_email_template(TemplateName=name)["EmailTemplateResponse"]
     assert template["Version"] == "1"  # the active version stays until it is moved
-    assert pinpoint.get_email_template(TemplateName=name, Version="2")[
-        "EmailTemplateResponse"
-    ]["Subject"] == "Welcome"
+    assert (
+        pinpoint.get_email_template(TemplateName=name, Version="2")["EmailTemplateResponse"][
+            "Subject"
+        ]
+        == "Welcome"
+    )
     pinpoint.update_template_active_version(
         TemplateName=name,
         TemplateType="EMAIL",
@@ -56,18 +59,45 @@ def test_email_template_versions_and_active_version(pinpoint: Any) -> None:
 @pytest.mark.parametrize(
     ("create", "get", "member", "response", "body"),
     [
-        ("create_sms_template", "get_sms_template", "SMSTemplateRequest", "SMSTemplateResponse",
-         {"Body": "Code {{Attributes.Code}}"}),
-        ("create_voice_template", "get_voice_template", "VoiceTemplateRequest",
-         "VoiceTemplateResponse", {"Body": "Hello", "LanguageCode": "en-US", "VoiceId": "Joanna"}),
-        ("create_push_template", "get_push_template", "PushNotificationTemplateRequest",
-         "PushNotificationTemplateResponse",
-         {"Default": {"Title": "Hi", "Body": "{{User.UserAttributes.FirstName}}",
-                      "Action": "OPEN_APP"}}),
-        ("create_in_app_template", "get_in_app_template", "InAppTemplateRequest",
-         "InAppTemplateResponse",
-         {"Layout": "TOP_BANNER",
-          "Content": [{"BodyConfig": {"Alignment": "LEFT", "Body": "Sale!", "TextColor": "#000"}}]}),
+        (
+            "create_sms_template",
+            "get_sms_template",
+            "SMSTemplateRequest",
+            "SMSTemplateResponse",
+            {"Body": "Code {{Attributes.Code}}"},
+        ),
+        (
+            "create_voice_template",
+            "get_voice_template",
+            "VoiceTemplateRequest",
+            "VoiceTemplateResponse",
+            {"Body": "Hello", "LanguageCode": "en-US", "VoiceId": "Joanna"},
+        ),
+        (
+            "create_push_template",
+            "get_push_template",
+            "PushNotificationTemplateRequest",
+            "PushNotificationTemplateResponse",
+            {
+                "Default": {
+                    "Title": "Hi",
+                    "Body": "{{User.UserAttributes.FirstName}}",
+                    "Action": "OPEN_APP",
+                }
+            },
+        ),
+        (
+            "create_in_app_template",
+            "get_in_app_template",
+            "InAppTemplateRequest",
+            "InAppTemplateResponse",
+            {
+                "Layout": "TOP_BANNER",
+                "Content": [
+                    {"BodyConfig": {"Alignment": "LEFT", "Body": "Sale!", "TextColor": "#000"}}
+                ],
+            },
+        ),
     ],
 )
 def test_every_template_type(
