@@ -43,7 +43,7 @@ def test_a_bad_endpoint_names_the_field(pinpoint: Any, project: str) -> None:
         pinpoint.update_endpoint(
             ApplicationId=project, EndpointId="bad", EndpointRequest=_email("not-an-address")
         )
-    with pytest.raises(pinpoint.exceptions.BadRequestException, match="E.164"):
+    with pytest.raises(pinpoint.exceptions.BadRequestException, match=r"E\.164"):
         pinpoint.update_endpoint(
             ApplicationId=project,
             EndpointId="bad",
