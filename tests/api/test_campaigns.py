@@ -44,8 +44,9 @@ def _outbox(bootstrap: Bootstrap, project: str) -> Path:
     return bootstrap.for_project(project).settings.home / "outbox" / "email"
 
 
+@pytest.mark.local_only("reads the outbox; on moto the run starts the state machine")
 def test_an_immediate_campaign_runs_and_reports_activities(
-    pinpoint: Any, project: str, api_bootstrap: Bootstrap
+    pinpoint: Any, project: str, api: Any
 ) -> None:
     segment_id = _audience(pinpoint, project)
     created = pinpoint.create_campaign(
@@ -61,7 +62,7 @@ def test_an_immediate_campaign_runs_and_reports_activities(
     campaign = created["CampaignResponse"]
     assert campaign["ApplicationId"] == project
     assert campaign["State"]["CampaignStatus"] == "COMPLETED"
-    assert len(list(_outbox(api_bootstrap, project).glob("*.eml"))) == 3
+    assert len(list(_outbox(api.bootstrap, project).glob("*.eml"))) == 3
     activities = pinpoint.get_campaign_activities(ApplicationId=project, CampaignId=campaign["Id"])[
         "ActivitiesResponse"
     ]["Item"]
@@ -127,9 +128,8 @@ def test_a_bad_campaign_names_the_field(pinpoint: Any, project: str) -> None:
         )
 
 
-def test_send_messages_to_addresses_and_endpoints(
-    pinpoint: Any, project: str, api_bootstrap: Bootstrap
-) -> None:
+@pytest.mark.local_only("reads the outbox (moto's SES v2 keeps no raw messages to read)")
+def test_send_messages_to_addresses_and_endpoints(pinpoint: Any, project: str, api: Any) -> None:
     _audience(pinpoint, project, 2)
     response = pinpoint.send_messages(
         ApplicationId=project,
@@ -151,7 +151,7 @@ def test_send_messages_to_addresses_and_endpoints(
     assert response["Result"]["direct@example.com"]["DeliveryStatus"] == "SUCCESSFUL"
     assert response["EndpointResult"]["c0"]["DeliveryStatus"] == "SUCCESSFUL"
     assert response["EndpointResult"]["missing"]["DeliveryStatus"] == "PERMANENT_FAILURE"
-    assert len(list(_outbox(api_bootstrap, project).glob("*.eml"))) == 2
+    assert len(list(_outbox(api.bootstrap, project).glob("*.eml"))) == 2
 
 
 def test_send_users_messages(pinpoint: Any, project: str) -> None:
@@ -171,6 +171,7 @@ def test_send_users_messages(pinpoint: Any, project: str) -> None:
     assert response["Result"]["nobody"] == {}
 
 
+@pytest.mark.local_only("segment membership is Athena SQL, which moto does not run")
 def test_in_app_campaigns_are_served_to_their_segment(pinpoint: Any, project: str) -> None:
     segment_id = _audience(pinpoint, project, 2)
     pinpoint.update_endpoint(

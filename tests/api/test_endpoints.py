@@ -108,6 +108,7 @@ def test_delete_endpoint_answers_what_it_was(pinpoint: Any, project: str) -> Non
         pinpoint.delete_endpoint(ApplicationId=project, EndpointId="gone")
 
 
+@pytest.mark.local_only("finding the endpoints is Athena SQL, which moto does not run")
 def test_remove_attributes_from_every_endpoint(pinpoint: Any, project: str) -> None:
     for number in range(2):
         pinpoint.update_endpoint(

@@ -80,6 +80,7 @@ def test_not_offered_operations_say_why(pinpoint: Any, project: str) -> None:
         )
 
 
+@pytest.mark.local_only("raw HTTP to the local server (API Gateway refuses large bodies itself)")
 def test_payload_too_large(api_url: str, project: str) -> None:
     big = {"Item": [{"Id": "x", "Attributes": {"a": ["b" * 90]}}] * (MAX_BODY_BYTES // 60)}
     response = httpx.put(f"{api_url}/v1/apps/{project}/endpoints", content=json.dumps(big))
@@ -99,6 +100,7 @@ def test_too_many_requests(throttled_url: str) -> None:
     pinpoint_client(throttled_url, access_key="quiet-caller").get_apps()
 
 
+@pytest.mark.local_only("raw HTTP to the local server")
 def test_the_server_checks_requests_itself(api_url: str, project: str) -> None:
     """Clients other than botocore are checked against the model too."""
     missing = httpx.post(f"{api_url}/v1/apps/{project}/segments", content=b"")

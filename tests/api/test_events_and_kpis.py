@@ -69,6 +69,7 @@ def test_put_events_over_the_limit_is_refused_whole(pinpoint: Any, project: str)
         )
 
 
+@pytest.mark.local_only("reads the forwarded file (on AWS the consumer forwards: tested there)")
 def test_event_stream_forwards_every_record(pinpoint: Any, project: str, api_home: Any) -> None:
     arn = f"arn:aws:kinesis:us-east-1:123456789012:stream/{project}"
     stream = pinpoint.put_event_stream(
@@ -153,6 +154,7 @@ def _ses_events(bootstrap: Bootstrap, project: str, opened: int) -> None:
     assert not result.rejected, result.rejected_items()
 
 
+@pytest.mark.local_only("KPIs are Athena SQL over the lake, which moto does not run")
 def test_kpis_of_a_project_and_a_campaign(
     pinpoint: Any, project: str, api_bootstrap: Bootstrap
 ) -> None:

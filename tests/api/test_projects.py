@@ -76,7 +76,7 @@ def test_an_unknown_project_is_not_found_everywhere(pinpoint: Any) -> None:
             call()
 
 
-def test_two_projects_never_see_each_others_data(pinpoint: Any) -> None:
+def test_two_projects_never_see_each_others_data(pinpoint: Any, api: Any) -> None:
     first = pinpoint.create_app(CreateApplicationRequest={"Name": "a"})["ApplicationResponse"]
     second = pinpoint.create_app(CreateApplicationRequest={"Name": "b"})["ApplicationResponse"]
     a, b = first["Id"], second["Id"]
@@ -122,10 +122,11 @@ def test_two_projects_never_see_each_others_data(pinpoint: Any) -> None:
     assert pinpoint.get_segments(ApplicationId=b)["SegmentsResponse"]["Item"] == []
     settings = pinpoint.get_application_settings(ApplicationId=b)["ApplicationSettingsResource"]
     assert "Limits" not in settings
-    kpi = pinpoint.get_application_date_range_kpi(ApplicationId=b, KpiName="messages-sent")[
-        "ApplicationDateRangeKpiResponse"
-    ]
-    assert kpi["KpiResult"]["Rows"][0]["Values"][0]["Value"] == "0"
+    if api.backend == "local":  # KPIs are Athena SQL on AWS, which moto does not run
+        kpi = pinpoint.get_application_date_range_kpi(ApplicationId=b, KpiName="messages-sent")[
+            "ApplicationDateRangeKpiResponse"
+        ]
+        assert kpi["KpiResult"]["Rows"][0]["Values"][0]["Value"] == "0"
     # And a sees its own.
     assert (
         pinpoint.get_endpoint(ApplicationId=a, EndpointId="same-id")["EndpointResponse"]["Address"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -92,21 +93,34 @@ def test_a_segment_in_use_cannot_be_deleted(pinpoint: Any, project: str) -> None
         pinpoint.get_segment(ApplicationId=project, SegmentId=segment["Id"])
 
 
+def _put_file(api: Any, tmp_path: Path, name: str, text: str) -> str:
+    """The URL of a file the job reads: on the local disk, or in the bucket on AWS."""
+    if api.backend == "local":
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path.as_uri()
+    bucket = api.bootstrap.settings.aws.data_bucket
+    key = f"imports/{uuid.uuid4().hex}/{name}"
+    api.bootstrap.adapters.client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode())
+    return f"s3://{bucket}/{key}"
+
+
 def test_import_job_defines_a_segment_and_reports_bad_rows(
-    pinpoint: Any, project: str, tmp_path: Path
+    pinpoint: Any, project: str, tmp_path: Path, api: Any
 ) -> None:
-    source = tmp_path / "customers.csv"
-    source.write_text(
+    url = _put_file(
+        api,
+        tmp_path,
+        "customers.csv",
         "ChannelType,Address,User.UserAttributes.FirstName\n"
         "EMAIL,ana@example.com,Ana\n"
         "EMAIL,not-an-address,Bob\n"
         "SMS,+14155550100,Cleo\n",
-        encoding="utf-8",
     )
     job = pinpoint.create_import_job(
         ApplicationId=project,
         ImportJobRequest={
-            "S3Url": source.as_uri(),
+            "S3Url": url,
             "Format": "CSV",
             "RoleArn": "arn:aws:iam::123456789012:role/import",
             "DefineSegment": True,
@@ -147,6 +161,7 @@ def test_an_import_of_a_missing_file_fails_with_the_reason(
     assert "missing.csv" in job["Failures"][0]
 
 
+@pytest.mark.local_only("a segment's members are Athena SQL, which moto does not run")
 def test_export_job_writes_pinpoints_export_format(
     pinpoint: Any, project: str, tmp_path: Path
 ) -> None:
