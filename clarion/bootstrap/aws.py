@@ -262,7 +262,10 @@ class AwsAdapters:
         from clarion.adapters.aws.campaigns.campaign_run_starter import StepFunctionsRunStarter
 
         return StepFunctionsRunStarter(
-            self.client("stepfunctions"), self.settings.aws.campaign_state_machine_arn
+            self.client("stepfunctions"),
+            self.settings.aws.campaign_state_machine_arn,
+            # Another project's runs name it; the default project's inputs stay as they were.
+            app_id=self.settings.app_id if self._root is not None else None,
         )
 
     @cached_property
@@ -278,6 +281,7 @@ class AwsAdapters:
             group_name=aws.campaign_schedule_group,
             role_arn=aws.campaign_scheduler_role_arn,
             state_machine_arn=aws.campaign_state_machine_arn,
+            app_id=self.settings.app_id if self._root is not None else None,
         )
 
     @cached_property
