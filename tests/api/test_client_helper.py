@@ -10,7 +10,7 @@ import pytest
 import clarion_client
 
 
-class _Captured(Exception):
+class _CapturedError(Exception):
     pass
 
 
@@ -19,10 +19,10 @@ def _authorization_of(client: Any) -> str:
 
     def capture(request: Any, **_: Any) -> None:
         seen["authorization"] = request.headers["Authorization"].decode()
-        raise _Captured
+        raise _CapturedError
 
     client.meta.events.register("before-send.pinpoint.*", capture)
-    with pytest.raises(_Captured):
+    with pytest.raises(_CapturedError):
         client.get_apps()
     return seen["authorization"]
 
