@@ -77,7 +77,7 @@ class AwsAdapters:
     ) -> None:
         self.settings = settings
         self._root = root
-        self._clients = root._clients if root is not None else dict(clients)
+        self._clients: dict[str, Any] = root._clients if root is not None else dict(clients)
 
     @property
     def root(self) -> AwsAdapters:

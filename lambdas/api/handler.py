@@ -32,7 +32,9 @@ asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = dict(asgi(event, context))
+    # Mangum declares its own LambdaContext protocol with settable members; the
+    # runtime's context object satisfies it at run time.
+    response = dict(asgi(event, context))  # type: ignore[arg-type]
     status = int(response.get("statusCode", 500))
     counts.count("requests", 1)
     if 400 <= status < 500:

@@ -9,6 +9,7 @@ from typing import Any
 
 from clarion.domain.templates.model import TemplateType
 from clarion.entrypoints.api.context import Call
+from clarion.entrypoints.api.errors import BadRequestError
 from clarion.entrypoints.api.paging import listing
 from clarion.entrypoints.api.registry import operation
 
@@ -95,6 +96,8 @@ def list_template_versions(call: Call) -> dict[str, Any]:
 def update_template_active_version(call: Call) -> dict[str, Any]:
     """Makes a version (or ``latest``) the one campaigns and messages use."""
     version = call.body("TemplateActiveVersionRequest").get("Version")
+    if version is None:
+        raise BadRequestError("TemplateActiveVersionRequest.Version is required")
     call.root.template_service.set_active_version(
         call.get("TemplateName"), call.get("TemplateType"), version
     )
