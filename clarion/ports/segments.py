@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -39,4 +39,10 @@ class AudienceQuery(Protocol):
 
     def endpoint_ids(self, sql: str) -> Iterator[str]:
         """The ids the query selects (a query selecting one column, ``id``)."""
+        ...
+
+    def tally(self, sql: str, conditions: Sequence[str]) -> tuple[int, list[int]]:
+        """The endpoints the query selects, and how many of them meet each condition
+        (a Trino boolean expression over the ``endpoints`` columns), in one query
+        (``clarion.domain.segments.sql.tally_sql``)."""
         ...

@@ -171,6 +171,15 @@ def test_missing_value_without_default_omits_the_text_with_a_warning() -> None:
     assert out == "" and len(warnings) == 1
 
 
+def test_a_list_of_only_empty_values_is_missing_and_renders_empty() -> None:
+    data = endpoint(Attributes={"Tags": ["", ""]})
+    out, warnings = render("[{{Attributes.Tags}}]", data)
+    assert out == "[]" and len(warnings) == 1
+    assert text("[{{Attributes.Tags}}]", data=data, defaults={"Attributes.Tags": "none"}) == (
+        "[none]"
+    )
+
+
 def test_a_missing_value_the_template_handles_is_no_warning() -> None:
     # Tested by a condition, or given to a helper that prints something for it.
     assert text("{{#if Attributes.Nope}}x{{else}}none{{/if}}") == "none"

@@ -240,6 +240,7 @@ class _Compiler:
                 if default is not None:
                     return default
                 state.missing.append(key)
+                return None  # missing or empty (["", ""] too): it renders empty
             return value
 
         return lookup
