@@ -123,6 +123,9 @@ class Settings:
     # holdout (None: the pipeline's defaults).
     churn_threshold: float | None = _env("churn_threshold", None)
     churn_holdout_percent: int | None = _env("churn_holdout_percent", None)
+    # A campaign's dry run reports a printed variable without a default that more than
+    # this share (0 to 1) of its segment's endpoints lack.
+    missing_value_share: float = _env("missing_value_share", 0.05)
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod

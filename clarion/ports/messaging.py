@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, WarningTally
 
 
 class DeliveryChannel(Protocol):
@@ -48,6 +48,11 @@ class SendLedger(Protocol):
 
     def outcome_counts(self, run_id: str) -> dict[str, int]:
         """Endpoints per outcome reason for the run."""
+        ...
+
+    def warning_tally(self, run_id: str) -> WarningTally:
+        """The rendering warnings recorded with the run's outcomes: per endpoint, so a
+        retried batch (which renders nothing it did not claim) counts nothing twice."""
         ...
 
     def deferred(self, run_id: str, due_by_ms: int) -> list[str]:

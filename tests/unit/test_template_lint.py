@@ -231,8 +231,8 @@ def test_missing_value_findings_above_the_share() -> None:
         ("User.UserAttributes.FirstName", 400, 1000)
     ]
     assert findings[0].message == (
-        "`User.UserAttributes.FirstName` has no value on 400 of the segment's 1,000 endpoints "
-        "(40%) and no default: those messages print it empty"
+        "`User.UserAttributes.FirstName` has no value on 400 of the 1,000 endpoints the "
+        "message reaches in the segment (40%) and no default: those messages print it empty"
     )
     assert missing_value_findings(printed, {"Location.City": 50}, 0, 0.05) == []
 

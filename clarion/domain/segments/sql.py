@@ -392,6 +392,17 @@ def missing_value_condition(field: Sequence[str]) -> str | None:
     return None
 
 
+def reachable_condition(channels: Sequence[str]) -> str:
+    """A condition over ``endpoints`` that holds for the endpoints a send on
+    ``channels`` (ChannelType values) would address: on one of them, with an address,
+    not opted out, not inactive. With no channels, every endpoint with an address."""
+    parts = ["coalesce(address, '') <> ''"]
+    if channels:
+        parts.insert(0, f"channel_type IN {_in_list(sorted(set(channels)))}")
+    parts += ["coalesce(opt_out, '') <> 'ALL'", "coalesce(endpoint_status, '') <> 'INACTIVE'"]
+    return "(" + " AND ".join(parts) + ")"
+
+
 def tally_sql(audience_sql: str, conditions: Sequence[str]) -> str:
     """One row: the endpoints ``audience_sql`` selects (``SELECT id ...``), then how many
     of them meet each condition (``missing_value_condition``)."""

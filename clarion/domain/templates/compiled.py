@@ -85,6 +85,7 @@ class CompiledTemplate:
         self.version = template.version
         body = template.body.to_pinpoint()
         self._body = body
+        self.body: Mapping[str, Any] = body  # the version's body in Pinpoint JSON
         defaults = _parse_defaults(body.get("DefaultSubstitutions"))
         self._parts: dict[str, CompiledPart] = {}
         for key, source in template_parts(self.template_type, body):

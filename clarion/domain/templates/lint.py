@@ -41,6 +41,7 @@ class LintKind(StrEnum):
     UNKNOWN_HELPER = "UNKNOWN_HELPER"
     UNKNOWN_PARTIAL = "UNKNOWN_PARTIAL"
     MISSING_VALUES = "MISSING_VALUES"  # printed, no default, missing on many endpoints
+    NOT_COUNTED = "NOT_COUNTED"  # a dry run whose segment could not be counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +334,9 @@ def missing_value_findings(
                 LintKind.MISSING_VALUES,
                 use.where,
                 use.written,
-                f"`{_shown(use)}` has no value on {count:,} of the segment's {targeted:,} "
-                f"endpoints ({count / targeted:.0%}) and no default: those messages print "
-                "it empty",
+                f"`{_shown(use)}` has no value on {count:,} of the {targeted:,} endpoints "
+                f"the message reaches in the segment ({count / targeted:.0%}) and no "
+                "default: those messages print it empty",
                 missing=count,
                 targeted=targeted,
             )
