@@ -555,6 +555,21 @@ def test_malformed_templates_raise_syntax_errors(source: str) -> None:
     assert caught.value.line >= 1 and caught.value.column >= 1
 
 
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("{{=<% %>=}}", "set-delimiter tags"),
+        ("{{#each Attributes.X as |x|}}{{x}}{{/each}}", "block parameters"),
+        ("{{#each Attributes.X as |x i|}}{{x}}{{/each}}", "block parameters"),
+        ("{{*decorator}}", "decorators other than"),
+        ("{{#> layout}}x{{/layout}}", "partial blocks"),
+    ],
+)
+def test_what_clarion_does_not_support_is_refused_by_name(source: str, reason: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match=re.escape(reason)):
+        check_syntax(source)
+
+
 def test_syntax_error_reports_line_and_column() -> None:
     with pytest.raises(TemplateSyntaxError) as caught:
         check_syntax("line one\nline two {{#if x}}")

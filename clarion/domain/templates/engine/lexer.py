@@ -181,6 +181,14 @@ def _classify(source: str, offset: int, inner: str, before: bool, after: bool) -
     if not stripped:
         raise syntax_error(source, offset, "empty {{ }}")
     lead = stripped[0]
+    if lead == "=":
+        raise syntax_error(
+            source, offset, "set-delimiter tags ({{=<% %>=}}) are not supported: use {{ }}"
+        )
+    if lead == "*":
+        raise syntax_error(
+            source, offset, 'decorators other than {{#* inline "name"}} are not supported'
+        )
     if lead == "!":
         return Token(TokenKind.COMMENT, "", offset, before, after)
     if lead == "&":

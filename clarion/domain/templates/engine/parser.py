@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 from clarion.domain.templates.engine.lexer import (
@@ -285,6 +286,7 @@ def parse_tokens(
             top.nodes.append(PartialRef(call, token.offset, token.standalone, token.indent))
         elif kind in (TokenKind.OPEN, TokenKind.INVERSE):
             call = _parse_expression(token.text, source, token.offset)
+            _refuse_block_params(call, source, token.offset)
             block = Block(
                 call, head_name(call), inverted=kind == TokenKind.INVERSE, offset=token.offset
             )
@@ -365,6 +367,19 @@ def indented_tokens(tokens: Sequence[Token], indent: str) -> list[Token]:
             at_start = False
         out.append(copy)
     return out
+
+
+def _refuse_block_params(call: CallExpr, source: str, offset: int) -> None:
+    # ``{{#each list as |item index|}}``: handlebars.java's block parameters.
+    raws = [p.raw for p in call.params if isinstance(p, PathExpr)]
+    for first, second in pairwise(raws):
+        if first == "as" and second.startswith("|"):
+            raise syntax_error(
+                source,
+                offset,
+                "block parameters (as |name|) are not supported: use this, @index, @key "
+                "and ../ inside the block",
+            )
 
 
 def _frame_name(frame: _Frame) -> str:
