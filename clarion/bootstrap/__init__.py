@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from clarion.services.messaging import ChannelService, MessageGovernor, MessageService
     from clarion.services.segments import SegmentService
     from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
-    from clarion.services.templates import TemplateService
+    from clarion.services.templates import TemplateLinter, TemplateService
 
 __all__ = ["Adapters", "AwsSettings", "Backend", "Bootstrap", "Settings", "make_adapters"]
 
@@ -312,10 +312,26 @@ class Bootstrap:
     # -- templates, messaging and campaigns ---------------------------------------------
 
     @cached_property
+    def template_linter(self) -> TemplateLinter:
+        """Templates against the project's attribute names; dry runs of what a campaign
+        or journey sends against its segment."""
+        from clarion.services.templates import TemplateLinter
+
+        return TemplateLinter(
+            self.adapters.profile_store,
+            # Made on first dry run: a function that only lints never builds them.
+            audience=lambda: self.adapters.audience_query,
+            segments=lambda: self.segment_service,
+            missing_share=self.settings.missing_value_share,
+        )
+
+    @cached_property
     def template_service(self) -> TemplateService:
         from clarion.services.templates import TemplateService
 
-        return TemplateService(self.adapters.template_repository, self.adapters.profile_store)
+        return TemplateService(
+            self.adapters.template_repository, self.adapters.profile_store, self.template_linter
+        )
 
     @cached_property
     def message_governor(self) -> MessageGovernor:
@@ -366,6 +382,7 @@ class Bootstrap:
             starter=lambda: a.campaign_run_starter,
             scheduler=lambda: a.campaign_scheduler,
             app_id=self.app_id,
+            linter=lambda: self.template_linter,
         )
 
     @cached_property

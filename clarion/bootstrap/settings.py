@@ -126,6 +126,9 @@ class Settings:
     # Whether transactional sends (SendMessages, SendUsersMessages) count against, and
     # are capped by, the project's caps (the message governor); exempt by default.
     govern_transactional: bool = _env("govern_transactional", False)
+    # A campaign's dry run reports a printed variable without a default that more than
+    # this share (0 to 1) of its segment's endpoints lack.
+    missing_value_share: float = _env("missing_value_share", 0.05)
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod
