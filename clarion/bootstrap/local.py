@@ -109,7 +109,10 @@ class LocalAdapters:
     def delivery_channel(self) -> DeliveryChannel:
         from clarion.adapters.local.messaging.delivery_channel import OutboxChannel
 
-        return OutboxChannel(self.settings.home)
+        # The outbox records the send events SES and End User Messaging would publish.
+        return OutboxChannel(
+            self.settings.home, events=self.event_sink, app_id=self.settings.app_id
+        )
 
     @cached_property
     def send_ledger(self) -> SendLedger:
