@@ -18,7 +18,12 @@ from clarion.bootstrap.settings import AwsSettings, Backend, Settings
 
 if TYPE_CHECKING:
     from clarion.domain.sentiment import RuleSet
-    from clarion.services.analytics import AnalyticsService, ReportService
+    from clarion.services.analytics import (
+        AnalyticsService,
+        ConversionService,
+        GoalService,
+        ReportService,
+    )
     from clarion.services.audience import (
         EndpointChangeFeedService,
         EndpointCompactionService,
@@ -190,7 +195,22 @@ class Bootstrap:
     def analytics_service(self) -> AnalyticsService:
         from clarion.services.analytics import AnalyticsService
 
-        return AnalyticsService(self.adapters.analytics_query)
+        return AnalyticsService(self.adapters.analytics_query, self.conversion_service)
+
+    @cached_property
+    def goal_service(self) -> GoalService:
+        """Conversion goals per campaign and for the project."""
+        from clarion.services.analytics import GoalService
+
+        return GoalService(self.adapters.conversion_goal_store)
+
+    @cached_property
+    def conversion_service(self) -> ConversionService:
+        """Campaign conversions (the campaigns' runs bound the days read)."""
+        from clarion.services.analytics import ConversionService
+
+        a = self.adapters
+        return ConversionService(a.analytics_query, self.goal_service, a.campaign_repository)
 
     @cached_property
     def report_service(self) -> ReportService:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         ChurnModelStore,
         ChurnSimulator,
         ColumnarAnalytics,
+        ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
         EndpointLocator,
@@ -158,6 +159,12 @@ class LocalAdapters:
         from clarion.adapters.local.analytics.analytics_query import DuckDBAnalyticsQuery
 
         return DuckDBAnalyticsQuery(self.database)
+
+    @cached_property
+    def conversion_goal_store(self) -> ConversionGoalStore:
+        from clarion.adapters.local.analytics.goal_store import DuckDBConversionGoalStore
+
+        return DuckDBConversionGoalStore(self.database)
 
     # -- sentiment ----------------------------------------------------------------------
 

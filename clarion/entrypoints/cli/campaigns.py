@@ -23,17 +23,37 @@ app = typer.Typer(
 def create(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A WriteCampaignRequest body.")],
+    goals_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--goals",
+            metavar="FILE",
+            help='Conversion goals for the campaign ({"Goals": [...]}; docs/analytics.md).',
+        ),
+    ] = None,
 ) -> None:
-    """Create a campaign; prints {"id": ...}."""
+    """Create a campaign; prints {"id": ...} (and the goals version with --goals)."""
     cli = state(ctx)
     body = read_json_file(cli, file)
+    goals = read_json_file(cli, goals_file) if goals_file else None
+    if goals is not None:
+        # Refused before the campaign exists, so a bad goals file leaves nothing behind.
+        try:
+            cli.bootstrap.goal_service.check_goals(goals)
+        except InvalidRecordError as exc:
+            raise cli.fail(f"{goals_file}: {exc}") from None
     try:
         campaign = cli.bootstrap.campaign_service.create_campaign(body)
     except (InvalidRecordError, NotFoundError, ValueError) as exc:
         # ValueError: the schedule could not be written (Scheduler settings missing, or
         # a MONTHLY time no Scheduler expression keeps); the campaign itself is stored.
         raise cli.fail(str(exc)) from None
-    cli.emit({"id": campaign["Id"]}, lambda c: c.print(f"Created campaign {campaign['Id']}"))
+    data: dict[str, Any] = {"id": campaign["Id"]}
+    if goals is not None:
+        data["goals_version"] = cli.bootstrap.goal_service.put_goals(goals, campaign["Id"])[
+            "Version"
+        ]
+    cli.emit(data, lambda c: c.print(f"Created campaign {campaign['Id']}"))
 
 
 @app.command("get")

@@ -1,11 +1,15 @@
-"""Analytics use cases: campaign metrics and event counts from the one SQL source, and
-the campaign report (HTML with PNG charts)."""
+"""Analytics use cases: campaign metrics and event counts from the one SQL source,
+conversions (goals, attribution, the holdout experiment, A/B), the Pinpoint KPIs, and the
+campaign report (HTML with PNG charts)."""
 
+from clarion.services.analytics.conversions import ConversionService, ScanBounds
+from clarion.services.analytics.goals import GoalService, ResolvedGoals
 from clarion.services.analytics.reports import ReportService
 from clarion.services.analytics.service import (
     COUNT_COLUMNS,
     RATE_COLUMNS,
     AnalyticsService,
+    CampaignMetrics,
     campaign_metrics_sql,
 )
 
@@ -13,6 +17,11 @@ __all__ = [
     "COUNT_COLUMNS",
     "RATE_COLUMNS",
     "AnalyticsService",
+    "CampaignMetrics",
+    "ConversionService",
+    "GoalService",
     "ReportService",
+    "ResolvedGoals",
+    "ScanBounds",
     "campaign_metrics_sql",
 ]

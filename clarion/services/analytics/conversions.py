@@ -19,6 +19,8 @@ from typing import Any
 from clarion.domain.analytics.conversions import (
     HOLDOUT,
     Arm,
+    Contender,
+    ab_test,
     attribution_metrics,
     day_metrics,
     incrementality,
@@ -280,6 +282,15 @@ class ConversionService:
             "runs": runs,
             "days": days,
             "incrementality": ConversionService._experiment(whole, experiment, confidence),
+            "ab_test": ab_test(
+                "conversion_rate",
+                [
+                    Contender(str(r["variant"]), int(r["converted_endpoints"]), int(r["endpoints"]))
+                    for r in _by(whole, grain="variant")
+                    if r["variant"] != HOLDOUT
+                ],
+                confidence,
+            ),
         }
 
     @staticmethod

@@ -47,6 +47,11 @@ class GoalService:
         """``campaign:<id>``, or ``project`` without a campaign."""
         return campaign_scope(campaign_id) if campaign_id else PROJECT_SCOPE
 
+    @staticmethod
+    def check_goals(body: Mapping[str, Any]) -> ConversionGoals:
+        """The goals of ``body``, validated. Raises InvalidRecordError."""
+        return validate_goals(body)
+
     def put_goals(self, body: Mapping[str, Any], campaign_id: str | None = None) -> dict[str, Any]:
         """Store ``body`` (``{"Goals": [...]}``) as the campaign's goals (or the project's
         default) in a new version; returns the stored document.
@@ -82,9 +87,11 @@ class GoalService:
         """The latest goals of every scope that has some."""
         return self._store.list_goals()
 
-    def resolve(self, campaign_id: str) -> ResolvedGoals:
-        """The goals that measure ``campaign_id``."""
-        for scope in (campaign_scope(campaign_id), PROJECT_SCOPE):
+    def resolve(self, campaign_id: str | None) -> ResolvedGoals:
+        """The goals that measure ``campaign_id`` (or, without one, the project's
+        default): the campaign's own, else the project's, else the built-in default."""
+        scopes = (campaign_scope(campaign_id), PROJECT_SCOPE) if campaign_id else (PROJECT_SCOPE,)
+        for scope in scopes:
             try:
                 document = self._store.get_goals(scope)
             except NotFoundError:
