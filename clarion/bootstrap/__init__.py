@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         AnalyticsService,
         ConversionService,
         GoalService,
+        KpiService,
         ReportService,
     )
     from clarion.services.audience import (
@@ -211,6 +212,16 @@ class Bootstrap:
 
         a = self.adapters
         return ConversionService(a.analytics_query, self.goal_service, a.campaign_repository)
+
+    @cached_property
+    def kpi_service(self) -> KpiService:
+        """Pinpoint's GetCampaignDateRangeKpi and GetApplicationDateRangeKpi."""
+        from clarion.services.analytics import KpiService
+
+        a = self.adapters
+        return KpiService(
+            a.analytics_query, self.conversion_service, self.goal_service, a.campaign_repository
+        )
 
     @cached_property
     def report_service(self) -> ReportService:

@@ -141,3 +141,24 @@ def fill_conversions_query(sql: str, goals: Sequence[MeasuredGoal]) -> str:
     relation.set("this", sqlglot.parse_one(goals_relation_sql(goals), read="trino"))
     hook.replace(sqlglot.parse_one(goal_filter_sql(goals), read="trino"))
     return tree.sql("trino", comments=False)
+
+
+def within_period(sql: str) -> str:
+    """``sql`` (Trino) reading only the events of a period: every ``events`` it reads
+    becomes ``(SELECT * FROM events WHERE dt BETWEEN :period_since AND :period_until AND
+    event_timestamp >= :period_from_ms AND event_timestamp < :period_to_ms)``, so a view
+    such as campaign_metrics answers for a date range and Athena reads only its days."""
+    tree = sqlglot.parse_one(sql, read="trino")
+    for table in list(tree.find_all(exp.Table)):
+        if table.name != "events" or table.db:
+            continue
+        alias = table.alias or "events"
+        period = sqlglot.parse_one(
+            "SELECT * FROM events WHERE dt BETWEEN :period_since AND :period_until "
+            "AND event_timestamp >= :period_from_ms AND event_timestamp < :period_to_ms",
+            read="trino",
+        )
+        table.replace(
+            exp.Subquery(this=period, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+        )
+    return tree.sql("trino", comments=False)

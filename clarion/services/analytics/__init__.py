@@ -4,6 +4,7 @@ campaign report (HTML with PNG charts)."""
 
 from clarion.services.analytics.conversions import ConversionService, ScanBounds
 from clarion.services.analytics.goals import GoalService, ResolvedGoals
+from clarion.services.analytics.kpis import APPLICATION_KPIS, CAMPAIGN_KPIS, KpiService
 from clarion.services.analytics.reports import ReportService
 from clarion.services.analytics.service import (
     COUNT_COLUMNS,
@@ -14,12 +15,15 @@ from clarion.services.analytics.service import (
 )
 
 __all__ = [
+    "APPLICATION_KPIS",
+    "CAMPAIGN_KPIS",
     "COUNT_COLUMNS",
     "RATE_COLUMNS",
     "AnalyticsService",
     "CampaignMetrics",
     "ConversionService",
     "GoalService",
+    "KpiService",
     "ReportService",
     "ResolvedGoals",
     "ScanBounds",
