@@ -220,12 +220,12 @@ def test_attributed_per_treatment_run_day_and_the_holdout(conversions: Conversio
     }
     # The holdout's would-be messages (e6 twice, e7): e6's purchase follows R1's.
     assert pick(goal["holdout"]) == (3, 2, 1, 1, 12.5)
-    assert [(d["arm"], d["day"], d["conversions"], d["revenue"]) for d in goal["days"]] == [
-        ("treated", "2026-03-02", 1, 5.0),
-        ("holdout", "2026-03-03", 1, 12.5),
-        ("treated", "2026-03-03", 2, 300.3),
-        ("treated", "2026-03-05", 1, 39.98),
-    ]
+    # By whole days after the credited message: e3's first purchase within the day; e1's
+    # (a day after R2), e3's EUR one and e4's a day after; e6's a day after its would-be one.
+    assert [
+        (d["days_after_message"], d["arm"], d["conversions"], d["revenue"])
+        for d in goal["days_after_message"]
+    ] == [(0, "treated", 1, 5.0), (1, "holdout", 1, 12.5), (1, "treated", 3, 340.28)]
 
 
 def test_first_touch_credits_the_earlier_message(

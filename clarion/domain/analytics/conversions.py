@@ -62,9 +62,9 @@ def attribution_metrics(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def day_metrics(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Credited conversions of one UTC day."""
+    """Credited conversions of one group of days (a UTC date, or whole days after the
+    message)."""
     return {
-        "day": str(row["day"]),
         "converted_endpoints": _int(row, "converted_endpoints"),
         "conversions": _int(row, "conversions"),
         "revenue": round(_float(row, "revenue"), 6),

@@ -31,7 +31,7 @@ from clarion.domain.common.intervals import DEFAULT_CONFIDENCE
 from clarion.ports.analytics import AnalyticsQuery
 from clarion.ports.campaigns import CampaignRepository
 from clarion.resources import read_text
-from clarion.services.analytics.goals import GoalService, ResolvedGoals
+from clarion.services.analytics.goals import GoalService
 
 CAMPAIGN = "campaign"
 # Before any real event, and after any: the bounds when nothing narrows the scan.
@@ -237,9 +237,6 @@ class ConversionService:
             ],
         }
 
-    def resolved_goals(self, campaign_id: str) -> ResolvedGoals:
-        return self._goals.resolve(campaign_id)
-
     @staticmethod
     def _goal_figures(
         goal: ConversionGoal,
@@ -265,9 +262,14 @@ class ConversionService:
             ),
             key=lambda r: str(r["run_id"]),
         )
-        days = sorted(
-            ({"arm": r["arm"], **day_metrics(r)} for r in _by(attribution, grain="day")),
-            key=lambda d: (d["day"], d["arm"]),
+        # By whole days after the message (the calendar days are the KPIs'): how soon
+        # people convert, the same whatever the time of day the campaign went out.
+        days_after = sorted(
+            (
+                {"arm": r["arm"], "days_after_message": int(r["days_after"]), **day_metrics(r)}
+                for r in _by(attribution, grain="days_after")
+            ),
+            key=lambda d: (d["days_after_message"], d["arm"]),
         )
         whole = _by(experiment, run_id="")
         ends = [int(r["window_end_ms"]) for r in whole if r.get("window_end_ms") is not None]
@@ -280,7 +282,7 @@ class ConversionService:
             "treatments": treatments,
             "holdout": attribution_metrics(held[0]) if held else None,
             "runs": runs,
-            "days": days,
+            "days_after_message": days_after,
             "incrementality": ConversionService._experiment(whole, experiment, confidence),
             "ab_test": ab_test(
                 "conversion_rate",

@@ -25,6 +25,7 @@
 --   attribution  arm | variant | run | variant_run   touches (messages, and the held-out
 --                endpoints' would-be messages) and the conversions credited to them
 --   attribution  day        credited conversions by the UTC date they happened
+--   attribution  days_after credited conversions by whole days after their message
 --   experiment   arm | variant    every assigned endpoint, its conversions in the window
 --                after its first assignment (run_id '' : the whole campaign) or after
 --                that run's assignment (run_id set)
@@ -174,7 +175,9 @@ clicks AS (
     FROM events
     WHERE event_type IN ('_email.click', '_campaign.opened_notification')
         AND dt BETWEEN :send_since AND :event_until
-        AND element_at(attributes, 'campaign_id') IS NOT NULL
+        AND element_at(attributes, 'campaign_id') IN (
+            SELECT source_id FROM sources WHERE source_kind = 'campaign'
+        )
 ),
 -- One row per goal and touch of a measured source: what was credited to it.
 touch_outcomes AS (
@@ -272,17 +275,28 @@ attribution_days AS (
         source_kind,
         source_id,
         goal,
-        CASE WHEN variant = 'HOLDOUT' THEN 'holdout' ELSE 'treated' END AS arm,
+        arm,
+        CASE WHEN grouping(day) = 0 THEN 'day' ELSE 'days_after' END AS grain,
         day,
+        days_after,
         count(DISTINCT endpoint_id) AS converted_endpoints,
         count(DISTINCT event_id) AS conversions,
         coalesce(sum(CASE WHEN in_currency THEN amount END), 0) AS revenue,
         count(DISTINCT CASE WHEN NOT in_currency AND amount IS NOT NULL THEN event_id END)
             AS revenue_excluded
-    FROM attributed
-    GROUP BY
-        source_kind, source_id, goal, CASE WHEN variant = 'HOLDOUT' THEN 'holdout' ELSE 'treated' END,
-        day
+    FROM (
+        SELECT
+            *,
+            CASE WHEN variant = 'HOLDOUT' THEN 'holdout' ELSE 'treated' END AS arm,
+            -- Whole days from the credited message to the conversion (0: within a day).
+            CAST(floor(CAST(converted_ms - touched_ms AS double) / 86400000e0) AS bigint)
+                AS days_after
+        FROM attributed
+    ) AS credited
+    GROUP BY GROUPING SETS (
+        (source_kind, source_id, goal, arm, day),
+        (source_kind, source_id, goal, arm, days_after)
+    )
 ),
 -- The experiment: each assigned endpoint's window, over the whole campaign (from its
 -- first assignment to its last one's window end; run_id '') and per run.
@@ -371,6 +385,7 @@ SELECT
     variant,
     run_id,
     CAST(NULL AS varchar) AS day,
+    CAST(NULL AS bigint) AS days_after,
     endpoints,
     messages,
     converted_endpoints,
@@ -388,7 +403,7 @@ FROM attribution
 UNION ALL
 SELECT
     'attribution',
-    'day',
+    grain,
     source_kind,
     source_id,
     goal,
@@ -396,6 +411,7 @@ SELECT
     CAST(NULL AS varchar),
     CAST(NULL AS varchar),
     day,
+    days_after,
     CAST(NULL AS bigint),
     CAST(NULL AS bigint),
     converted_endpoints,
@@ -421,6 +437,7 @@ SELECT
     variant,
     run_id,
     CAST(NULL AS varchar),
+    CAST(NULL AS bigint),
     endpoints,
     CAST(NULL AS bigint),
     converted_endpoints,
