@@ -20,7 +20,13 @@ from clarion.bootstrap.settings import AwsSettings, Backend, Settings
 if TYPE_CHECKING:
     from clarion.domain.sentiment import RuleSet
     from clarion.ports import EventSink
-    from clarion.services.analytics import AnalyticsService, KpiService, ReportService
+    from clarion.services.analytics import (
+        AnalyticsService,
+        ConversionService,
+        GoalService,
+        KpiService,
+        ReportService,
+    )
     from clarion.services.audience import (
         EndpointChangeFeedService,
         EndpointCompactionService,
@@ -294,14 +300,38 @@ class Bootstrap:
     def analytics_service(self) -> AnalyticsService:
         from clarion.services.analytics import AnalyticsService
 
-        return AnalyticsService(self.adapters.analytics_query)
+        return AnalyticsService(self.adapters.analytics_query, self.conversion_service)
+
+    @cached_property
+    def goal_service(self) -> GoalService:
+        """Conversion goals per campaign and for the project."""
+        from clarion.services.analytics import GoalService
+
+        return GoalService(self.adapters.conversion_goal_store)
+
+    @cached_property
+    def conversion_service(self) -> ConversionService:
+        """Campaign conversions (the campaigns' runs bound the days read)."""
+        from clarion.services.analytics import ConversionService
+
+        a = self.adapters
+        return ConversionService(a.analytics_query, self.goal_service, a.campaign_repository)
 
     @cached_property
     def kpi_service(self) -> KpiService:
-        """Pinpoint's date-range KPIs of this project."""
+        """Pinpoint's GetCampaignDateRangeKpi and GetApplicationDateRangeKpi."""
         from clarion.services.analytics import KpiService
 
-        return KpiService(self.adapters.analytics_query, self.app_id)
+        from clarion.services.analytics import MessageKpis
+
+        a = self.adapters
+        return KpiService(
+            a.analytics_query,
+            self.conversion_service,
+            self.goal_service,
+            a.campaign_repository,
+            messages=MessageKpis(a.analytics_query, self.app_id),
+        )
 
     @cached_property
     def report_service(self) -> ReportService:

@@ -124,7 +124,7 @@ class DemoRun:
             "id"
         ]
         self.run("campaigns", "launch", campaign, record="campaigns launch")
-        self.run("campaigns", "runs", campaign, record="campaigns runs")
+        runs = self.run("campaigns", "runs", campaign, record="campaigns runs")
         emails = sorted((self.home / "outbox" / "email").glob("*.eml"))
         self.outputs.append(("outbox emails", len(emails)))
         ses_events = work / "ses-events.jsonl"
@@ -140,8 +140,30 @@ class DemoRun:
             capture_output=True,
         )
         self.run("events", "ingest", str(ses_events), "--source", "ses", record="events ingest")
-        self.run("analytics", "campaign", campaign, record="analytics campaign")
+        # Event counts before the simulated purchases: those spread over ten days, so
+        # their counts per UTC day would depend on the hour the test runs.
         self.run("analytics", "events", record="analytics events")
+        members_file = work / "members.txt"
+        members_file.write_text("\n".join(members) + "\n", encoding="utf-8")
+        runs_file = work / "runs.json"
+        runs_file.write_text(json.dumps(runs), encoding="utf-8")
+        subprocess.run(
+            [
+                sys.executable,
+                str(DEMO / "simulate_purchases.py"),
+                str(self.home / "outbox"),
+                str(members_file),
+                str(runs_file),
+                str(ses_events),
+                str(work / "purchases"),
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        for body in sorted((work / "purchases").glob("purchases-*.json")):
+            self.run("events", "put", str(body), record=f"events put {body.name}")
+        self.run("analytics", "campaign", campaign, record="analytics campaign")
         self.run("campaigns", "launch", campaign, record="campaigns launch again")
         self.run("campaigns", "runs", campaign, record="campaigns runs again")
         self.run(

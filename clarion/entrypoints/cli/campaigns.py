@@ -23,12 +23,28 @@ app = typer.Typer(
 def create(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A WriteCampaignRequest body.")],
+    goals_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--goals",
+            metavar="FILE",
+            help='Conversion goals for the campaign ({"Goals": [...]}; docs/analytics.md).',
+        ),
+    ] = None,
 ) -> None:
-    """Create a campaign; prints {"id": ..., "warnings": [...]}: the dry run of its
-    messages against its segment (unknown names, variables most endpoints lack)."""
+    """Create a campaign; prints {"id": ..., "warnings": [...]} (and the goals version
+    with --goals): the dry run of its messages against its segment (unknown names,
+    variables most endpoints lack)."""
     cli = state(ctx)
     body = read_json_file(cli, file)
     service = cli.bootstrap.campaign_service
+    goals = read_json_file(cli, goals_file) if goals_file else None
+    if goals is not None:
+        # Refused before the campaign exists, so a bad goals file leaves nothing behind.
+        try:
+            cli.bootstrap.goal_service.check_goals(goals)
+        except InvalidRecordError as exc:
+            raise cli.fail(f"{goals_file}: {exc}") from None
     try:
         campaign = service.create_campaign(body)
     except (InvalidRecordError, NotFoundError, ValueError) as exc:
@@ -36,12 +52,17 @@ def create(
         # a MONTHLY time no Scheduler expression keeps); the campaign itself is stored.
         raise cli.fail(str(exc)) from None
     warnings = [str(f) for f in service.preflight(campaign["Id"])]
+    data: dict[str, Any] = {"id": campaign["Id"], "warnings": warnings}
+    if goals is not None:
+        data["goals_version"] = cli.bootstrap.goal_service.put_goals(goals, campaign["Id"])[
+            "Version"
+        ]
 
     def show(console: Console) -> None:
         console.print(f"Created campaign {campaign['Id']}")
         print_warnings(console, warnings)
 
-    cli.emit({"id": campaign["Id"], "warnings": warnings}, show)
+    cli.emit(data, show)
 
 
 @app.command("get")
