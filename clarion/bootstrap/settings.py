@@ -123,6 +123,12 @@ class Settings:
     # holdout (None: the pipeline's defaults).
     churn_threshold: float | None = _env("churn_threshold", None)
     churn_holdout_percent: int | None = _env("churn_holdout_percent", None)
+    # The definition of churn (None: the defaults, 28 days, 90 days, sessions and
+    # purchases): the label window, the population window and the activity events
+    # (comma-separated event types). The CLI's options override them.
+    churn_label_days: int | None = _env("churn_label_days", None)
+    churn_active_days: int | None = _env("churn_active_days", None)
+    churn_activity_events: str = _env("churn_activity_events", "")
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod
