@@ -4,6 +4,12 @@ BG/NBD, recency rule) as models, the choice of scorer by evidence (DeLong interv
 retention uplift, the churn segment and campaign requests, and the parameters of a
 simulated history. No numpy, no I/O."""
 
+from clarion.domain.churn.btyd import (
+    BgNbdParameters,
+    fit_bgnbd,
+    p_alive,
+    p_no_activity,
+)
 from clarion.domain.churn.datasets import (
     feature_vector,
     labels_csv,
@@ -11,12 +17,6 @@ from clarion.domain.churn.datasets import (
     parse_scores,
     training_csv,
     transform_csv,
-)
-from clarion.domain.churn.btyd import (
-    BgNbdParameters,
-    fit_bgnbd,
-    p_alive,
-    p_no_activity,
 )
 from clarion.domain.churn.definition import (
     ChurnDefinition,
@@ -52,6 +52,11 @@ from clarion.domain.churn.model import (
     day_start,
     epoch_ms,
 )
+from clarion.domain.churn.requests import (
+    churn_segment_request,
+    retention_campaign_request,
+    retention_template_request,
+)
 from clarion.domain.churn.selection import (
     AucDifference,
     Replacement,
@@ -59,11 +64,6 @@ from clarion.domain.churn.selection import (
     auc_difference,
     replacement_decision,
     select_scorer,
-)
-from clarion.domain.churn.requests import (
-    churn_segment_request,
-    retention_campaign_request,
-    retention_template_request,
 )
 from clarion.domain.churn.simulation import SimulationConfig, event_id_prefix
 from clarion.domain.churn.uplift import Uplift, retention_uplift, wilson_interval
@@ -86,8 +86,8 @@ __all__ = [
     "DefinitionMismatchError",
     "ModelRecord",
     "Replacement",
-    "Selection",
     "ScoreMetrics",
+    "Selection",
     "SimulationConfig",
     "TimeSplit",
     "Uplift",
@@ -102,21 +102,21 @@ __all__ = [
     "fit_bgnbd",
     "labels_csv",
     "lift_curve",
-    "parse_feature_csv",
-    "parse_scores",
-    "pr_auc",
     "p_alive",
     "p_no_activity",
     "parse_event_list",
+    "parse_feature_csv",
+    "parse_scores",
+    "pr_auc",
+    "recency_rule_scores",
     "replacement_decision",
     "require_same_definition",
-    "select_scorer",
-    "recency_rule_scores",
     "retention_campaign_request",
     "retention_template_request",
     "retention_uplift",
     "roc_auc",
     "roc_points",
+    "select_scorer",
     "top_fraction_lift",
     "training_csv",
     "transform_csv",
