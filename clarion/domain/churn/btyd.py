@@ -170,6 +170,14 @@ def nelder_mead(
     return simplex[best_index], values[best_index], max_iterations, False
 
 
+LikelihoodFactory = Callable[
+    [list[float], list[float], list[float], list[float]], Callable[[BgNbdParameters], float]
+]
+"""Given the distinct histories and their counts, a function of the parameters giving
+their log-likelihood: where numpy is at hand, a vectorised twin of
+:func:`log_likelihood` (same value, tested) makes each step far cheaper."""
+
+
 def fit_bgnbd(
     x: Sequence[float],
     t_x: Sequence[float],
@@ -177,6 +185,7 @@ def fit_bgnbd(
     *,
     max_customers: int = FIT_CUSTOMERS,
     seed: int = 0,
+    likelihood: LikelihoodFactory | None = None,
 ) -> BgNbdFit:
     """Maximum-likelihood BG/NBD parameters of the histories ``(x, t_x, T)``.
 
@@ -197,14 +206,24 @@ def fit_bgnbd(
         histories = random.Random(seed).sample(histories, max_customers)  # noqa: S311
     counted = Counter((float(a), float(b), float(c)) for a, b, c in histories)
     xs, txs, ts = ([h[i] for h in counted] for i in range(3))
-    weights = list(counted.values())
+    weights = [float(w) for w in counted.values()]
+    of: Callable[[BgNbdParameters], float]
+    if likelihood is None:
+
+        def plain(params: BgNbdParameters) -> float:
+            return log_likelihood(params, xs, txs, ts, weights)
+
+        of = plain
+
+    else:
+        of = likelihood(xs, txs, ts, weights)
 
     def negative(point: list[float]) -> float:
         try:
-            params = BgNbdParameters(*(math.exp(min(v, 50.0)) for v in point))
-            return -log_likelihood(params, xs, txs, ts, weights)
+            value = -of(BgNbdParameters(*(math.exp(min(v, 50.0)) for v in point)))
         except (ValueError, OverflowError):
             return math.inf
+        return value if math.isfinite(value) else math.inf
 
     # Rates start at one transaction per mean age; a and b at 1.
     mean_age = max(1.0, sum(t * w for t, w in zip(ts, weights, strict=True)) / sum(weights))

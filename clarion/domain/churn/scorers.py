@@ -20,7 +20,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from clarion.domain.churn.btyd import BgNbdParameters, fit_bgnbd, p_no_activity
+from clarion.domain.churn.btyd import (
+    BgNbdParameters,
+    LikelihoodFactory,
+    fit_bgnbd,
+    p_no_activity,
+)
 from clarion.domain.churn.model import BTYD_FEATURES, RECENCY_FEATURE
 
 XGBOOST = "xgboost"
@@ -170,10 +175,15 @@ def score_rows(model: Baseline, rows: Sequence[Mapping[str, Any]]) -> list[float
 # -- fitting where there is no numpy ---------------------------------------------------
 
 
-def fit_btyd(rows: Sequence[Mapping[str, Any]], window_days: int) -> BtydModel:
-    """The BG/NBD model fitted on the rows' histories (training rows: labels unused)."""
+def fit_btyd(
+    rows: Sequence[Mapping[str, Any]],
+    window_days: int,
+    likelihood: LikelihoodFactory | None = None,
+) -> BtydModel:
+    """The BG/NBD model fitted on the rows' histories (training rows: labels unused);
+    ``likelihood`` a vectorised twin of the plain one, where numpy is at hand."""
     x, t_x, age = ([float(row.get(name) or 0.0) for row in rows] for name in BTYD_FEATURES)
-    fitted = fit_bgnbd(x, t_x, age)
+    fitted = fit_bgnbd(x, t_x, age, likelihood=likelihood)
     return BtydModel(fitted.params, window_days, fitted.to_json())
 
 

@@ -13,10 +13,11 @@ score and fit in plain Python (``clarion.domain.churn.scorers``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from clarion.domain.churn.btyd import BgNbdParameters
 from clarion.domain.churn.definition import ChurnDefinition
 from clarion.domain.churn.model import BTYD_FEATURES, FEATURE_COLUMNS, ModelRecord
 from clarion.domain.churn.scorers import (
@@ -60,6 +61,35 @@ def varying_feature_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
         for name in FEATURE_COLUMNS
         if any((row.get(name) or 0.0) != (first.get(name) or 0.0) for row in rows)
     )
+
+
+def vectorised_likelihood(
+    x: list[float], t_x: list[float], age: list[float], weights: list[float]
+) -> Callable[[BgNbdParameters], float]:
+    """The BG/NBD log-likelihood of these histories with numpy and scipy: the same value
+    as ``clarion.domain.churn.btyd.log_likelihood`` (tested), each evaluation one pass
+    of array operations instead of a Python loop (the local fit)."""
+    import numpy as np
+    from scipy.special import gammaln
+
+    xs, txs, ts, ws = (np.asarray(v, dtype=np.float64) for v in (x, t_x, age, weights))
+    repeat = xs > 0
+
+    def of(params: BgNbdParameters) -> float:
+        r, alpha, a, b = params.r, params.alpha, params.a, params.b
+        shared = (
+            gammaln(r + xs)
+            + gammaln(b + xs)
+            - gammaln(a + b + xs)
+            - (gammaln(r) - r * np.log(alpha) + gammaln(b) - gammaln(a + b))
+        )
+        alive = -(r + xs) * np.log(alpha + ts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dropped = np.log(a) - np.log(b + xs - 1) - (r + xs) * np.log(alpha + txs)
+        value = np.where(repeat, np.logaddexp(alive, np.where(repeat, dropped, -np.inf)), alive)
+        return float(np.sum((shared + value) * ws))
+
+    return of
 
 
 def _bgnbd_scores(model: BtydModel, frame: FeatureFrame) -> list[float]:
@@ -187,7 +217,7 @@ def fit_candidates(
     out.artifacts[XGBOOST] = archive
     out.model_features[XGBOOST] = features
     recency = RecencyRule(float(definition.lookback_days))
-    btyd = fit_btyd(train.rows(BTYD_FEATURES), definition.label_days)
+    btyd = fit_btyd(train.rows(BTYD_FEATURES), definition.label_days, vectorised_likelihood)
     out.fits[BTYD] = btyd.fit
     for model in (logistic, btyd, recency):
         out.artifacts[model.kind] = baseline_archive(model)
