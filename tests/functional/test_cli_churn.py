@@ -145,12 +145,6 @@ def test_a_shop_with_purchases_only_trains_on_its_imported_history(tmp_path: Pat
     assert trained["auc"] == max(trained["metrics"][k]["auc"] for k in trained["metrics"])
     for lead in trained["selection"]["comparisons"]:
         assert lead["a"] == trained["chosen"] and lead["low"] <= lead["difference"] <= lead["high"]
-    # The history runs 60 days past the as-of date, and training is repeatable: the
-    # same candidates score the same, and a tie does not replace the current model.
-    again = _run(home, "train", "--as-of", "2025-06-01", *shop)
-    assert {k: again["metrics"][k] for k in trained["metrics"]} == trained["metrics"]
-    assert again["decision"]["promote"] is False
-
     scored = _run(home, "score", "--as-of", "2025-06-01", *shop)
     assert scored["scored"] > 0 and scored["definition"] == trained["definition"]
     refused = CliRunner().invoke(

@@ -128,9 +128,11 @@ def _charts(data: Mapping[str, Any], curves: Mapping[str, Any]) -> dict[str, byt
     figure, axes = plt.subplots(figsize=(5, 5))
     for name, curve in curves.items():
         xs, ys = zip(*curve["roc"], strict=True)
-        auc = (data["oracle"] if name == "oracle" else None) or {}
+        known = {**data["candidates"], "oracle": data.get("oracle"), "current": data.get("current")}
+        auc = known.get(name) or {}
         label = _LABELS.get(name, name)
-        axes.plot(xs, ys, label=f"{label}" + (f" (AUC {auc['auc']:.3f})" if auc else ""))
+        shown = f" (AUC {auc['auc']:.3f})" if auc.get("auc") is not None else ""
+        axes.plot(xs, ys, label=label + shown)
     axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
     axes.set_xlabel("false positive rate")
     axes.set_ylabel("true positive rate")
