@@ -519,9 +519,18 @@ class Bootstrap:
         from dataclasses import replace
 
         from clarion.domain.churn import ChurnConfig
+        from clarion.domain.churn.definition import parse_event_list
         from clarion.services.churn import ChurnService, EngineLauncher
 
+        settings = self.settings
         config = ChurnConfig()
+        config = config.with_definition(
+            config.definition.with_overrides(
+                settings.churn_label_days,
+                settings.churn_active_days,
+                parse_event_list(settings.churn_activity_events) or None,
+            )
+        )
         if self.settings.churn_threshold is not None:
             config = replace(config, threshold=self.settings.churn_threshold)
         if self.settings.churn_holdout_percent is not None:

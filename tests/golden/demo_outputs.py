@@ -26,6 +26,8 @@ GOLDEN = Path(__file__).with_name("demo_outputs.json")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# Churn model ids carry their as-of day (the demo's is relative to today).
+_MODEL_DAY = re.compile(r"\bchurn-\d{8}-")
 _EPOCH_MS = re.compile(r"^1[5-9]\d{11}$")
 
 
@@ -210,6 +212,7 @@ class _Normaliser:
         value = value.replace(self.home, "<home>")
         value = _HEX_ID.sub(self._id, value)
         value = _ISO_TIME.sub("<time>", value)
+        value = _MODEL_DAY.sub("churn-<day>-", value)
         return _DATE.sub("<date>", value)
 
     def __call__(self, value: Any) -> Any:
