@@ -320,9 +320,7 @@ class Bootstrap:
     @cached_property
     def kpi_service(self) -> KpiService:
         """Pinpoint's GetCampaignDateRangeKpi and GetApplicationDateRangeKpi."""
-        from clarion.services.analytics import KpiService
-
-        from clarion.services.analytics import MessageKpis
+        from clarion.services.analytics import KpiService, MessageKpis
 
         a = self.adapters
         return KpiService(

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from clarion.domain.churn.uplift import _z
+from clarion.domain.common.intervals import normal_quantile
 
 CANDIDATES: tuple[str, ...] = ("xgboost", "logistic", "btyd", "recency")
 """What may score customers. On a tie the one named later wins: the simpler scorer."""
@@ -97,7 +97,7 @@ def auc_difference(
     ) / n
     difference = auc_a - auc_b
     se = math.sqrt(max(variance, 0.0))
-    half = _z(confidence) * se
+    half = normal_quantile(confidence) * se
     if se > 0:
         p_value = math.erfc(abs(difference) / se / math.sqrt(2))
     else:

@@ -91,7 +91,9 @@ MESSAGE_KPIS: dict[str, MessageKpi] = {
     "emails-delivered": MessageKpi("EmailsDelivered", "emails_delivered", description="delivered"),
     "emails-opened": MessageKpi("EmailsOpened", "emails_opened", description="unique opens"),
     "emails-clicked": MessageKpi("EmailsClicked", "emails_clicked", description="unique clicks"),
-    "emails-complained": MessageKpi("EmailsComplained", "emails_complained", description="complaints"),
+    "emails-complained": MessageKpi(
+        "EmailsComplained", "emails_complained", description="complaints"
+    ),
     "emails-unsubscribed": MessageKpi(
         "EmailsUnsubscribed", "emails_unsubscribed", description="unsubscribes"
     ),

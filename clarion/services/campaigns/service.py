@@ -26,9 +26,9 @@ from clarion.domain.campaigns.schedule_expressions import nominal_run_time
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.events.records import EventRecord
 from clarion.domain.messaging.delivery import message_id_for
-from clarion.domain.templates.model import TemplateType
 from clarion.domain.templates.compiled import CompiledTemplate
 from clarion.domain.templates.lint import LintFinding
+from clarion.domain.templates.model import TemplateType
 from clarion.ports.audience import ProfileStore
 from clarion.ports.campaigns import CampaignRepository, CampaignRunStarter, CampaignScheduler
 from clarion.ports.segments import SegmentRepository

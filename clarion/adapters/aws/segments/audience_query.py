@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from clarion.adapters.aws.audience.profile_store import PROJECT_KEY
+from clarion.adapters.aws.common.project_keys import PROJECT_KEY
 from clarion.domain.audience.rows import COLUMN_NAMES
 from clarion.domain.segments.sql import tally_sql
 
@@ -97,6 +97,7 @@ class AthenaAudienceQuery:
                 f"FROM {table} WHERE starts_with(id, '{prefix}')"
             )
         return f"WITH endpoints AS ({body}) SELECT * FROM ({sql})"
+
     def tally(self, sql: str, conditions: Sequence[str]) -> tuple[int, list[int]]:
         """One Athena query: the audience's size and each condition's count."""
         query_id = self.execute(tally_sql(sql, conditions))

@@ -58,6 +58,7 @@ class DuckDBAudienceQuery:
     def scope(self, sql: str) -> str:
         """Unchanged: each project has its own database."""
         return sql
+
     def tally(self, sql: str, conditions: Sequence[str]) -> tuple[int, list[int]]:
         row = self._cursor().execute(to_duckdb(tally_sql(sql, conditions))).fetchone()
         if row is None:  # pragma: no cover - an aggregate always returns its row
