@@ -8,7 +8,7 @@ the campaign metrics do) of the project's events between StartTime (inclusive) a
 EndTime (exclusive), optionally of one campaign. A ``-grouped-by-date`` KPI answers one
 row per UTC date (``GroupedBys: [{"Key": "Date", ...}]``); the others one row.
 Transactional (``txn-``) KPIs count messages that belong to no campaign and no journey.
-docs/api.md lists every KPI with its definition.
+docs/api.md lists every message KPI with its definition.
 """
 
 from __future__ import annotations
