@@ -36,6 +36,7 @@ from clarion.ports.churn import (
     SimulatedPopulation,
 )
 from clarion.ports.events import DeadLetterSink, EventSink
+from clarion.ports.journeys import CommitResult, CounterKey, JourneyRepository, ParticipantStore
 from clarion.ports.messaging import DeliveryChannel, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 from clarion.ports.sentiment import (
@@ -65,6 +66,8 @@ __all__ = [
     "ColumnarAnalytics",
     "ColumnarChurnLearner",
     "ColumnarEventSink",
+    "CommitResult",
+    "CounterKey",
     "DeadLetterSink",
     "DeliveryChannel",
     "EndpointChangeFeed",
@@ -73,6 +76,8 @@ __all__ = [
     "EventSink",
     "HandleLookup",
     "ImportFileStore",
+    "JourneyRepository",
+    "ParticipantStore",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",
