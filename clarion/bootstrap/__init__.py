@@ -10,6 +10,8 @@ it for services and never for adapters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,7 +35,21 @@ if TYPE_CHECKING:
         EventCampaignTrigger,
     )
     from clarion.services.churn import ChurnPipeline, ChurnService
-    from clarion.services.events import EventIngestService, EventIntakeService, EventStreamConsumer
+    from clarion.services.events import (
+        AllTriggers,
+        EventIngestService,
+        EventIntakeService,
+        EventStreamConsumer,
+    )
+    from clarion.services.journeys import (
+        JourneyEngine,
+        JourneyEventTrigger,
+        JourneyMessages,
+        JourneyReports,
+        JourneyService,
+        JourneyTicker,
+        JourneyTickSteps,
+    )
     from clarion.services.messaging import MessageService
     from clarion.services.segments import SegmentService
     from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
@@ -82,6 +98,13 @@ class Bootstrap:
     ) -> None:
         self.settings = settings or Settings.from_env()
         self.adapters = adapters or make_adapters(self.settings, **clients)
+        # What time the time-driven services (journeys, event triggers) take as now;
+        # None is the wall clock. The CLI's --now sets it for dry runs and demos.
+        self.clock: Callable[[], datetime] | None = None
+
+    def now(self) -> datetime:
+        """The current time of this process's services (``clock``, else the wall clock)."""
+        return self.clock() if self.clock is not None else datetime.now(UTC)
 
     @property
     def app_id(self) -> str:
@@ -148,7 +171,7 @@ class Bootstrap:
         return EventIngestService(
             a.profile_store,
             a.dead_letter_sink,
-            self.event_campaign_trigger,
+            self.event_triggers,
             sink=a.event_sink,
             locator=a.endpoint_locator,
             app_id=self.app_id,
@@ -164,7 +187,7 @@ class Bootstrap:
         return EventIngestService(
             a.profile_store,
             a.dead_letter_sink,
-            self.event_campaign_trigger,
+            self.event_triggers,
             sink=None,
             locator=a.endpoint_locator,
             app_id=self.app_id,
@@ -243,7 +266,16 @@ class Bootstrap:
         """EVENT campaigns: the events consumer hands every new record to the engine."""
         from clarion.services.campaigns import EventCampaignTrigger
 
-        return EventCampaignTrigger(self.adapters.campaign_repository, self.campaign_runner)
+        return EventCampaignTrigger(
+            self.adapters.campaign_repository, self.campaign_runner, clock=self.now
+        )
+
+    @cached_property
+    def event_triggers(self) -> AllTriggers:
+        """What new records start or move: EVENT campaigns, then journeys."""
+        from clarion.services.events import AllTriggers
+
+        return AllTriggers(self.event_campaign_trigger, self.journey_event_trigger)
 
     @cached_property
     def campaign_run_steps(self) -> CampaignRunSteps:
@@ -272,6 +304,91 @@ class Bootstrap:
             a.send_ledger,
             app_id=self.app_id,
         )
+
+    # -- journeys ---------------------------------------------------------------------------
+
+    @cached_property
+    def journey_messages(self) -> JourneyMessages:
+        """The one seam every journey message passes."""
+        from clarion.services.journeys import JourneyMessages
+
+        a = self.adapters
+        return JourneyMessages(
+            a.template_repository,
+            a.send_ledger,
+            a.delivery_channel,
+            a.event_sink,
+            app_id=self.app_id,
+        )
+
+    @cached_property
+    def journey_engine(self) -> JourneyEngine:
+        from clarion.services.journeys import JourneyEngine
+
+        a = self.adapters
+        return JourneyEngine(
+            a.journey_repository,
+            a.participant_store,
+            a.profile_store,
+            self.journey_messages,
+            self.segment_service,
+            batch_size=a.journey_batch_size,
+            clock=self.now,
+        )
+
+    @cached_property
+    def journey_service(self) -> JourneyService:
+        """Journeys in Pinpoint's operations (create, get, update, state, delete, list)."""
+        from clarion.services.journeys import JourneyService
+
+        a = self.adapters
+        return JourneyService(
+            a.journey_repository,
+            a.participant_store,
+            self.journey_engine,
+            self.segment_service,
+            app_id=self.app_id,
+            clock=self.now,
+        )
+
+    @cached_property
+    def journey_reports(self) -> JourneyReports:
+        """Journey metrics in Pinpoint's operations, and explain."""
+        from clarion.services.journeys import JourneyReports
+
+        a = self.adapters
+        return JourneyReports(
+            a.journey_repository,
+            a.participant_store,
+            a.profile_store,
+            self.segment_service,
+            a.analytics_query,
+            app_id=self.app_id,
+            clock=self.now,
+        )
+
+    @cached_property
+    def journey_ticker(self) -> JourneyTicker:
+        """The journey tick (``clarion journeys tick`` locally)."""
+        from clarion.services.journeys import JourneyTicker
+
+        return JourneyTicker(
+            self.adapters.journey_repository, self.journey_engine, self.segment_service
+        )
+
+    @cached_property
+    def journey_tick_steps(self) -> JourneyTickSteps:
+        """The journey tick state machine's steps (AWS)."""
+        from clarion.services.journeys import JourneyTickSteps
+
+        return JourneyTickSteps(self.journey_ticker, self.journey_engine)
+
+    @cached_property
+    def journey_event_trigger(self) -> JourneyEventTrigger:
+        """Events into journeys: matches for splits, entries for event starts."""
+        from clarion.services.journeys import JourneyEventTrigger
+
+        return JourneyEventTrigger(self.adapters.journey_repository, self.journey_engine)
 
     # -- social sentiment triggers -------------------------------------------------------
 

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         ImportFileStore,
+        JourneyRepository,
+        ParticipantStore,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -52,6 +54,11 @@ class Adapters(Protocol):
     @property
     def import_batch_size(self) -> int:
         """Endpoints an import reads, validates and writes at a time."""
+        ...
+
+    @property
+    def journey_batch_size(self) -> int:
+        """Participants a journey batch reads, moves and commits at a time."""
         ...
 
     @property
@@ -111,6 +118,12 @@ class Adapters(Protocol):
         """Resume passes for the campaign state machine (AWS); None where runs resume
         in process."""
         ...
+
+    # -- journeys -----------------------------------------------------------------------
+    @property
+    def journey_repository(self) -> JourneyRepository: ...
+    @property
+    def participant_store(self) -> ParticipantStore: ...
 
     # -- events and analytics ---------------------------------------------------------
     @property

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
         EndpointLocator,
         EventSink,
         HandleLookup,
+        JourneyRepository,
+        ParticipantStore,
         PostDedupeStore,
         ProfileStore,
         SegmentRepository,
@@ -42,6 +44,8 @@ class LocalAdapters:
     # Every store read of an import batch scans the endpoints table, and every write is
     # one DuckDB transaction: larger batches make far fewer of both.
     import_batch_size = 10_000
+    # One DuckDB transaction per journey batch: larger batches, far fewer commits.
+    journey_batch_size = 10_000
     applies_event_effects_inline = True
     # Runs execute in process, posts are scored as they are read, and SageMaker and
     # Athena have no local stand-in that the services need.
@@ -131,6 +135,20 @@ class LocalAdapters:
         from clarion.adapters.local.campaigns.campaign_scheduler import DuckDBCampaignScheduler
 
         return DuckDBCampaignScheduler(self.database)
+
+    # -- journeys -----------------------------------------------------------------------
+
+    @cached_property
+    def journey_repository(self) -> JourneyRepository:
+        from clarion.adapters.local.journeys.journey_repository import DuckDBJourneyRepository
+
+        return DuckDBJourneyRepository(self.database)
+
+    @cached_property
+    def participant_store(self) -> ParticipantStore:
+        from clarion.adapters.local.journeys.participant_store import DuckDBParticipantStore
+
+        return DuckDBParticipantStore(self.database)
 
     # -- events and analytics ---------------------------------------------------------
 

@@ -78,9 +78,7 @@ class ParticipantStore(Protocol):
         consistently."""
         ...
 
-    def due(
-        self, journey_id: str, shard: int, due_by_ms: int, limit: int
-    ) -> list[Participant]:
+    def due(self, journey_id: str, shard: int, due_by_ms: int, limit: int) -> list[Participant]:
         """Active participants of one shard due at or before ``due_by_ms``, earliest
         first, at most ``limit``."""
         ...

@@ -121,10 +121,12 @@ def iter_conditions(activity: Activity) -> Iterator[tuple[str, SimpleCondition]]
                 yield f"MultiCondition.Branches[{index}].Condition", branch.condition
 
 
-def _wait_problems(path: str, wait: WaitTime | None, *, required: bool) -> list[FieldProblem]:
+def _wait_problems(
+    path: str, wait: WaitTime | None, *, required: bool, limits: bool = True
+) -> list[FieldProblem]:
     if wait is None:
         return [FieldProblem(path, "is required")] if required else []
-    if wait.wait_for is not None:
+    if limits and wait.wait_for is not None:
         span = parse_duration(wait.wait_for)
         if span.at_most() < MIN_WAIT or span.at_least() > MAX_WAIT:
             return [
@@ -185,7 +187,10 @@ def _condition_problems(
 
 
 def _activity_problems(
-    activity_id: str, activity: Activity, activities: Mapping[str, Activity]
+    activity_id: str,
+    activity: Activity,
+    activities: Mapping[str, Activity],
+    wait_limits: bool = True,
 ) -> list[FieldProblem]:
     where = f"Activities.{activity_id}"
     kind = activity.type
@@ -231,7 +236,9 @@ def _activity_problems(
                 )
             )
     if isinstance(settings, WaitActivity):
-        problems += _wait_problems(f"{where}.Wait.WaitTime", settings.wait_time, required=True)
+        problems += _wait_problems(
+            f"{where}.Wait.WaitTime", settings.wait_time, required=True, limits=wait_limits
+        )
     if isinstance(settings, ConditionalSplitActivity):
         conditions = settings.condition.conditions if settings.condition else None
         if not conditions:
@@ -242,6 +249,7 @@ def _activity_problems(
             f"{where}.ConditionalSplit.EvaluationWaitTime",
             settings.evaluation_wait_time,
             required=False,
+            limits=wait_limits,
         )
     if isinstance(settings, MultiConditionalSplitActivity):
         branches = settings.branches or []
@@ -264,6 +272,7 @@ def _activity_problems(
             f"{where}.MultiCondition.EvaluationWaitTime",
             settings.evaluation_wait_time,
             required=False,
+            limits=wait_limits,
         )
     if isinstance(settings, RandomSplitActivity):
         entries = settings.branches or []
@@ -291,8 +300,9 @@ def _activity_problems(
     return problems
 
 
-def graph_problems(journey: _JourneyFields) -> list[FieldProblem]:
-    """Every rule the journey's activities break (module docstring); [] when none."""
+def graph_problems(journey: _JourneyFields, *, wait_limits: bool = True) -> list[FieldProblem]:
+    """Every rule the journey's activities break (module docstring); [] when none.
+    ``wait_limits`` False lets waits be shorter than an hour (test runs)."""
     activities = journey.activities or {}
     problems: list[FieldProblem] = []
     if len(activities) > MAX_ACTIVITIES:
@@ -303,7 +313,7 @@ def graph_problems(journey: _JourneyFields) -> list[FieldProblem]:
             )
         )
     for activity_id, activity in activities.items():
-        problems += _activity_problems(activity_id, activity, activities)
+        problems += _activity_problems(activity_id, activity, activities, wait_limits)
     start = journey.start_activity
     if start is not None and start not in activities:
         problems.append(

@@ -460,6 +460,10 @@ class Activity(PinpointModel):
             return settings
         return None
 
+    def with_settings(self, settings: PinpointModel) -> Activity:
+        """This activity with its one setting replaced (same type)."""
+        return self.model_copy(update={_ATTRIBUTE[self.type]: settings})
+
     def next_activities(self) -> list[tuple[str, str]]:
         """Each (field path inside the activity, activity id) this activity leads to."""
         settings = self.settings

@@ -2,6 +2,7 @@
 effects, and dead letters; on AWS the intake onto the events stream and its consumer."""
 
 from clarion.services.events.ingest import (
+    AllTriggers,
     EventIngestService,
     IngestResult,
     IngestSource,
@@ -11,6 +12,7 @@ from clarion.services.events.intake import EventIntakeService, PutEventsOutcome,
 from clarion.services.events.stream import EventStreamConsumer, StreamRecord
 
 __all__ = [
+    "AllTriggers",
     "EventIngestService",
     "EventIntakeService",
     "EventStreamConsumer",

@@ -54,6 +54,19 @@ class NoCampaignTrigger:
         return None
 
 
+class AllTriggers:
+    """Several CampaignTriggers as one: EVENT campaigns, then journeys, each handed
+    every batch of new records in turn (one failing fails the batch, which the stream
+    retries: both are idempotent)."""
+
+    def __init__(self, *triggers: CampaignTrigger) -> None:
+        self.triggers = triggers
+
+    def handle_events(self, records: Sequence[EventRecord]) -> None:
+        for trigger in self.triggers:
+            trigger.handle_events(records)
+
+
 @dataclass
 class EffectsSummary:
     """What the real-time effects changed, and what they could not apply."""
