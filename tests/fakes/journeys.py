@@ -44,9 +44,13 @@ def iso(moment: datetime) -> str:
 class JourneyWorld:
     """Everything a journey test needs on one local home."""
 
-    def __init__(self, home: Path, *, boot: Bootstrap | None = None) -> None:
+    def __init__(self, home: Path, *, boot: Bootstrap | None = None, memory: bool = False) -> None:
         self.home = home
         self.boot = boot or Bootstrap(Settings(home=home))
+        if memory:  # the database in memory (the outbox stays under ``home``)
+            from clarion.adapters.local.common.database import LocalDatabase
+
+            self.boot.adapters.__dict__["database"] = LocalDatabase(None)
         self.now = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
         self.boot.clock = lambda: self.now
 
