@@ -180,14 +180,15 @@ class Bootstrap:
 
     @cached_property
     def event_consumer_service(self) -> EventIngestService:
-        """The stream consumer: effects and campaign triggers for records on the stream."""
+        """The stream consumer: effects and campaign triggers for records on the stream.
+        (Journeys read the stream with their own consumer, ``journey_stream_consumer``.)"""
         from clarion.services.events import EventIngestService
 
         a = self.adapters
         return EventIngestService(
             a.profile_store,
             a.dead_letter_sink,
-            self.event_triggers,
+            self.event_campaign_trigger,
             sink=None,
             locator=a.endpoint_locator,
             app_id=self.app_id,
@@ -382,6 +383,24 @@ class Bootstrap:
         from clarion.services.journeys import JourneyTickSteps
 
         return JourneyTickSteps(self.journey_ticker, self.journey_engine)
+
+    @cached_property
+    def journey_stream_consumer(self) -> EventStreamConsumer:
+        """The journeys' consumer of the events stream (AWS): each record to the journey
+        trigger only; the events consumer applies the effects."""
+        from clarion.services.events import EventIngestService, EventStreamConsumer
+
+        a = self.adapters
+        ingest = EventIngestService(
+            a.profile_store,
+            a.dead_letter_sink,
+            self.journey_event_trigger,
+            sink=None,
+            app_id=self.app_id,
+            apply_effects=False,
+            run_triggers=True,
+        )
+        return EventStreamConsumer(ingest, app_id=self.app_id)
 
     @cached_property
     def journey_event_trigger(self) -> JourneyEventTrigger:

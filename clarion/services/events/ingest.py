@@ -198,6 +198,9 @@ class EventIngestService:
         The project id for records that name none (mail sent without Clarion's tags).
     apply_effects
         False for the ingest Lambda, which only forwards: the consumer applies effects.
+    run_triggers
+        Whether new records go to the trigger (by default: when effects are applied).
+        The journeys' own stream consumer runs the trigger without the effects.
     """
 
     def __init__(
@@ -211,6 +214,7 @@ class EventIngestService:
         app_id: str = "clarion",
         aws_account_id: str | None = None,
         apply_effects: bool = True,
+        run_triggers: bool | None = None,
     ) -> None:
         self._profiles = profiles
         self._dead_letters = dead_letters
@@ -220,6 +224,7 @@ class EventIngestService:
         self.app_id = app_id
         self._aws_account_id = aws_account_id
         self._apply_effects = apply_effects
+        self._run_triggers = apply_effects if run_triggers is None else run_triggers
 
     # -- inputs ------------------------------------------------------------------------
 
@@ -303,8 +308,8 @@ class EventIngestService:
         result.duplicates = len(records) - len(fresh)
         if self._apply_effects:
             result.effects = self.apply_effects(fresh)
-            if fresh:
-                self._trigger.handle_events(fresh)
+        if self._run_triggers and fresh:
+            self._trigger.handle_events(fresh)
         return result
 
     def apply_effects(self, records: Sequence[EventRecord]) -> EffectsSummary:
