@@ -12,15 +12,18 @@ from clarion.ports.audience import (
     EndpointCompactor,
     EndpointLocator,
     ImportFileStore,
+    JobFiles,
     ProfileStore,
 )
 from clarion.ports.campaigns import (
     BatchObject,
     CampaignBatchStore,
+    CampaignHookInvoker,
     CampaignRepository,
     CampaignRunStarter,
     CampaignScheduler,
     CampaignTrigger,
+    HookTarget,
 )
 from clarion.ports.churn import (
     ChurnFiles,
@@ -35,9 +38,10 @@ from clarion.ports.churn import (
     SimulatedEvents,
     SimulatedPopulation,
 )
-from clarion.ports.events import DeadLetterSink, EventSink
+from clarion.ports.common import ProjectStore
+from clarion.ports.events import DeadLetterSink, EventForwarder, EventSink, StreamDestination
 from clarion.ports.journeys import CommitResult, CounterKey, JourneyRepository, ParticipantStore
-from clarion.ports.messaging import DeliveryChannel, SendLedger
+from clarion.ports.messaging import DeliveryChannel, MessageCounts, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 from clarion.ports.sentiment import (
     HandleLookup,
@@ -53,6 +57,7 @@ __all__ = [
     "AudienceQuery",
     "BatchObject",
     "CampaignBatchStore",
+    "CampaignHookInvoker",
     "CampaignRepository",
     "CampaignRunStarter",
     "CampaignScheduler",
@@ -73,19 +78,25 @@ __all__ = [
     "EndpointChangeFeed",
     "EndpointCompactor",
     "EndpointLocator",
+    "EventForwarder",
     "EventSink",
     "HandleLookup",
+    "HookTarget",
     "ImportFileStore",
+    "JobFiles",
     "JourneyRepository",
+    "MessageCounts",
     "ParticipantStore",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",
+    "ProjectStore",
     "SegmentRepository",
     "SendLedger",
     "SentimentAnalyzer",
     "SimulatedEvents",
     "SimulatedPopulation",
     "SocialAuthorStore",
+    "StreamDestination",
     "TemplateRepository",
 ]

@@ -362,13 +362,45 @@ def test_the_branching_journey_runs_every_activity_type(world: JourneyWorld):
     assert ab["TOTAL"] == ab["Branch_1"] + ab["Branch_2"] > 0
 
 
+def test_the_project_governor_counts_campaigns_and_journeys_together(world: JourneyWorld):
+    """ApplicationSettings Limits.Daily 1: whichever of a campaign and a journey reaches
+    a person first that day is the one message; the other is recorded with the cap."""
+    boot = world.boot
+    boot.project_service.update_settings(boot.app_id, {"Limits": {"Daily": 1}})
+    world.endpoints(2)
+    journey = world.journey(journey_json("onboarding"))
+    world.sign_up(["e1"])  # e1's welcome: its one message of the day
+    segment = world.segment("both", ["e0", "e1"])
+    campaign = boot.campaign_service.create_campaign(
+        {
+            "Name": "news",
+            "SegmentId": segment,
+            "MessageConfiguration": {"EmailMessage": {"Title": "News", "HtmlBody": "<p>News</p>"}},
+            "Schedule": {"StartTime": "IMMEDIATE", "Frequency": "ONCE"},
+        }
+    )
+
+    run_id = boot.campaign_service.launch(campaign["Id"], now=world.now)
+    world.later(minutes=5)
+    world.sign_up(["e0"])  # the campaign reached e0 first
+
+    ledger = dict(
+        boot.adapters.database.cursor()
+        .execute("SELECT endpoint_id, reason FROM campaign_sends WHERE run_id = ?", [run_id])
+        .fetchall()
+    )
+    assert ledger == {"e0": "SENT", "e1": Reason.SKIPPED_PROJECT_DAILY_CAP.value}
+    assert world.recipients("welcome") == {"e1"}
+    step = world.participant(journey, "e0").path[0]
+    assert step.outcome == "PROJECT_DAILY_CAP" and "ApplicationSettings" in step.detail["Why"]
+    statuses = {(e["endpoint"], e["status"]) for e in world.journey_events(journey)}
+    assert ("e0", "PROJECT_DAILY_CAP") in statuses and ("e1", "SUCCESS") in statuses
+
+
 def test_the_governor_seam_refuses_with_its_reason(world: JourneyWorld):
     class Governor:
-        def review(self, messages: Any, now: datetime) -> dict[str, tuple[Reason, str]]:
-            return {
-                m.key: (Reason.SKIPPED_DAILY_CAP, "ApplicationSettings Limits.Daily 0")
-                for m in messages
-            }
+        def admit(self, endpoint_ids: Any, now: datetime) -> dict[str, Reason | None]:
+            return dict.fromkeys(endpoint_ids, Reason.SKIPPED_PROJECT_TOTAL_CAP)
 
     world.boot.journey_messages.governor = Governor()
     world.endpoints(1)
@@ -378,7 +410,7 @@ def test_the_governor_seam_refuses_with_its_reason(world: JourneyWorld):
 
     assert world.emails() == []
     step = world.participant(journey, "e0").path[0]
-    assert step.outcome == "DAILY_CAP" and "ApplicationSettings" in step.detail["Why"]
+    assert step.outcome == "PROJECT_TOTAL_CAP" and "ApplicationSettings" in step.detail["Why"]
 
 
 def test_erasure_removes_an_endpoints_journey_state(world: JourneyWorld):

@@ -69,6 +69,10 @@ JOURNEY_SEND_STATUS = {
     Reason.SKIPPED_TOTAL_CAP: "TOTAL_CAP",
     Reason.SKIPPED_TIMEFRAME_CAP: "TIMEFRAME_CAP",
     Reason.SKIPPED_DAILY_CAP: "DAILY_CAP",
+    # The project's caps (the message governor), as campaigns record them.
+    Reason.SKIPPED_PROJECT_DAILY_CAP: "PROJECT_DAILY_CAP",
+    Reason.SKIPPED_PROJECT_TIMEFRAME_CAP: "PROJECT_TIMEFRAME_CAP",
+    Reason.SKIPPED_PROJECT_TOTAL_CAP: "PROJECT_TOTAL_CAP",
     Reason.CLAIMED: "IN_DOUBT",
 }
 # The cross-journey counter TimeframeCap reads (the send ledger's cap counts).

@@ -18,6 +18,7 @@ from clarion.entrypoints.cli import (
     messages,
     segments,
     sentiment,
+    serve,
     templates,
 )
 from clarion.entrypoints.cli.output import CliState
@@ -38,6 +39,7 @@ app.add_typer(journeys.app, name="journeys")
 app.add_typer(messages.app, name="messages")
 app.add_typer(sentiment.app, name="sentiment")
 app.add_typer(churn.app, name="churn")
+app.command("serve")(serve.serve)
 
 
 @app.callback()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import io
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -230,6 +230,7 @@ class EndpointImportService:
         segment_name: str | None = None,
         file_format: FileFormat | str | None = None,
         progress: Progress | None = None,
+        segment_id: str | None = None,
     ) -> ImportResult:
         """Import endpoints from a binary stream (a file, or an S3 object body).
 
@@ -244,6 +245,9 @@ class EndpointImportService:
             updated endpoint becomes a member.
         file_format
             ``csv``, ``json`` or ``export``; detected from the name and content if omitted.
+        segment_id
+            An existing imported segment every imported or updated endpoint joins
+            (instead of ``segment_name``).
         progress
             Called after each batch with the number of bytes consumed so far.
 
@@ -255,6 +259,34 @@ class EndpointImportService:
         counter = _CountingReader(stream)
         buffered = io.BufferedReader(counter, buffer_size=1 << 16)
         records = read_records(buffered, name=name, file_format=file_format)
+        return self._import(
+            records,
+            segment_name=segment_name,
+            segment_id=segment_id,
+            progress=(lambda: progress(counter.bytes_read)) if progress is not None else None,
+        )
+
+    def update_endpoints(self, items: Iterable[Mapping[str, Any]]) -> ImportResult:
+        """UpdateEndpoint and UpdateEndpointsBatch: each item (an EndpointRequest with
+        its ``Id``) through the rules of an import row (merged onto the stored endpoint,
+        validated, the attribute-name and per-user limits). ``Rejection.line`` is the
+        item's 1-based position."""
+        records = (
+            ParsedRecord(line=index, data=dict(item))
+            if isinstance(item, Mapping)
+            else ParsedRecord(index, {}, [FieldProblem("(record)", "must be a JSON object")])
+            for index, item in enumerate(items, start=1)
+        )
+        return self._import(records, segment_name=None, progress=None)
+
+    def _import(
+        self,
+        records: Iterator[ParsedRecord],
+        *,
+        segment_name: str | None,
+        progress: Callable[[], None] | None,
+        segment_id: str | None = None,
+    ) -> ImportResult:
         run = _Run(
             result=ImportResult(),
             budget=AttributeNameBudget(self._profiles.attribute_names()),
@@ -263,15 +295,17 @@ class EndpointImportService:
         )
         if segment_name is not None:
             run.result.segment_id = self._segments.create_imported_segment(segment_name)
+        elif segment_id is not None:
+            run.result.segment_id = segment_id
         with _young_collections_only():
             for batch in _batches(records, self._batch_size):
                 self._import_batch(batch, run)
                 # The batch's garbage cycles (the young ones) go now, cheaply.
                 gc.collect(1)
                 if progress is not None:
-                    progress(counter.bytes_read)
+                    progress()
         if progress is not None:
-            progress(counter.bytes_read)
+            progress()
         return run.result
 
     def _import_batch(self, batch: list[ParsedRecord], run: _Run) -> None:

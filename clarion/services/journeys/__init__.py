@@ -10,7 +10,6 @@ from clarion.services.journeys.engine import (
 )
 from clarion.services.journeys.reports import KPI_NAMES, JourneyReports
 from clarion.services.journeys.sending import (
-    GovernedMessage,
     JourneyMessages,
     PreparedMessages,
     SendGovernor,
@@ -24,7 +23,6 @@ __all__ = [
     "KPI_NAMES",
     "BatchMembership",
     "BatchReport",
-    "GovernedMessage",
     "JourneyAudience",
     "JourneyEngine",
     "JourneyEventTrigger",

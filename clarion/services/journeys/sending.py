@@ -7,10 +7,10 @@ delivers the rest exactly as campaign messages are delivered.
 1. **decides** (:meth:`JourneyMessages.gate`): the journey's own rules
    (:func:`clarion.domain.journeys.sending.decide_message`: opt-out, inactive, channel,
    closed days, open hours, quiet time, TotalCap, TimeframeCap, DailyCap), then the
-   project-wide governor when one is given (:class:`SendGovernor`, the application's
-   Limits across campaigns, journeys and triggers). What may not go is recorded with
-   its reason: an outcome in the send ledger, a ``_journey.send`` record, a step on the
-   participant's path. Nothing is dropped silently.
+   project's one message governor (:class:`SendGovernor`: ApplicationSettings Limits
+   and JourneyLimits, counted across campaigns, journeys and triggers). What may not
+   go is recorded with its reason: an outcome in the send ledger, a ``_journey.send``
+   record, a step on the participant's path. Nothing is dropped silently.
 2. **claims** the rest in the send ledger, per (journey run, activity) and
    (endpoint, entry), before delivering: a retried batch gets back nothing it sent, and
    reads the earlier outcome instead (a claim without one is in doubt and never resent);
@@ -58,27 +58,14 @@ from clarion.ports.templates import TemplateRepository
 LEAVING = frozenset({Reason.SKIPPED_OPT_OUT, Reason.SKIPPED_NOT_FOUND})
 
 
-@dataclass(frozen=True, slots=True)
-class GovernedMessage:
-    """A message the journey's own rules let through, as the governor sees it."""
-
-    key: str  # ledger_run + ledger_key: unique per message
-    app_id: str
-    source: str  # "journey:<id>"
-    endpoint_id: str
-    channel: str
-
-
 class SendGovernor(Protocol):
-    """The project's message governor (ApplicationSettings Limits and JourneyLimits),
-    when there is one: asked once per batch about the messages the journey's own rules
-    let through, it answers, by message key, the reason a message may not go (a skip
-    Reason such as ``SKIPPED_DAILY_CAP``, with a detail; absent: it may go). It counts
-    what it lets through itself."""
+    """The project's one message governor (``clarion.services.messaging.MessageGovernor``:
+    ApplicationSettings Limits and JourneyLimits across campaigns, journeys and social
+    triggers), asked once per batch about the endpoints the journey's own rules let
+    through. It counts each one it admits (None) and names the cap (a ``SKIPPED_PROJECT_*``
+    Reason) of each one that may not get the message."""
 
-    def review(
-        self, messages: Sequence[GovernedMessage], now: datetime
-    ) -> Mapping[str, tuple[Reason, str]]: ...
+    def admit(self, endpoint_ids: Sequence[str], now: datetime) -> Mapping[str, Reason | None]: ...
 
 
 @dataclass(frozen=True)
@@ -194,29 +181,13 @@ class JourneyMessages:
                 timeframe_sends=timeframe.get(participant.endpoint_id, 0),
             )
         if self.governor is not None:
-            candidates = []
-            for participant, activity_id in waiting:
-                if decisions[participant.endpoint_id].reason != Reason.SEND:
-                    continue
-                endpoint = endpoints[participant.endpoint_id]
-                candidates.append(
-                    GovernedMessage(
-                        ledger_run(journey.id, participant.run_id, activity_id)
-                        + "/"
-                        + ledger_key(participant),
-                        self._app_id,
-                        f"journey:{journey.id}",
-                        participant.endpoint_id,
-                        endpoint.channel_type.value if endpoint.channel_type else "",
-                    )
-                )
-            verdicts = self.governor.review(candidates, now) if candidates else {}
-            for candidate in candidates:
-                verdict = verdicts.get(candidate.key)
-                if verdict is not None:
-                    reason, why = verdict
-                    decisions[candidate.endpoint_id] = MessageDecision(
-                        reason, detail=f"the project's limits: {why}"
+            # Last, as for campaigns: only what would otherwise go is counted.
+            allowed = [e for e, d in decisions.items() if d.reason == Reason.SEND]
+            verdicts = self.governor.admit(allowed, now) if allowed else {}
+            for endpoint_id, capped in verdicts.items():
+                if capped is not None:
+                    decisions[endpoint_id] = MessageDecision(
+                        capped, detail=f"the project's limits (ApplicationSettings): {capped.value}"
                     )
         return decisions
 

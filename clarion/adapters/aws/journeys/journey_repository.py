@@ -4,7 +4,8 @@
 Items (``Pk``/``Sk`` strings, the definitions table's key schema):
 
 - a journey: ``Pk = "journey#<id>"``, ``Sk = "journey"``, ``Document`` (S, the
-  JourneyResponse JSON);
+  JourneyResponse JSON); another project's keys start with its prefix
+  (``"app#<app id>#journey#<id>"``), as its campaigns' do;
 - a run: ``Pk = "journey#<id>"``, ``Sk = "run#<RunId>"``, ``Document``;
 - the control record: ``Pk = "journey#<id>"``, ``Sk = "control"``, ``Document``.
 
@@ -37,15 +38,19 @@ def _required(document: Mapping[str, Any], name: str, what: str) -> str:
 class DynamoDBJourneyRepository:
     """JourneyRepository on the definitions table (module docstring)."""
 
-    def __init__(self, dynamodb_client: Any, definitions_table: str) -> None:
+    def __init__(
+        self, dynamodb_client: Any, definitions_table: str, *, key_prefix: str = ""
+    ) -> None:
         self._dynamodb = dynamodb_client
         self._table = definitions_table
+        # Another project's journeys are keyed with its prefix (``app#<id>#journey#``).
+        self._journey_prefix = key_prefix + JOURNEY_PREFIX
 
     def _put(self, journey_id: str, sort_key: str, document: Mapping[str, Any]) -> None:
         self._dynamodb.put_item(
             TableName=self._table,
             Item={
-                "Pk": {"S": JOURNEY_PREFIX + journey_id},
+                "Pk": {"S": self._journey_prefix + journey_id},
                 "Sk": {"S": sort_key},
                 "Document": {"S": dumps(document)},
             },
@@ -54,7 +59,7 @@ class DynamoDBJourneyRepository:
     def _get(self, journey_id: str, sort_key: str) -> dict[str, Any] | None:
         item = self._dynamodb.get_item(
             TableName=self._table,
-            Key={"Pk": {"S": JOURNEY_PREFIX + journey_id}, "Sk": {"S": sort_key}},
+            Key={"Pk": {"S": self._journey_prefix + journey_id}, "Sk": {"S": sort_key}},
             ConsistentRead=True,
         ).get("Item")
         if item is None:
@@ -66,7 +71,7 @@ class DynamoDBJourneyRepository:
         pages = self._dynamodb.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="Pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": JOURNEY_PREFIX + journey_id}},
+            ExpressionAttributeValues={":pk": {"S": self._journey_prefix + journey_id}},
             ConsistentRead=True,
         )
         return [item for page in pages for item in page.get("Items", [])]
@@ -86,7 +91,7 @@ class DynamoDBJourneyRepository:
             FilterExpression="Sk = :sk AND begins_with(Pk, :prefix)",
             ExpressionAttributeValues={
                 ":sk": {"S": JOURNEY_SK},
-                ":prefix": {"S": JOURNEY_PREFIX},
+                ":prefix": {"S": self._journey_prefix},
             },
             ConsistentRead=True,
         )
