@@ -23,7 +23,7 @@ advance?" for any endpoint id.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -213,8 +213,8 @@ class JourneyReports:
         journey_id: str,
         kpi_name: str,
         application_id: str | None = None,
-        start_time: str | None = None,
-        end_time: str | None = None,
+        start_time: str | datetime | None = None,
+        end_time: str | datetime | None = None,
     ) -> dict[str, Any]:
         """GetJourneyDateRangeKpi: one of Pinpoint's journey engagement metrics
         (``journey-emails-opened``, ``emails-opened-grouped-by-journey-activity``...)
@@ -232,8 +232,8 @@ class JourneyReports:
             )
         if self._analytics is None:
             raise RuntimeError("journey KPIs need the analytics query")
-        end = parse_instant(end_time) if end_time else self._clock()
-        start = parse_instant(start_time) if start_time else end - timedelta(days=DEFAULT_KPI_DAYS)
+        end = _instant(end_time) if end_time else self._clock()
+        start = _instant(start_time) if start_time else end - timedelta(days=DEFAULT_KPI_DAYS)
         if start > end:
             raise InvalidRecordError([FieldProblem("StartTime", "must not be after EndTime")])
         column, grouped = _KPIS[kpi_name]
@@ -347,3 +347,10 @@ class JourneyReports:
 def metrics_map(values: Mapping[str, str]) -> dict[str, int]:
     """A Metrics map's values as numbers (for printing)."""
     return {name: int(value) for name, value in values.items()}
+
+
+def _instant(value: str | datetime) -> datetime:
+    """A range bound: an ISO-8601 string (the CLI) or a datetime (the API's timestamp)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_instant(value)
