@@ -1,6 +1,8 @@
 """Simulated recipient behaviour for the demo: SES v2 event records for the emails in
-the local outbox, as a configuration set's event destination would publish them (Send,
-Delivery, Open, Click, Bounce, Complaint, Subscription).
+the local outbox, as a configuration set's event destination would publish them
+(Delivery, Open, Click, Bounce, Complaint, Subscription). The Send records are already
+stored: the outbox recorded them when it accepted each message, under the same message
+id (the ``.eml`` file's name), as SES would.
 
 By default the campaign emails (those without an ``X-Clarion-Journey-Id`` header); with
 ``--journey`` the journey emails of one activity (``--activity``), whose events carry
@@ -69,14 +71,14 @@ def _journey_simulation(
     """A journey email's life: sent and delivered; about half opened (some clicked);
     the third recipient complains (and so opts out)."""
     rng = random.Random(seed)  # noqa: S311 (repeatable demo data)
-    now = at or datetime.now(UTC)
     records: list[dict[str, Any]] = []
     for index, (path, message) in enumerate(messages):
-        sent = now - timedelta(minutes=30) + timedelta(seconds=index)
-        mail = _mail(message, sent, f"0100-{path.stem}-000000")
+        # The message's own send time (its Date), else ``at``; the outbox stored the Send.
+        date = message["Date"]
+        sent = date.datetime.astimezone(UTC) if date else (at or datetime.now(UTC))
+        mail = _mail(message, sent, path.stem)
         recipient = mail["destination"][0]
         delivered = sent + timedelta(seconds=3)
-        records.append({"eventType": "Send", "mail": mail, "send": {}})
         records.append(
             {
                 "eventType": "Delivery",
@@ -158,13 +160,11 @@ def simulate(
     if journey:
         return _journey_simulation(messages, seed, at)
     rng = random.Random(seed)  # noqa: S311 (repeatable demo data)
-    now = datetime.now(UTC)
     records: list[dict[str, Any]] = []
     for index, (path, message) in enumerate(messages):
-        sent = now - timedelta(minutes=30) + timedelta(seconds=index)
-        mail = _mail(message, sent, f"0100-{path.stem}-000000")
+        sent = message["Date"].datetime.astimezone(UTC)
+        mail = _mail(message, sent, path.stem)
         recipient = mail["destination"][0]
-        records.append({"eventType": "Send", "mail": mail, "send": {}})
         if index in (3, 11):  # two addresses that no longer exist
             records.append(
                 {
