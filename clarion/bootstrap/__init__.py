@@ -120,6 +120,8 @@ class Bootstrap:
         # What time the time-driven services (journeys, event triggers) take as now;
         # None is the wall clock. The CLI's --now sets it for dry runs and demos.
         self.clock: Callable[[], datetime] | None = None
+        if hasattr(self.adapters, "clock"):  # the local outbox sends at the same time
+            self.adapters.clock = self.now
 
     def now(self) -> datetime:
         """The current time of this process's services (the default project's

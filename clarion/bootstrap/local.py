@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 from clarion.bootstrap.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from clarion.adapters.local.common.database import LocalDatabase
     from clarion.ports import (
         AnalyticsQuery,
@@ -76,6 +79,9 @@ class LocalAdapters:
     def __init__(self, settings: Settings, *, root: LocalAdapters | None = None) -> None:
         self.settings = settings
         self._root = root
+        # The outbox's time (its Date headers and Send records): the Bootstrap sets it to
+        # its services' clock, so a run at ``--now`` sends its messages at that time.
+        self.clock: Callable[[], datetime] | None = None
 
     @property
     def root(self) -> LocalAdapters:
@@ -164,7 +170,10 @@ class LocalAdapters:
 
         # The outbox records the send events SES and End User Messaging would publish.
         return OutboxChannel(
-            self.settings.home, events=self.event_sink, app_id=self.settings.app_id
+            self.settings.home,
+            events=self.event_sink,
+            app_id=self.settings.app_id,
+            clock=self.clock,
         )
 
     @cached_property
