@@ -75,4 +75,23 @@ step "11. Predictive churn: simulated history, XGBoost trained and scored, churn
 clarion churn demo --customers 1500
 clarion churn report
 
+step "11. The whitepaper's onboarding journey: sign-up entry, welcome email, a week's wait, a split on opening it, tips or basics"
+for template in "$here"/journeys/onboarding-{welcome,tips,basics}.json; do clarion templates create "$template"; done
+journey=$(clarion --json journeys create "$here/journeys/onboarding-journey.json" | json_field "['id']")
+echo "journey id: $journey"
+clarion journeys activate "$journey" --now 2025-03-03T08:00:00Z
+printf '%s\n' "$members" > "$work/refined-members.txt"
+python "$here/journeys/sign_ups.py" "$work/refined-members.txt" "$work/sign-ups.json" --count 1000 --at 2025-03-03T09:00:00Z
+echo "The refined segment's customers sign up (those who unsubscribed, complained or bounced above do not enter):"
+clarion events put "$work/sign-ups.json" --now 2025-03-03T09:00:00Z
+python "$here/simulate_engagement.py" "$CLARION_HOME/outbox" "$work/journey-ses-events.jsonl" --journey --activity welcome --at 2025-03-03T09:05:00+00:00
+echo "Simulated opens (and a complaint) of the welcome emails, attributed by their tags:"
+clarion events ingest "$work/journey-ses-events.jsonl" --source ses --now 2025-03-03T12:00:00Z
+echo "A week later: the split on opening, then tips or basics (the complainer is not emailed again):"
+clarion journeys tick --now 2025-03-10T09:30:00Z
+clarion journeys metrics "$journey" --now 2025-03-10T09:30:00Z
+first=$(printf '%s\n' "$members" | sed -n '1p')
+echo "Why did customer $first go where it went?"
+clarion journeys explain "$journey" --endpoint "$first" --now 2025-03-10T09:30:00Z
+
 printf '\nDone. Everything is under %s\n' "$CLARION_HOME"

@@ -1,10 +1,15 @@
-"""Simulated recipient behaviour for the demo: SES v2 event records for the campaign
-emails in the local outbox, as a configuration set's event destination would publish
-them (Delivery, Open, Click, Bounce, Complaint, Subscription). The Send records are
-already stored: the outbox recorded them when it accepted each message, under the same
-message id (the ``.eml`` file's name), as SES would.
+"""Simulated recipient behaviour for the demo: SES v2 event records for the emails in
+the local outbox, as a configuration set's event destination would publish them
+(Delivery, Open, Click, Bounce, Complaint, Subscription). The Send records are already
+stored: the outbox recorded them when it accepted each message, under the same message
+id (the ``.eml`` file's name), as SES would.
+
+By default the campaign emails (those without an ``X-Clarion-Journey-Id`` header); with
+``--journey`` the journey emails of one activity (``--activity``), whose events carry
+the journey's ids back in their tags, as SES returns a message's tags.
 
 Usage: python demo/simulate_engagement.py OUTBOX_DIR OUT_FILE [--seed N]
+       python demo/simulate_engagement.py OUTBOX_DIR OUT_FILE --journey --activity welcome
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ _CONTEXT_HEADERS = {
     "treatment_id": "X-Clarion-Treatment-Id",
     "endpoint_id": "X-Clarion-Endpoint-Id",
     "run_id": "X-Clarion-Run-Id",
+    "journey_id": "X-Clarion-Journey-Id",
+    "journey_activity_id": "X-Clarion-Journey-Activity-Id",
+    "journey_run_id": "X-Clarion-Journey-Run-Id",
 }
 
 
@@ -57,13 +65,103 @@ def _mail(message: Any, sent: datetime, provider_id: str) -> dict[str, Any]:
     }
 
 
-def simulate(outbox: Path, seed: int) -> list[dict[str, Any]]:
+def _journey_simulation(
+    messages: list[tuple[Path, Any]], seed: int, at: datetime | None
+) -> list[dict[str, Any]]:
+    """A journey email's life: sent and delivered; about half opened (some clicked);
+    the third recipient complains (and so opts out)."""
     rng = random.Random(seed)  # noqa: S311 (repeatable demo data)
-    parser = BytesParser(policy=policy.default)
-    files = sorted((outbox / "email").glob("*.eml"))
     records: list[dict[str, Any]] = []
-    for index, path in enumerate(files):
+    for index, (path, message) in enumerate(messages):
+        # The message's own send time (its Date), else ``at``; the outbox stored the Send.
+        date = message["Date"]
+        sent = date.datetime.astimezone(UTC) if date else (at or datetime.now(UTC))
+        mail = _mail(message, sent, path.stem)
+        recipient = mail["destination"][0]
+        delivered = sent + timedelta(seconds=3)
+        records.append(
+            {
+                "eventType": "Delivery",
+                "mail": mail,
+                "delivery": {
+                    "timestamp": _iso(delivered),
+                    "processingTimeMillis": 3000,
+                    "recipients": [recipient],
+                    "smtpResponse": "250 2.6.0 Message received",
+                },
+            }
+        )
+        if index == 2:
+            records.append(
+                {
+                    "eventType": "Complaint",
+                    "mail": mail,
+                    "complaint": {
+                        "complainedRecipients": [{"emailAddress": recipient}],
+                        "timestamp": _iso(delivered + timedelta(hours=1)),
+                        "feedbackId": f"complaint-{path.stem}",
+                        "complaintFeedbackType": "abuse",
+                    },
+                }
+            )
+            continue
+        if rng.random() < 0.5:
+            opened = delivered + timedelta(minutes=rng.randint(1, 20))
+            records.append(
+                {
+                    "eventType": "Open",
+                    "mail": mail,
+                    "open": {
+                        "timestamp": _iso(opened),
+                        "userAgent": "Mozilla/5.0",
+                        "ipAddress": "192.0.2.1",
+                    },
+                }
+            )
+            if rng.random() < 0.4:
+                records.append(
+                    {
+                        "eventType": "Click",
+                        "mail": mail,
+                        "click": {
+                            "timestamp": _iso(opened + timedelta(minutes=2)),
+                            "link": "https://www.example.com/features",
+                            "linkTags": {},
+                            "userAgent": "Mozilla/5.0",
+                            "ipAddress": "192.0.2.1",
+                        },
+                    }
+                )
+    return records
+
+
+def _messages(outbox: Path, *, journey: bool, activity: str | None) -> list[tuple[Path, Any]]:
+    parser = BytesParser(policy=policy.default)
+    chosen = []
+    for path in sorted((outbox / "email").glob("*.eml")):
         message = parser.parsebytes(path.read_bytes())
+        if bool(message["X-Clarion-Journey-Id"]) != journey:
+            continue
+        if activity is not None and message["X-Clarion-Journey-Activity-Id"] != activity:
+            continue
+        chosen.append((path, message))
+    return chosen
+
+
+def simulate(
+    outbox: Path,
+    seed: int,
+    *,
+    journey: bool = False,
+    activity: str | None = None,
+    at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    messages = _messages(outbox, journey=journey, activity=activity)
+    if journey:
+        return _journey_simulation(messages, seed, at)
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data)
+    records: list[dict[str, Any]] = []
+    for index, (path, message) in enumerate(messages):
         sent = message["Date"].datetime.astimezone(UTC)
         mail = _mail(message, sent, path.stem)
         recipient = mail["destination"][0]
@@ -164,8 +262,19 @@ def main() -> None:
     arguments.add_argument("outbox", type=Path)
     arguments.add_argument("out", type=Path)
     arguments.add_argument("--seed", type=int, default=7)
+    arguments.add_argument("--journey", action="store_true", help="journey emails only")
+    arguments.add_argument("--activity", help="only this journey activity's emails")
+    arguments.add_argument(
+        "--at", type=datetime.fromisoformat, help="when the journey emails were sent (ISO-8601)"
+    )
     options = arguments.parse_args()
-    records = simulate(options.outbox, options.seed)
+    records = simulate(
+        options.outbox,
+        options.seed,
+        journey=options.journey,
+        activity=options.activity,
+        at=options.at,
+    )
     with options.out.open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record) + "\n")

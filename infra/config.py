@@ -87,6 +87,11 @@ class ClarionConfig:
         return f"{self.resource_prefix}-definitions"
 
     @property
+    def journeys_table_name(self) -> str:
+        """Journey participants and their counters (``CLARION_JOURNEYS_TABLE``)."""
+        return f"{self.resource_prefix}-journeys"
+
+    @property
     def athena_workgroup_name(self) -> str:
         return self.resource_prefix
 

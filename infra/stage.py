@@ -15,14 +15,15 @@ from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
 from infra.stacks.churn_stack import ChurnOptions, ChurnStack, ChurnStackProps
 from infra.stacks.data_stack import DataStack, DataStackProps
 from infra.stacks.events_stack import EventsStack, EventsStackProps
+from infra.stacks.journeys_stack import JourneyOptions, JourneysStack, JourneysStackProps
 from infra.stacks.messaging_stack import MessagingOptions, MessagingStack, MessagingStackProps
 from infra.stacks.social_stack import SocialOptions, SocialStack, SocialStackProps
 
 
 class ClarionStage(Stage):
     """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience``,
-    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social``, ``<stage>-Churn`` and
-    ``<stage>-Api`` (Pinpoint's REST API);
+    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social``, ``<stage>-Churn``,
+    ``<stage>-Journeys`` and ``<stage>-Api`` (Pinpoint's REST API);
     each feature stack takes ``self.data`` (and the stacks it builds on) as typed props.
 
     Parameters
@@ -94,6 +95,19 @@ class ClarionStage(Stage):
                 depends_on=(self.events, self.messaging),
             ),
         )
+        self.journeys = JourneysStack(
+            self,
+            "Journeys",
+            props=JourneysStackProps(
+                config=config,
+                data=self.data,
+                runtime_deps_dir=runtime_deps_dir,
+                messaging=messaging,
+                journeys=JourneyOptions.from_context(self),
+                pinpoint_app_id=self.messaging.channels.pinpoint_app_id,
+                depends_on=(self.events, self.messaging),
+            ),
+        )
         self.api = ApiStack(
             self,
             "Api",
@@ -109,6 +123,6 @@ class ClarionStage(Stage):
                     scheduler_role_arn=self.messaging.scheduling.role.role_arn,
                 ),
                 pinpoint_app_id=self.messaging.channels.pinpoint_app_id,
-                depends_on=(self.events, self.messaging),
+                depends_on=(self.events, self.messaging, self.journeys),
             ),
         )

@@ -11,6 +11,8 @@ it for services and never for adapters.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,10 +46,20 @@ if TYPE_CHECKING:
     from clarion.services.churn import ChurnPipeline, ChurnService
     from clarion.services.common import ProjectService
     from clarion.services.events import (
+        AllTriggers,
         EventIngestService,
         EventIntakeService,
         EventStreamConsumer,
         EventStreamService,
+    )
+    from clarion.services.journeys import (
+        JourneyEngine,
+        JourneyEventTrigger,
+        JourneyMessages,
+        JourneyReports,
+        JourneyService,
+        JourneyTicker,
+        JourneyTickSteps,
     )
     from clarion.services.messaging import ChannelService, MessageGovernor, MessageService
     from clarion.services.segments import SegmentService
@@ -105,6 +117,17 @@ class Bootstrap:
         self._root = root
         self._projects: dict[str, Bootstrap] = {}
         self._projects_lock = threading.Lock()
+        # What time the time-driven services (journeys, event triggers) take as now;
+        # None is the wall clock. The CLI's --now sets it for dry runs and demos.
+        self.clock: Callable[[], datetime] | None = None
+        if hasattr(self.adapters, "clock"):  # the local outbox sends at the same time
+            self.adapters.clock = self.now
+
+    def now(self) -> datetime:
+        """The current time of this process's services (the default project's
+        ``clock``, else the wall clock): every project of a process shares one time."""
+        clock = self.root.clock
+        return clock() if clock is not None else datetime.now(UTC)
 
     @property
     def app_id(self) -> str:
@@ -256,7 +279,7 @@ class Bootstrap:
         return EventIngestService(
             a.profile_store,
             a.dead_letter_sink,
-            self.event_campaign_trigger,
+            self.event_triggers,
             sink=self.event_sink,
             locator=a.endpoint_locator,
             app_id=self.app_id,
@@ -265,7 +288,8 @@ class Bootstrap:
 
     @cached_property
     def event_consumer_service(self) -> EventIngestService:
-        """The stream consumer: effects and campaign triggers for records on the stream."""
+        """The stream consumer: effects and campaign triggers for records on the stream.
+        (Journeys read the stream with their own consumer, ``journey_stream_consumer``.)"""
         from clarion.services.events import EventIngestService
 
         a = self.adapters
@@ -418,7 +442,16 @@ class Bootstrap:
         """EVENT campaigns: the events consumer hands every new record to the engine."""
         from clarion.services.campaigns import EventCampaignTrigger
 
-        return EventCampaignTrigger(self.adapters.campaign_repository, self.campaign_runner)
+        return EventCampaignTrigger(
+            self.adapters.campaign_repository, self.campaign_runner, clock=self.now
+        )
+
+    @cached_property
+    def event_triggers(self) -> AllTriggers:
+        """What new records start or move: EVENT campaigns, then journeys."""
+        from clarion.services.events import AllTriggers
+
+        return AllTriggers(self.event_campaign_trigger, self.journey_event_trigger)
 
     @cached_property
     def campaign_run_steps(self) -> CampaignRunSteps:
@@ -458,6 +491,110 @@ class Bootstrap:
             trace_scope="" if self._root is None else self.app_id,
             governor=self.message_governor,
         )
+
+    # -- journeys ---------------------------------------------------------------------------
+
+    @cached_property
+    def journey_messages(self) -> JourneyMessages:
+        """The one seam every journey message passes."""
+        from clarion.services.journeys import JourneyMessages
+
+        a = self.adapters
+        return JourneyMessages(
+            a.template_repository,
+            a.send_ledger,
+            a.delivery_channel,
+            self.event_sink,
+            app_id=self.app_id,
+            governor=self.message_governor,
+        )
+
+    @cached_property
+    def journey_engine(self) -> JourneyEngine:
+        from clarion.services.journeys import JourneyEngine
+
+        a = self.adapters
+        return JourneyEngine(
+            a.journey_repository,
+            a.participant_store,
+            a.profile_store,
+            self.journey_messages,
+            self.segment_service,
+            batch_size=a.journey_batch_size,
+            clock=self.now,
+        )
+
+    @cached_property
+    def journey_service(self) -> JourneyService:
+        """Journeys in Pinpoint's operations (create, get, update, state, delete, list)."""
+        from clarion.services.journeys import JourneyService
+
+        a = self.adapters
+        return JourneyService(
+            a.journey_repository,
+            a.participant_store,
+            self.journey_engine,
+            self.segment_service,
+            app_id=self.app_id,
+            clock=self.now,
+        )
+
+    @cached_property
+    def journey_reports(self) -> JourneyReports:
+        """Journey metrics in Pinpoint's operations, and explain."""
+        from clarion.services.journeys import JourneyReports
+
+        a = self.adapters
+        return JourneyReports(
+            a.journey_repository,
+            a.participant_store,
+            a.profile_store,
+            self.segment_service,
+            a.analytics_query,
+            app_id=self.app_id,
+            clock=self.now,
+        )
+
+    @cached_property
+    def journey_ticker(self) -> JourneyTicker:
+        """The journey tick (``clarion journeys tick`` locally)."""
+        from clarion.services.journeys import JourneyTicker
+
+        return JourneyTicker(
+            self.adapters.journey_repository, self.journey_engine, self.segment_service
+        )
+
+    @cached_property
+    def journey_tick_steps(self) -> JourneyTickSteps:
+        """The journey tick state machine's steps (AWS)."""
+        from clarion.services.journeys import JourneyTickSteps
+
+        return JourneyTickSteps(self.journey_ticker, self.journey_engine)
+
+    @cached_property
+    def journey_stream_consumer(self) -> EventStreamConsumer:
+        """The journeys' consumer of the events stream (AWS): each record to the journey
+        trigger only; the events consumer applies the effects."""
+        from clarion.services.events import EventIngestService, EventStreamConsumer
+
+        a = self.adapters
+        ingest = EventIngestService(
+            a.profile_store,
+            a.dead_letter_sink,
+            self.journey_event_trigger,
+            sink=None,
+            app_id=self.app_id,
+            apply_effects=False,
+            run_triggers=True,
+        )
+        return EventStreamConsumer(ingest, app_id=self.app_id)
+
+    @cached_property
+    def journey_event_trigger(self) -> JourneyEventTrigger:
+        """Events into journeys: matches for splits, entries for event starts."""
+        from clarion.services.journeys import JourneyEventTrigger
+
+        return JourneyEventTrigger(self.adapters.journey_repository, self.journey_engine)
 
     # -- social sentiment triggers -------------------------------------------------------
 

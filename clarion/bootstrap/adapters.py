@@ -39,7 +39,9 @@ if TYPE_CHECKING:
         HandleLookup,
         ImportFileStore,
         JobFiles,
+        JourneyRepository,
         MessageCounts,
+        ParticipantStore,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -72,6 +74,11 @@ class Adapters(Protocol):
     @property
     def import_batch_size(self) -> int:
         """Endpoints an import reads, validates and writes at a time."""
+        ...
+
+    @property
+    def journey_batch_size(self) -> int:
+        """Participants a journey batch reads, moves and commits at a time."""
         ...
 
     @property
@@ -146,6 +153,12 @@ class Adapters(Protocol):
         """Resume passes for the campaign state machine (AWS); None where runs resume
         in process."""
         ...
+
+    # -- journeys -----------------------------------------------------------------------
+    @property
+    def journey_repository(self) -> JourneyRepository: ...
+    @property
+    def participant_store(self) -> ParticipantStore: ...
 
     # -- events and analytics ---------------------------------------------------------
     @property

@@ -35,7 +35,9 @@ if TYPE_CHECKING:
         HandleLookup,
         ImportFileStore,
         JobFiles,
+        JourneyRepository,
         MessageCounts,
+        ParticipantStore,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -66,6 +68,8 @@ class AwsAdapters:
     """
 
     import_batch_size = 1000
+    # A journey batch within one Lambda invocation's time (sends included).
+    journey_batch_size = 500
     applies_event_effects_inline = False  # the events stream's consumer applies them
     reports_folder = None
     churn_learner = None  # SageMaker trains and scores
@@ -290,6 +294,22 @@ class AwsAdapters:
         from clarion.adapters.aws.campaigns.campaign_batch_store import S3CampaignBatchStore
 
         return S3CampaignBatchStore(self.client("s3"), self.settings.aws.data_bucket)
+
+    # -- journeys -----------------------------------------------------------------------
+
+    @cached_property
+    def journey_repository(self) -> JourneyRepository:
+        from clarion.adapters.aws.journeys.journey_repository import DynamoDBJourneyRepository
+
+        return DynamoDBJourneyRepository(
+            self.client("dynamodb"), self.settings.aws.definitions_table, key_prefix=self.key_prefix
+        )
+
+    @cached_property
+    def participant_store(self) -> ParticipantStore:
+        from clarion.adapters.aws.journeys.participant_store import DynamoDBParticipantStore
+
+        return DynamoDBParticipantStore(self.client("dynamodb"), self.settings.aws.journeys_table)
 
     # -- events and analytics ---------------------------------------------------------
 

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 from clarion.bootstrap.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from clarion.adapters.local.common.database import LocalDatabase
     from clarion.ports import (
         AnalyticsQuery,
@@ -31,7 +34,9 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         JobFiles,
+        JourneyRepository,
         MessageCounts,
+        ParticipantStore,
         PostDedupeStore,
         ProfileStore,
         ProjectStore,
@@ -55,6 +60,8 @@ class LocalAdapters:
     # Every store read of an import batch scans the endpoints table, and every write is
     # one DuckDB transaction: larger batches make far fewer of both.
     import_batch_size = 10_000
+    # One DuckDB transaction per journey batch: larger batches, far fewer commits.
+    journey_batch_size = 10_000
     applies_event_effects_inline = True
     # Runs execute in process, posts are scored as they are read, and SageMaker and
     # Athena have no local stand-in that the services need.
@@ -72,6 +79,9 @@ class LocalAdapters:
     def __init__(self, settings: Settings, *, root: LocalAdapters | None = None) -> None:
         self.settings = settings
         self._root = root
+        # The outbox's time (its Date headers and Send records): the Bootstrap sets it to
+        # its services' clock, so a run at ``--now`` sends its messages at that time.
+        self.clock: Callable[[], datetime] | None = None
 
     @property
     def root(self) -> LocalAdapters:
@@ -160,7 +170,10 @@ class LocalAdapters:
 
         # The outbox records the send events SES and End User Messaging would publish.
         return OutboxChannel(
-            self.settings.home, events=self.event_sink, app_id=self.settings.app_id
+            self.settings.home,
+            events=self.event_sink,
+            app_id=self.settings.app_id,
+            clock=self.clock,
         )
 
     @cached_property
@@ -197,6 +210,20 @@ class LocalAdapters:
         from clarion.adapters.local.campaigns.campaign_scheduler import DuckDBCampaignScheduler
 
         return DuckDBCampaignScheduler(self.database)
+
+    # -- journeys -----------------------------------------------------------------------
+
+    @cached_property
+    def journey_repository(self) -> JourneyRepository:
+        from clarion.adapters.local.journeys.journey_repository import DuckDBJourneyRepository
+
+        return DuckDBJourneyRepository(self.database)
+
+    @cached_property
+    def participant_store(self) -> ParticipantStore:
+        from clarion.adapters.local.journeys.participant_store import DuckDBParticipantStore
+
+        return DuckDBParticipantStore(self.database)
 
     # -- events and analytics ---------------------------------------------------------
 

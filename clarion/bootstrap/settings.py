@@ -80,6 +80,8 @@ class AwsSettings:
     # Engagement events and campaign runs.
     events_stream: str = _env("events_stream", "clarion-events")
     sends_table: str = _env("sends_table", "clarion-sends")
+    # Journey participants and their counters.
+    journeys_table: str = _env("journeys_table", "clarion-journeys")
     campaign_state_machine_arn: str = _env("campaign_state_machine_arn", "")
     campaign_schedule_group: str = _env("campaign_schedule_group", "")
     campaign_scheduler_role_arn: str = _env("campaign_scheduler_role_arn", "")

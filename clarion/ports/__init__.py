@@ -40,6 +40,7 @@ from clarion.ports.churn import (
 )
 from clarion.ports.common import ProjectStore
 from clarion.ports.events import DeadLetterSink, EventForwarder, EventSink, StreamDestination
+from clarion.ports.journeys import CommitResult, CounterKey, JourneyRepository, ParticipantStore
 from clarion.ports.messaging import DeliveryChannel, MessageCounts, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 from clarion.ports.sentiment import (
@@ -70,7 +71,9 @@ __all__ = [
     "ColumnarAnalytics",
     "ColumnarChurnLearner",
     "ColumnarEventSink",
+    "CommitResult",
     "ConversionGoalStore",
+    "CounterKey",
     "DeadLetterSink",
     "DeliveryChannel",
     "EndpointChangeFeed",
@@ -82,7 +85,9 @@ __all__ = [
     "HookTarget",
     "ImportFileStore",
     "JobFiles",
+    "JourneyRepository",
     "MessageCounts",
+    "ParticipantStore",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",

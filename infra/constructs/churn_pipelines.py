@@ -27,6 +27,7 @@ from constructs import Construct
 
 from infra.constructs.churn_functions import ChurnFunctions
 from infra.constructs.churn_sagemaker import SCORING_JOB_PREFIX, TRAINING_JOB_PREFIX
+from infra.constructs.encryption import pipeline_key
 from infra.constructs.lambda_runtime import ClarionFunction
 from infra.constructs.state_machines import logged_state_machine, scheduler_role
 from infra.grants import nag_notation
@@ -198,45 +199,10 @@ class ChurnPipelines(Construct):
         # The pipelines' own key: CloudWatch Logs (execution logs) and CloudWatch alarms
         # (notifications to the encrypted topic) must be allowed by the key policy, and
         # the shared data key's policy allows neither.
-        self.key = kms.Key(
+        self.key = pipeline_key(
             self,
             "Key",
             description="Clarion: encrypts the churn pipelines' execution logs and failure topic",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogs",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchAlarms",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            )
         )
         self.failure_topic = sns.Topic(
             self,

@@ -100,6 +100,7 @@ class PinpointApi(Construct):
         workgroup: QueryWorkgroup,
         limits: ApiLimits,
         hook_functions: str,
+        journeys_table_name: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
@@ -118,9 +119,18 @@ class PinpointApi(Construct):
                 variable("campaign_state_machine_arn"): campaigns.state_machine_arn,
                 variable("campaign_schedule_group"): campaigns.schedule_group_name,
                 variable("campaign_scheduler_role_arn"): campaigns.scheduler_role_arn,
+                **(
+                    {variable("journeys_table"): journeys_table_name} if journeys_table_name else {}
+                ),
             },
         )
         role = self.function.role
+        if journeys_table_name:
+            # Journey operations: participants and counters (state changes, metrics,
+            # explain); the journeys themselves are in the definitions table.
+            grant_table_data(
+                role, table_name=journeys_table_name, key=key, index_names=("DueIndex",), write=True
+            )
         self._grant(
             role,
             stack=stack,

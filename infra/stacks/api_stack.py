@@ -83,6 +83,7 @@ class ApiStack(FeatureStack):
                 per_caller_per_5_minutes=options.per_caller_per_5_minutes,
             ),
             hook_functions=options.hook_functions or f"{prefix}-hook-*",
+            journeys_table_name=config.journeys_table_name,
         )
         self.add_outputs(
             {

@@ -35,6 +35,7 @@ TABLES = {
     "CLARION_ENDPOINTS_TABLE": "api-endpoints",
     "CLARION_DEFINITIONS_TABLE": "api-definitions",
     "CLARION_SENDS_TABLE": "api-sends",
+    "CLARION_JOURNEYS_TABLE": "api-journeys",
 }
 BUCKET = "api-data"
 EVENTS_STREAM = "api-events"
@@ -86,6 +87,7 @@ def api_url(api_bootstrap: Bootstrap) -> Iterator[str]:
 def _deploy() -> None:
     """The resources the stacks create, on moto."""
     from clarion.adapters.aws.audience.profile_store import endpoints_table_spec
+    from clarion.adapters.aws.journeys import journeys_table_spec
     from clarion.adapters.aws.messaging.send_ledger import sends_table_spec
     from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
 
@@ -93,6 +95,7 @@ def _deploy() -> None:
     dynamodb.create_table(**endpoints_table_spec(TABLES["CLARION_ENDPOINTS_TABLE"]))
     dynamodb.create_table(**definitions_table_spec(TABLES["CLARION_DEFINITIONS_TABLE"]))
     dynamodb.create_table(**sends_table_spec(TABLES["CLARION_SENDS_TABLE"]))
+    dynamodb.create_table(**journeys_table_spec(TABLES["CLARION_JOURNEYS_TABLE"]))
     boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
     boto3.client("kinesis", region_name=REGION).create_stream(
         StreamName=EVENTS_STREAM, ShardCount=1

@@ -64,9 +64,9 @@ def test_conflict(pinpoint: Any, project: str) -> None:
 
 def test_not_offered_operations_say_why(pinpoint: Any, project: str) -> None:
     with pytest.raises(pinpoint.exceptions.MethodNotAllowedException) as caught:
-        pinpoint.list_journeys(ApplicationId=project)
+        pinpoint.get_recommender_configurations()
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 405
-    assert "journeys" in str(caught.value)
+    assert "Personalize" in str(caught.value)
     with pytest.raises(pinpoint.exceptions.MethodNotAllowedException, match="End User Messaging"):
         pinpoint.send_otp_message(
             ApplicationId=project,

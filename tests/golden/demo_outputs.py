@@ -197,7 +197,93 @@ class DemoRun:
         self.run("segments", "preview", negative, record="segments preview sentiment")
         self.run("churn", "demo", "--customers", "1500", record="churn demo")
         self.run("churn", "report", record="churn report")
+        self.journey_steps(members)
         return self.outputs
+
+    def journey_steps(self, members: list[str]) -> None:
+        """The onboarding journey: sign-ups, the welcome, simulated opens, a week on."""
+        work = self.work
+        for name in ("welcome", "tips", "basics"):
+            self.run(
+                "templates",
+                "create",
+                str(DEMO / "journeys" / f"onboarding-{name}.json"),
+                record=f"templates create onboarding-{name}",
+            )
+        journey = self.run(
+            "journeys",
+            "create",
+            str(DEMO / "journeys" / "onboarding-journey.json"),
+            record="journeys create",
+        )["id"]
+        self.run("journeys", "activate", journey, "--now", "2025-03-03T08:00:00Z")
+        self.run("journeys", "get", journey, record="journeys get")
+        ids = work / "refined-members.txt"
+        ids.write_text("\n".join(members) + "\n", encoding="utf-8")
+        sign_ups = work / "sign-ups.json"
+        subprocess.run(
+            [
+                sys.executable,
+                str(DEMO / "journeys" / "sign_ups.py"),
+                str(ids),
+                str(sign_ups),
+                "--count",
+                "1000",
+                "--at",
+                "2025-03-03T09:00:00Z",
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        self.run(
+            "events",
+            "put",
+            str(sign_ups),
+            "--now",
+            "2025-03-03T09:00:00Z",
+            record="events put sign-ups",
+        )
+        ses_events = work / "journey-ses-events.jsonl"
+        subprocess.run(
+            [
+                sys.executable,
+                str(DEMO / "simulate_engagement.py"),
+                str(self.home / "outbox"),
+                str(ses_events),
+                "--journey",
+                "--activity",
+                "welcome",
+                "--at",
+                "2025-03-03T09:05:00+00:00",
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        self.run(
+            "events",
+            "ingest",
+            str(ses_events),
+            "--source",
+            "ses",
+            "--now",
+            "2025-03-03T12:00:00Z",
+            record="events ingest journey",
+        )
+        later = "2025-03-10T09:30:00Z"
+        self.run("journeys", "tick", "--now", later, record="journeys tick")
+        self.run("journeys", "metrics", journey, "--now", later, record="journeys metrics")
+        self.run(
+            "journeys",
+            "explain",
+            journey,
+            "--endpoint",
+            members[0],
+            "--now",
+            later,
+            record="journeys explain",
+        )
 
 
 class _Normaliser:

@@ -241,10 +241,14 @@ def _handler_modules() -> dict[str, ModuleType]:
     }
 
 
-def _patch_lambda(monkeypatch: pytest.MonkeyPatch, deployment: CampaignDeployment) -> None:
+def _patch_lambda(
+    monkeypatch: pytest.MonkeyPatch,
+    deployment: CampaignDeployment | JourneyDeployment,
+    modules: dict[str, ModuleType] | None = None,
+) -> None:
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
-    modules = _handler_modules()
+    modules = modules or _handler_modules()
 
     def invoke(
         backend: Any,
@@ -273,7 +277,9 @@ def _patch_lambda(monkeypatch: pytest.MonkeyPatch, deployment: CampaignDeploymen
     monkeypatch.setattr(LambdaSimpleBackend, "invoke", invoke)
 
 
-def _patch_waits(monkeypatch: pytest.MonkeyPatch, deployment: CampaignDeployment) -> None:
+def _patch_waits(
+    monkeypatch: pytest.MonkeyPatch, deployment: CampaignDeployment | JourneyDeployment
+) -> None:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
         timestamp as timestamp_wait,
     )
@@ -431,5 +437,181 @@ def campaign_deployment(
         for module in modules.values():
             monkeypatch.setattr(module, "bootstrap", LazyBootstrap(boot))
         _patch_lambda(monkeypatch, deployment)
+        _patch_waits(monkeypatch, deployment)
+        yield deployment
+
+
+# -- the journey tick ----------------------------------------------------------------------
+
+JOURNEY_ASL_FILE = ASL_FILE.with_name("journey_tick.asl.json")
+JOURNEY_STATE_MACHINE = "clarion-journey-tick"
+JOURNEYS_TABLE = "sm-journeys"
+JOURNEY_FUNCTIONS = {
+    "plan": "clarion-journey-plan",
+    "enter": "clarion-journey-enter",
+    "entered": "clarion-journey-entered",
+    "advance": "clarion-journey-advance",
+    "finish": "clarion-journey-finish",
+}
+
+
+def journey_substitutions(topic_arn: str) -> dict[str, str]:
+    """What the journeys stack substitutes into the tick's ASL, for this moto account."""
+    return {
+        "PlanFunctionArn": function_arn(JOURNEY_FUNCTIONS["plan"]),
+        "EnterFunctionArn": function_arn(JOURNEY_FUNCTIONS["enter"]),
+        "EnteredFunctionArn": function_arn(JOURNEY_FUNCTIONS["entered"]),
+        "AdvanceFunctionArn": function_arn(JOURNEY_FUNCTIONS["advance"]),
+        "FinishFunctionArn": function_arn(JOURNEY_FUNCTIONS["finish"]),
+        "AthenaWorkgroup": WORKGROUP,
+        "GlueDatabase": DATABASE,
+        "DataBucket": DATA_BUCKET,
+        "AthenaResultsPrefix": RESULTS_PREFIX,
+        "FailureTopicArn": topic_arn,
+    }
+
+
+def render_journey_asl(substitutions: dict[str, str]) -> str:
+    text = JOURNEY_ASL_FILE.read_text(encoding="utf-8")
+    for name, value in substitutions.items():
+        text = text.replace("${" + name + "}", value)
+    assert "${" not in text, "a substitution is missing"
+    return text
+
+
+@dataclass
+class JourneyDeployment(CampaignDeployment):
+    """The moto account, the journey tick state machine and the handlers' Bootstrap."""
+
+    ticks: int = 0
+
+    def invoked(self, key: str) -> list[dict[str, Any]]:
+        return [payload for name, payload in self.invocations if name == JOURNEY_FUNCTIONS[key]]
+
+    def fail_next_call(self, key: str, times: int = 1) -> None:
+        self.fail_next[JOURNEY_FUNCTIONS[key]] = times
+
+    def tick(self, timeout_s: float = 120.0) -> dict[str, Any]:
+        """One tick execution (as the schedule starts it), run to its end."""
+        self.ticks += 1
+        execution = self.clients["stepfunctions"].start_execution(
+            stateMachineArn=self.state_machine_arn, name=f"tick-{self.ticks}", input="{}"
+        )["executionArn"]
+        return self.wait_for(execution, timeout_s)
+
+
+def _journey_modules() -> dict[str, ModuleType]:
+    from lambdas.journey_advance import handler as advance
+    from lambdas.journey_enter import handler as enter
+    from lambdas.journey_entered import handler as entered
+    from lambdas.journey_finish import handler as finish
+    from lambdas.journey_plan import handler as plan
+
+    return {
+        JOURNEY_FUNCTIONS["plan"]: plan,
+        JOURNEY_FUNCTIONS["enter"]: enter,
+        JOURNEY_FUNCTIONS["entered"]: entered,
+        JOURNEY_FUNCTIONS["advance"]: advance,
+        JOURNEY_FUNCTIONS["finish"]: finish,
+    }
+
+
+@pytest.fixture
+def journey_deployment(
+    monkeypatch: pytest.MonkeyPatch, campaign_aws_credentials: None
+) -> Iterator[JourneyDeployment]:
+    """What the journeys stack deploys on moto (module docstring), the tick state machine
+    from its ASL file, and the handlers running in process on one Bootstrap whose clock
+    the test moves."""
+    from clarion.adapters.aws.audience.profile_store import endpoints_table_spec
+    from clarion.adapters.aws.journeys import journeys_table_spec
+    from clarion.adapters.aws.messaging.send_ledger import sends_table_spec
+    from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
+    from clarion.bootstrap import Bootstrap
+    from clarion.bootstrap.settings import AwsSettings, Settings
+    from lambdas._runtime import LazyBootstrap
+
+    with mock_aws(config=MOTO_CONFIG):
+        clients = {
+            name: boto3.client(name, region_name=REGION)
+            for name in (
+                "dynamodb",
+                "s3",
+                "sesv2",
+                "ses",
+                "kinesis",
+                "athena",
+                "sns",
+                "stepfunctions",
+                "iam",
+            )
+        }
+        dynamodb = clients["dynamodb"]
+        dynamodb.create_table(**endpoints_table_spec(ENDPOINTS_TABLE))
+        dynamodb.create_table(**definitions_table_spec(DEFINITIONS_TABLE))
+        dynamodb.create_table(**sends_table_spec(SENDS_TABLE))
+        dynamodb.create_table(**journeys_table_spec(JOURNEYS_TABLE))
+        clients["s3"].create_bucket(Bucket=DATA_BUCKET)
+        clients["kinesis"].create_stream(StreamName=EVENTS_STREAM, ShardCount=1)
+        clients["ses"].verify_domain_identity(Domain="example.com")
+        clients["athena"].create_work_group(
+            Name=WORKGROUP,
+            Configuration={
+                "ResultConfiguration": {"OutputLocation": f"s3://{DATA_BUCKET}/{RESULTS_PREFIX}"}
+            },
+        )
+        topic_arn = clients["sns"].create_topic(Name="sm-journey-failures")["TopicArn"]
+        role_arn = clients["iam"].create_role(
+            RoleName="sm-journey-tick",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "states.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        state_machine_arn = clients["stepfunctions"].create_state_machine(
+            name=JOURNEY_STATE_MACHINE,
+            definition=render_journey_asl(journey_substitutions(topic_arn)),
+            roleArn=role_arn,
+        )["stateMachineArn"]
+        settings = Settings(
+            backend="aws",
+            app_id="sm-app",
+            aws=AwsSettings(
+                region=REGION,
+                endpoints_table=ENDPOINTS_TABLE,
+                definitions_table=DEFINITIONS_TABLE,
+                data_bucket=DATA_BUCKET,
+                glue_database=DATABASE,
+                athena_workgroup=WORKGROUP,
+                ses_configuration_set=SES_CONFIGURATION_SET,
+                from_address=FROM_ADDRESS,
+                events_stream=EVENTS_STREAM,
+                sends_table=SENDS_TABLE,
+                journeys_table=JOURNEYS_TABLE,
+                delivery_threads=1,  # moto's backends are not safe across threads
+            ),
+        )
+        boot = Bootstrap(settings, **clients)
+        clock = CampaignClock(datetime(2025, 3, 3, 9, 0, tzinfo=UTC))
+        boot.clock = clock
+        deployment = JourneyDeployment(
+            boot=boot,
+            clients=clients,
+            state_machine_arn=state_machine_arn,
+            topic_arn=topic_arn,
+            clock=clock,
+        )
+        modules = _journey_modules()
+        for module in modules.values():
+            monkeypatch.setattr(module, "bootstrap", LazyBootstrap(boot))
+        _patch_lambda(monkeypatch, deployment, modules)
         _patch_waits(monkeypatch, deployment)
         yield deployment

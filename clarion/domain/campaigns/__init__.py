@@ -8,7 +8,7 @@ from clarion.domain.campaigns.channel_messages import (
     campaign_send_event,
     compile_inline,
 )
-from clarion.domain.campaigns.event_filter import event_filter_matches
+from clarion.domain.campaigns.event_filter import event_dimensions_match, event_filter_matches
 from clarion.domain.campaigns.model import (
     BASE_TREATMENT_ID,
     BUCKETS,
@@ -78,6 +78,7 @@ __all__ = [
     "campaign_send_event",
     "compile_inline",
     "decide",
+    "event_dimensions_match",
     "event_filter_matches",
     "local_send_time",
     "local_time_lead",

@@ -8,6 +8,7 @@ from clarion.domain.audience.endpoint import parse_iso8601
 from clarion.domain.campaigns.model import (
     AttributeDimension,
     CampaignEventFilter,
+    EventDimensions,
     FilterType,
     MetricDimension,
 )
@@ -90,7 +91,13 @@ def event_filter_matches(event_filter: CampaignEventFilter, record: EventRecord)
     system = is_system_event(record.event_type)
     if (event_filter.filter_type == FilterType.SYSTEM) != system:
         return False
-    dimensions = event_filter.dimensions
+    return event_dimensions_match(event_filter.dimensions, record)
+
+
+def event_dimensions_match(dimensions: EventDimensions, record: EventRecord) -> bool:
+    """Whether ``record`` matches every dimension given (EventType, Attributes, Metrics),
+    as an EventFilter reads them (:func:`event_filter_matches`); journeys' event
+    conditions read them the same way."""
     if dimensions.event_type is not None:
         listed = record.event_type in dimensions.event_type.values
         if dimensions.event_type.dimension_type == DimensionType.EXCLUSIVE:

@@ -31,6 +31,14 @@ class Reason(StrEnum):
     SKIPPED_HOOK_FILTER = "SKIPPED_HOOK_FILTER"  # a FILTER CampaignHook left it out
     DEFERRED_LOCAL_TIME = "DEFERRED_LOCAL_TIME"
     DEFERRED_QUIET_TIME = "DEFERRED_QUIET_TIME"
+    # Journeys: the journey's TimeframeCap, a quiet time or sending schedule it does not
+    # wait for (WaitForQuietTime false), and the open hours and closed days it waits for.
+    SKIPPED_TIMEFRAME_CAP = "SKIPPED_TIMEFRAME_CAP"
+    SKIPPED_QUIET_TIME = "SKIPPED_QUIET_TIME"
+    SKIPPED_OPEN_HOURS = "SKIPPED_OPEN_HOURS"
+    SKIPPED_CLOSED_DAY = "SKIPPED_CLOSED_DAY"
+    DEFERRED_OPEN_HOURS = "DEFERRED_OPEN_HOURS"
+    DEFERRED_CLOSED_DAY = "DEFERRED_CLOSED_DAY"
 
     @property
     def is_skip(self) -> bool:

@@ -33,6 +33,7 @@ OPERATION_MODULES = (
     "jobs",
     "templates",
     "campaigns",
+    "journeys",
     "messages",
     "events",
     "analytics",
@@ -40,7 +41,6 @@ OPERATION_MODULES = (
     "tags",
 )
 
-_JOURNEYS = "journeys are not offered yet: they come with Clarion's journeys engine"
 _RECOMMENDERS = (
     "recommender models (Amazon Personalize) are not part of Clarion: put the model's "
     "output on endpoints as attributes or metrics instead"
@@ -52,18 +52,6 @@ _OTP = (
 )
 
 NOT_OFFERED: dict[str, str] = {
-    "CreateJourney": _JOURNEYS,
-    "DeleteJourney": _JOURNEYS,
-    "GetJourney": _JOURNEYS,
-    "ListJourneys": _JOURNEYS,
-    "UpdateJourney": _JOURNEYS,
-    "UpdateJourneyState": _JOURNEYS,
-    "GetJourneyDateRangeKpi": _JOURNEYS,
-    "GetJourneyExecutionActivityMetrics": _JOURNEYS,
-    "GetJourneyExecutionMetrics": _JOURNEYS,
-    "GetJourneyRunExecutionActivityMetrics": _JOURNEYS,
-    "GetJourneyRunExecutionMetrics": _JOURNEYS,
-    "GetJourneyRuns": _JOURNEYS,
     "CreateRecommenderConfiguration": _RECOMMENDERS,
     "DeleteRecommenderConfiguration": _RECOMMENDERS,
     "GetRecommenderConfiguration": _RECOMMENDERS,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
-from clarion.entrypoints.cli.output import state
+from clarion.entrypoints.cli.output import NowOption, state
 from clarion.entrypoints.cli.templates import print_warnings, read_json_file
 
 app = typer.Typer(
@@ -111,14 +111,15 @@ def resume(ctx: typer.Context, run_id: Annotated[str, typer.Argument(metavar="RU
 
 
 @app.command("tick")
-def tick(ctx: typer.Context) -> None:
+def tick(ctx: typer.Context, now: NowOption = None) -> None:
     """Run every scheduled campaign that is due, and resume runs whose deferred endpoints
     are due: the local backend's scheduler. Run it from cron, e.g. every 5 minutes:
     ``*/5 * * * * clarion --home /srv/clarion campaigns tick``. (On AWS, EventBridge
     Scheduler starts scheduled runs.)"""
     cli = state(ctx)
+    moment = cli.at(now)
     try:
-        reports = cli.bootstrap.campaign_service.tick()
+        reports = cli.bootstrap.campaign_service.tick(moment)
     except ValueError as exc:
         raise cli.fail(str(exc)) from None
     runs = [r for r in reports if "RunId" in r]

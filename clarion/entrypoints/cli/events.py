@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clarion.entrypoints.cli.output import CliState, state
+from clarion.entrypoints.cli.output import CliState, NowOption, state
 from clarion.services.events.ingest import IngestResult, IngestSource
 
 app = typer.Typer(
@@ -68,9 +68,12 @@ def put(
     app_id: Annotated[
         str | None, typer.Option("--app-id", help="The project id for PutEvents records.")
     ] = None,
+    now: NowOption = None,
 ) -> None:
-    """Ingest app and custom events; bad events are reported, the rest kept (exit 0)."""
+    """Ingest app and custom events; bad events are reported, the rest kept (exit 0).
+    Campaigns and journeys the events start or move act at ``--now``."""
     cli = state(ctx)
+    cli.at(now)
     text = _read(cli, file)
     result = cli.bootstrap.event_ingest_service.put_text(text, origin=file.name, app_id=app_id)
     _emit(cli, file, result)
@@ -83,9 +86,12 @@ def ingest(
         Path, typer.Argument(help="Records as JSON lines, a JSON array or one object.")
     ],
     source: Annotated[IngestSource, typer.Option("--source", help="The records' format.")],
+    now: NowOption = None,
 ) -> None:
-    """Ingest SES v2, SMS v2 (delivery and inbound) or Pinpoint event-stream records."""
+    """Ingest SES v2, SMS v2 (delivery and inbound) or Pinpoint event-stream records.
+    Journeys the events move act at ``--now``."""
     cli = state(ctx)
+    cli.at(now)
     text = _read(cli, file)
     result = cli.bootstrap.event_ingest_service.ingest_text(text, source, origin=file.name)
     _emit(cli, file, result)

@@ -14,6 +14,7 @@ from clarion.entrypoints.cli import (
     churn,
     endpoints,
     events,
+    journeys,
     messages,
     segments,
     sentiment,
@@ -34,6 +35,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(analytics.app, name="analytics")
 app.add_typer(templates.app, name="templates")
 app.add_typer(campaigns.app, name="campaigns")
+app.add_typer(journeys.app, name="journeys")
 app.add_typer(messages.app, name="messages")
 app.add_typer(sentiment.app, name="sentiment")
 app.add_typer(churn.app, name="churn")

@@ -6,7 +6,8 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -33,6 +34,24 @@ class CliState:
         else:
             human(self.console)
 
+    def at(self, now: str | None) -> datetime | None:
+        """The ``--now`` of a time-driven command as an aware datetime (None: the wall
+        clock), also made the services' clock; exit code 2 for a value that is not an
+        ISO-8601 date-time."""
+        if now is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(now.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise self.fail(
+                f"--now {now!r}: give an ISO-8601 date-time such as 2025-03-12T09:00:00Z",
+                code=2,
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        self.bootstrap.clock = lambda: moment
+        return moment
+
     def fail(self, message: str, code: int = 1) -> typer.Exit:
         """Report an error on stderr and return the Exit to raise."""
         if self.json_output:
@@ -40,6 +59,16 @@ class CliState:
         else:
             self.err.print(f"[bold red]error:[/] {message}", highlight=False)
         return typer.Exit(code)
+
+
+NowOption = Annotated[
+    str | None,
+    typer.Option(
+        "--now",
+        metavar="ISO-8601",
+        help="Act as if it were this moment (dry runs, tests, demos); default: the clock.",
+    ),
+]
 
 
 def state(ctx: typer.Context) -> CliState:

@@ -2,6 +2,7 @@
 effects, and dead letters; on AWS the intake onto the events stream and its consumer."""
 
 from clarion.services.events.ingest import (
+    AllTriggers,
     EventIngestService,
     IngestResult,
     IngestSource,
@@ -12,6 +13,7 @@ from clarion.services.events.stream import EventStreamConsumer, StreamRecord
 from clarion.services.events.streams import EventStreamService, ForwardingEventSink
 
 __all__ = [
+    "AllTriggers",
     "EventIngestService",
     "EventIntakeService",
     "EventStreamConsumer",

@@ -59,6 +59,19 @@ class NoCampaignTrigger:
         return None
 
 
+class AllTriggers:
+    """Several CampaignTriggers as one: EVENT campaigns, then journeys, each handed
+    every batch of new records in turn (one failing fails the batch, which the stream
+    retries: both are idempotent)."""
+
+    def __init__(self, *triggers: CampaignTrigger) -> None:
+        self.triggers = triggers
+
+    def handle_events(self, records: Sequence[EventRecord]) -> None:
+        for trigger in self.triggers:
+            trigger.handle_events(records)
+
+
 @dataclass
 class EffectsSummary:
     """What the real-time effects changed, and what they could not apply."""
@@ -190,6 +203,9 @@ class EventIngestService:
         The project id for records that name none (mail sent without Clarion's tags).
     apply_effects
         False for the ingest Lambda, which only forwards: the consumer applies effects.
+    run_triggers
+        Whether new records go to the trigger (by default: when effects are applied).
+        The journeys' own stream consumer runs the trigger without the effects.
     """
 
     def __init__(
@@ -203,6 +219,7 @@ class EventIngestService:
         app_id: str = "clarion",
         aws_account_id: str | None = None,
         apply_effects: bool = True,
+        run_triggers: bool | None = None,
         forward: Callable[[Sequence[EventRecord]], int] | None = None,
     ) -> None:
         # Where records go on to their project's event stream (the stream consumer on
@@ -216,6 +233,7 @@ class EventIngestService:
         self.app_id = app_id
         self._aws_account_id = aws_account_id
         self._apply_effects = apply_effects
+        self._run_triggers = apply_effects if run_triggers is None else run_triggers
 
     # -- inputs ------------------------------------------------------------------------
 
@@ -317,8 +335,8 @@ class EventIngestService:
         result.duplicates = len(records) - len(fresh)
         if self._apply_effects:
             result.effects = self.apply_effects(fresh)
-            if fresh:
-                self._trigger.handle_events(fresh)
+        if self._run_triggers and fresh:
+            self._trigger.handle_events(fresh)
         if self._forward is not None and fresh:
             self._forward(fresh)
         return result

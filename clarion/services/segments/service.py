@@ -16,8 +16,11 @@ from clarion.domain.segments.model import (
     validate_segment_response,
     validate_write_request,
 )
-from clarion.domain.segments.sql import compile_segment
+from clarion.domain.segments.sql import compile_segment, sql_string
 from clarion.ports.segments import AudienceQuery, SegmentRepository
+
+# Ids named in one restricted query: Athena takes statements up to 256 KB.
+_IDS_PER_QUERY = 1000
 
 
 def _utc_now() -> datetime:
@@ -236,6 +239,39 @@ class SegmentService:
     def members(self, segment_id: str, version: int | None = None) -> Iterator[str]:
         """The ids of the endpoints the segment holds now, streamed."""
         return self._audience.endpoint_ids(self.compile(segment_id, version))
+
+    def members_among(
+        self, segment_id: str, endpoint_ids: Iterable[str], version: int | None = None
+    ) -> set[str]:
+        """Which of ``endpoint_ids`` the segment holds now (one query per thousand ids,
+        through the same compiled SQL as :meth:`members`)."""
+        return self._restricted(self.compile(segment_id, version), endpoint_ids)
+
+    def matching_dimensions(
+        self, dimensions: Mapping[str, Any], endpoint_ids: Iterable[str]
+    ) -> set[str]:
+        """Which of ``endpoint_ids`` match inline segment ``Dimensions`` (a journey's
+        SegmentDimensions condition), compiled as a segment holding only them.
+
+        Raises
+        ------
+        InvalidRecordError
+            The dimensions break a segment rule.
+        """
+        request = validate_write_request({"Dimensions": dict(dimensions)})
+        return self._restricted(compile_segment(request, self._load, self._clock()), endpoint_ids)
+
+    def _restricted(self, sql: str, endpoint_ids: Iterable[str]) -> set[str]:
+        ids = list(dict.fromkeys(endpoint_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ", ".join(sql_string(i) for i in ids[start : start + _IDS_PER_QUERY])
+            found.update(
+                self._audience.endpoint_ids(
+                    f"SELECT id FROM (\n{sql}\n) AS segment WHERE id IN ({chunk})"
+                )
+            )
+        return found
 
     # -- helpers -------------------------------------------------------------------------
 

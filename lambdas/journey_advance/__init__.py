@@ -1,0 +1,1 @@
+"""One page of one shard of a journey: due participants moved (or ended)."""

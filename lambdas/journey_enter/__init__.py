@@ -1,0 +1,1 @@
+"""One batch of a journey run's segment members, offered to the journey."""

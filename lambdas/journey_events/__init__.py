@@ -1,0 +1,1 @@
+"""The journeys' consumer of the events stream: matches for splits, event entries."""

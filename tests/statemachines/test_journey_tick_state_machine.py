@@ -1,0 +1,209 @@
+"""The journey tick on AWS, end to end: the real state machine (the ASL file, executed by
+moto's interpreter) whose tasks run the real handlers in process against moto DynamoDB
+(endpoints, definitions, sends, journeys), S3, SES v2, Kinesis and Athena.
+
+A segment journey (the whitepaper's onboarding journey starting from a segment): the
+first tick starts its run, the Athena query's batches are admitted by the entries'
+Distributed Map and the welcome emails sent; a week later the second tick's shard
+workers split the participants on opening the welcome and send tips or basics; the run
+and the journey complete. Retried invocations send nothing twice; a failing step
+notifies and fails the execution.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+from typing import Any
+
+import pytest
+import requests
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from clarion.domain.audience.endpoint import validate_endpoint
+from clarion.domain.events.records import MessageContext
+from clarion.services.events import IngestSource
+
+JourneyDeployment = Any  # tests/statemachines/conftest.py's (conftest is not importable)
+MEMBERS = [f"m{n:02d}" for n in range(12)]
+ROOT_JOURNEY = "demo/journeys/onboarding-journey.json"
+
+
+def _queue_batches(batches: list[list[str]]) -> None:
+    rows = [{"Data": [{"VarCharValue": "batch"}, {"VarCharValue": "ids"}]}]
+    for number, ids in enumerate(batches):
+        value = json.dumps(ids, separators=(",", ":")).replace('"', '""')
+        rows.append({"Data": [{"VarCharValue": str(number)}, {"VarCharValue": value}]})
+    response = requests.post(
+        "http://motoapi.amazonaws.com/moto-api/static/athena/query-results",
+        json={
+            "account_id": DEFAULT_ACCOUNT_ID,
+            "region": "us-east-1",
+            "results": [
+                {
+                    "rows": rows,
+                    "column_info": [
+                        {"Name": "batch", "Type": "varchar"},
+                        {"Name": "ids", "Type": "varchar"},
+                    ],
+                }
+            ],
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+
+
+def _setup(deployment: JourneyDeployment) -> str:
+    boot = deployment.boot
+    endpoints = [
+        {
+            "Id": member,
+            "ChannelType": "EMAIL",
+            "Address": f"{member}@example.com",
+            "User": {"UserAttributes": {"FirstName": [member]}},
+            "Demographic": {"Timezone": "Europe/Paris"},
+        }
+        for member in MEMBERS
+    ]
+    endpoints[0]["OptOut"] = "ALL"
+    boot.adapters.profile_store.put_endpoints([validate_endpoint(e) for e in endpoints])
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ("welcome", "tips", "basics"):
+        boot.template_service.create(
+            json.loads((root / "demo" / "journeys" / f"onboarding-{name}.json").read_text())
+        )
+    segment = boot.segment_service.create_imported_segment("starters")
+    boot.segment_service.add_imported_members(segment, MEMBERS)
+    body = json.loads((root / ROOT_JOURNEY).read_text(encoding="utf-8"))
+    body["StartCondition"] = {"SegmentStartCondition": {"SegmentId": segment}}
+    journey = boot.journey_service.create_journey(body)["Id"]
+    boot.journey_service.update_journey_state(journey, {"State": "ACTIVE"})
+    return str(journey)
+
+
+def _mail(deployment: JourneyDeployment) -> list[Any]:
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(sent.raw_data.encode()) for sent in deployment.sent_mail()]
+
+
+def _subjects(deployment: JourneyDeployment) -> list[str]:
+    return sorted(str(m["Subject"]).split(",")[0] for m in _mail(deployment))
+
+
+def _open(deployment: JourneyDeployment, endpoint_ids: set[str]) -> None:
+    """SES Open records for the welcome emails of these endpoints, through the journeys'
+    stream consumer (as its Lambda would receive them)."""
+    records = []
+    for message in _mail(deployment):
+        if message["X-Clarion-Endpoint-Id"] not in endpoint_ids:
+            continue
+        fields = {
+            "journey_id": "X-Clarion-Journey-Id",
+            "journey_activity_id": "X-Clarion-Journey-Activity-Id",
+            "journey_run_id": "X-Clarion-Journey-Run-Id",
+            "endpoint_id": "X-Clarion-Endpoint-Id",
+            "run_id": "X-Clarion-Run-Id",
+        }
+        context = MessageContext(**{f: str(message[h]) for f, h in fields.items() if message[h]})
+        tags = {t["Name"]: [t["Value"]] for t in context.to_ses_tags()}
+        mail = {
+            "timestamp": "2025-03-03T10:00:00.000Z",
+            "messageId": f"ses-{message['X-Clarion-Endpoint-Id']}",
+            "destination": [str(message["To"])],
+            "tags": tags,
+        }
+        records.append(
+            {"eventType": "Open", "mail": mail, "open": {"timestamp": "2025-03-03T10:00:00.000Z"}}
+        )
+    result = deployment.boot.event_ingest_service.normalise(
+        list(enumerate(records)), IngestSource.SES
+    )
+    assert not result.rejects
+    deployment.boot.journey_event_trigger.handle_events(result.records)
+
+
+def test_a_segment_journey_runs_through_the_state_machine(journey_deployment: JourneyDeployment):
+    deployment = journey_deployment
+    journey = _setup(deployment)
+    _queue_batches([MEMBERS[:5], MEMBERS[5:]])
+
+    first = deployment.tick()
+
+    assert first["status"] == "SUCCEEDED", first
+    assert len(deployment.invoked("enter")) == 2
+    assert len(deployment.invoked("advance")) >= 16
+    assert _subjects(deployment).count("Welcome aboard") == 11  # m00 opted out
+    reports = deployment.boot.journey_reports
+    metrics = reports.execution_metrics(journey)["Metrics"]
+    assert metrics["ENDPOINT_ENTERED"] == "11" and metrics["ENDPOINT_OPT_OUT"] == "1"
+
+    _open(deployment, {"m01", "m02", "m03"})
+    deployment.clock.advance_to(deployment.clock.now + timedelta(days=7, minutes=10))
+    second = deployment.tick()
+
+    assert second["status"] == "SUCCEEDED", second
+    subjects = _subjects(deployment)
+    assert subjects.count("Tips and tricks for you") == 3
+    assert subjects.count("The basics") == 8
+    assert reports.execution_activity_metrics(journey, "opened")["Metrics"] == {
+        "Branch_1": "3",
+        "Branch_2": "8",
+    }
+    assert deployment.boot.journey_service.get_journey(journey)["State"] == "COMPLETED"
+    assert [r["Status"] for r in reports.runs(journey)["Item"]] == ["COMPLETED"]
+    tags = _mail(deployment)[0]
+    assert tags["X-Clarion-Journey-Id"] == journey
+
+
+def test_a_retried_shard_sends_nothing_twice(journey_deployment: JourneyDeployment):
+    deployment = journey_deployment
+    _setup(deployment)
+    _queue_batches([MEMBERS])
+    deployment.fail_next_call("enter", times=2)
+
+    done = deployment.tick()
+
+    assert done["status"] == "SUCCEEDED"
+    assert len(deployment.invoked("enter")) == 3
+    assert _subjects(deployment).count("Welcome aboard") == 11
+
+
+def test_a_tick_with_nothing_to_do_is_cheap(journey_deployment: JourneyDeployment):
+    deployment = journey_deployment
+
+    done = deployment.tick()
+
+    assert done["status"] == "SUCCEEDED"
+    assert deployment.invoked("advance") == [] and len(deployment.invoked("plan")) == 1
+
+
+def test_a_failing_step_notifies_and_fails_the_execution(journey_deployment: JourneyDeployment):
+    deployment = journey_deployment
+    _setup(deployment)
+    _queue_batches([MEMBERS])
+    deployment.fail_next_call("finish", times=10)
+
+    done = deployment.tick()
+
+    assert done["status"] == "FAILED"
+    history = deployment.history(done["executionArn"])
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
+    ]
+    assert "NotifyFailure" in entered
+
+
+@pytest.fixture(autouse=True)
+def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ASL's retries back off for seconds and moto sleeps them for real: the sleep
+    between attempts is skipped here (the retry rules, and so the attempts, are kept)."""
+    from types import SimpleNamespace
+
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=lambda seconds: None))
