@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         ImportFileStore,
         JobFiles,
         MessageCounts,
+        PersonalDataEraser,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -134,6 +135,13 @@ class AwsAdapters:
     def endpoint_locator(self) -> EndpointLocator:
         """The endpoints table's AddressIndex."""
         return self._dynamodb_profiles
+
+    @cached_property
+    def personal_data_eraser(self) -> PersonalDataEraser:
+        """The data bucket's text datasets (the Parquet lake is found and reported)."""
+        from clarion.adapters.aws.audience.personal_data_eraser import S3PersonalDataEraser
+
+        return S3PersonalDataEraser(self.client("s3"), self.settings.aws.data_bucket)
 
     @cached_property
     def segment_repository(self) -> SegmentRepository:

@@ -13,6 +13,7 @@ from clarion.ports.audience import (
     EndpointLocator,
     ImportFileStore,
     JobFiles,
+    PersonalDataEraser,
     ProfileStore,
 )
 from clarion.ports.campaigns import (
@@ -82,6 +83,7 @@ __all__ = [
     "ImportFileStore",
     "JobFiles",
     "MessageCounts",
+    "PersonalDataEraser",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",

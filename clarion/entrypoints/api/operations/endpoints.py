@@ -42,8 +42,12 @@ def update_endpoints_batch(call: Call) -> dict[str, Any]:
 
 @operation("DeleteEndpoint")
 def delete_endpoint(call: Call) -> dict[str, Any]:
-    """Deletes an endpoint; answers what it was."""
-    endpoint = call.project().endpoint_service.delete_endpoint(call.get("EndpointId"))
+    """Erases an endpoint everywhere (as ``clarion endpoints erase``); answers what it
+    was. NotFound when the profile store has no such endpoint."""
+    project = call.project()
+    endpoint_id = call.get("EndpointId")
+    endpoint = project.endpoint_service.get_endpoint(endpoint_id)
+    project.erasure_service.erase_endpoint(endpoint_id)
     return {"ApplicationId": call.app_id, **endpoint}
 
 
@@ -56,8 +60,12 @@ def get_user_endpoints(call: Call) -> dict[str, Any]:
 
 @operation("DeleteUserEndpoints")
 def delete_user_endpoints(call: Call) -> dict[str, Any]:
-    """Deletes every endpoint of a user; answers what they were."""
-    endpoints = call.project().endpoint_service.delete_user_endpoints(call.get("UserId"))
+    """Erases a user everywhere (as ``clarion users erase``); answers the endpoints they
+    had. NotFound when the user has none."""
+    project = call.project()
+    user_id = call.get("UserId")
+    endpoints = project.endpoint_service.user_endpoints(user_id)
+    project.erasure_service.erase_user(user_id)
     return {"Item": [{"ApplicationId": call.app_id, **e} for e in endpoints]}
 
 
