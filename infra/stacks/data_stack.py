@@ -43,6 +43,13 @@ class DataStack(Stack):
                 endpoint_changes_days=config.change_retention_days,
                 endpoint_snapshots_days=config.snapshot_retention_days,
                 infrequent_access_after_days=config.infrequent_access_after_days,
+                imports_days=config.import_retention_days,
+                events_days=config.event_retention_days,
+                dead_letters_days=config.dead_letter_retention_days,
+                exports_days=config.export_retention_days,
+                churn_days=config.churn_retention_days,
+                campaign_audiences_days=config.campaign_audience_retention_days,
+                imported_segments_days=config.imported_segment_retention_days,
             ),
         )
         self.tables = ProfileTables(
