@@ -52,6 +52,9 @@ class ClarionConfig:
         Imported segments' member lists (``imported-segments/``) expire; 0 keeps them
         while the segment exists (a segment whose members expired would silently
         become empty, so the default is 0 and deleting the segment removes them).
+    encrypt_glue_catalog
+        Encrypt the account's Glue Data Catalog with the project key. The setting is
+        one per account and region: turn it off where another stack owns it.
     powertools_layer_version
         Version of the public Powertools for AWS Lambda (Python) v3 layer.
     compaction_schedule_hour_utc
@@ -82,6 +85,7 @@ class ClarionConfig:
     churn_retention_days: int = 90
     campaign_audience_retention_days: int = 14
     imported_segment_retention_days: int = 0
+    encrypt_glue_catalog: bool = True
     powertools_layer_version: int = 27
     compaction_schedule_hour_utc: int = 3
     deletion_protection: bool = True

@@ -395,6 +395,7 @@ class AwsAdapters:
             image_uri=aws.churn_image_uri,
             role_arn=aws.sagemaker_role_arn,
             instance_type=aws.churn_instance_type,
+            kms_key=aws.sagemaker_kms_key,
         )
 
     @cached_property

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_checkov
 
 
 class Prefixes:
@@ -106,6 +106,17 @@ class DataLake(Construct):
             self.access_logs_bucket,
             "AwsSolutions-S1",
             "This bucket is the server access log destination; logging it would loop.",
+        )
+        skip_checkov(
+            self.access_logs_bucket,
+            "CKV_AWS_18",
+            "This bucket is the server access log destination; logging it would loop.",
+        )
+        skip_checkov(
+            self.access_logs_bucket,
+            "CKV_AWS_21",
+            "Log objects are written once by the logging service and expire after 365 "
+            "days; versions would only keep deleted logs longer.",
         )
         self.bucket = s3.Bucket(
             self,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_glue as glue
 from constructs import Construct
 
 from infra.config import ClarionConfig
@@ -67,6 +68,23 @@ class DataStack(Stack):
             bucket=self.data_lake.bucket,
             change_retention_days=config.change_retention_days,
         )
+        if config.encrypt_glue_catalog:
+            # The Data Catalog's encryption is one setting per account and region: table
+            # definitions (column names, locations) encrypted with the project key.
+            glue.CfnDataCatalogEncryptionSettings(
+                self,
+                "CatalogEncryption",
+                catalog_id=self.account,
+                data_catalog_encryption_settings=glue.CfnDataCatalogEncryptionSettings.DataCatalogEncryptionSettingsProperty(
+                    encryption_at_rest=glue.CfnDataCatalogEncryptionSettings.EncryptionAtRestProperty(
+                        catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=self.key.key_arn
+                    ),
+                    connection_password_encryption=glue.CfnDataCatalogEncryptionSettings.ConnectionPasswordEncryptionProperty(
+                        return_connection_password_encrypted=True,
+                        kms_key_id=self.key.key_arn,
+                    ),
+                ),
+            )
         self.workgroup = QueryWorkgroup(
             self,
             "Queries",
