@@ -52,6 +52,10 @@ class ClarionConfig:
         Imported segments' member lists (``imported-segments/``) expire; 0 keeps them
         while the segment exists (a segment whose members expired would silently
         become empty, so the default is 0 and deleting the segment removes them).
+    alert_email
+        Who receives every alarm (dead-letter queues, compaction, lagging consumers)
+        and the failure topics' messages: an email subscription of each stack's
+        ``OperatorAlerts`` topic and of the failure topics.
     encrypt_glue_catalog
         Encrypt the account's Glue Data Catalog with the project key. The setting is
         one per account and region: turn it off where another stack owns it.
@@ -86,6 +90,7 @@ class ClarionConfig:
     campaign_audience_retention_days: int = 14
     imported_segment_retention_days: int = 0
     encrypt_glue_catalog: bool = True
+    alert_email: str = ""
     powertools_layer_version: int = 27
     compaction_schedule_hour_utc: int = 3
     deletion_protection: bool = True

@@ -28,6 +28,8 @@ class Prefixes:
     EXPORTS = "exports/"
     CHURN = "churn/"
     CAMPAIGN_AUDIENCES = "campaign-audiences/"
+    # Lambda's own layout for stream batches it gave up on (on-failure destination).
+    STREAM_FAILURES = "aws/lambda/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class DataLakeRetention:
             Prefixes.EVENTS: self.events_days,
             Prefixes.EVENT_ERRORS: self.events_days,
             Prefixes.DEAD_LETTERS: self.dead_letters_days,
+            Prefixes.STREAM_FAILURES: self.dead_letters_days,
             Prefixes.EXPORTS: self.exports_days,
             Prefixes.CHURN: self.churn_days,
             Prefixes.CAMPAIGN_AUDIENCES: self.campaign_audiences_days,

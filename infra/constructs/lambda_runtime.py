@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
@@ -256,11 +257,51 @@ def acknowledge_on_failure_queue(role: iam.IRole) -> None:
         )
 
 
+# Where Lambda writes a stream batch it gave up on, in the data bucket (Lambda's own
+# layout: aws/lambda/<mapping id>/<shard id>/<date>/...).
+STREAM_FAILURES_PREFIX = "aws/lambda/"
+
+
+@jsii.implements(lambda_.IEventSourceDlq)
+class StreamFailureObjects:
+    """An on-failure destination that keeps the records: S3 objects in the data bucket
+    under ``aws/lambda/`` holding the invocation record and the whole failed batch (an
+    SQS or SNS destination gets only shard pointers, useless once the stream has
+    trimmed the records). The function may only put objects there, encrypted with the
+    project key."""
+
+    def __init__(self, bucket_name: str, key: kms.IKey) -> None:
+        self._bucket_name = bucket_name
+        self._key = key
+
+    def bind(
+        self, target: lambda_.IEventSourceMapping, target_handler: lambda_.IFunction
+    ) -> lambda_.DlqDestinationConfig:
+        from infra.grants import nag_notation
+
+        stack = Stack.of(target_handler)
+        bucket = f"arn:{stack.partition}:s3:::{self._bucket_name}"
+        objects = f"{bucket}/{STREAM_FAILURES_PREFIX}*"
+        target_handler.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects])
+        )
+        self._key.grant(target_handler, "kms:GenerateDataKey")
+        role = target_handler.role
+        if role is not None:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::{nag_notation(role, objects)}]",
+                "Lambda names each failed batch's object under aws/lambda/ itself; the "
+                "function may only put objects there.",
+            )
+        return lambda_.DlqDestinationConfig(destination=bucket)
+
+
 def add_kinesis_consumer(
     function: ClarionFunction,
     stream: kinesis.IStream,
     *,
-    on_failure: sqs.IQueue,
+    on_failure: StreamFailureObjects,
     batch_size: int,
     max_batching_window: Duration,
     retry_attempts: int,
@@ -270,10 +311,9 @@ def add_kinesis_consumer(
 
     Failed records are reported (``ReportBatchItemFailures``), a failing batch is
     bisected until the bad record is alone, and after the retries (or the record age)
-    its description goes to the encrypted ``on_failure`` queue. The event source grants
-    reading (and decrypting) the stream.
+    the record itself is kept in S3 by ``on_failure``. The event source grants reading
+    (and decrypting) the stream.
     """
-    acknowledge_on_failure_queue(function.role)
     function.function.add_event_source(
         event_sources.KinesisEventSource(
             stream,
@@ -284,7 +324,7 @@ def add_kinesis_consumer(
             report_batch_item_failures=True,
             retry_attempts=retry_attempts,
             max_record_age=max_record_age,
-            on_failure=event_sources.SqsDlq(on_failure),
+            on_failure=on_failure,
         )
     )
 

@@ -116,3 +116,81 @@ def test_every_log_group_function_environment_and_state_machine_uses_the_key(
     (catalog,) = _resources(synthesized, "AWS::Glue::DataCatalogEncryptionSettings")
     at_rest = catalog[1]["DataCatalogEncryptionSettings"]["EncryptionAtRest"]
     assert at_rest["CatalogEncryptionMode"] == "SSE-KMS" and at_rest["SseAwsKmsKeyId"]
+
+
+# Actions AWS offers no resource-level permission for: the only ones a statement may
+# grant on "*". cdk-nag's IAM5[Resource::*] acknowledgement covers a whole role, so this
+# list is what keeps a new "*" grant from passing unseen.
+WILDCARD_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+    "dynamodb:ListStreams",
+    "ecr:GetAuthorizationToken",
+    "comprehend:BatchDetectDominantLanguage",
+    "comprehend:BatchDetectEntities",
+    "comprehend:BatchDetectSentiment",
+    "comprehend:DetectSentiment",
+}
+# Allowed on "*" only under a condition that narrows them.
+CONDITIONED_WILDCARD_ACTIONS = {"cloudwatch:PutMetricData"}
+
+
+def test_only_actions_without_resource_permissions_are_granted_on_every_resource(
+    synthesized: Any,
+) -> None:
+    offending = []
+    for stack, template in synthesized.templates.items():
+        for key, resource in template["Resources"].items():
+            if resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                continue
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                resources = statement.get("Resource")
+                resources = resources if isinstance(resources, list) else [resources]
+                if "*" not in resources:
+                    continue
+                actions = statement["Action"]
+                for action in actions if isinstance(actions, list) else [actions]:
+                    allowed = action in WILDCARD_ACTIONS or (
+                        action in CONDITIONED_WILDCARD_ACTIONS and statement.get("Condition")
+                    )
+                    if not allowed:
+                        offending.append(f"{stack}/{key}: {action}")
+    assert offending == []
+
+
+def test_every_alarm_acts_and_every_dead_letter_queue_alarms(synthesized: Any) -> None:
+    alarms = _resources(synthesized, "AWS::CloudWatch::Alarm")
+    assert alarms
+    assert [name for name, p in alarms if not p.get("AlarmActions")] == []
+    for stack, template in synthesized.templates.items():
+        queues = {k for k, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
+        watched = {
+            dimension["Value"]["Fn::GetAtt"][0]
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::CloudWatch::Alarm"
+            for dimension in r["Properties"].get("Dimensions", [])
+            if dimension["Name"] == "QueueName" and isinstance(dimension["Value"], dict)
+        }
+        assert queues <= watched, f"{stack}: {sorted(queues - watched)} have no alarm"
+
+
+def test_stream_failures_keep_the_records_in_s3(synthesized: Any) -> None:
+    mappings = [
+        (name, p)
+        for name, p in _resources(synthesized, "AWS::Lambda::EventSourceMapping")
+        if "StartingPosition" in p
+    ]
+    assert len(mappings) >= 3  # the change feed, the events consumer, the posts scorer
+    for name, properties in mappings:
+        destination = json.dumps(properties["DestinationConfig"]["OnFailure"]["Destination"])
+        assert ":s3:::" in destination and "sqs" not in destination, name

@@ -32,6 +32,9 @@ TEXT_PREFIXES = (
     "churn/",
     "campaign-audiences/",
     "imported-segments/",
+    # Stream batches Lambda gave up on (DynamoDB stream images are plain JSON; Kinesis
+    # data is base64 inside them, which a byte scan cannot see: they expire instead).
+    "aws/lambda/",
 )
 # Parquet datasets: found and reported (module docstring).
 PARQUET_PREFIXES = ("events/", "endpoint-changes/", "endpoint-snapshot/")
