@@ -64,11 +64,12 @@ class OperatorAlerts:
         path = node.node.path
         if path in self._done or Stack.of(node) is not self._stack:
             return
-        if isinstance(node, sqs.Queue) and node.node.scope is not None:
-            if type(node.node.scope).__name__ == "DeadLetterQueue":
+        scope = node.node.scope
+        if isinstance(node, sqs.Queue) and isinstance(scope, Construct):
+            if type(scope).__name__ == "DeadLetterQueue":
                 self._done.add(path)
                 alarm = cloudwatch.Alarm(
-                    node.node.scope,
+                    scope,
                     "HasMessages",
                     alarm_description=f"Dead letters waiting in {path}",
                     metric=node.metric_approximate_number_of_messages_visible(

@@ -54,7 +54,7 @@ def test_every_variable_the_stacks_set_is_declared(synthesized: Any) -> None:
     # The check saw the functions' variables (the shared ones are on every function).
     found = function_variables(synthesized.templates)
     assert {"CLARION_BACKEND", "CLARION_ENDPOINTS_TABLE", "CLARION_SENDS_TABLE"} <= set(found)
-    # Every stack with functions: api, audience, churn, events, messaging, social.
+    # Every stack with functions: audience, messaging, events, churn, social and the API.
     assert len(found["CLARION_BACKEND"]) == 6
 
 

@@ -58,3 +58,14 @@ def describe_without_values(exc: Exception) -> str:
                 for e in found
             )
     return type(exc).__name__
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (unknown column, empty, undecodable header).
+
+    ``column`` names the offending CSV column when there is one.
+    """
+
+    def __init__(self, message: str, column: str | None = None) -> None:
+        self.column = column
+        super().__init__(message)
