@@ -42,8 +42,10 @@ def update_endpoints_batch(call: Call) -> dict[str, Any]:
 
 @operation("DeleteEndpoint")
 def delete_endpoint(call: Call) -> dict[str, Any]:
-    """Erases an endpoint everywhere (as ``clarion endpoints erase``); answers what it
-    was. NotFound when the profile store has no such endpoint."""
+    """Erases an endpoint everywhere; answers what it was.
+
+    As ``clarion endpoints erase``; NotFound when the profile store has no such endpoint.
+    """
     project = call.project()
     endpoint_id = call.get("EndpointId")
     endpoint = project.endpoint_service.get_endpoint(endpoint_id)
@@ -60,8 +62,10 @@ def get_user_endpoints(call: Call) -> dict[str, Any]:
 
 @operation("DeleteUserEndpoints")
 def delete_user_endpoints(call: Call) -> dict[str, Any]:
-    """Erases a user everywhere (as ``clarion users erase``); answers the endpoints they
-    had. NotFound when the user has none."""
+    """Erases a user everywhere; answers the endpoints they had.
+
+    As ``clarion users erase``; NotFound when the user has none.
+    """
     project = call.project()
     user_id = call.get("UserId")
     endpoints = project.endpoint_service.user_endpoints(user_id)
