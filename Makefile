@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov pins boto3 and botocore far below the project's: it gets its own virtualenv.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
@@ -17,6 +20,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+$(SCAN_STAMP): infra/scanners.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/scanners.txt
+	touch $(SCAN_STAMP)
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -24,7 +32,7 @@ node_modules/.installed: package.json package-lock.json
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/run.sh
 
-test: $(STAMP)
+test: $(STAMP) $(SCAN_STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
@@ -34,11 +42,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-synth: $(STAMP) node_modules/.installed
+synth: $(STAMP) $(SCAN_STAMP) node_modules/.installed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
 	# cfn-lint's exit code is a bitmask: 1 fatal, 2 errors, 4 warnings, 8 informational.
 	$(VENV)/bin/cfn-lint --ignore-checks W3696 W3005 -- cdk.out/*/*.template.json; \
 	  code=$$?; test $$(( code & 3 )) -eq 0
+	# Offline: without --skip-download checkov calls its vendor's service.
+	$(SCAN_VENV)/bin/checkov --framework cloudformation --skip-download --quiet --compact \
+	  $$(for t in cdk.out/*/*.template.json; do printf -- '-f %s ' "$$t"; done)
 
 deploy: synth
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk deploy --no-notices 'Clarion/*'
@@ -47,4 +58,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out build .clarion .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) node_modules cdk.out build .clarion .pytest_cache .mypy_cache .ruff_cache

@@ -34,6 +34,31 @@ class ClarionConfig:
         Data-lake objects move to S3 Standard-IA after this many days.
     log_retention_days
         Retention of every function's log group.
+    import_retention_days
+        Import files (``imports/``) and their results (``import-results/``) expire.
+    event_retention_days
+        Event records (``events/``) and the records Firehose could not convert
+        (``events-errors/``) expire.
+    dead_letter_retention_days
+        Dead letters (``dead-letters/``) expire.
+    export_retention_days
+        Export job files (``exports/``) expire.
+    churn_retention_days
+        Churn datasets, scores and reports (``churn/``) expire (models are not personal
+        data and stay).
+    campaign_audience_retention_days
+        Campaign runs' audience and resume files (``campaign-audiences/``) expire.
+    imported_segment_retention_days
+        Imported segments' member lists (``imported-segments/``) expire; 0 keeps them
+        while the segment exists (a segment whose members expired would silently
+        become empty, so the default is 0 and deleting the segment removes them).
+    alert_email
+        Who receives every alarm (dead-letter queues, compaction, lagging consumers)
+        and the failure topics' messages: an email subscription of each stack's
+        ``OperatorAlerts`` topic and of the failure topics.
+    encrypt_glue_catalog
+        Encrypt the account's Glue Data Catalog with the project key. The setting is
+        one per account and region: turn it off where another stack owns it.
     powertools_layer_version
         Version of the public Powertools for AWS Lambda (Python) v3 layer.
     compaction_schedule_hour_utc
@@ -57,6 +82,15 @@ class ClarionConfig:
     snapshot_retention_days: int = 90
     infrequent_access_after_days: int = 30
     log_retention_days: int = 90
+    import_retention_days: int = 30
+    event_retention_days: int = 395
+    dead_letter_retention_days: int = 30
+    export_retention_days: int = 7
+    churn_retention_days: int = 90
+    campaign_audience_retention_days: int = 14
+    imported_segment_retention_days: int = 0
+    encrypt_glue_catalog: bool = True
+    alert_email: str = ""
     powertools_layer_version: int = 27
     compaction_schedule_hour_utc: int = 3
     deletion_protection: bool = True
@@ -75,6 +109,18 @@ class ClarionConfig:
             raise ValueError(
                 "infrequent_access_after_days must be less than snapshot_retention_days"
             )
+        for name in (
+            "import_retention_days",
+            "event_retention_days",
+            "dead_letter_retention_days",
+            "export_retention_days",
+            "churn_retention_days",
+            "campaign_audience_retention_days",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.imported_segment_retention_days < 0:
+            raise ValueError("imported_segment_retention_days must be 0 (kept) or more")
         if not 0 <= self.compaction_schedule_hour_utc <= 23:
             raise ValueError("compaction_schedule_hour_utc must be 0 to 23")
 

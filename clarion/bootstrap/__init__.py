@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         EndpointCompactionService,
         EndpointImportService,
         EndpointService,
+        ErasureService,
         JobService,
         ObjectImportService,
     )
@@ -181,6 +182,14 @@ class Bootstrap:
         return EndpointService(
             self.adapters.profile_store, self.import_service, self.adapters.audience_query
         )
+
+    @cached_property
+    def erasure_service(self) -> ErasureService:
+        """Erase a person everywhere (``endpoints erase``, ``users erase``, the API's
+        DeleteEndpoint and DeleteUserEndpoints)."""
+        from clarion.services.audience import ErasureService
+
+        return ErasureService(self.adapters.profile_store, self.adapters.personal_data_eraser)
 
     @cached_property
     def import_service(self) -> EndpointImportService:

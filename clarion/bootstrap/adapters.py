@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         JourneyRepository,
         MessageCounts,
         ParticipantStore,
+        PersonalDataEraser,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -97,6 +98,11 @@ class Adapters(Protocol):
     def profile_store(self) -> ProfileStore: ...
     @property
     def endpoint_locator(self) -> EndpointLocator: ...
+    @property
+    def personal_data_eraser(self) -> PersonalDataEraser:
+        """Every store of a person's data besides the profile store (erase)."""
+        ...
+
     @property
     def segment_repository(self) -> SegmentRepository: ...
     @property

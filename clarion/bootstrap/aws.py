@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         JourneyRepository,
         MessageCounts,
         ParticipantStore,
+        PersonalDataEraser,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
@@ -139,6 +140,13 @@ class AwsAdapters:
     def endpoint_locator(self) -> EndpointLocator:
         """The endpoints table's AddressIndex."""
         return self._dynamodb_profiles
+
+    @cached_property
+    def personal_data_eraser(self) -> PersonalDataEraser:
+        """The data bucket's text datasets (the Parquet lake is found and reported)."""
+        from clarion.adapters.aws.audience.personal_data_eraser import S3PersonalDataEraser
+
+        return S3PersonalDataEraser(self.client("s3"), self.settings.aws.data_bucket)
 
     @cached_property
     def segment_repository(self) -> SegmentRepository:
@@ -416,6 +424,7 @@ class AwsAdapters:
             image_uri=aws.churn_image_uri,
             role_arn=aws.sagemaker_role_arn,
             instance_type=aws.churn_instance_type,
+            kms_key=aws.sagemaker_kms_key,
         )
 
     @cached_property

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         JourneyRepository,
         MessageCounts,
         ParticipantStore,
+        PersonalDataEraser,
         PostDedupeStore,
         ProfileStore,
         ProjectStore,
@@ -131,6 +132,17 @@ class LocalAdapters:
         from clarion.adapters.local.audience.endpoint_locator import DuckDBEndpointLocator
 
         return DuckDBEndpointLocator(self.database)
+
+    @cached_property
+    def personal_data_eraser(self) -> PersonalDataEraser:
+        """This project's database and every file under its home (the default
+        project's home holds the other projects' homes: they are not its to erase)."""
+        from clarion.adapters.local.audience.personal_data_eraser import (
+            LocalPersonalDataEraser,
+        )
+
+        skip = ("projects",) if self._root is None else ()
+        return LocalPersonalDataEraser(self.database, self.settings.home, skip=skip)
 
     @cached_property
     def segment_repository(self) -> SegmentRepository:

@@ -93,6 +93,8 @@ class AwsSettings:
     # Churn model on SageMaker (the XGBoost container image, resolved at deploy time).
     churn_image_uri: str = _env("churn_image_uri", "")
     sagemaker_role_arn: str = _env("sagemaker_role_arn", "")
+    # The project key: SageMaker encrypts the jobs' volumes and outputs with it.
+    sagemaker_kms_key: str = _env("sagemaker_kms_key", "")
     churn_instance_type: str = _env("churn_instance_type", "ml.m5.large")
     churn_write_limit: int = _env("churn_write_limit", 50_000)
 

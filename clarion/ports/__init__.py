@@ -13,6 +13,7 @@ from clarion.ports.audience import (
     EndpointLocator,
     ImportFileStore,
     JobFiles,
+    PersonalDataEraser,
     ProfileStore,
 )
 from clarion.ports.campaigns import (
@@ -88,6 +89,7 @@ __all__ = [
     "JourneyRepository",
     "MessageCounts",
     "ParticipantStore",
+    "PersonalDataEraser",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",

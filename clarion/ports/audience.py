@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from clarion.domain.audience.endpoint import ChannelType, Endpoint
+from clarion.domain.audience.erasure import ErasedItem, ErasureSubject
 
 
 class ProfileStore(Protocol):
@@ -115,4 +116,22 @@ class JobFiles(Protocol):
 
     def write(self, url: str, data: bytes) -> str:
         """Write one file; returns its URL."""
+        ...
+
+
+class PersonalDataEraser(Protocol):
+    """Takes a person out of every store that keeps their data besides the profile
+    store: event records, send records, dead letters, import files and results, the
+    outbox, churn files and reports (the database and files under the home locally; the
+    DynamoDB tables, S3 prefixes and the Parquet lake's rewrite workflow on AWS)."""
+
+    def erase(self, subject: ErasureSubject, token: str) -> list[ErasedItem]:
+        """Remove ``subject`` everywhere this backend keeps them; records that must stay
+        for their aggregates (event records) keep ``token`` in place of the person.
+        Returns what was removed where (an item per store and location)."""
+        ...
+
+    def compact(self) -> None:
+        """Make the erase physical where a store keeps deleted bytes until it is
+        rewritten (the local database file); called after the profile store's delete."""
         ...

@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.environment import variable
-from infra.grants import grant_objects, grant_table_data, nag_notation
-from infra.nag import acknowledge
+from infra.grants import grant_objects, grant_table_data
 
 START_HANDLER = "lambdas.campaign_start.handler.handler"
 SEND_BATCH_HANDLER = "lambdas.campaign_send_batch.handler.handler"
@@ -173,49 +172,58 @@ def grant_delivery(
         )
     )
     key.grant(role, "kms:GenerateDataKey")
-    # Email: SES v2 SendEmail authorizes against the identity and the configuration set.
-    identity = (
-        arn("ses", "identity", delivery.ses_identity)
-        if delivery.ses_identity
-        else arn("ses", "identity", "*")
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            actions=["ses:SendEmail", "ses:SendRawEmail"],
-            resources=[
-                identity,
-                arn("ses", "configuration-set", delivery.ses_configuration_set_name),
-            ],
+    # Email: SES v2 SendEmail authorizes against the identity and the configuration set;
+    # IAM cannot require the configuration set, so the grant names the one identity and
+    # conditions the From address on it. No identity configured: no email grant at all
+    # (IAM cannot tell "through the configuration set" from "from any identity").
+    if delivery.ses_identity:
+        identity = delivery.ses_identity
+        from_condition = (
+            {"StringEquals": {"ses:FromAddress": identity.lower()}}
+            if "@" in identity
+            else {"StringLike": {"ses:FromAddress": [f"*@{identity}", f"*@*.{identity}"]}}
         )
-    )
-    if not delivery.ses_identity:
-        acknowledge(
-            role,
-            f"AwsSolutions-IAM5[Resource::{nag_notation(role, identity)}]",
-            "No SES identity is configured in the stack: mail may be sent from any "
-            "identity of the account, always through the Clarion configuration set.",
-        )
-    # SMS and voice: End User Messaging authorizes against the configuration set and
-    # the origination identity.
-    sms_resources = [arn("sms-voice", "configuration-set", delivery.sms_configuration_set_name)]
-    if delivery.sms_origination_identity.startswith("arn:"):
-        sms_resources.append(delivery.sms_origination_identity)
-    else:
-        wildcards = [arn("sms-voice", kind, "*") for kind in ("phone-number", "sender-id", "pool")]
-        sms_resources += wildcards
-        for wildcard in wildcards:
-            acknowledge(
-                role,
-                f"AwsSolutions-IAM5[Resource::{nag_notation(role, wildcard)}]",
-                "The origination identity is not given as an ARN: any of the account's "
-                "numbers, sender ids or pools, always with the Clarion configuration set.",
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendEmail", "ses:SendRawEmail"],
+                resources=[
+                    arn("ses", "identity", identity),
+                    arn("ses", "configuration-set", delivery.ses_configuration_set_name),
+                ],
+                conditions=from_condition,
             )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            actions=["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"],
-            resources=sms_resources,
         )
-    )
+    else:
+        Annotations.of(role).add_warning_v2(
+            "clarion:no-ses-identity",
+            "No SES identity is configured (messaging_email_identity): this function "
+            "may not send email.",
+        )
+    # SMS and voice: End User Messaging authorizes against the configuration set and the
+    # origination identity, which IAM can only name by its ARN.
+    origination = delivery.sms_origination_identity
+    if origination and not origination.startswith("arn:"):
+        raise ValueError(
+            "messaging_sms_origination_identity must be the ARN of the phone number, "
+            f"sender id or pool (IAM scopes sends by ARN), not {origination!r}"
+        )
+    if origination:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["sms-voice:SendTextMessage", "sms-voice:SendVoiceMessage"],
+                resources=[
+                    arn("sms-voice", "configuration-set", delivery.sms_configuration_set_name),
+                    origination,
+                ],
+            )
+        )
+    else:
+        Annotations.of(role).add_warning_v2(
+            "clarion:no-sms-origination-identity",
+            "No SMS origination identity ARN is configured "
+            "(messaging_sms_origination_identity): this function may not send SMS or "
+            "voice messages.",
+        )
     if delivery.pinpoint_app_id:
         role.add_to_principal_policy(
             iam.PolicyStatement(

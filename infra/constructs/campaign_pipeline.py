@@ -90,7 +90,11 @@ class CampaignPipeline(Construct):
             enforce_ssl=True,
         )
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.role = iam.Role(
             self,
@@ -113,6 +117,7 @@ class CampaignPipeline(Construct):
             ),
             role=self.role,
             log_group=self.log_group,
+            key=key,
         )
 
     def _grant(

@@ -64,6 +64,7 @@ class ChurnSettings:
     sagemaker_role_arn: str
     sends_table_name: str
     campaign_state_machine_arn: str
+    kms_key_arn: str = ""
     instance_type: str = "ml.m5.large"
     write_limit: int = 50_000
     threshold: float | None = None
@@ -103,6 +104,7 @@ class ChurnSettings:
             variable("churn_image_uri"): self.image_uri,
             variable("sagemaker_role_arn"): self.sagemaker_role_arn,
             variable("churn_instance_type"): self.instance_type,
+            variable("sagemaker_kms_key"): self.kms_key_arn,
         }
 
     def write_variables(self) -> dict[str, str]:

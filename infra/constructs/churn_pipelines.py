@@ -125,6 +125,7 @@ class ChurnStateMachine(Construct):
             substitutions=substitutions,
             role=self.role,
             log_group=self.log_group,
+            key=key,
         )
         # Also covers what the ASL's catches cannot: the execution's own timeout, aborts.
         self.failed_alarm = cloudwatch.Alarm(

@@ -128,6 +128,10 @@ class ChurnSageMaker(Construct):
     def _grant(self, key: kms.IKey, bucket_name: str) -> None:
         role = self.role
         stack = Stack.of(self)
+        # The jobs' ML storage volumes and outputs are encrypted with the project key
+        # (CLARION_SAGEMAKER_KMS_KEY): SageMaker makes grants on it for the volumes.
+        key.grant(role, "kms:CreateGrant", "kms:DescribeKey", "kms:Encrypt", "kms:Decrypt")
+        key.grant(role, "kms:GenerateDataKey")
         grant_objects(
             role,
             bucket_name=bucket_name,

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_checkov
 
 
 class Prefixes:
@@ -22,6 +22,14 @@ class Prefixes:
     ENDPOINT_SNAPSHOT = "endpoint-snapshot/"
     IMPORTED_SEGMENTS = "imported-segments/"
     ATHENA_RESULTS = "athena-results/"
+    EVENTS = "events/"
+    EVENT_ERRORS = "events-errors/"
+    DEAD_LETTERS = "dead-letters/"
+    EXPORTS = "exports/"
+    CHURN = "churn/"
+    CAMPAIGN_AUDIENCES = "campaign-audiences/"
+    # Lambda's own layout for stream batches it gave up on (on-failure destination).
+    STREAM_FAILURES = "aws/lambda/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,29 @@ class DataLakeRetention:
     athena_results_days: int = 30
     noncurrent_versions_days: int = 30
     incomplete_uploads_days: int = 7
+    imports_days: int = 30
+    events_days: int = 395
+    dead_letters_days: int = 30
+    exports_days: int = 7
+    churn_days: int = 90
+    campaign_audiences_days: int = 14
+    # 0: kept while the segment exists (deleting the segment removes its members).
+    imported_segments_days: int = 0
+
+    def expiring_prefixes(self) -> dict[str, int]:
+        """Every prefix holding personal data with its expiry in days (0: never)."""
+        return {
+            Prefixes.IMPORTS: self.imports_days,
+            Prefixes.IMPORT_RESULTS: self.imports_days,
+            Prefixes.EVENTS: self.events_days,
+            Prefixes.EVENT_ERRORS: self.events_days,
+            Prefixes.DEAD_LETTERS: self.dead_letters_days,
+            Prefixes.STREAM_FAILURES: self.dead_letters_days,
+            Prefixes.EXPORTS: self.exports_days,
+            Prefixes.CHURN: self.churn_days,
+            Prefixes.CAMPAIGN_AUDIENCES: self.campaign_audiences_days,
+            Prefixes.IMPORTED_SEGMENTS: self.imported_segments_days,
+        }
 
 
 def data_bucket_name(scope: Construct, resource_prefix: str) -> str:
@@ -78,6 +109,17 @@ class DataLake(Construct):
             self.access_logs_bucket,
             "AwsSolutions-S1",
             "This bucket is the server access log destination; logging it would loop.",
+        )
+        skip_checkov(
+            self.access_logs_bucket,
+            "CKV_AWS_18",
+            "This bucket is the server access log destination; logging it would loop.",
+        )
+        skip_checkov(
+            self.access_logs_bucket,
+            "CKV_AWS_21",
+            "Log objects are written once by the logging service and expire after 365 "
+            "days; versions would only keep deleted logs longer.",
         )
         self.bucket = s3.Bucket(
             self,
@@ -142,19 +184,16 @@ class DataLake(Construct):
                 prefix=Prefixes.ATHENA_RESULTS,
                 expiration=Duration.days(retention.athena_results_days),
             ),
+        ] + [
             s3.LifecycleRule(
-                id="imports-to-infrequent-access",
-                prefix=Prefixes.IMPORTS,
-                transitions=[infrequent_access],
-            ),
-            s3.LifecycleRule(
-                id="import-results-to-infrequent-access",
-                prefix=Prefixes.IMPORT_RESULTS,
-                transitions=[infrequent_access],
-            ),
-            s3.LifecycleRule(
-                id="imported-segments-to-infrequent-access",
-                prefix=Prefixes.IMPORTED_SEGMENTS,
-                transitions=[infrequent_access],
-            ),
+                id=f"expire-{prefix.rstrip('/')}",
+                prefix=prefix,
+                expiration=Duration.days(days) if days else None,
+                transitions=(
+                    [infrequent_access]
+                    if not days or days > retention.infrequent_access_after_days
+                    else None
+                ),
+            )
+            for prefix, days in retention.expiring_prefixes().items()
         ]

@@ -38,6 +38,16 @@ class EncryptionKey(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             )
         )
+        # CloudWatch alarms publish to the stacks' encrypted alerts topics.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
         # CloudWatch Logs encrypts the log groups given this key (the API's access logs)
         # under its regional service identity, for this account's log groups only.
         stack = Stack.of(self)

@@ -16,10 +16,9 @@ from infra.constructs.data_lake import Prefixes
 from infra.constructs.lambda_runtime import (
     ClarionFunction,
     LambdaRuntime,
-    acknowledge_on_failure_queue,
+    StreamFailureObjects,
 )
 from infra.constructs.profile_tables import ATTRIBUTE_NAMES_REGISTRY_ID
-from infra.constructs.queues import DeadLetterQueue
 from infra.environment import variable
 from infra.grants import bucket_arn, grant_objects
 
@@ -39,7 +38,7 @@ class EndpointChangeFeed(Construct):
     table's schema and writes them under ``endpoint-changes/dt=YYYY-MM-DD/``.
 
     A batch that keeps failing is split (bisect) until the bad record is isolated; after
-    the retries, its description goes to an encrypted dead-letter queue.
+    the retries, the failed batch itself is kept in S3 under ``aws/lambda/``.
     """
 
     def __init__(
@@ -78,7 +77,11 @@ class EndpointChangeFeed(Construct):
         )
         catalog.grant_read(self.delivery_role, TableNames.ENDPOINT_CHANGES)
         delivery_logs = logs.LogGroup(
-            self, "DeliveryLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "DeliveryLogs",
+            retention=log_retention,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         delivery_log_stream = delivery_logs.add_stream("S3Delivery")
         delivery_logs.grant_write(self.delivery_role)
@@ -145,7 +148,6 @@ class EndpointChangeFeed(Construct):
         # Firehose checks its role's permissions when the stream is created.
         self.delivery_stream.node.add_dependency(self.delivery_role)
 
-        self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         self.function = ClarionFunction(
             self,
             "Handler",
@@ -163,7 +165,6 @@ class EndpointChangeFeed(Construct):
                 resources=[self.delivery_stream.attr_arn],
             )
         )
-        acknowledge_on_failure_queue(self.function.role)
         self.function.function.add_event_source(
             event_sources.DynamoEventSource(
                 endpoints_table,
@@ -173,10 +174,10 @@ class EndpointChangeFeed(Construct):
                 bisect_batch_on_error=True,
                 report_batch_item_failures=True,
                 retry_attempts=10,
-                # Stream records expire after 24 hours; a change older than that is lost
-                # anyway, so stop retrying it before then and keep it in the DLQ.
+                # Stream records expire after 24 hours: stop retrying well before, and
+                # keep the change itself (the whole batch) in S3 under aws/lambda/.
                 max_record_age=Duration.hours(12),
-                on_failure=event_sources.SqsDlq(self.dead_letter_queue.queue),
+                on_failure=StreamFailureObjects(bucket_name, key),
                 # The attribute-name registry is not an endpoint: do not even invoke.
                 filters=[
                     lambda_.FilterCriteria.filter(

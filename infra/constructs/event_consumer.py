@@ -10,10 +10,10 @@ from infra.constructs.event_stream import EventStream
 from infra.constructs.lambda_runtime import (
     ClarionFunction,
     LambdaRuntime,
+    StreamFailureObjects,
     add_kinesis_consumer,
 )
 from infra.constructs.profile_tables import ADDRESS_INDEX, USER_ID_INDEX
-from infra.constructs.queues import DeadLetterQueue
 from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data
 
@@ -22,7 +22,7 @@ CONSUMER_SERVICE_NAME = "clarion-events"
 CONSUMER_BATCH_SIZE = 100
 CONSUMER_RETRY_ATTEMPTS = 5
 # Effects are worth applying late, but a record still failing after this long is better
-# investigated from the dead-letter queue than retried while it blocks its shard.
+# investigated from its failure object in S3 than retried while it blocks its shard.
 CONSUMER_MAX_RECORD_AGE = Duration.hours(6)
 
 
@@ -32,7 +32,7 @@ class EventConsumer(Construct):
 
     Batches report failed records (``ReportBatchItemFailures``), a failing batch is
     bisected until the bad record is alone, and after the retries (or the record age)
-    its description goes to an encrypted SQS queue. Records that cannot be read at all
+    the failed batch itself is kept in S3 under ``aws/lambda/``. Records that cannot be read at all
     are dead-lettered to S3 by the handler and count as processed.
     """
 
@@ -48,7 +48,6 @@ class EventConsumer(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
-        self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         self.function = ClarionFunction(
             self,
             "Handler",
@@ -82,7 +81,7 @@ class EventConsumer(Construct):
         add_kinesis_consumer(
             self.function,
             stream.stream,
-            on_failure=self.dead_letter_queue.queue,
+            on_failure=StreamFailureObjects(bucket_name, key),
             batch_size=CONSUMER_BATCH_SIZE,
             max_batching_window=Duration.seconds(1),
             retry_attempts=CONSUMER_RETRY_ATTEMPTS,

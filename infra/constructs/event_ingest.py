@@ -95,6 +95,7 @@ class EventIngest(Construct):
             api_name=api_name,
             description=f"Clarion: PutEvents (POST {PUT_EVENTS_PATH})",
             log_retention=runtime.log_retention,
+            access_log_key=key,
             rate_limit=rate_limit,
             burst_limit=burst_limit,
             # Execution logs need the account's API Gateway logging role.

@@ -136,7 +136,11 @@ class EventLake(Construct):
         )
         catalog.grant_read(self.delivery_role, EVENTS_TABLE)
         delivery_logs = logs.LogGroup(
-            self, "DeliveryLogs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "DeliveryLogs",
+            retention=log_retention,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         delivery_log_stream = delivery_logs.add_stream("S3Delivery")
         delivery_logs.grant_write(self.delivery_role)

@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_checkov
 
 API_STAGE = "live"
 
@@ -89,6 +89,13 @@ class IamRestApi(apigw.RestApi):
             ),
         )
         self.access_logs = access_logs
+        skip_checkov(
+            self.deployment_stage,
+            "CKV_AWS_120",
+            "No response cache: answers are per caller and change with every write "
+            "(PutEvents, UpdateEndpoint), so a cache would serve stale or another "
+            "caller's data.",
+        )
         acknowledge(self, "AwsSolutions-COG4", iam_auth_reason)
         acknowledge(
             self,

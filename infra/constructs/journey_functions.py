@@ -17,8 +17,12 @@ from constructs import Construct
 
 from infra.constructs.campaign_functions import DeliverySettings, grant_delivery
 from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
-from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime, add_kinesis_consumer
-from infra.constructs.queues import DeadLetterQueue
+from infra.constructs.lambda_runtime import (
+    ClarionFunction,
+    LambdaRuntime,
+    StreamFailureObjects,
+    add_kinesis_consumer,
+)
 from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data
 
@@ -133,11 +137,11 @@ class JourneyFunctions(Construct):
             write=True,
             reason="Writes unreadable stream records as dead-letter objects, by date.",
         )
-        self.events_dead_letters = DeadLetterQueue(self, "EventsDeadLetters", key=key)
+        # A batch still failing after its retries is kept whole in S3 (aws/lambda/).
         add_kinesis_consumer(
             self.events,
             events_stream,
-            on_failure=self.events_dead_letters.queue,
+            on_failure=StreamFailureObjects(bucket_name, key),
             batch_size=EVENTS_BATCH_SIZE,
             max_batching_window=Duration.seconds(1),
             retry_attempts=EVENTS_RETRY_ATTEMPTS,

@@ -138,6 +138,7 @@ class JourneyTick(Construct):
             ),
             role=self.role,
             log_group=self.log_group,
+            key=data_key,
         )
         self._alarms(functions)
         self._schedule(resource_prefix, schedule)
@@ -220,13 +221,13 @@ class JourneyTick(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.failed_alarm.add_alarm_action(action)
-        # Event records the journeys could not process after their retries.
+        # The journeys' consumer failing: its batches are retried, then kept in S3.
         self.dead_letters_alarm = cloudwatch.Alarm(
             self,
-            "EventsDeadLettered",
-            alarm_description="Event records the journeys' consumer could not process",
-            metric=functions.events_dead_letters.queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
+            "EventsConsumerErrors",
+            alarm_description="The journeys' events consumer failed (failed batches go to S3)",
+            metric=functions.events.function.metric_errors(
+                period=Duration.minutes(5), statistic="Sum"
             ),
             threshold=1,
             evaluation_periods=1,

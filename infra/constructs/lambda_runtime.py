@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import jsii
 from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
@@ -20,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.environment import variable
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_checkov
 from infra.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ class ClarionFunction(Construct):
             self,
             "Logs",
             retention=runtime.log_retention,
+            encryption_key=runtime.key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.function = lambda_.Function(
@@ -189,12 +191,40 @@ class ClarionFunction(Construct):
             log_group=self.log_group,
             dead_letter_queue=dead_letter_queue,
             reserved_concurrent_executions=reserved_concurrent_executions,
+            environment_encryption=runtime.key,
             environment={
                 **runtime.environment.as_variables(),
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 **(extra_environment or {}),
             },
         )
+        skip_checkov(
+            self.function,
+            "CKV_AWS_117",
+            "Not in a VPC: the function reaches only AWS service endpoints (DynamoDB, S3, "
+            "Kinesis, SES, Athena...) and no private resource; IAM, not a network, bounds "
+            "what it can touch.",
+        )
+        if reserved_concurrent_executions is None:
+            skip_checkov(
+                self.function,
+                "CKV_AWS_115",
+                "Bounded by its source instead: API stages throttle, stream mappings run "
+                "one batch per shard, state-machine Maps cap their concurrency, and "
+                "throttled asynchronous events wait in Lambda's queue; reserving would "
+                "take from the account's shared pool.",
+            )
+        if dead_letter_queue is None:
+            # tests/infra checks that no function without a queue has an asynchronous
+            # trigger, so this reason stays true.
+            skip_checkov(
+                self.function,
+                "CKV_AWS_116",
+                "Never invoked asynchronously (API Gateway, Step Functions tasks and event "
+                "source mappings invoke synchronously), and a function DLQ receives only "
+                "failed asynchronous events: failures reach the caller, the state "
+                "machine's Catch, or the mapping's on-failure destination.",
+            )
         if dead_letter_queue is not None and dead_letter_queue.encryption_master_key:
             # Lambda sends failed asynchronous events with the function's own role.
             dead_letter_queue.encryption_master_key.grant(
@@ -227,11 +257,51 @@ def acknowledge_on_failure_queue(role: iam.IRole) -> None:
         )
 
 
+# Where Lambda writes a stream batch it gave up on, in the data bucket (Lambda's own
+# layout: aws/lambda/<mapping id>/<shard id>/<date>/...).
+STREAM_FAILURES_PREFIX = "aws/lambda/"
+
+
+@jsii.implements(lambda_.IEventSourceDlq)
+class StreamFailureObjects:
+    """An on-failure destination that keeps the records: S3 objects in the data bucket
+    under ``aws/lambda/`` holding the invocation record and the whole failed batch (an
+    SQS or SNS destination gets only shard pointers, useless once the stream has
+    trimmed the records). The function may only put objects there, encrypted with the
+    project key."""
+
+    def __init__(self, bucket_name: str, key: kms.IKey) -> None:
+        self._bucket_name = bucket_name
+        self._key = key
+
+    def bind(
+        self, target: lambda_.IEventSourceMapping, target_handler: lambda_.IFunction
+    ) -> lambda_.DlqDestinationConfig:
+        from infra.grants import nag_notation
+
+        stack = Stack.of(target_handler)
+        bucket = f"arn:{stack.partition}:s3:::{self._bucket_name}"
+        objects = f"{bucket}/{STREAM_FAILURES_PREFIX}*"
+        target_handler.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects])
+        )
+        self._key.grant(target_handler, "kms:GenerateDataKey")
+        role = target_handler.role
+        if role is not None:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::{nag_notation(role, objects)}]",
+                "Lambda names each failed batch's object under aws/lambda/ itself; the "
+                "function may only put objects there.",
+            )
+        return lambda_.DlqDestinationConfig(destination=bucket)
+
+
 def add_kinesis_consumer(
     function: ClarionFunction,
     stream: kinesis.IStream,
     *,
-    on_failure: sqs.IQueue,
+    on_failure: StreamFailureObjects,
     batch_size: int,
     max_batching_window: Duration,
     retry_attempts: int,
@@ -241,10 +311,9 @@ def add_kinesis_consumer(
 
     Failed records are reported (``ReportBatchItemFailures``), a failing batch is
     bisected until the bad record is alone, and after the retries (or the record age)
-    its description goes to the encrypted ``on_failure`` queue. The event source grants
-    reading (and decrypting) the stream.
+    the record itself is kept in S3 by ``on_failure``. The event source grants reading
+    (and decrypting) the stream.
     """
-    acknowledge_on_failure_queue(function.role)
     function.function.add_event_source(
         event_sources.KinesisEventSource(
             stream,
@@ -255,7 +324,7 @@ def add_kinesis_consumer(
             report_batch_item_failures=True,
             retry_attempts=retry_attempts,
             max_record_age=max_record_age,
-            on_failure=event_sources.SqsDlq(on_failure),
+            on_failure=on_failure,
         )
     )
 

@@ -105,6 +105,7 @@ class SocialPosts(Construct):
             api_name=api_name,
             description=f"Clarion: social posts (POST {POSTS_PATH})",
             log_retention=runtime.log_retention,
+            access_log_key=key,
             rate_limit=rate_limit,
             burst_limit=burst_limit,
             # The account-wide logging role is the events stack's (one per account).

@@ -15,10 +15,10 @@ from infra.constructs.event_stream import EventStream
 from infra.constructs.lambda_runtime import (
     ClarionFunction,
     LambdaRuntime,
+    StreamFailureObjects,
     add_kinesis_consumer,
 )
 from infra.constructs.profile_tables import SOCIAL_HANDLE_INDEX, USER_ID_INDEX
-from infra.constructs.queues import DeadLetterQueue
 from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data
 from infra.nag import acknowledge
@@ -31,7 +31,7 @@ SOCIAL_TTL_ATTRIBUTE = "ExpiresAt"
 # Four Comprehend batches of 25 a call: a batch of 100 costs the minimum of calls.
 SCORING_BATCH_SIZE = 100
 SCORING_RETRY_ATTEMPTS = 5
-# A post is worth reacting to for a few hours; older failures go to the queue instead of
+# A post is worth reacting to for a few hours; older failures are kept in S3 instead of
 # blocking their shard.
 SCORING_MAX_RECORD_AGE = Duration.hours(6)
 # What the Comprehend analyser calls (clarion/adapters/aws/sentiment/
@@ -98,7 +98,7 @@ class SocialScoring(Construct):
 
     Batches of up to ``SCORING_BATCH_SIZE`` records from the trim horizon; failed records
     reported (``ReportBatchItemFailures``), a failing batch bisected, then after the
-    retries (or the record age) the record's description goes to an encrypted SQS queue.
+    retries (or the record age) the failed batch itself is kept in S3 (``aws/lambda/``).
 
     Its role: the four Comprehend actions (on ``*``: they take no resource ARN); the
     endpoints table and its ``UserIdIndex`` and ``SocialHandleIndex`` (read and write:
@@ -124,7 +124,6 @@ class SocialScoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
-        self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
         environment: dict[str, str] = {
             **delivery.as_variables(),
             variable("social_table"): social_table.table_name,
@@ -186,7 +185,7 @@ class SocialScoring(Construct):
         add_kinesis_consumer(
             self.function,
             posts.stream,
-            on_failure=self.dead_letter_queue.queue,
+            on_failure=StreamFailureObjects(bucket_name, key),
             batch_size=SCORING_BATCH_SIZE,
             max_batching_window=Duration.seconds(5),
             retry_attempts=SCORING_RETRY_ATTEMPTS,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -23,9 +24,11 @@ def logged_state_machine(
     substitutions: Mapping[str, str],
     role: iam.IRole,
     log_group: logs.ILogGroup,
+    key: kms.IKey,
 ) -> sfn.StateMachine:
     """A standard state machine running ``definition`` (ASL text) as ``role``: X-Ray
-    tracing, every state's events (without execution data) logged to ``log_group``."""
+    tracing, every state's events (without execution data) logged to ``log_group``,
+    execution data (inputs, outputs, the history) encrypted with the project's ``key``."""
     state_machine = sfn.StateMachine(
         scope,
         construct_id,
@@ -35,6 +38,7 @@ def logged_state_machine(
         definition_substitutions=dict(substitutions),
         role=role,
         tracing_enabled=True,
+        encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(key),
         logs=sfn.LogOptions(
             destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False
         ),

@@ -117,6 +117,7 @@ class ChurnStack(FeatureStack):
                 sagemaker_role_arn=self.sagemaker.role.role_arn,
                 sends_table_name=sends_table_name(prefix),
                 campaign_state_machine_arn=campaign_state_machine_arn,
+                kms_key_arn=self.runtime.key.key_arn,
                 instance_type=options.instance_type,
                 write_limit=options.write_limit,
                 threshold=float(options.threshold) if options.threshold else None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_glue as glue
 from constructs import Construct
 
 from infra.config import ClarionConfig
@@ -43,6 +44,13 @@ class DataStack(Stack):
                 endpoint_changes_days=config.change_retention_days,
                 endpoint_snapshots_days=config.snapshot_retention_days,
                 infrequent_access_after_days=config.infrequent_access_after_days,
+                imports_days=config.import_retention_days,
+                events_days=config.event_retention_days,
+                dead_letters_days=config.dead_letter_retention_days,
+                exports_days=config.export_retention_days,
+                churn_days=config.churn_retention_days,
+                campaign_audiences_days=config.campaign_audience_retention_days,
+                imported_segments_days=config.imported_segment_retention_days,
             ),
         )
         self.tables = ProfileTables(
@@ -60,6 +68,23 @@ class DataStack(Stack):
             bucket=self.data_lake.bucket,
             change_retention_days=config.change_retention_days,
         )
+        if config.encrypt_glue_catalog:
+            # The Data Catalog's encryption is one setting per account and region: table
+            # definitions (column names, locations) encrypted with the project key.
+            glue.CfnDataCatalogEncryptionSettings(
+                self,
+                "CatalogEncryption",
+                catalog_id=self.account,
+                data_catalog_encryption_settings=glue.CfnDataCatalogEncryptionSettings.DataCatalogEncryptionSettingsProperty(
+                    encryption_at_rest=glue.CfnDataCatalogEncryptionSettings.EncryptionAtRestProperty(
+                        catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=self.key.key_arn
+                    ),
+                    connection_password_encryption=glue.CfnDataCatalogEncryptionSettings.ConnectionPasswordEncryptionProperty(
+                        return_connection_password_encrypted=True,
+                        kms_key_id=self.key.key_arn,
+                    ),
+                ),
+            )
         self.workgroup = QueryWorkgroup(
             self,
             "Queries",

@@ -100,7 +100,6 @@ class EventsStack(FeatureStack):
             stream=self.stream,
             delivery_stream_name=config.events_delivery_stream_name,
             dead_letter_queues={
-                "Consumer": self.consumer.dead_letter_queue.queue,
                 "Ingest": self.ingest.dead_letter_queue.queue,
             },
             iterator_age_alarm=Duration.minutes(config.events_iterator_age_alarm_minutes),

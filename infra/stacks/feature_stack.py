@@ -8,10 +8,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import Aspects, CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import ClarionConfig
+from infra.constructs.alerts import OperatorAlerts
 from infra.constructs.data_lake import data_bucket_name
 from infra.constructs.lambda_runtime import ClarionEnvironment, LambdaRuntime, log_retention
 from infra.stacks.data_stack import DataStack
@@ -71,6 +72,8 @@ class FeatureStack(Stack):
             environment=ClarionEnvironment.from_config(config, data_bucket=self.bucket_name),
             key=props.data.key,
         )
+        # Every alarm acts, every dead-letter queue alarms, the failure topics are heard.
+        Aspects.of(self).add(OperatorAlerts(self, key=props.data.key, email=config.alert_email))
 
     def add_outputs(self, outputs: Mapping[str, str]) -> None:
         """One ``CfnOutput`` per entry (what the CLI reads as ``CLARION_*`` variables)."""

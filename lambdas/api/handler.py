@@ -29,7 +29,7 @@ asgi = Mangum(app, lifespan="off", api_gateway_base_path="/")
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Mangum declares its own LambdaContext protocol with settable members; the

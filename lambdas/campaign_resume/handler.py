@@ -43,7 +43,7 @@ class ResumeEvent(BaseModel):
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, ResumeEvent)
     steps = for_project(bootstrap(), request.application_id).campaign_run_steps

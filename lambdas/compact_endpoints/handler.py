@@ -29,7 +29,7 @@ bootstrap = LazyBootstrap()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     remaining_s = context.get_remaining_time_in_millis() / 1000 - TIMEOUT_MARGIN_S

@@ -62,6 +62,6 @@ def process_stream_event(
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_stream_event(event, context, bootstrap().endpoint_change_feed_service)

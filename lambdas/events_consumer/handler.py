@@ -39,7 +39,7 @@ counts = MetricCounts(metrics, "events_consumer")
 bootstrap = LazyBootstrap()
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: KinesisStreamRecord) -> dict[str, Any]:
     """Process one stream record; raises only for failures worth retrying."""
     result = bootstrap().event_stream_consumer.consume(stream_record(record))
@@ -50,7 +50,7 @@ def record_handler(record: KinesisStreamRecord) -> dict[str, Any]:
         counts.count("rejected", len(result.rejected))
         logger.warning(
             "records dead-lettered",
-            extra={"rejects": [str(r) for r in result.rejected], "at": result.dead_letters},
+            extra={"rejects": [r.for_log() for r in result.rejected], "at": result.dead_letters},
         )
     effects = result.effects
     if effects.opted_out:
@@ -58,12 +58,15 @@ def record_handler(record: KinesisStreamRecord) -> dict[str, Any]:
     if effects.inactivated:
         counts.count("inactivated", len(effects.inactivated))
     if effects.unresolved:
-        logger.warning("effects not applied", extra={"unresolved": effects.unresolved})
+        # Ids, causes and reasons only: the address an effect could not resolve stays
+        # out of the logs.
+        unresolved = [{k: u.get(k) for k in ("event_id", "cause")} for u in effects.unresolved]
+        logger.warning("effects not applied", extra={"unresolved": unresolved})
     return result.to_json()
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response = process_partial_response(

@@ -64,7 +64,7 @@ def created_objects(event: dict[str, Any]) -> list[ImportObject]:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcomes = bootstrap().object_import_service.import_objects(created_objects(event))

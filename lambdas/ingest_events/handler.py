@@ -45,7 +45,7 @@ def _count(result: IngestResult) -> None:
     counts.count("rejected", len(result.rejected))
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def handle_api(event: APIGatewayProxyEvent) -> dict[str, Any]:
     app_id = event.path_parameters.get("application-id")
     outcome = bootstrap().event_intake_service.put_events(api_body(event), app_id=app_id)
@@ -75,14 +75,14 @@ def delivery_payloads(event: dict[str, Any]) -> list[tuple[str | None, Any]]:
     return [(EventBridgeEvent(event).get("id"), event)]
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def handle_delivery_events(event: dict[str, Any]) -> dict[str, Any]:
     result = bootstrap().event_intake_service.ingest_delivery(delivery_payloads(event))
     _count(result)
     if result.rejected:
         logger.warning(
             "records dead-lettered",
-            extra={"rejects": [str(r) for r in result.rejected], "at": result.dead_letters},
+            extra={"rejects": [r.for_log() for r in result.rejected], "at": result.dead_letters},
         )
     return {"accepted": result.accepted, "rejected": len(result.rejected)}
 
@@ -92,7 +92,7 @@ def is_api_event(event: Mapping[str, Any]) -> bool:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_api_event(event):

@@ -51,12 +51,12 @@ def _report(scoring: StreamScoring) -> None:
     if scoring.rejects:
         logger.warning(
             "posts dead-lettered",
-            extra={"rejects": [str(r) for r in scoring.rejects], "at": run.dead_letters},
+            extra={"rejects": [r.for_log() for r in scoring.rejects], "at": run.dead_letters},
         )
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = [stream_record(record) for record in KinesisStreamEvent(event).records]

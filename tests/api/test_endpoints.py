@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
 
@@ -132,3 +134,43 @@ def test_remove_attributes_from_every_endpoint(pinpoint: Any, project: str) -> N
             AttributeType="endpoint-colour",
             UpdateAttributesRequest={"Blacklist": ["Old"]},
         )
+
+
+def _put_import_file(api: Any, project: str, text: str) -> Callable[[], str | None]:
+    """An import file in the project's data (its home locally, the data bucket on AWS);
+    returns a reader of it (None once deleted)."""
+    if api.backend == "local":
+        path = api.bootstrap.for_project(project).settings.home / "imports" / "people.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return lambda: path.read_text() if path.exists() else None
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = api.bootstrap.settings.aws.data_bucket
+    key = f"imports/{project}/people.csv"
+    s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
+    return lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+
+
+def test_delete_user_endpoints_erases_the_person_everywhere(
+    api: Any, pinpoint: Any, project: str
+) -> None:
+    for number in range(2):
+        pinpoint.update_endpoint(
+            ApplicationId=project,
+            EndpointId=f"erase-{number}",
+            EndpointRequest=_email(f"erase{number}@example.com", User={"UserId": "erase-me"}),
+        )
+    read = _put_import_file(
+        api, project, "Id,Address\nerase-0,erase0@example.com\nkeep-1,keep@example.com\n"
+    )
+    pinpoint.delete_user_endpoints(ApplicationId=project, UserId="erase-me")
+    assert read() == "Id,Address\nkeep-1,keep@example.com\n"
+
+
+def test_delete_endpoint_erases_its_address(api: Any, pinpoint: Any, project: str) -> None:
+    pinpoint.update_endpoint(
+        ApplicationId=project, EndpointId="wipe", EndpointRequest=_email("wipe@example.com")
+    )
+    read = _put_import_file(api, project, "Id,Address\nwipe,wipe@example.com\nk,k@example.com\n")
+    pinpoint.delete_endpoint(ApplicationId=project, EndpointId="wipe")
+    assert read() == "Id,Address\nk,k@example.com\n"

@@ -216,3 +216,22 @@ def test_records_are_forwarded_to_the_projects_event_stream(deployment: Deployme
     ]
     assert [r["event_type"] for r in forwarded] == ["_session.start"]
     assert forwarded[0]["application"]["app_id"] == "app-1"
+
+
+def test_effects_for_unknown_addresses_are_logged_without_the_address(
+    deployment: Deployment, no_address_in_logs: list[Any]
+) -> None:
+    """An inbound STOP from a number no endpoint has, and an untagged complaint from an
+    unknown address, cannot be applied: the log says so by event id, never by address
+    (the conftest's scan fails the test if the number or address is in any record)."""
+    deployment.use_trigger(RecordingTrigger(fail_for="nobody"))
+    complaint = fixture("ses/complaint_untagged.json")
+    event = {
+        "Records": [
+            kinesis_record(fixture("sms_v2/inbound_stop.json"), "5001"),
+            kinesis_record(complaint, "5002"),
+        ]
+    }
+    assert deployment.handler.handler(event, deployment.context) == {"batchItemFailures": []}
+    warnings = [r for r in no_address_in_logs if r.getMessage() == "effects not applied"]
+    assert warnings, "the unresolved effects were not logged"

@@ -116,6 +116,27 @@ def test_the_data_bucket_lifecycle_expires_changes_and_aborts_uploads(synthesize
     assert snapshots["ExpirationInDays"] > rules["expire-endpoint-changes"]["ExpirationInDays"]
 
 
+def test_every_prefix_with_personal_data_expires(synthesized: Any) -> None:
+    """Each prefix the runtime writes people's data to has a lifecycle rule; all but the
+    live imported-segment member lists expire (docs/deploy.md states the defaults)."""
+    from clarion.adapters.aws.audience.personal_data_eraser import PARQUET_PREFIXES, TEXT_PREFIXES
+
+    template = synthesized.templates["Data"]
+    (bucket,) = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::S3::Bucket" and r["Properties"].get("VersioningConfiguration")
+    ]
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiry = {rule.get("Prefix"): rule.get("ExpirationInDays") for rule in rules}
+    personal = set(TEXT_PREFIXES) | set(PARQUET_PREFIXES) | {"events-errors/"}
+    assert personal <= set(expiry), personal - set(expiry)
+    kept = {prefix for prefix in personal if not expiry[prefix]}
+    assert kept == {"imported-segments/"}
+    assert expiry["dead-letters/"] == 30 and expiry["events/"] == 395
+    assert expiry["exports/"] == 7 and expiry["imports/"] == 30
+
+
 def test_every_bucket_refuses_plain_http(synthesized: Any) -> None:
     template = synthesized.templates["Data"]
     buckets = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::S3::Bucket"]

@@ -29,6 +29,7 @@ from infra_helpers import (
 
 from clarion.adapters.aws.journeys import journeys_table_spec
 from infra.stacks.journeys_stack import JourneyOptions, JourneysStack, JourneysStackProps
+from infra.stacks.messaging_stack import MessagingOptions
 
 HANDLERS = {
     "lambdas.journey_plan.handler.handler",
@@ -55,6 +56,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
                 data=data,
                 runtime_deps_dir=layer,
                 journeys=JourneyOptions(failure_email="ops@example.com"),
+                # Sends are granted only from configured identities.
+                messaging=MessagingOptions(
+                    email_identity="example.com", from_address="Clarion <news@example.com>"
+                ),
             ),
         ),
     )
@@ -141,10 +146,14 @@ def test_the_tick_is_scheduled_and_its_failures_reach_a_subscriber(built: Built)
     (schedule,) = resources(built.template, "AWS::Scheduler::Schedule").values()
     assert schedule["ScheduleExpression"] == "rate(5 minutes)"
     assert schedule["Target"]["Input"] == "{}"
-    (topic,) = resources(built.template, "AWS::SNS::Topic").values()
-    assert "KmsMasterKeyId" in topic
-    (subscription,) = resources(built.template, "AWS::SNS::Subscription").values()
-    assert subscription["Protocol"] == "email" and subscription["Endpoint"] == "ops@example.com"
+    # The tick's failure topic and the stack's operator alerts, both encrypted.
+    topics = resources(built.template, "AWS::SNS::Topic")
+    assert len(topics) == 2
+    assert all("KmsMasterKeyId" in topic for topic in topics.values())
+    subscriptions = resources(built.template, "AWS::SNS::Subscription").values()
+    assert any(
+        s["Protocol"] == "email" and s["Endpoint"] == "ops@example.com" for s in subscriptions
+    )
     alarms = resources(built.template, "AWS::CloudWatch::Alarm")
     assert len(alarms) == 2
     for alarm in alarms.values():
@@ -182,12 +191,15 @@ def test_functions_least_privilege(built: Built) -> None:
     assert not any(a.startswith(("ses:", "sms-voice:", "kinesis:")) for a in plan)
 
 
-def test_the_events_consumer_reads_the_stream_with_a_dead_letter_queue(built: Built) -> None:
+def test_the_events_consumer_keeps_failed_batches_in_s3(built: Built) -> None:
     (mapping,) = resources(built.template, "AWS::Lambda::EventSourceMapping").values()
 
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BisectBatchOnFunctionError"] is True
-    assert "OnFailure" in mapping["DestinationConfig"]
+    # The records themselves, not shard pointers in a queue.
+    destination = json.dumps(mapping["DestinationConfig"]["OnFailure"]["Destination"])
+    assert "arn:" in destination and ":s3:::" in destination
+    assert not resources(built.template, "AWS::SQS::Queue")
 
 
 def test_cfn_lint_finds_no_errors(built: Built) -> None:

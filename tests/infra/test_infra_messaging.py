@@ -37,9 +37,11 @@ HANDLERS = {
 SEND_BATCH = "lambdas.campaign_send_batch.handler.handler"
 # Actions AWS offers no resource-level permissions for.
 ACTIONS_WITHOUT_RESOURCES = TRACING_AND_LOG_DELIVERY_ACTIONS
+SMS_POOL = "arn:aws:sms-voice:us-east-1:123456789012:pool/pool-0123456789abcdef"
 PUSH_OPTIONS = MessagingOptions(
     email_identity="example.com",
     from_address="Clarion <news@example.com>",
+    sms_origination_identity=SMS_POOL,
     push_enabled=True,
     apns_secret="clarion/apns",
     fcm_secret="clarion/fcm",
@@ -192,18 +194,42 @@ def test_send_batch_may_deliver_and_record_but_not_more(built: Built) -> None:
     statements = statements_of_role(built.template, properties["Role"]["Fn::GetAtt"][0])
     actions = {a for s in statements for a in listed(s["Action"])}
 
-    assert {
-        "ses:SendEmail",
-        "ses:SendRawEmail",
-        "sms-voice:SendTextMessage",
-        "kinesis:PutRecords",
-        "dynamodb:UpdateItem",
-    } <= actions
+    assert {"kinesis:PutRecords", "dynamodb:UpdateItem"} <= actions
+    # No SES identity nor origination identity configured: no send grant at all (a
+    # wildcard would let it send from any identity of the account).
+    assert not {"ses:SendEmail", "ses:SendRawEmail", "sms-voice:SendTextMessage"} & actions
     assert "mobiletargeting:SendMessages" not in actions  # no push without the app
     assert not any(a.endswith(":*") or a == "*" for a in actions)
     for statement in statements:
         if "*" in listed(statement["Resource"]):
             assert set(listed(statement["Action"])) <= ACTIONS_WITHOUT_RESOURCES, statement
+
+
+def test_sends_only_from_the_configured_identities(built_with_push: Built) -> None:
+    template = built_with_push.template
+    properties = function(template, SEND_BATCH)
+    statements = statements_of_role(template, properties["Role"]["Fn::GetAtt"][0])
+    (ses,) = [s for s in statements if "ses:SendEmail" in listed(s["Action"])]
+    resources = [json.dumps(r) for r in listed(ses["Resource"])]
+    assert len(resources) == 2
+    assert any(":identity/example.com" in r for r in resources)
+    assert any(":configuration-set/clarion" in r for r in resources)
+    assert ses["Condition"] == {
+        "StringLike": {"ses:FromAddress": ["*@example.com", "*@*.example.com"]}
+    }
+    (sms,) = [s for s in statements if "sms-voice:SendTextMessage" in listed(s["Action"])]
+    assert SMS_POOL in listed(sms["Resource"]) and len(listed(sms["Resource"])) == 2
+    assert not any("*" in json.dumps(r) for r in listed(sms["Resource"]))
+
+
+def test_an_origination_identity_that_is_not_an_arn_fails_synth(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with pytest.raises(Exception, match="must be the ARN"):
+        _build(
+            tmp_path_factory.mktemp("messaging-bad"),
+            MessagingOptions(sms_origination_identity="+14255550100"),
+        )
 
 
 # -- tables, identity, push ---------------------------------------------------------------

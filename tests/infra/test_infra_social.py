@@ -148,10 +148,9 @@ def test_the_scoring_function_reads_the_posts_stream_with_partial_failures(
     assert 0 < mapping["MaximumRetryAttempts"] <= 10
     assert 0 < mapping["MaximumRecordAgeInSeconds"] <= 24 * 3600
     assert mapping["StartingPosition"] == "TRIM_HORIZON"
-    queue_id = mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-    queue = template["Resources"][queue_id]
-    assert queue["Type"] == "AWS::SQS::Queue"
-    assert "KmsMasterKeyId" in queue["Properties"]
+    # The failed batch itself is kept in S3 (an SQS destination holds only pointers).
+    destination = json.dumps(mapping["DestinationConfig"]["OnFailure"]["Destination"])
+    assert ":s3:::clarion-data-" in destination
 
 
 def test_the_scoring_function_has_the_settings_the_bootstrap_reads(synthesized: Any) -> None:
@@ -222,7 +221,9 @@ def test_the_scoring_role_names_its_tables_indexes_and_stream(synthesized: Any) 
     assert listed(events["Action"]) == ["kinesis:PutRecords"]
     assert rendered(events["Resource"]).endswith(":stream/clarion-events")
     sends = {a for s in statements for a in listed(s["Action"])}
-    assert {"ses:SendEmail", "sms-voice:SendTextMessage"} <= sends
+    # The default synth configures no SES or origination identity: no send grant (the
+    # messaging stack's tests check the scoped grants when they are configured).
+    assert not {"ses:SendEmail", "sms-voice:SendTextMessage"} & sends
 
 
 def test_no_unscoped_data_resources(synthesized: Any) -> None:

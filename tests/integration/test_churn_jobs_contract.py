@@ -106,3 +106,23 @@ def test_nothing_starts_without_the_image_and_role(sagemaker: tuple[Any, str]) -
             unconfigured.start_transform("churn-score-x", "s3://m", "s3://i", "s3://o")
     assert client.list_training_jobs()["TrainingJobSummaries"] == []
     assert client.list_transform_jobs()["TransformJobSummaries"] == []
+
+
+KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+def test_volumes_and_outputs_use_the_project_key(sagemaker: tuple[Any, str]) -> None:
+    from clarion.adapters.aws.churn.jobs import SageMakerChurnJobs
+
+    client, role_arn = sagemaker
+    jobs = SageMakerChurnJobs(client, image_uri=IMAGE, role_arn=role_arn, kms_key=KEY)
+    training = client.describe_training_job(
+        TrainingJobName=jobs.start_training("churn-train-k", "s3://d/t", "s3://d/m", {})
+    )
+    assert training["ResourceConfig"]["VolumeKmsKeyId"] == KEY
+    assert training["OutputDataConfig"]["KmsKeyId"] == KEY
+    transform = client.describe_transform_job(
+        TransformJobName=jobs.start_transform("churn-score-k", "s3://d/m", "s3://i", "s3://o")
+    )
+    assert transform["TransformResources"]["VolumeKmsKeyId"] == KEY
+    assert transform["TransformOutput"]["KmsKeyId"] == KEY

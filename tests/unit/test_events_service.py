@@ -198,7 +198,7 @@ def test_effect_on_unknown_endpoint_is_reported(service: EventIngestService) -> 
     result = service.ingest_records([(0, record)], IngestSource.SES, origin="t")
     assert result.effects.opted_out == []
     assert result.effects.unresolved[0]["address"] == "nobody@example.org"
-    assert "no endpoint has address" in result.effects.unresolved[0]["reason"]
+    assert result.effects.unresolved[0]["reason"] == "no endpoint has this address"
 
 
 def test_json_lines_with_a_broken_line_reports_its_line(service: EventIngestService) -> None:

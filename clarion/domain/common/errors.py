@@ -42,6 +42,24 @@ class InUseError(ValueError):
     """An object others depend on cannot be removed (a segment a campaign targets)."""
 
 
+def describe_without_values(exc: Exception) -> str:
+    """An exception as text that names fields and rules but never the values given
+    (pydantic's ``input_value``): for logs and stored failure reasons."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            found = errors(include_input=False, include_url=False)
+        except TypeError:
+            found = None
+        if isinstance(found, list):
+            return "; ".join(
+                f"{'.'.join(str(part) for part in e.get('loc', ())) or '(record)'}: "
+                f"{e.get('msg', 'invalid')}"
+                for e in found
+            )
+    return type(exc).__name__
+
+
 class ImportFileError(ValueError):
     """The file as a whole cannot be imported (unknown column, empty, undecodable header).
 

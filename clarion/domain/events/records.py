@@ -379,6 +379,14 @@ class Reject:
             where += f" ({self.record_id})"
         return f"{where}: " + "; ".join(str(p) for p in self.problems)
 
+    def for_log(self) -> str:
+        """The reject named by position and fields only: reasons may quote the values
+        (addresses among them), which logs never hold."""
+        where = f"{self.source} record"
+        if self.index is not None:
+            where += f" #{self.index}"
+        return f"{where}: " + ", ".join(p.field for p in self.problems)
+
 
 class Normalised(NamedTuple):
     """What a normaliser returns: the records made, and the inputs it could not use."""

@@ -1,4 +1,5 @@
-"""``clarion endpoints``: import endpoint files, look an endpoint up, make sample data."""
+"""``clarion endpoints``: import endpoint files, look an endpoint up, erase one, make sample
+data."""
 
 from __future__ import annotations
 
@@ -18,13 +19,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from clarion.domain.audience.erasure import ErasureReceipt
 from clarion.domain.audience.import_formats import FileFormat, ImportFileError
-from clarion.domain.common.errors import NotFoundError
-from clarion.entrypoints.cli.output import state
+from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.output import CliState, state
 from clarion.services.audience.imports import ImportResult
 
 app = typer.Typer(
-    help="Endpoints: import CSV, JSON and Pinpoint export files; look one up; sample data.",
+    help=(
+        "Endpoints: import CSV, JSON and Pinpoint export files; look one up; erase one; "
+        "sample data."
+    ),
     no_args_is_help=True,
 )
 
@@ -159,3 +164,35 @@ def sample(
             console.print(f"Bad rows (file lines): {lines}", highlight=False)
 
     cli.emit(data, human)
+
+
+@app.command("erase")
+def erase_endpoint(
+    ctx: typer.Context,
+    endpoint_id: Annotated[str, typer.Argument(metavar="ID", help="The endpoint id.")],
+) -> None:
+    """Erase an endpoint everywhere (profiles, events, send records, dead letters, import
+    files and results, the outbox, churn files, reports) and print the receipt."""
+    cli = state(ctx)
+    try:
+        receipt = cli.bootstrap.erasure_service.erase_endpoint(endpoint_id)
+    except InvalidRecordError as exc:
+        raise cli.fail(str(exc), code=2) from None
+    print_receipt(cli, receipt)
+
+
+def print_receipt(cli: CliState, receipt: ErasureReceipt) -> None:
+    """The erase receipt: JSON with --json, else a table of what was removed where."""
+
+    def human(console: Console) -> None:
+        console.print(
+            f"Erased {receipt.requested}: {receipt.endpoints} endpoint(s) in the profile store",
+            highlight=False,
+        )
+        table = Table("Store", "Where", "Action", "Count", title="Removed")
+        for item in receipt.items:
+            table.add_row(item.store, item.location, item.action, str(item.count))
+        console.print(table)
+        console.print(f"Token in kept records: {receipt.token}", highlight=False)
+
+    cli.emit(receipt.to_json(), human)

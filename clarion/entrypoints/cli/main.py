@@ -20,6 +20,7 @@ from clarion.entrypoints.cli import (
     sentiment,
     serve,
     templates,
+    users,
 )
 from clarion.entrypoints.cli.output import CliState
 
@@ -30,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(endpoints.app, name="endpoints")
+app.add_typer(users.app, name="users")
 app.add_typer(segments.app, name="segments")
 app.add_typer(events.app, name="events")
 app.add_typer(analytics.app, name="analytics")

@@ -1,5 +1,6 @@
 """Audience use cases: importing endpoint files (from a path, a stream or a bucket),
-reading endpoints and users, and on AWS the endpoint lake's change feed and compaction."""
+reading endpoints and users, erasing a person everywhere, and on AWS the endpoint lake's
+change feed and compaction."""
 
 from clarion.services.audience.change_feed import (
     EndpointChange,
@@ -8,6 +9,7 @@ from clarion.services.audience.change_feed import (
 )
 from clarion.services.audience.compaction import CompactionResult, EndpointCompactionService
 from clarion.services.audience.endpoints import EndpointService
+from clarion.services.audience.erasure import ErasureService
 from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
 from clarion.services.audience.jobs import JobService
 from clarion.services.audience.object_imports import (
@@ -24,6 +26,7 @@ __all__ = [
     "EndpointCompactionService",
     "EndpointImportService",
     "EndpointService",
+    "ErasureService",
     "ImportObject",
     "ImportResult",
     "ImportStatus",

@@ -16,6 +16,7 @@ from typing import Any
 
 from clarion.domain.audience.endpoint import Endpoint
 from clarion.domain.audience.rows import COLUMN_NAMES, endpoint_row
+from clarion.domain.common.errors import describe_without_values
 from clarion.ports.audience import EndpointChangeFeed
 
 # Items of the endpoints table under this prefix are Clarion's own bookkeeping (the
@@ -92,7 +93,7 @@ class EndpointChangeFeedService:
             try:
                 row = change_row(change)
             except ValueError as exc:
-                failed[change.sequence_number] = f"not an endpoint: {exc}"
+                failed[change.sequence_number] = f"not an endpoint: {describe_without_values(exc)}"
                 continue
             if row is not None:
                 rows[change.sequence_number] = row

@@ -426,9 +426,7 @@ class EventIngestService:
                     _unresolved(effect, "no endpoint id, and this backend cannot look up addresses")
                 )
             else:
-                summary.unresolved.append(
-                    _unresolved(effect, f"no endpoint has address {target.address!r}")
-                )
+                summary.unresolved.append(_unresolved(effect, "no endpoint has this address"))
         return out
 
 

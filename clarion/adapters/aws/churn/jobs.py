@@ -22,12 +22,18 @@ class SageMakerChurnJobs:
         role_arn: str,
         instance_type: str = "ml.m5.large",
         max_runtime_s: int = 3600,
+        kms_key: str = "",
     ) -> None:
         self._client = client
+        # The project key for the jobs' ML volumes and outputs (empty: SageMaker's own).
+        self._kms_key = kms_key
         self._image_uri = image_uri
         self._role_arn = role_arn
         self._instance_type = instance_type
         self._max_runtime_s = max_runtime_s
+
+    def _output_key(self) -> dict[str, str]:
+        return {"KmsKeyId": self._kms_key} if self._kms_key else {}
 
     def _configured(self) -> None:
         if not self._image_uri or not self._role_arn:
@@ -59,11 +65,12 @@ class SageMakerChurnJobs:
                     },
                 }
             ],
-            OutputDataConfig={"S3OutputPath": output_uri},
+            OutputDataConfig={"S3OutputPath": output_uri, **self._output_key()},
             ResourceConfig={
                 "InstanceType": self._instance_type,
                 "InstanceCount": 1,
                 "VolumeSizeInGB": 10,
+                **({"VolumeKmsKeyId": self._kms_key} if self._kms_key else {}),
             },
             StoppingCondition={"MaxRuntimeInSeconds": self._max_runtime_s},
         )
@@ -96,8 +103,13 @@ class SageMakerChurnJobs:
                 "S3OutputPath": output_uri,
                 "AssembleWith": "Line",
                 "Accept": "text/csv",
+                **self._output_key(),
             },
-            TransformResources={"InstanceType": self._instance_type, "InstanceCount": 1},
+            TransformResources={
+                "InstanceType": self._instance_type,
+                "InstanceCount": 1,
+                **({"VolumeKmsKeyId": self._kms_key} if self._kms_key else {}),
+            },
             DataProcessing={
                 "InputFilter": "$[1:]",
                 "JoinSource": "Input",

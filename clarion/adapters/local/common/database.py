@@ -6,6 +6,7 @@ it here, so the schema lives beside the code that reads it.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -50,3 +51,30 @@ class LocalDatabase:
 
     def close(self) -> None:
         self._connection.close()
+
+    def rewrite(self) -> None:
+        """Copy the database into a new file holding only live data and put it in place
+        of the old one. DuckDB leaves deleted rows' bytes in freed blocks until they are
+        reused; an erase must not, so it rewrites the file (a no-op in memory)."""
+        if self.home is None:
+            return
+        path = self.home / "clarion.duckdb"
+        fresh = self.home / "clarion.duckdb.rewrite"
+        with self._lock:
+            fresh.unlink(missing_ok=True)
+            name = self._connection.execute("SELECT current_database()").fetchone()
+            assert name is not None
+            self._connection.execute(f"ATTACH '{_literal(fresh)}' AS clarion_rewrite")
+            try:
+                self._connection.execute(f'COPY FROM DATABASE "{name[0]}" TO clarion_rewrite')
+            finally:
+                self._connection.execute("DETACH clarion_rewrite")
+            self._connection.close()
+            os.replace(fresh, path)
+            (self.home / "clarion.duckdb.wal").unlink(missing_ok=True)
+            self._connection = duckdb.connect(str(path))
+            self._ready.clear()
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -42,8 +42,14 @@ def update_endpoints_batch(call: Call) -> dict[str, Any]:
 
 @operation("DeleteEndpoint")
 def delete_endpoint(call: Call) -> dict[str, Any]:
-    """Deletes an endpoint; answers what it was."""
-    endpoint = call.project().endpoint_service.delete_endpoint(call.get("EndpointId"))
+    """Erases an endpoint everywhere; answers what it was.
+
+    As ``clarion endpoints erase``; NotFound when the profile store has no such endpoint.
+    """
+    project = call.project()
+    endpoint_id = call.get("EndpointId")
+    endpoint = project.endpoint_service.get_endpoint(endpoint_id)
+    project.erasure_service.erase_endpoint(endpoint_id)
     return {"ApplicationId": call.app_id, **endpoint}
 
 
@@ -56,8 +62,14 @@ def get_user_endpoints(call: Call) -> dict[str, Any]:
 
 @operation("DeleteUserEndpoints")
 def delete_user_endpoints(call: Call) -> dict[str, Any]:
-    """Deletes every endpoint of a user; answers what they were."""
-    endpoints = call.project().endpoint_service.delete_user_endpoints(call.get("UserId"))
+    """Erases a user everywhere; answers the endpoints they had.
+
+    As ``clarion users erase``; NotFound when the user has none.
+    """
+    project = call.project()
+    user_id = call.get("UserId")
+    endpoints = project.endpoint_service.user_endpoints(user_id)
+    project.erasure_service.erase_user(user_id)
     return {"Item": [{"ApplicationId": call.app_id, **e} for e in endpoints]}
 
 
