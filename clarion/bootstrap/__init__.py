@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         JourneyService,
         JourneyTicker,
         JourneyTickSteps,
+        ProjectsTickSteps,
     )
     from clarion.services.messaging import ChannelService, MessageGovernor, MessageService
     from clarion.services.segments import SegmentService
@@ -579,6 +580,18 @@ class Bootstrap:
         from clarion.services.journeys import JourneyTickSteps
 
         return JourneyTickSteps(self.journey_ticker, self.journey_engine)
+
+    @cached_property
+    def projects_tick_steps(self) -> ProjectsTickSteps:
+        """The journey tick state machine's steps over every project (account-wide: the
+        same from any project); each project's work runs in its own services."""
+        if self._root is not None:
+            return self._root.projects_tick_steps
+        from clarion.services.journeys import ProjectsTickSteps
+
+        return ProjectsTickSteps(
+            self.project_service, lambda app_id: self.for_project(app_id).journey_tick_steps
+        )
 
     @cached_property
     def journey_stream_consumer(self) -> EventStreamConsumer:

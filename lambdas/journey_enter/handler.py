@@ -3,11 +3,12 @@ processor of the entries' Distributed Map over the batched audience query's CSV.
 
 Input::
 
-    {"JourneyId": "...", "RunId": "...", "Now": ms,
+    {"ApplicationId": "...", "JourneyId": "...", "RunId": "...", "Now": ms,
      "Batch": {"batch": "0", "ids": "[\\"e1\\", ...]"}}
 
-Each endpoint is offered to the journey (refusals recorded with their reason) and those
-who enter move as far as they go. Safe to retry: entries are compare-and-set writes and
+Each endpoint of the run's project (``ApplicationId``; the default project's when
+absent) is offered to the journey (refusals recorded with their reason) and those who
+enter move as far as they go. Safe to retry: entries are compare-and-set writes and
 messages are claimed in the send ledger first. Returns the batch's report.
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, field_validator
 
-from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
+from lambdas._runtime import LazyBootstrap, MetricCounts, for_project, parse_event, powertools
 
 logger, tracer, metrics = powertools()
 counts = MetricCounts(metrics, "journey_enter")
@@ -45,6 +46,7 @@ class MembersRow(BaseModel):
 
 
 class EnterEvent(BaseModel):
+    application_id: str | None = Field(default=None, alias="ApplicationId", min_length=1)
     journey_id: str = Field(alias="JourneyId", min_length=1)
     run_id: str = Field(alias="RunId", min_length=1)
     now: int = Field(alias="Now", gt=0)
@@ -56,7 +58,7 @@ class EnterEvent(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, EnterEvent)
-    report = bootstrap().journey_tick_steps.admit_batch(
+    report = for_project(bootstrap(), request.application_id).journey_tick_steps.admit_batch(
         request.journey_id, request.run_id, request.batch.ids, request.now
     )
     counts.count("entered", report["Entered"])

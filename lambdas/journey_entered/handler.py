@@ -1,7 +1,9 @@
-"""After a run's members have all been offered (``JourneyTickSteps.entered``).
+"""After a run's members have all been offered (``ProjectsTickSteps.entered``).
 
-Input ``{"JourneyId", "RunId", "Now"}``; returns ``{"Entry": ...}``: the next run whose
-members are still to be offered (the plan's shape), or null.
+Input ``{"ApplicationId", "JourneyId", "RunId", "Now", "Projects"}``; returns
+``{"Entry": ...}``: the next run whose members are still to be offered (the plan's
+shape, naming its project): the same project's, else one of the projects after it in
+the plan's ``Projects``; or null.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from lambdas._runtime import LazyBootstrap, parse_event, powertools
+from lambdas._runtime import LazyBootstrap, for_project, parse_event, powertools
 
 logger, tracer, metrics = powertools()
 
@@ -19,9 +21,11 @@ bootstrap = LazyBootstrap()
 
 
 class EnteredEvent(BaseModel):
+    application_id: str | None = Field(default=None, alias="ApplicationId", min_length=1)
     journey_id: str = Field(alias="JourneyId", min_length=1)
     run_id: str = Field(alias="RunId", min_length=1)
     now: int = Field(alias="Now", gt=0)
+    projects: list[str] = Field(default_factory=list, alias="Projects")
 
 
 @logger.inject_lambda_context
@@ -29,10 +33,13 @@ class EnteredEvent(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, EnteredEvent)
-    answer = bootstrap().journey_tick_steps.entered(request.journey_id, request.run_id, request.now)
+    answer = for_project(bootstrap(), request.application_id).projects_tick_steps.entered(
+        request.application_id, request.journey_id, request.run_id, request.now, request.projects
+    )
     logger.info(
         "journey run entered",
         extra={
+            "application_id": request.application_id,
             "journey_id": request.journey_id,
             "run_id": request.run_id,
             "next": bool(answer["Entry"]),

@@ -1,8 +1,10 @@
-"""The journey tick's last step (``JourneyTickSteps.finish``): segment runs whose
-participants have all left are COMPLETED, journeys past their end (or run once and
-done) COMPLETED, cancelled journeys' runs CANCELLED.
+"""The journey tick's last step (``ProjectsTickSteps.finish``), in each project of the
+tick: segment runs whose participants have all left are COMPLETED, journeys past their
+end (or run once and done) COMPLETED, cancelled journeys' runs CANCELLED.
 
-Input ``{"Now": ms}``; returns ``{"Now", "Finished": [...]}``.
+Input ``{"Now": ms, "Projects": [...]}`` (the plan's projects; the default project when
+absent); returns ``{"Now", "Finished": [...]}``, each finished journey naming its
+project (``ApplicationId``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ bootstrap = LazyBootstrap()
 
 class FinishEvent(BaseModel):
     now: int = Field(alias="Now", gt=0)
+    projects: list[str] = Field(default_factory=list, alias="Projects")
 
 
 @logger.inject_lambda_context
@@ -29,7 +32,7 @@ class FinishEvent(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, FinishEvent)
-    answer = bootstrap().journey_tick_steps.finish(request.now)
+    answer = bootstrap().projects_tick_steps.finish(request.now, request.projects)
     completed = [item for item in answer["Finished"] if item["State"] == "COMPLETED"]
     if completed:
         counts.count("journeys_completed", len(completed))

@@ -118,6 +118,22 @@ def test_the_tick_is_a_distributed_map_over_shards_and_entry_batches(built: Buil
     assert not any(".sync" in s.get("Resource", "") for _, s in _tasks(states))
 
 
+def test_every_step_after_the_plan_is_handed_its_project(built: Built) -> None:
+    states = _definition(built.template)["States"]
+
+    assert states["Plan"]["ResultSelector"]["Projects.$"] == "$.Payload.Projects"
+    assert states["NextEntry"]["Parameters"]["Projects.$"] == "$.Plan.Projects"
+    assert states["AdmitBatches"]["ItemSelector"]["ApplicationId.$"] == (
+        "$.Plan.Entry.ApplicationId"
+    )
+    entered = states["Entered"]["Parameters"]["Payload"]
+    assert entered["ApplicationId.$"] == "$.Plan.Entry.ApplicationId"
+    assert entered["Projects.$"] == "$.Plan.Projects"
+    advance = states["AdvanceShards"]["ItemProcessor"]["States"]["Advance"]
+    assert advance["Parameters"]["Payload"]["ApplicationId.$"] == "$.ApplicationId"
+    assert states["Finish"]["Parameters"]["Payload"]["Projects.$"] == "$.Plan.Projects"
+
+
 def test_every_task_retries_and_is_caught(built: Built) -> None:
     states = _definition(built.template)["States"]
 

@@ -57,7 +57,22 @@ def _queue_batches(batches: list[list[str]]) -> None:
 
 
 def _setup(deployment: JourneyDeployment) -> str:
-    boot = deployment.boot
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ("welcome", "tips", "basics"):
+        deployment.boot.template_service.create(
+            json.loads((root / "demo" / "journeys" / f"onboarding-{name}.json").read_text())
+        )
+    return _journey(deployment.boot, MEMBERS)
+
+
+def _journey(boot: Any, members: list[str]) -> str:
+    """The onboarding journey, active, from a segment of ``members`` (the first opted
+    out), in the project of ``boot``; the templates are the account's."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
     endpoints = [
         {
             "Id": member,
@@ -66,19 +81,12 @@ def _setup(deployment: JourneyDeployment) -> str:
             "User": {"UserAttributes": {"FirstName": [member]}},
             "Demographic": {"Timezone": "Europe/Paris"},
         }
-        for member in MEMBERS
+        for member in members
     ]
     endpoints[0]["OptOut"] = "ALL"
     boot.adapters.profile_store.put_endpoints([validate_endpoint(e) for e in endpoints])
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    for name in ("welcome", "tips", "basics"):
-        boot.template_service.create(
-            json.loads((root / "demo" / "journeys" / f"onboarding-{name}.json").read_text())
-        )
     segment = boot.segment_service.create_imported_segment("starters")
-    boot.segment_service.add_imported_members(segment, MEMBERS)
+    boot.segment_service.add_imported_members(segment, members)
     body = json.loads((root / ROOT_JOURNEY).read_text(encoding="utf-8"))
     body["StartCondition"] = {"SegmentStartCondition": {"SegmentId": segment}}
     journey = boot.journey_service.create_journey(body)["Id"]
@@ -95,9 +103,11 @@ def _subjects(deployment: JourneyDeployment) -> list[str]:
     return sorted(str(m["Subject"]).split(",")[0] for m in _mail(deployment))
 
 
-def _open(deployment: JourneyDeployment, endpoint_ids: set[str]) -> None:
+def _open(deployment: JourneyDeployment, endpoint_ids: set[str], boot: Any = None) -> None:
     """SES Open records for the welcome emails of these endpoints, through the journeys'
-    stream consumer (as its Lambda would receive them)."""
+    stream consumer (as its Lambda would receive them) of the project of ``boot`` (the
+    default project's when None)."""
+    boot = boot or deployment.boot
     records = []
     for message in _mail(deployment):
         if message["X-Clarion-Endpoint-Id"] not in endpoint_ids:
@@ -120,11 +130,9 @@ def _open(deployment: JourneyDeployment, endpoint_ids: set[str]) -> None:
         records.append(
             {"eventType": "Open", "mail": mail, "open": {"timestamp": "2025-03-03T10:00:00.000Z"}}
         )
-    result = deployment.boot.event_ingest_service.normalise(
-        list(enumerate(records)), IngestSource.SES
-    )
+    result = boot.event_ingest_service.normalise(list(enumerate(records)), IngestSource.SES)
     assert not result.rejects
-    deployment.boot.journey_event_trigger.handle_events(result.records)
+    boot.journey_event_trigger.handle_events(result.records)
 
 
 def test_a_segment_journey_runs_through_the_state_machine(journey_deployment: JourneyDeployment):
@@ -158,6 +166,64 @@ def test_a_segment_journey_runs_through_the_state_machine(journey_deployment: Jo
     assert [r["Status"] for r in reports.runs(journey)["Item"]] == ["COMPLETED"]
     tags = _mail(deployment)[0]
     assert tags["X-Clarion-Journey-Id"] == journey
+
+
+def _welcomed(deployment: JourneyDeployment, subject: str) -> set[str]:
+    return {
+        str(m["X-Clarion-Endpoint-Id"])
+        for m in _mail(deployment)
+        if str(m["Subject"]).startswith(subject)
+    }
+
+
+def test_another_projects_journey_moves_in_the_same_tick(journey_deployment: JourneyDeployment):
+    deployment = journey_deployment
+    journey = _setup(deployment)
+    project = deployment.boot.project_service.create_app({"Name": "second"})["Id"]
+    other = deployment.boot.for_project(project)
+    members = [f"p{n:02d}" for n in range(5)]
+    other_journey = _journey(other, members)
+    _queue_batches([MEMBERS])  # the default project's run is offered first
+    _queue_batches([members])
+
+    first = deployment.tick()
+
+    assert first["status"] == "SUCCEEDED", first
+    assert {e["ApplicationId"] for e in deployment.invoked("enter")} == {
+        deployment.boot.app_id,
+        project,
+    }
+    assert {(e["ApplicationId"], e["JourneyId"]) for e in deployment.invoked("advance")} == {
+        (deployment.boot.app_id, journey),
+        (project, other_journey),
+    }
+    assert _welcomed(deployment, "Welcome aboard") == set(MEMBERS[1:]) | set(members[1:])
+    metrics = other.journey_reports.execution_metrics(other_journey)["Metrics"]
+    assert metrics["ENDPOINT_ENTERED"] == "4" and metrics["ENDPOINT_OPT_OUT"] == "1"
+    defaults = deployment.boot.journey_reports.execution_metrics(journey)["Metrics"]
+    assert defaults["ENDPOINT_ENTERED"] == "11"
+    # each project's keys hold its own journey and participants only
+    stored = {j["Id"] for j in deployment.boot.adapters.journey_repository.list_journeys()}
+    assert stored == {journey}
+    assert {j["Id"] for j in other.adapters.journey_repository.list_journeys()} == {other_journey}
+    apps = {(str(m["X-Clarion-Journey-Id"]), str(m["X-Clarion-App-Id"])) for m in _mail(deployment)}
+    assert apps == {(journey, deployment.boot.app_id), (other_journey, project)}
+
+    _open(deployment, {"p01"}, other)
+    deployment.clock.advance_to(deployment.clock.now + timedelta(days=7, minutes=10))
+    second = deployment.tick()
+
+    assert second["status"] == "SUCCEEDED", second
+    assert _welcomed(deployment, "Tips and tricks for you") == {"p01"}
+    assert _welcomed(deployment, "The basics") == set(MEMBERS[1:]) | set(members[2:])
+    assert other.journey_service.get_journey(other_journey)["State"] == "COMPLETED"
+    assert deployment.boot.journey_service.get_journey(journey)["State"] == "COMPLETED"
+    assert [r["Status"] for r in other.journey_reports.runs(other_journey)["Item"]] == ["COMPLETED"]
+    finished = json.loads(second["output"])["Finished"]
+    assert {(f["ApplicationId"], f["JourneyId"]) for f in finished} == {
+        (deployment.boot.app_id, journey),
+        (project, other_journey),
+    }
 
 
 def test_a_retried_shard_sends_nothing_twice(journey_deployment: JourneyDeployment):

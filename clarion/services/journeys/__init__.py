@@ -15,7 +15,7 @@ from clarion.services.journeys.sending import (
     SendGovernor,
 )
 from clarion.services.journeys.service import JourneyService
-from clarion.services.journeys.tick_steps import JourneyTickSteps
+from clarion.services.journeys.tick_steps import JourneyTickSteps, ProjectsTickSteps
 from clarion.services.journeys.ticks import JourneyTicker, PendingEntry, TickPlan
 from clarion.services.journeys.trigger import JourneyEventTrigger
 
@@ -33,6 +33,7 @@ __all__ = [
     "JourneyTicker",
     "PendingEntry",
     "PreparedMessages",
+    "ProjectsTickSteps",
     "SendGovernor",
     "TickPlan",
 ]
