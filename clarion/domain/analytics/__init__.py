@@ -25,6 +25,7 @@ from clarion.domain.analytics.goals import (
     campaign_scope,
     check_scope,
     goals_identity,
+    journey_scope,
     parse_duration,
     validate_goals,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "goals_identity",
     "goals_relation_sql",
     "incrementality",
+    "journey_scope",
     "parse_duration",
     "validate_goals",
 ]

@@ -50,7 +50,7 @@ _OPERATORS = {
 
 @dataclass(frozen=True, slots=True)
 class MeasuredGoal:
-    """One goal of one source (a campaign; a journey later) being measured."""
+    """One goal of one source (a campaign or a journey) being measured."""
 
     source_kind: str
     source_id: str

@@ -4,9 +4,9 @@ and who gets the credit.
 Pinpoint's WriteCampaignRequest has no place for them (botocore's model refuses unknown
 fields in a CreateCampaign body, and the CLI reads the same JSON), so Clarion keeps
 goals as a resource of their own, one document per scope: a campaign
-(``campaign:<id>``), or the project (``project``, the default for campaigns without
-goals of their own). A journey scope (``journey:<id>``) is reserved for the journeys
-feature. The document is PascalCase JSON like Pinpoint's::
+(``campaign:<id>``), a journey (``journey:<id>``), or the project (``project``, the
+default for campaigns and journeys without goals of their own). The document is
+PascalCase JSON like Pinpoint's::
 
     {"Goals": [{
         "Name": "purchase",
@@ -92,6 +92,13 @@ def campaign_scope(campaign_id: str) -> str:
     if not campaign_id:
         raise ValueError("a campaign id is required")
     return CAMPAIGN_SCOPE_PREFIX + campaign_id
+
+
+def journey_scope(journey_id: str) -> str:
+    """The goals scope of one journey."""
+    if not journey_id:
+        raise ValueError("a journey id is required")
+    return JOURNEY_SCOPE_PREFIX + journey_id
 
 
 def check_scope(scope: str) -> str:

@@ -23,7 +23,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 goals_app = typer.Typer(
-    help="Conversion goals of a campaign, or the project's default.", no_args_is_help=True
+    help="Conversion goals of a campaign or a journey, or the project's default.",
+    no_args_is_help=True,
 )
 app.add_typer(goals_app, name="goals")
 
@@ -88,7 +89,8 @@ def _print_conversions(console: Console, conversions: dict[str, Any]) -> None:
             f"{goal['attribution_window']}, {goal['attribution_model'].lower().replace('_', ' ')})"
         )
         groups = [("total", goal["attributed"])]
-        groups += [(f"treatment {t['treatment_id']}", t) for t in goal["treatments"]]
+        groups += [(f"treatment {t['treatment_id']}", t) for t in goal.get("treatments", [])]
+        groups += [(f"activity {a['activity_id']}", a) for a in goal.get("activities", [])]
         if goal["holdout"]:
             groups.append(("holdout", goal["holdout"]))
         table = Table("Attributed", *(name for name, _ in groups), title=title)
@@ -172,6 +174,34 @@ def conversions(
     cli.emit(data, lambda console: _print_conversions(console, data))
 
 
+@app.command("journey-conversions")
+def journey_conversions(
+    ctx: typer.Context,
+    journey_id: Annotated[str, typer.Argument(metavar="ID", help="The journey id.")],
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", formats=_DAY, help="First UTC day the journey sent on."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option("--until", formats=_DAY, help="Last UTC day the journey sent on."),
+    ] = None,
+) -> None:
+    """The journey's conversions per goal: attributed per activity and run, and the lift
+    over its Holdout activity's held-out participants with its interval."""
+    cli = state(ctx)
+    service = cli.bootstrap.conversion_service
+    data = service.journey_conversions(
+        journey_id, since=since.date() if since else None, until=until.date() if until else None
+    )
+    cli.emit(data, lambda console: _print_conversions(console, data))
+
+
+_JOURNEY_OPTION = typer.Option(
+    "--journey", metavar="ID", help="The journey (instead of a campaign)."
+)
+
+
 @goals_app.command("set")
 def set_goals(
     ctx: typer.Context,
@@ -180,12 +210,17 @@ def set_goals(
         str | None,
         typer.Option("--campaign", metavar="ID", help="The campaign (default: the project)."),
     ] = None,
+    journey_id: Annotated[str | None, _JOURNEY_OPTION] = None,
 ) -> None:
-    """Store conversion goals for a campaign, or the project default; prints the stored
-    version."""
+    """Store conversion goals for a campaign or a journey, or the project default; prints
+    the stored version."""
     cli = state(ctx)
+    if campaign_id and journey_id:
+        raise cli.fail("give --campaign or --journey, not both")
     try:
-        document = cli.bootstrap.goal_service.put_goals(read_json_file(cli, file), campaign_id)
+        document = cli.bootstrap.goal_service.put_goals(
+            read_json_file(cli, file), campaign_id, journey_id
+        )
     except InvalidRecordError as exc:
         raise cli.fail(str(exc)) from None
     cli.emit(
@@ -201,11 +236,14 @@ def get_goals(
         str | None,
         typer.Option("--campaign", metavar="ID", help="The campaign (default: the project)."),
     ] = None,
+    journey_id: Annotated[str | None, _JOURNEY_OPTION] = None,
 ) -> None:
-    """The goals that measure the campaign (its own, else the project's, else the
-    default: purchases within 7 days, last touch), and where they come from."""
+    """The goals that measure the campaign or the journey (its own, else the project's,
+    else the default: purchases within 7 days, last touch), and where they come from."""
     cli = state(ctx)
-    resolved = cli.bootstrap.goal_service.resolve(campaign_id)
+    if campaign_id and journey_id:
+        raise cli.fail("give --campaign or --journey, not both")
+    resolved = cli.bootstrap.goal_service.resolve(campaign_id, journey_id)
     cli.emit({"Scope": resolved.scope, "Version": resolved.version, **resolved.goals.to_pinpoint()})
 
 

@@ -34,6 +34,7 @@ from clarion.resources import read_text
 from clarion.services.analytics.goals import GoalService
 
 CAMPAIGN = "campaign"
+JOURNEY = "journey"
 # Before any real event, and after any: the bounds when nothing narrows the scan.
 EARLIEST = date(1970, 1, 1)
 LATEST = date(9999, 12, 31)
@@ -235,6 +236,68 @@ class ConversionService:
                 )
                 for goal in goals
             ],
+        }
+
+    # -- one journey ------------------------------------------------------------------
+
+    def journey_conversions(
+        self,
+        journey_id: str,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        confidence: float = DEFAULT_CONFIDENCE,
+    ) -> dict[str, Any]:
+        """Every conversion figure of one journey, per goal, from its ``_journey.send``
+        records through the same query: attributed (totals, per message activity, the
+        holdout, per journey run, per activity and run, per day after the message) and
+        the holdout experiment (everyone its Holdout activities assigned, intention to
+        treat: treated against held out, and per run).
+
+        ``since``/``until`` bound the days the journey sent on (default: every day).
+        """
+        resolved = self._goals.resolve(None, journey_id)
+        goals = list(resolved.goals.goals)
+        measured = [MeasuredGoal(JOURNEY, journey_id, goal) for goal in goals]
+        window = _max_window(goals)
+        whole = ScanBounds.everything()
+        bounds = ScanBounds.around(since or whole.send_since, until or whole.send_until, window)
+        rows = self.rows(measured, bounds)
+        now_ms = int(self._clock().timestamp() * 1000)
+        figures = []
+        for goal in goals:
+            mine = [r for r in rows if r["goal"] == goal.name]
+            figure = self._goal_figures(goal, mine, now_ms, confidence)
+            figure.pop("ab_test")
+            figure.pop("treatments")
+            # The experiment's arms only: a journey's variants are its activities, not
+            # random treatments.
+            figure["incrementality"].pop("treatments", None)
+            attribution = _by(mine, section="attribution", arm="treated")
+            figure["activities"] = sorted(
+                (
+                    {"activity_id": r["variant"], **attribution_metrics(r)}
+                    for r in _by(attribution, grain="variant")
+                ),
+                key=lambda a: str(a["activity_id"]),
+            )
+            figure["activity_runs"] = sorted(
+                (
+                    {"activity_id": r["variant"], "run_id": r["run_id"], **attribution_metrics(r)}
+                    for r in _by(attribution, grain="variant_run")
+                ),
+                key=lambda a: (str(a["activity_id"]), str(a["run_id"])),
+            )
+            figures.append(figure)
+        return {
+            "journey_id": journey_id,
+            "goals_scope": resolved.scope,
+            "goals_version": resolved.version,
+            "scanned_days": {
+                "from": bounds.touch_since.isoformat(),
+                "until": bounds.event_until.isoformat(),
+            },
+            "goals": figures,
         }
 
     @staticmethod

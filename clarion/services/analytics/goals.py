@@ -1,5 +1,6 @@
-"""Conversion goals: stored per campaign or for the project, versioned, and resolved for
-a campaign (its own goals, else the project's, else the built-in default)."""
+"""Conversion goals: stored per campaign, per journey or for the project, versioned, and
+resolved for a campaign or a journey (its own goals, else the project's, else the
+built-in default)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from clarion.domain.analytics.goals import (
     PROJECT_SCOPE,
     ConversionGoals,
     campaign_scope,
+    journey_scope,
     validate_goals,
 )
 from clarion.domain.common.errors import NotFoundError
@@ -27,8 +29,9 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class ResolvedGoals:
-    """The goals that apply to a campaign and where they came from: ``campaign:<id>``,
-    ``project`` or ``default`` (nothing stored), with the stored version."""
+    """The goals that apply to a campaign or a journey and where they came from:
+    ``campaign:<id>``, ``journey:<id>``, ``project`` or ``default`` (nothing stored),
+    with the stored version."""
 
     scope: str
     version: int | None
@@ -43,8 +46,12 @@ class GoalService:
         self._clock = clock
 
     @staticmethod
-    def scope_of(campaign_id: str | None) -> str:
-        """``campaign:<id>``, or ``project`` without a campaign."""
+    def scope_of(campaign_id: str | None, journey_id: str | None = None) -> str:
+        """``campaign:<id>`` or ``journey:<id>``, or ``project`` without either."""
+        if campaign_id and journey_id:
+            raise ValueError("goals belong to a campaign or a journey, not both")
+        if journey_id:
+            return journey_scope(journey_id)
         return campaign_scope(campaign_id) if campaign_id else PROJECT_SCOPE
 
     @staticmethod
@@ -52,9 +59,14 @@ class GoalService:
         """The goals of ``body``, validated. Raises InvalidRecordError."""
         return validate_goals(body)
 
-    def put_goals(self, body: Mapping[str, Any], campaign_id: str | None = None) -> dict[str, Any]:
-        """Store ``body`` (``{"Goals": [...]}``) as the campaign's goals (or the project's
-        default) in a new version; returns the stored document.
+    def put_goals(
+        self,
+        body: Mapping[str, Any],
+        campaign_id: str | None = None,
+        journey_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Store ``body`` (``{"Goals": [...]}``) as the campaign's or the journey's goals
+        (or the project's default) in a new version; returns the stored document.
 
         Raises
         ------
@@ -63,7 +75,7 @@ class GoalService:
             ``Goals[0].AttributionWindow``).
         """
         goals = validate_goals(body)
-        scope = self.scope_of(campaign_id)
+        scope = self.scope_of(campaign_id, journey_id)
         try:
             version = int(self._store.get_goals(scope)["Version"]) + 1
         except NotFoundError:
@@ -78,19 +90,25 @@ class GoalService:
         self._store.save_goals(document)
         return document
 
-    def get_goals(self, campaign_id: str | None = None, version: int | None = None) -> dict:
-        """The stored goals document of the campaign (or the project). Raises
-        NotFoundError."""
-        return self._store.get_goals(self.scope_of(campaign_id), version)
+    def get_goals(
+        self,
+        campaign_id: str | None = None,
+        version: int | None = None,
+        journey_id: str | None = None,
+    ) -> dict:
+        """The stored goals document of the campaign, the journey (or the project).
+        Raises NotFoundError."""
+        return self._store.get_goals(self.scope_of(campaign_id, journey_id), version)
 
     def list_goals(self) -> list[dict[str, Any]]:
         """The latest goals of every scope that has some."""
         return self._store.list_goals()
 
-    def resolve(self, campaign_id: str | None) -> ResolvedGoals:
-        """The goals that measure ``campaign_id`` (or, without one, the project's
-        default): the campaign's own, else the project's, else the built-in default."""
-        scopes = (campaign_scope(campaign_id), PROJECT_SCOPE) if campaign_id else (PROJECT_SCOPE,)
+    def resolve(self, campaign_id: str | None, journey_id: str | None = None) -> ResolvedGoals:
+        """The goals that measure ``campaign_id`` or ``journey_id`` (or, without either,
+        the project's default): its own, else the project's, else the built-in default."""
+        own = self.scope_of(campaign_id, journey_id)
+        scopes = (own, PROJECT_SCOPE) if own != PROJECT_SCOPE else (PROJECT_SCOPE,)
         for scope in scopes:
             try:
                 document = self._store.get_goals(scope)

@@ -26,6 +26,7 @@ from clarion.domain.journeys.conditions import journey_conditions
 from clarion.domain.journeys.durations import to_ms
 from clarion.domain.journeys.engine import (
     Advance,
+    Exit,
     PreparedJourney,
     admit,
     advance,
@@ -35,6 +36,7 @@ from clarion.domain.journeys.engine import (
 )
 from clarion.domain.journeys.model import (
     MAX_ACTIVITIES,
+    ActivityType,
     JourneyResponse,
     JourneyState,
     validate_journey_response,
@@ -364,6 +366,8 @@ class JourneyEngine:
                     moving.append(participant.endpoint_id)
         for name, count in sends.statuses.items():
             report.messages[name] = report.messages.get(name, 0) + count
+        holdouts = _holdout_steps(journey, items, now_ms)
+        self.messages.record_holdouts(prepared, holdouts, endpoints, now)
         self._commit(journey.id, items, report)
 
     def _commit(self, journey_id: str, items: Mapping[str, _Item], report: BatchReport) -> None:
@@ -385,3 +389,21 @@ class JourneyEngine:
             if change.endpoint_id in applied
             and any(inc.metric == "ENDPOINT_LEFT" for inc in change.increments)
         )
+
+
+def _holdout_steps(
+    journey: PreparedJourney, items: Mapping[str, _Item], now_ms: int
+) -> list[tuple[Participant, str, str]]:
+    """Who a Holdout activity held out or let through in this batch (its steps now)."""
+    assigned = []
+    for item in items.values():
+        for step in item.working.path:
+            activity = journey.activities.get(step.activity)
+            if (
+                step.at == now_ms
+                and activity is not None
+                and activity.type == ActivityType.HOLDOUT
+                and step.outcome in (Exit.HOLDOUT, Exit.CONTINUED)
+            ):
+                assigned.append((item.working, step.activity, str(step.outcome)))
+    return assigned

@@ -323,6 +323,25 @@ class JourneyMessages:
                     report.add(result_outcome.status)
         return outcomes
 
+    def record_holdouts(
+        self,
+        prepared: PreparedMessages,
+        assigned: Sequence[tuple[Participant, str, str]],
+        endpoints: Mapping[str, Endpoint],
+        now: datetime,
+    ) -> None:
+        """A ``_journey.send`` record for each participant a Holdout activity assigned
+        (participant, activity, ``HOLDOUT`` or ``CONTINUED``), so the lake holds both
+        arms of the experiment the conversions query reads (docs/analytics.md)."""
+        if not assigned or self._events is None:
+            return
+        self._events.put_records(
+            [
+                self._event(prepared, participant, activity_id, endpoints, status, now)
+                for participant, activity_id, status in assigned
+            ]
+        )
+
     @staticmethod
     def _earlier(recorded: LedgerOutcome | None) -> MessageOutcome:
         """The outcome of a message a previous attempt claimed."""

@@ -17,9 +17,10 @@
 --
 -- Sources: a campaign's `_campaign.send` records (one per endpoint and run) say who was
 -- held out (campaign_send_status HOLDOUT), who got a message (SUCCESS), and who reached
--- the random assignment at all. A journey joins by adding its `_journey.send` records to
--- `sends` (source_kind 'journey', the journey activity as the variant, the journey run
--- as the run): everything below works on those columns alone.
+-- the random assignment at all. A journey's `_journey.send` records join `sends`
+-- (source_kind 'journey', the journey activity as the variant, the journey run as the
+-- run; its Holdout activities' HOLDOUT and CONTINUED records are the assignment):
+-- everything below works on those columns alone.
 --
 -- `section` and `grain` say what a row is:
 --   attribution  arm | variant | run | variant_run   touches (messages, and the held-out
@@ -60,22 +61,66 @@ sends AS (
         coalesce(element_at(attributes, 'campaign_send_status'), '') AS status,
         endpoint_id,
         event_timestamp AS at_ms,
-        dt
+        dt,
+        FALSE AS at_holdout
     FROM events
     WHERE event_type = '_campaign.send'
         AND dt BETWEEN :touch_since AND :event_until
         AND endpoint_id IS NOT NULL
         AND element_at(attributes, 'campaign_id') IS NOT NULL
+    UNION ALL
+    -- A journey's records: its message activities' outcomes (the activity in the
+    -- variant's place, the journey run in the run's), and its Holdout activities'
+    -- assignments (HOLDOUT: held out; CONTINUED: let through).
+    SELECT DISTINCT
+        'journey' AS source_kind,
+        element_at(attributes, 'journey_id') AS source_id,
+        CASE
+            WHEN element_at(attributes, 'journey_send_status') = 'HOLDOUT' THEN 'HOLDOUT'
+            ELSE coalesce(element_at(attributes, 'journey_activity_id'), '')
+        END AS variant,
+        coalesce(element_at(attributes, 'journey_run_id'), '') AS run_id,
+        coalesce(element_at(attributes, 'journey_send_status'), '') AS status,
+        endpoint_id,
+        event_timestamp AS at_ms,
+        dt,
+        upper(coalesce(element_at(attributes, 'journey_activity_type'), '')) = 'HOLDOUT'
+            AS at_holdout
+    FROM events
+    WHERE event_type = '_journey.send'
+        AND dt BETWEEN :touch_since AND :event_until
+        AND endpoint_id IS NOT NULL
+        AND element_at(attributes, 'journey_id') IS NOT NULL
+),
+-- Journeys whose Holdout activities assigned someone: their random assignment.
+held_journeys AS (
+    SELECT DISTINCT source_kind, source_id
+    FROM sends
+    WHERE at_holdout AND dt BETWEEN :send_since AND :send_until
 ),
 -- The experiment: endpoints of the measured sources that reached the random assignment
 -- (held out, or given a treatment whether or not its message then left). Endpoints
--- skipped before it (opted out, capped, expired, in quiet time) are in neither arm.
+-- skipped before it (opted out, capped, expired, in quiet time) are in neither arm. A
+-- journey with a Holdout activity assigns there (HOLDOUT or CONTINUED); one without
+-- assigns at its messages, those it skipped before sending apart.
 assignments AS (
     SELECT s.source_kind, s.source_id, s.variant, s.run_id, s.endpoint_id, s.at_ms
     FROM sends AS s
     JOIN sources AS m ON m.source_kind = s.source_kind AND m.source_id = s.source_id
+    LEFT JOIN held_journeys AS h
+        ON h.source_kind = s.source_kind AND h.source_id = s.source_id
     WHERE s.dt BETWEEN :send_since AND :send_until
         AND s.status NOT IN ('OPT_OUT', 'DAILY_CAP', 'TOTAL_CAP', 'EXPIRED', 'QUIET_TIME')
+        AND (s.at_holdout OR h.source_id IS NULL)
+        AND NOT (
+            s.source_kind = 'journey'
+            AND s.status IN (
+                'ENDPOINT_NOT_FOUND', 'ENDPOINT_INACTIVE', 'ENDPOINT_MISSING_ADDRESS',
+                'ENDPOINT_CHANNEL_MISMATCH', 'CLOSED_DAYS', 'OUTSIDE_OPEN_HOURS',
+                'TIMEFRAME_CAP', 'PROJECT_DAILY_CAP', 'PROJECT_TIMEFRAME_CAP',
+                'PROJECT_TOTAL_CAP'
+            )
+        )
 ),
 audience AS (
     SELECT DISTINCT endpoint_id FROM assignments
@@ -166,7 +211,9 @@ attributed AS (
 ),
 clicks AS (
     SELECT
+        'campaign' AS source_kind,
         element_at(attributes, 'campaign_id') AS source_id,
+        CAST(NULL AS varchar) AS activity,
         coalesce(
             element_at(attributes, 'run_id'), element_at(attributes, 'campaign_activity_id'), ''
         ) AS run_id,
@@ -177,6 +224,21 @@ clicks AS (
         AND dt BETWEEN :send_since AND :event_until
         AND element_at(attributes, 'campaign_id') IN (
             SELECT source_id FROM sources WHERE source_kind = 'campaign'
+        )
+    UNION ALL
+    SELECT
+        'journey',
+        element_at(attributes, 'journey_id'),
+        element_at(attributes, 'journey_activity_id'),
+        coalesce(element_at(attributes, 'journey_run_id'), ''),
+        endpoint_id,
+        event_timestamp
+    FROM events
+    WHERE event_type = '_email.click'
+        AND dt BETWEEN :send_since AND :event_until
+        AND element_at(attributes, 'campaign_id') IS NULL
+        AND element_at(attributes, 'journey_id') IN (
+            SELECT source_id FROM sources WHERE source_kind = 'journey'
         )
 ),
 -- One row per goal and touch of a measured source: what was credited to it.
@@ -227,7 +289,8 @@ touch_clicks AS (
         min(k.clicked_ms) AS clicked_ms
     FROM touch_outcomes AS o
     LEFT JOIN clicks AS k
-        ON o.source_kind = 'campaign'
+        ON k.source_kind = o.source_kind
+        AND (o.source_kind = 'campaign' OR k.activity = o.variant)
         AND k.source_id = o.source_id
         AND k.run_id = o.run_id
         AND k.endpoint_id = o.endpoint_id
