@@ -104,6 +104,7 @@ class Bootstrap:
             self.adapters.profile_store,
             self.segment_service,
             batch_size=self.adapters.import_batch_size,
+            columnar=self.adapters.columnar_endpoint_import,
         )
 
     @cached_property

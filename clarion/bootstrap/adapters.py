@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         ChurnQueryStarter,
         ChurnSimulator,
         ColumnarAnalytics,
+        ColumnarEndpointImport,
         DeadLetterSink,
         DeliveryChannel,
         EndpointChangeFeed,
@@ -76,6 +77,12 @@ class Adapters(Protocol):
     def audience_query(self) -> AudienceQuery: ...
     @property
     def template_repository(self) -> TemplateRepository: ...
+    @property
+    def columnar_endpoint_import(self) -> ColumnarEndpointImport | None:
+        """CSV imports as columns (locally); None where every row is read by the import
+        service (AWS, where imports run as jobs of batch workers)."""
+        ...
+
     @property
     def import_file_store(self) -> ImportFileStore | None:
         """Import files dropped in a bucket (AWS); None where files are read by path."""

@@ -54,6 +54,8 @@ class AwsAdapters:
     """
 
     import_batch_size = 1000
+    # Imports run as jobs of batch workers (Step Functions), row by row in each piece.
+    columnar_endpoint_import = None
     applies_event_effects_inline = False  # the events stream's consumer applies them
     reports_folder = None
     churn_learner = None  # SageMaker trains and scores

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         ChurnModelStore,
         ChurnSimulator,
         ColumnarAnalytics,
+        ColumnarEndpointImport,
         DeadLetterSink,
         DeliveryChannel,
         EndpointLocator,
@@ -76,6 +77,14 @@ class LocalAdapters:
         from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
 
         return DuckDBProfileStore(self.database)
+
+    @cached_property
+    def columnar_endpoint_import(self) -> ColumnarEndpointImport:
+        from clarion.adapters.local.audience.columnar_endpoint_import import (
+            DuckDBColumnarEndpointImport,
+        )
+
+        return DuckDBColumnarEndpointImport(self.database)
 
     @cached_property
     def endpoint_locator(self) -> EndpointLocator:

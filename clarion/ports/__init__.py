@@ -8,9 +8,11 @@ depend on these Protocols only.
 
 from clarion.ports.analytics import AnalyticsQuery
 from clarion.ports.audience import (
+    ColumnarEndpointImport,
     EndpointChangeFeed,
     EndpointCompactor,
     EndpointLocator,
+    ImportChunk,
     ImportFileStore,
     ProfileStore,
 )
@@ -64,6 +66,7 @@ __all__ = [
     "ChurnSimulator",
     "ColumnarAnalytics",
     "ColumnarChurnLearner",
+    "ColumnarEndpointImport",
     "ColumnarEventSink",
     "DeadLetterSink",
     "DeliveryChannel",
@@ -72,6 +75,7 @@ __all__ = [
     "EndpointLocator",
     "EventSink",
     "HandleLookup",
+    "ImportChunk",
     "ImportFileStore",
     "PostDedupeStore",
     "PostQueue",

@@ -7,7 +7,8 @@ it here, so the schema lives beside the code that reads it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -33,6 +34,7 @@ class LocalDatabase:
             path = ":memory:"
         self._connection = duckdb.connect(path)
         self._lock = threading.RLock()
+        self._writes = threading.RLock()
         self._ready: set[int] = set()
 
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -43,6 +45,13 @@ class LocalDatabase:
                     create(self._connection)
                     self._ready.add(id(create))
         return self._connection
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Held by writers that keep a key unique themselves (replace-then-insert into
+        a table without a key constraint), so that two threads never insert one key."""
+        with self._writes:
+            yield
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for use from another thread."""
