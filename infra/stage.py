@@ -9,6 +9,8 @@ from aws_cdk import Stage
 from constructs import Construct
 
 from infra.config import ClarionConfig
+from infra.constructs.pinpoint_api import CampaignTargets
+from infra.stacks.api_stack import ApiOptions, ApiStack, ApiStackProps
 from infra.stacks.audience_stack import AudienceStack, AudienceStackProps
 from infra.stacks.churn_stack import ChurnOptions, ChurnStack, ChurnStackProps
 from infra.stacks.data_stack import DataStack, DataStackProps
@@ -19,7 +21,8 @@ from infra.stacks.social_stack import SocialOptions, SocialStack, SocialStackPro
 
 class ClarionStage(Stage):
     """Stacks ``<stage>-Data`` (shared data layer), ``<stage>-Audience``,
-    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social`` and ``<stage>-Churn``;
+    ``<stage>-Events``, ``<stage>-Messaging``, ``<stage>-Social``, ``<stage>-Churn`` and
+    ``<stage>-Api`` (Pinpoint's REST API);
     each feature stack takes ``self.data`` (and the stacks it builds on) as typed props.
 
     Parameters
@@ -88,6 +91,24 @@ class ClarionStage(Stage):
                 data=self.data,
                 runtime_deps_dir=runtime_deps_dir,
                 churn=ChurnOptions.from_context(self),
+                depends_on=(self.events, self.messaging),
+            ),
+        )
+        self.api = ApiStack(
+            self,
+            "Api",
+            props=ApiStackProps(
+                config=config,
+                data=self.data,
+                runtime_deps_dir=runtime_deps_dir,
+                messaging=messaging,
+                api=ApiOptions.from_context(self),
+                campaigns=CampaignTargets(
+                    state_machine_arn=self.messaging.pipeline.state_machine_arn,
+                    schedule_group_name=self.messaging.scheduling.group_name,
+                    scheduler_role_arn=self.messaging.scheduling.role.role_arn,
+                ),
+                pinpoint_app_id=self.messaging.channels.pinpoint_app_id,
                 depends_on=(self.events, self.messaging),
             ),
         )

@@ -43,6 +43,12 @@ NAMESPACE: str = read_json(METRICS_CONTRACT)["namespace"]
 ModelT = TypeVar("ModelT")
 
 
+def for_project(boot: Bootstrap, app_id: str | None) -> Bootstrap:
+    """The composition root of project ``app_id`` (the default project's when None):
+    each step of a campaign run works in the project its input names."""
+    return boot.for_project(app_id) if app_id else boot
+
+
 class LazyBootstrap:
     """A handler's composition root, made on first use and kept between calls: one per
     Lambda container, reused by warm invocations. Call it for the Bootstrap; tests

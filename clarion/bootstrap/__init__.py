@@ -10,6 +10,7 @@ it for services and never for adapters.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,12 +19,14 @@ from clarion.bootstrap.settings import AwsSettings, Backend, Settings
 
 if TYPE_CHECKING:
     from clarion.domain.sentiment import RuleSet
-    from clarion.services.analytics import AnalyticsService, ReportService
+    from clarion.ports import EventSink
+    from clarion.services.analytics import AnalyticsService, KpiService, ReportService
     from clarion.services.audience import (
         EndpointChangeFeedService,
         EndpointCompactionService,
         EndpointImportService,
         EndpointService,
+        JobService,
         ObjectImportService,
     )
     from clarion.services.campaigns import (
@@ -33,8 +36,14 @@ if TYPE_CHECKING:
         EventCampaignTrigger,
     )
     from clarion.services.churn import ChurnPipeline, ChurnService
-    from clarion.services.events import EventIngestService, EventIntakeService, EventStreamConsumer
-    from clarion.services.messaging import MessageService
+    from clarion.services.common import ProjectService
+    from clarion.services.events import (
+        EventIngestService,
+        EventIntakeService,
+        EventStreamConsumer,
+        EventStreamService,
+    )
+    from clarion.services.messaging import ChannelService, MessageGovernor, MessageService
     from clarion.services.segments import SegmentService
     from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
     from clarion.services.templates import TemplateService
@@ -78,15 +87,61 @@ class Bootstrap:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, adapters: Adapters | None = None, **clients: Any
+        self,
+        settings: Settings | None = None,
+        *,
+        adapters: Adapters | None = None,
+        root: Bootstrap | None = None,
+        **clients: Any,
     ) -> None:
         self.settings = settings or Settings.from_env()
         self.adapters = adapters or make_adapters(self.settings, **clients)
+        self._root = root
+        self._projects: dict[str, Bootstrap] = {}
+        self._projects_lock = threading.Lock()
 
     @property
     def app_id(self) -> str:
         """The Pinpoint project (application) id stamped on events and messages."""
         return self.settings.app_id
+
+    # -- projects -----------------------------------------------------------------------
+
+    @property
+    def root(self) -> Bootstrap:
+        """The default project's Bootstrap (account-wide services live there)."""
+        return self._root or self
+
+    def for_project(self, app_id: str) -> Bootstrap:
+        """The services of project ``app_id``, on that project's adapters; this
+        Bootstrap for the default project. Made once per project and kept. Whether the
+        project exists is the caller's question (``project_service.exists``)."""
+        root = self.root
+        if app_id == root.app_id:
+            return root
+        with root._projects_lock:
+            found = root._projects.get(app_id)
+            if found is None:
+                from clarion.domain.common.projects import check_app_id
+
+                adapters = root.adapters.for_project(check_app_id(app_id))
+                found = Bootstrap(adapters.settings, adapters=adapters, root=root)
+                root._projects[app_id] = found
+        return found
+
+    def forget_project(self, app_id: str) -> None:
+        """Drop the kept services of a deleted project."""
+        with self.root._projects_lock:
+            self.root._projects.pop(app_id, None)
+
+    @cached_property
+    def project_service(self) -> ProjectService:
+        """Projects, their settings and tags (account-wide: the same from any project)."""
+        if self._root is not None:
+            return self._root.project_service
+        from clarion.services.common import ProjectService
+
+        return ProjectService(self.adapters.project_store, self.app_id)
 
     # -- audience and segments --------------------------------------------------------
 
@@ -94,7 +149,9 @@ class Bootstrap:
     def endpoint_service(self) -> EndpointService:
         from clarion.services.audience import EndpointService
 
-        return EndpointService(self.adapters.profile_store)
+        return EndpointService(
+            self.adapters.profile_store, self.import_service, self.adapters.audience_query
+        )
 
     @cached_property
     def import_service(self) -> EndpointImportService:
@@ -111,7 +168,31 @@ class Bootstrap:
     def segment_service(self) -> SegmentService:
         from clarion.services.segments import SegmentService
 
-        return SegmentService(self.adapters.segment_repository, self.adapters.audience_query)
+        adapters = self.adapters
+
+        def users_of(segment_id: str) -> list[str]:
+            """The campaigns targeting a segment (asked only when one is deleted)."""
+            campaigns = adapters.campaign_repository.list_campaigns()
+            return [str(c["Id"]) for c in campaigns if c.get("SegmentId") == segment_id]
+
+        return SegmentService(
+            self.adapters.segment_repository, self.adapters.audience_query, users_of=users_of
+        )
+
+    @cached_property
+    def job_service(self) -> JobService:
+        """Import and export jobs of this project."""
+        from clarion.services.audience import JobService
+
+        a = self.adapters
+        return JobService(
+            self.app_id,
+            a.project_store,
+            a.job_files,
+            self.import_service,
+            self.segment_service,
+            a.profile_store,
+        )
 
     @cached_property
     def object_import_service(self) -> ObjectImportService:
@@ -140,6 +221,27 @@ class Bootstrap:
     # -- events and analytics ---------------------------------------------------------
 
     @cached_property
+    def event_stream_service(self) -> EventStreamService:
+        """Projects' event streams (account-wide: the same from any project)."""
+        if self._root is not None:
+            return self._root.event_stream_service
+        from clarion.services.events import EventStreamService
+
+        return EventStreamService(self.adapters.project_store, self.adapters.event_forwarder)
+
+    @cached_property
+    def event_sink(self) -> EventSink:
+        """Where services put records: locally the store, forwarding what it newly holds
+        to the project's event stream (no stream consumer reads it); on AWS the events
+        stream, whose consumer forwards."""
+        sink = self.adapters.event_sink
+        if not self.adapters.applies_event_effects_inline:
+            return sink
+        from clarion.services.events import ForwardingEventSink
+
+        return ForwardingEventSink(sink, self.event_stream_service)
+
+    @cached_property
     def event_ingest_service(self) -> EventIngestService:
         """Ingestion from files and APIs. Locally it stores and applies effects at once;
         on AWS it forwards to the stream, whose consumer applies the effects."""
@@ -150,7 +252,7 @@ class Bootstrap:
             a.profile_store,
             a.dead_letter_sink,
             self.event_campaign_trigger,
-            sink=a.event_sink,
+            sink=self.event_sink,
             locator=a.endpoint_locator,
             app_id=self.app_id,
             apply_effects=a.applies_event_effects_inline,
@@ -169,6 +271,8 @@ class Bootstrap:
             sink=None,
             locator=a.endpoint_locator,
             app_id=self.app_id,
+            # Made on first use: a batch of a project without a stream needs no STS.
+            forward=lambda records: self.event_stream_service.forward(records),
         )
 
     @cached_property
@@ -194,6 +298,13 @@ class Bootstrap:
         return AnalyticsService(self.adapters.analytics_query)
 
     @cached_property
+    def kpi_service(self) -> KpiService:
+        """Pinpoint's date-range KPIs of this project."""
+        from clarion.services.analytics import KpiService
+
+        return KpiService(self.adapters.analytics_query, self.app_id)
+
+    @cached_property
     def report_service(self) -> ReportService:
         from clarion.services.analytics import ReportService
 
@@ -208,6 +319,22 @@ class Bootstrap:
         return TemplateService(self.adapters.template_repository, self.adapters.profile_store)
 
     @cached_property
+    def message_governor(self) -> MessageGovernor:
+        """The project's caps across campaigns, journeys and social triggers."""
+        from clarion.services.messaging import MessageGovernor
+
+        return MessageGovernor(
+            self.adapters.message_counts,
+            self._project_settings,
+            self.app_id,
+            governs_transactional=self.settings.govern_transactional,
+        )
+
+    def _project_settings(self) -> dict[str, Any]:
+        """The project's ApplicationSettingsResource, read when asked."""
+        return self.project_service.get_settings(self.app_id)
+
+    @cached_property
     def campaign_runner(self) -> CampaignRunner:
         from clarion.services.campaigns import CampaignRunner
 
@@ -218,9 +345,12 @@ class Bootstrap:
             a.profile_store,
             a.send_ledger,
             a.delivery_channel,
-            a.event_sink,
+            self.event_sink,
             self.segment_service,
             app_id=self.app_id,
+            governor=self.message_governor,
+            hooks=a.campaign_hooks,
+            project_settings=self._project_settings,
         )
 
     @cached_property
@@ -262,6 +392,15 @@ class Bootstrap:
         )
 
     @cached_property
+    def channel_service(self) -> ChannelService:
+        """Projects' channels (account-wide: the same from any project)."""
+        if self._root is not None:
+            return self._root.channel_service
+        from clarion.services.messaging import ChannelService
+
+        return ChannelService(self.adapters.project_store)
+
+    @cached_property
     def message_service(self) -> MessageService:
         from clarion.services.messaging import MessageService
 
@@ -272,6 +411,8 @@ class Bootstrap:
             a.delivery_channel,
             a.send_ledger,
             app_id=self.app_id,
+            trace_scope="" if self._root is None else self.app_id,
+            governor=self.message_governor,
         )
 
     # -- social sentiment triggers -------------------------------------------------------
@@ -298,13 +439,14 @@ class Bootstrap:
             a.profile_store,
             a.post_dedupe_store,
             a.social_author_store,
-            a.event_sink,
+            self.event_sink,
             self.message_service,
             a.send_ledger,
             self.sentiment_rules,
             analytics=a.analytics_query,
             dead_letters=a.dead_letter_sink,
             app_id=self.app_id,
+            governor=self.message_governor,
         )
 
     @cached_property

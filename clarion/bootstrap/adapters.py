@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from clarion.bootstrap.settings import Settings
     from clarion.ports import (
         AnalyticsQuery,
         AudienceQuery,
         CampaignBatchStore,
+        CampaignHookInvoker,
         CampaignRepository,
         CampaignRunStarter,
         CampaignScheduler,
@@ -32,12 +34,16 @@ if TYPE_CHECKING:
         EndpointChangeFeed,
         EndpointCompactor,
         EndpointLocator,
+        EventForwarder,
         EventSink,
         HandleLookup,
         ImportFileStore,
+        JobFiles,
+        MessageCounts,
         PostDedupeStore,
         PostQueue,
         ProfileStore,
+        ProjectStore,
         SegmentRepository,
         SendLedger,
         SentimentAnalyzer,
@@ -48,6 +54,19 @@ if TYPE_CHECKING:
 
 class Adapters(Protocol):
     """One backend's adapters, each made on first use."""
+
+    settings: Settings
+    """The settings of the project these adapters serve (its app id and, locally, home)."""
+
+    # -- projects -----------------------------------------------------------------------
+    def for_project(self, app_id: str) -> Adapters:
+        """The adapters of project ``app_id`` (itself for the default project)."""
+        ...
+
+    @property
+    def project_store(self) -> ProjectStore:
+        """The project registry (account-wide)."""
+        ...
 
     # -- how the backend differs -----------------------------------------------------
     @property
@@ -84,6 +103,11 @@ class Adapters(Protocol):
         ...
 
     @property
+    def job_files(self) -> JobFiles:
+        """Files of import and export jobs, by URL."""
+        ...
+
+    @property
     def import_file_store(self) -> ImportFileStore | None:
         """Import files dropped in a bucket (AWS); None where files are read by path."""
         ...
@@ -105,6 +129,16 @@ class Adapters(Protocol):
     @property
     def send_ledger(self) -> SendLedger: ...
     @property
+    def message_counts(self) -> MessageCounts:
+        """The message governor's per-endpoint counts."""
+        ...
+
+    @property
+    def campaign_hooks(self) -> CampaignHookInvoker:
+        """Calls CampaignHooks (FILTER and DELIVERY modes)."""
+        ...
+
+    @property
     def campaign_repository(self) -> CampaignRepository: ...
     @property
     def campaign_run_starter(self) -> CampaignRunStarter | None:
@@ -122,6 +156,11 @@ class Adapters(Protocol):
     # -- events and analytics ---------------------------------------------------------
     @property
     def event_sink(self) -> EventSink: ...
+    @property
+    def event_forwarder(self) -> EventForwarder:
+        """Writes records to projects' own event streams."""
+        ...
+
     @property
     def dead_letter_sink(self) -> DeadLetterSink: ...
     @property

@@ -3,6 +3,7 @@ first use. Nothing here imports boto3: a local run never builds an AWS client.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from clarion.ports import (
         AnalyticsQuery,
         AudienceQuery,
+        CampaignHookInvoker,
         CampaignRepository,
         CampaignScheduler,
         ChurnFiles,
@@ -25,10 +27,14 @@ if TYPE_CHECKING:
         DeadLetterSink,
         DeliveryChannel,
         EndpointLocator,
+        EventForwarder,
         EventSink,
         HandleLookup,
+        JobFiles,
+        MessageCounts,
         PostDedupeStore,
         ProfileStore,
+        ProjectStore,
         SegmentRepository,
         SendLedger,
         SentimentAnalyzer,
@@ -38,7 +44,13 @@ if TYPE_CHECKING:
 
 
 class LocalAdapters:
-    """Adapters of the embedded default: one DuckDB database, the outbox and files."""
+    """Adapters of the embedded default: one DuckDB database, the outbox and files.
+
+    A project other than the default one has its own (``for_project``): a database,
+    outbox and files under ``projects/<id>/`` of the home, so two projects never see
+    each other's data. Templates and the project registry are account-wide, in Pinpoint
+    as here: every project's adapters read them from the root's database.
+    """
 
     # Every store read of an import batch scans the endpoints table, and every write is
     # one DuckDB transaction: larger batches make far fewer of both.
@@ -57,12 +69,38 @@ class LocalAdapters:
     endpoint_compactor = None
     campaign_batch_store = None
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, root: LocalAdapters | None = None) -> None:
         self.settings = settings
+        self._root = root
+
+    @property
+    def root(self) -> LocalAdapters:
+        """The adapters of the default project (account-wide stores live there)."""
+        return self._root or self
+
+    def for_project(self, app_id: str) -> LocalAdapters:
+        """The adapters of project ``app_id`` (its own database and files)."""
+        from clarion.adapters.local.common.project_store import project_home
+
+        root = self.root
+        if app_id == root.settings.app_id:
+            return root
+        home = project_home(root.settings.home, app_id)
+        return LocalAdapters(replace(root.settings, app_id=app_id, home=home), root=root)
 
     @property
     def reports_folder(self) -> Path:
         return self.settings.home / "reports"
+
+    @cached_property
+    def project_store(self) -> ProjectStore:
+        """The project registry and per-project documents, in the root's database."""
+        root = self.root
+        if root is not self:
+            return root.project_store
+        from clarion.adapters.local.common.project_store import DuckDBProjectStore
+
+        return DuckDBProjectStore(self.database, self.settings.home)
 
     @cached_property
     def database(self) -> LocalDatabase:
@@ -83,8 +121,13 @@ class LocalAdapters:
         from clarion.adapters.local.audience.columnar_endpoint_import import (
             DuckDBColumnarEndpointImport,
         )
+        from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
 
-        return DuckDBColumnarEndpointImport(self.database)
+        profiles = self.profile_store
+        return DuckDBColumnarEndpointImport(
+            self.database,
+            profiles=profiles if isinstance(profiles, DuckDBProfileStore) else None,
+        )
 
     @cached_property
     def endpoint_locator(self) -> EndpointLocator:
@@ -105,7 +148,17 @@ class LocalAdapters:
         return DuckDBAudienceQuery(self.database)
 
     @cached_property
+    def job_files(self) -> JobFiles:
+        """Import and export job files: file:// URLs and paths."""
+        from clarion.adapters.local.audience.job_files import LocalJobFiles
+
+        return LocalJobFiles()
+
+    @cached_property
     def template_repository(self) -> TemplateRepository:
+        """Account-wide (templates have no project in Pinpoint's API)."""
+        if self._root is not None:
+            return self._root.template_repository
         from clarion.adapters.local.templates.template_repository import (
             DuckDBTemplateRepository,
         )
@@ -125,6 +178,20 @@ class LocalAdapters:
         from clarion.adapters.local.messaging.send_ledger import DuckDBSendLedger
 
         return DuckDBSendLedger(self.database)
+
+    @cached_property
+    def message_counts(self) -> MessageCounts:
+        """The message governor's counts (this project's database)."""
+        from clarion.adapters.local.messaging.message_counts import DuckDBMessageCounts
+
+        return DuckDBMessageCounts(self.database)
+
+    @cached_property
+    def campaign_hooks(self) -> CampaignHookInvoker:
+        """CampaignHooks by webhook (a Lambda hook runs on AWS only)."""
+        from clarion.adapters.local.campaigns.campaign_hook import WebhookCampaignHook
+
+        return WebhookCampaignHook()
 
     @cached_property
     def campaign_repository(self) -> CampaignRepository:
@@ -152,6 +219,13 @@ class LocalAdapters:
     @property
     def churn_event_sink(self) -> EventSink:
         return self.event_sink
+
+    @cached_property
+    def event_forwarder(self) -> EventForwarder:
+        """What would go to each project's event stream, as files under the root home."""
+        from clarion.adapters.local.events.event_forwarder import FileEventForwarder
+
+        return FileEventForwarder(self.root.settings.home)
 
     @cached_property
     def dead_letter_sink(self) -> DeadLetterSink:

@@ -123,6 +123,9 @@ class Settings:
     # holdout (None: the pipeline's defaults).
     churn_threshold: float | None = _env("churn_threshold", None)
     churn_holdout_percent: int | None = _env("churn_holdout_percent", None)
+    # Whether transactional sends (SendMessages, SendUsersMessages) count against, and
+    # are capped by, the project's caps (the message governor); exempt by default.
+    govern_transactional: bool = _env("govern_transactional", False)
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod

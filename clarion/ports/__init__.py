@@ -14,15 +14,18 @@ from clarion.ports.audience import (
     EndpointLocator,
     ImportChunk,
     ImportFileStore,
+    JobFiles,
     ProfileStore,
 )
 from clarion.ports.campaigns import (
     BatchObject,
     CampaignBatchStore,
+    CampaignHookInvoker,
     CampaignRepository,
     CampaignRunStarter,
     CampaignScheduler,
     CampaignTrigger,
+    HookTarget,
 )
 from clarion.ports.churn import (
     ChurnFiles,
@@ -37,8 +40,9 @@ from clarion.ports.churn import (
     SimulatedEvents,
     SimulatedPopulation,
 )
-from clarion.ports.events import DeadLetterSink, EventSink
-from clarion.ports.messaging import DeliveryChannel, SendLedger
+from clarion.ports.common import ProjectStore
+from clarion.ports.events import DeadLetterSink, EventForwarder, EventSink, StreamDestination
+from clarion.ports.messaging import DeliveryChannel, MessageCounts, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 from clarion.ports.sentiment import (
     HandleLookup,
@@ -54,6 +58,7 @@ __all__ = [
     "AudienceQuery",
     "BatchObject",
     "CampaignBatchStore",
+    "CampaignHookInvoker",
     "CampaignRepository",
     "CampaignRunStarter",
     "CampaignScheduler",
@@ -73,18 +78,24 @@ __all__ = [
     "EndpointChangeFeed",
     "EndpointCompactor",
     "EndpointLocator",
+    "EventForwarder",
     "EventSink",
     "HandleLookup",
+    "HookTarget",
     "ImportChunk",
     "ImportFileStore",
+    "JobFiles",
+    "MessageCounts",
     "PostDedupeStore",
     "PostQueue",
     "ProfileStore",
+    "ProjectStore",
     "SegmentRepository",
     "SendLedger",
     "SentimentAnalyzer",
     "SimulatedEvents",
     "SimulatedPopulation",
     "SocialAuthorStore",
+    "StreamDestination",
     "TemplateRepository",
 ]

@@ -152,3 +152,22 @@ class ColumnarEndpointImport(Protocol):
             Before the first chunk, when the file cannot be imported at all.
         """
         ...
+
+
+class JobFiles(Protocol):
+    """The files of import and export jobs (CreateImportJob's S3Url, CreateExportJob's
+    S3UrlPrefix): ``s3://`` URLs on AWS; locally ``file://`` URLs and paths."""
+
+    def list(self, url: str) -> list[str]:
+        """The files a URL names: itself when it is a file, else the files under it,
+        sorted. Raises FileNotFoundError when there are none, ValueError for a URL this
+        backend cannot read."""
+        ...
+
+    def open(self, url: str) -> IO[bytes]:
+        """One file's bytes as a stream (the caller closes it)."""
+        ...
+
+    def write(self, url: str, data: bytes) -> str:
+        """Write one file; returns its URL."""
+        ...

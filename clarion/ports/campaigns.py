@@ -42,6 +42,15 @@ class CampaignRepository(Protocol):
         """The latest version of every campaign, ordered by id."""
         ...
 
+    def list_campaign_versions(self, campaign_id: str) -> list[dict[str, Any]]:
+        """Every version of one campaign, oldest first. Raises ``NotFoundError``."""
+        ...
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        """Remove every version of the campaign (its runs stay, for reports). Raises
+        ``NotFoundError``."""
+        ...
+
     def save_run(self, run: Mapping[str, Any]) -> None:
         """Create or replace a run record."""
         ...
@@ -102,4 +111,23 @@ class CampaignBatchStore(Protocol):
         """Write the pass started at ``pass_ms`` (epoch ms), one row per batch, numbered
         from 0. Returns where it is; with no batches nothing is written and the place it
         would have had is returned."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HookTarget:
+    """Where a CampaignHook goes: a Lambda function (name or ARN) or a web URL."""
+
+    lambda_function_name: str | None = None
+    web_url: str | None = None
+
+
+class CampaignHookInvoker(Protocol):
+    """Calls a campaign's (or the project's) CampaignHook with one batch of endpoints,
+    as Pinpoint did: the Lambda function synchronously (RequestResponse) on AWS, or an
+    HTTP POST of the JSON payload to the web URL (both backends)."""
+
+    def invoke(self, target: HookTarget, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The hook's JSON answer (``{}`` for an empty one). Raises when the hook
+        failed, so the batch is retried and nothing is sent unfiltered."""
         ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from clarion.domain.events.records import EventRecord, Reject
@@ -36,4 +37,29 @@ class DeadLetterSink(Protocol):
         """Keep ``rejects`` (raw input, source, position, field problems); ``origin``
         names the input (a file name, ``kinesis``, ``api``). Returns where they were
         written (a path or ``s3://`` URL), or None when there was nothing to write."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDestination:
+    """A project's event stream (PutEventStream): the user's Kinesis data stream or
+    Firehose delivery stream, and the role Clarion assumes to write to it."""
+
+    stream_arn: str
+    role_arn: str
+    external_id: str | None = None
+
+
+class EventForwarder(Protocol):
+    """Forwards event-stream records to a project's own stream, as Pinpoint's event
+    stream did, so the user's downstream consumers keep working.
+
+    On AWS: Kinesis PutRecords or Firehose PutRecordBatch (by the ARN) with the
+    destination's role assumed. Locally: JSON lines in a file named after the stream
+    under ``CLARION_HOME/event-streams/`` (what would have been forwarded).
+    """
+
+    def forward(self, destination: StreamDestination, records: Sequence[EventRecord]) -> None:
+        """Write every record (Pinpoint's event-stream JSON, one per record), retrying
+        what the stream refuses; raises when records could not be written."""
         ...

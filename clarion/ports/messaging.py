@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome
+from clarion.domain.messaging.governor import EndpointCounts, GovernorCaps
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason
 
 
 class DeliveryChannel(Protocol):
@@ -63,4 +64,25 @@ class SendLedger(Protocol):
 
     def add_sends(self, campaign_id: str, endpoint_ids: Sequence[str], day: str) -> None:
         """Count one successful send to each endpoint, on ``day`` and in total."""
+        ...
+
+
+class MessageCounts(Protocol):
+    """The message governor's counts: messages per endpoint of a project, in total and
+    per UTC day (the last 31 days).
+
+    ``admit`` is atomic per endpoint: two senders racing for an endpoint's last
+    message under a cap cannot both get it (a conditional write on DynamoDB, one
+    transaction locally).
+    """
+
+    def admit(
+        self, app_id: str, endpoint_ids: Sequence[str], caps: GovernorCaps, day: str
+    ) -> dict[str, Reason | None]:
+        """For each endpoint: count one message on ``day`` and answer None when every
+        cap allows it, or answer the cap it would break (and count nothing)."""
+        ...
+
+    def counts(self, app_id: str, endpoint_ids: Sequence[str]) -> dict[str, EndpointCounts]:
+        """The counts of these endpoints (zero counts may be left out)."""
         ...

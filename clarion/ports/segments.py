@@ -22,6 +22,14 @@ class SegmentRepository(Protocol):
         """The latest version of every segment."""
         ...
 
+    def list_segment_versions(self, segment_id: str) -> list[dict[str, Any]]:
+        """Every version of one segment, oldest first. Raises ``NotFoundError``."""
+        ...
+
+    def delete_segment(self, segment_id: str) -> None:
+        """Remove every version of the segment. Raises ``NotFoundError``."""
+        ...
+
     def put_imported_members(self, segment_id: str, endpoint_ids: Iterable[str]) -> int:
         """Add endpoint ids to an imported segment; returns how many were written."""
         ...
@@ -39,4 +47,11 @@ class AudienceQuery(Protocol):
 
     def endpoint_ids(self, sql: str) -> Iterator[str]:
         """The ids the query selects (a query selecting one column, ``id``)."""
+        ...
+
+    def scope(self, sql: str) -> str:
+        """``sql`` reading only the project's endpoints: unchanged where each project
+        has its own database (locally); on AWS, where projects share the endpoint lake,
+        ``endpoints`` is narrowed to the project's rows (their ids without the key
+        prefix)."""
         ...

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -41,12 +43,16 @@ class IamRestApi(apigw.RestApi):
         burst_limit: int,
         owns_cloud_watch_role: bool,
         iam_auth_reason: str,
+        access_log_key: kms.IKey | None = None,
+        policy: iam.PolicyDocument | None = None,
+        method_throttling: Mapping[str, apigw.MethodDeploymentOptions] | None = None,
     ) -> None:
         access_logs = logs.LogGroup(
             scope,
             f"{construct_id}AccessLogs",
             retention=log_retention,
             removal_policy=RemovalPolicy.RETAIN,
+            encryption_key=access_log_key,
         )
         super().__init__(
             scope,
@@ -54,6 +60,7 @@ class IamRestApi(apigw.RestApi):
             rest_api_name=api_name,
             description=description,
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            policy=policy,
             cloud_watch_role=owns_cloud_watch_role,
             cloud_watch_role_removal_policy=(
                 RemovalPolicy.RETAIN if owns_cloud_watch_role else None
@@ -78,6 +85,7 @@ class IamRestApi(apigw.RestApi):
                 tracing_enabled=True,
                 throttling_rate_limit=rate_limit,
                 throttling_burst_limit=burst_limit,
+                method_options=dict(method_throttling) if method_throttling else None,
             ),
         )
         self.access_logs = access_logs
@@ -127,4 +135,17 @@ class IamRestApi(apigw.RestApi):
             request_validator=validator,
             request_parameters=dict(request_parameters) if request_parameters else None,
             request_models={"application/json": model},
+        )
+
+    def add_iam_proxy(self, prefix: str, handler: lambda_.IFunction) -> apigw.Method:
+        """``ANY /<prefix>/{proxy+}``: every method and path under ``prefix`` proxied to
+        ``handler``, IAM-authorised (the function routes and checks each request)."""
+        resource = self.root
+        for part in prefix.strip("/").split("/"):
+            resource = resource.add_resource(part)
+        proxy = resource.add_resource("{proxy+}")
+        return proxy.add_method(
+            "ANY",
+            apigw.LambdaIntegration(handler, proxy=True),
+            authorization_type=apigw.AuthorizationType.IAM,
         )

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, StrictInt, field_validator
 
 from clarion.domain.campaigns.send_rate import MAX_BATCH_SIZE
-from lambdas._runtime import LazyBootstrap, parse_event, powertools
+from lambdas._runtime import LazyBootstrap, for_project, parse_event, powertools
 
 logger, tracer, _ = powertools()  # publishes no metrics
 
@@ -29,6 +29,7 @@ bootstrap = LazyBootstrap()
 
 class ResumeEvent(BaseModel):
     run_id: str = Field(alias="RunId", min_length=1)
+    application_id: str | None = Field(default=None, alias="ApplicationId")
     batch_size: StrictInt = Field(default=MAX_BATCH_SIZE, alias="BatchSize")
 
     @field_validator("batch_size", mode="before")
@@ -45,7 +46,8 @@ class ResumeEvent(BaseModel):
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, ResumeEvent)
-    resumed = bootstrap().campaign_run_steps.prepare_resume(request.run_id, request.batch_size)
+    steps = for_project(bootstrap(), request.application_id).campaign_run_steps
+    resumed = steps.prepare_resume(request.run_id, request.batch_size)
     logger.info(
         "campaign run resumed",
         extra={"run_id": request.run_id, "due": resumed.endpoints, "batches": resumed.batches},

@@ -23,7 +23,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
+from lambdas._runtime import LazyBootstrap, MetricCounts, for_project, parse_event, powertools
 
 logger, tracer, metrics = powertools()
 counts = MetricCounts(metrics, "campaign_send_batch")
@@ -54,6 +54,7 @@ class BatchEvent(BaseModel):
     """A batch: a row of the audience (``Batch``) or ItemBatcher's ``Items``."""
 
     run_id: str = Field(alias="RunId", min_length=1)
+    application_id: str | None = Field(default=None, alias="ApplicationId")
     invocation_rate: float | None = Field(default=None, alias="InvocationRate")
     batch: BatchRow | None = Field(default=None, alias="Batch")
     items: list[Any] | None = Field(default=None, alias="Items")
@@ -65,10 +66,15 @@ class BatchEvent(BaseModel):
         if not isinstance(data, dict):
             return data
         batch_input = data.get("BatchInput") or {}
-        merged = {k: v for k, v in data.items() if k not in ("RunId", "InvocationRate")}
+        merged = {
+            k: v for k, v in data.items() if k not in ("RunId", "InvocationRate", "ApplicationId")
+        }
         run_id = data.get("RunId") or batch_input.get("RunId")
         if run_id:
             merged["RunId"] = run_id
+        application_id = data.get("ApplicationId") or batch_input.get("ApplicationId")
+        if application_id:
+            merged["ApplicationId"] = application_id
         # 0 (the start step's "not paced") and absent alike: no pacing.
         merged["InvocationRate"] = (
             data.get("InvocationRate", batch_input.get("InvocationRate")) or None
@@ -96,7 +102,7 @@ class BatchEvent(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, BatchEvent)
-    sent = bootstrap().campaign_run_steps.send_batch(
+    sent = for_project(bootstrap(), request.application_id).campaign_run_steps.send_batch(
         request.run_id,
         request.endpoint_ids,
         invocation_rate=request.invocation_rate,

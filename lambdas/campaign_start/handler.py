@@ -1,6 +1,7 @@
 """Start of a campaign run (the state machine's first task).
 
-Input: the execution input ``{"CampaignId": ..., "RunId": ...}`` (``RunId`` given when
+Input: the execution input ``{"CampaignId": ..., "RunId": ..., "ApplicationId": ...}``
+(``ApplicationId`` the campaign's project, the default one when absent; ``RunId`` given when
 ``clarion campaigns launch`` planned the run; absent when an EventBridge Scheduler
 schedule started the execution) and the execution name:
 ``{"Input": {...}, "ExecutionName": ...}``.
@@ -20,7 +21,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, model_validator
 
-from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
+from lambdas._runtime import LazyBootstrap, MetricCounts, for_project, parse_event, powertools
 
 logger, tracer, metrics = powertools()
 counts = MetricCounts(metrics, "campaign_start")
@@ -33,6 +34,7 @@ class StartEvent(BaseModel):
 
     campaign_id: str = Field(alias="CampaignId", min_length=1)
     run_id: str | None = Field(default=None, alias="RunId")
+    application_id: str | None = Field(default=None, alias="ApplicationId")
 
     @model_validator(mode="before")
     @classmethod
@@ -43,7 +45,11 @@ class StartEvent(BaseModel):
         if not isinstance(given, dict):
             raise ValueError("Input must be an object")
         # Empty values count as absent, as Step Functions may pass them.
-        flat = {"CampaignId": given.get("CampaignId"), "RunId": given.get("RunId")}
+        flat = {
+            "CampaignId": given.get("CampaignId"),
+            "RunId": given.get("RunId"),
+            "ApplicationId": given.get("ApplicationId"),
+        }
         flat["RunId"] = flat["RunId"] or data.get("ExecutionName")
         return {name: value for name, value in flat.items() if value not in (None, "")}
 
@@ -53,11 +59,13 @@ class StartEvent(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, StartEvent)
-    start = bootstrap().campaign_run_steps.start(request.campaign_id, request.run_id)
+    project = for_project(bootstrap(), request.application_id)
+    start = project.campaign_run_steps.start(request.campaign_id, request.run_id)
     if start.planned:
         counts.count("runs_planned", 1)
     logger.info(
         "campaign run started",
         extra={"run_id": start.run_id, "campaign_id": start.campaign_id, **start.plan.to_json()},
     )
-    return start.to_json()
+    # The project travels with the run to every later step.
+    return {**start.to_json(), "ApplicationId": project.app_id}

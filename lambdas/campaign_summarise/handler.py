@@ -20,7 +20,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from lambdas._runtime import LazyBootstrap, parse_event, powertools
+from lambdas._runtime import LazyBootstrap, for_project, parse_event, powertools
 
 logger, tracer, metrics = powertools()
 
@@ -29,6 +29,7 @@ bootstrap = LazyBootstrap()
 
 class SummariseEvent(BaseModel):
     run_id: str = Field(alias="RunId", min_length=1)
+    application_id: str | None = Field(default=None, alias="ApplicationId")
 
 
 @logger.inject_lambda_context
@@ -36,7 +37,8 @@ class SummariseEvent(BaseModel):
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, SummariseEvent)
-    summary = bootstrap().campaign_run_steps.summarise(request.run_id)
+    steps = for_project(bootstrap(), request.application_id).campaign_run_steps
+    summary = steps.summarise(request.run_id)
     logger.info(
         "campaign run summarised",
         extra={"run_id": summary.run_id, "state": summary.state, "resume_at": summary.resume_at},

@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore, endpoints_table_spec
 from clarion.adapters.aws.events.dead_letter_sink import S3DeadLetterSink
+from clarion.adapters.aws.segments.segment_repository import definitions_table_spec
 from clarion.domain.audience.endpoint import EndpointStatus, OptOut, validate_endpoint
 from clarion.domain.events.effects import METRIC_SESSIONS
 from clarion.domain.events.normalise.put_events import normalise_put_events
@@ -28,6 +29,7 @@ from lambdas._runtime import LazyBootstrap
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REGION = "us-east-1"
 ENDPOINTS_TABLE = "fn-endpoints"
+DEFINITIONS_TABLE = "fn-definitions"
 BUCKET = "fn-data"
 
 
@@ -67,6 +69,7 @@ def deployment(
 ) -> Iterator[Deployment]:
     lambda_environment(
         CLARION_ENDPOINTS_TABLE=ENDPOINTS_TABLE,
+        CLARION_DEFINITIONS_TABLE=DEFINITIONS_TABLE,
         CLARION_DATA_BUCKET=BUCKET,
         CLARION_APP_ID="app-1",
         POWERTOOLS_SERVICE_NAME="clarion-events",
@@ -76,6 +79,8 @@ def deployment(
         s3.create_bucket(Bucket=BUCKET)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(**endpoints_table_spec(ENDPOINTS_TABLE))
+        # Projects' event streams are looked up there (forwarding).
+        dynamodb.create_table(**definitions_table_spec(DEFINITIONS_TABLE))
         handler = importlib.import_module("lambdas.events_consumer.handler")
         monkeypatch.setattr(handler, "bootstrap", LazyBootstrap())
         deployment = Deployment(handler, s3, dynamodb, lambda_context)
@@ -179,3 +184,35 @@ def test_a_record_whose_processing_raises_is_reported(deployment: Deployment) ->
     ana = deployment.profiles().get_endpoint("endpoint-ana")
     assert ana is not None and ana.opt_out is OptOut.ALL
     assert ana.metrics is not None and ana.metrics[METRIC_SESSIONS] == 1.0
+
+
+def test_records_are_forwarded_to_the_projects_event_stream(deployment: Deployment) -> None:
+    """PutEventStream's destination gets every record of its project, written with the
+    destination's role assumed (moto's STS and Kinesis)."""
+    from clarion.adapters.aws.common.project_store import DynamoDBProjectStore
+
+    deployment.use_trigger(RecordingTrigger())
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName="users-own-stream", ShardCount=1)
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(
+        RoleName="pinpoint-events", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17"})
+    )["Role"]["Arn"]
+    arn = "arn:aws:kinesis:us-east-1:123456789012:stream/users-own-stream"
+    DynamoDBProjectStore(deployment.dynamodb, DEFINITIONS_TABLE).put_document(
+        "app-1",
+        "event-stream",
+        "destination",
+        {"ApplicationId": "app-1", "DestinationStreamArn": arn, "RoleArn": role},
+    )
+    event = {"Records": [kinesis_record(session_line(), "4001")]}
+    assert deployment.handler.handler(event, deployment.context) == {"batchItemFailures": []}
+    shard = kinesis.describe_stream(StreamName="users-own-stream")["StreamDescription"]["Shards"][0]
+    iterator = kinesis.get_shard_iterator(
+        StreamName="users-own-stream", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    forwarded = [
+        json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]
+    ]
+    assert [r["event_type"] for r in forwarded] == ["_session.start"]
+    assert forwarded[0]["application"]["app_id"] == "app-1"

@@ -45,7 +45,7 @@ def test_every_acknowledgement_names_one_finding_and_gives_a_reason(synthesized:
 
 def test_cfn_lint_finds_no_errors(synthesized: Any) -> None:
     templates = sorted(str(p) for p in synthesized.outdir.glob("**/*.template.json"))
-    assert len(templates) == 6
+    assert len(templates) == 7
 
     # cfn-lint 1.x has no ``python -m cfnlint`` entry point: call its runner.
     result = subprocess.run(

@@ -217,7 +217,8 @@ def test_the_quiet_time_endpoint_is_deferred_then_resumed_in_the_same_execution(
     # One wait for the deferral, until the quiet time's end (about an hour later).
     assert len(deployment.waits) == 1
     (resume,) = deployment.invoked("resume")
-    assert resume == {"RunId": run_id, "BatchSize": 25}
+    # The run's project travels to every step (the default project here).
+    assert resume == {"RunId": run_id, "BatchSize": 25, "ApplicationId": "sm-app"}
     summaries = deployment.invoked("summarise")
     assert len(summaries) == 2
     assert _ledger(deployment, run_id)[QUIET] in {"SENT", "HOLDOUT"}

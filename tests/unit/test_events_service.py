@@ -231,3 +231,23 @@ def test_parse_text_forms() -> None:
     assert parse_text('{"a": 1}', "s").items == [(0, {"a": 1})]
     parsed = parse_text('{"a": 1}\n{"b": 2}\n', "s")
     assert parsed.lines == [1, 2] and len(parsed.items) == 2
+
+
+def test_put_text_refuses_reserved_system_events_per_line(service: EventIngestService) -> None:
+    record = {
+        "event_timestamp": 1772442000000,
+        "arrival_timestamp": 1772442000000,
+        "application": {"app_id": "a"},
+        "client": {"client_id": "endpoint-bo"},
+    }
+    lines = [
+        {**record, "event_type": "_SMS.OPTOUT"},
+        {**record, "event_type": "Custom"},
+        {**record, "event_type": "_email.complaint"},
+    ]
+    result = service.put_text("\n".join(json.dumps(x) for x in lines) + "\n", origin="x")
+    assert result.accepted == 1
+    refused = {(item["line"], item["field"]) for item in result.rejected_items()}
+    assert refused == {(1, "event_type"), (3, "event_type")}
+    assert all("reserved" in item["reason"] for item in result.rejected_items())
+    assert result.effects.to_json()["opted_out"] == []

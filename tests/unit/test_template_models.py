@@ -135,7 +135,7 @@ def test_email_headers_are_limited_to_fifteen() -> None:
 
 def test_unknown_template_type_is_rejected() -> None:
     with pytest.raises(InvalidRecordError) as caught:
-        validate_template_request("INAPP", {})
+        validate_template_request("LETTER", {})
     assert caught.value.problems[0].field == "TemplateType"
 
 

@@ -276,8 +276,11 @@ class Schedule(PinpointModel):
             raise ValueError("EndTime must be after StartTime")
         if frequency == Frequency.EVENT and self.event_filter is None:
             raise ValueError("Frequency EVENT needs an EventFilter")
-        if frequency != Frequency.EVENT and self.event_filter is not None:
-            raise ValueError("an EventFilter is only for Frequency EVENT")
+        if (
+            frequency not in (Frequency.EVENT, Frequency.IN_APP_EVENT)
+            and self.event_filter is not None
+        ):
+            raise ValueError("an EventFilter is only for Frequency EVENT or IN_APP_EVENT")
         return self
 
     @property

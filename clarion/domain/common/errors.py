@@ -32,3 +32,11 @@ class NotFoundError(LookupError):
         self.kind = kind
         self.key = key
         super().__init__(f"{kind} {key!r} not found")
+
+
+class ProtectedError(PermissionError):
+    """An action that is refused whoever asks (deleting the default project)."""
+
+
+class InUseError(ValueError):
+    """An object others depend on cannot be removed (a segment a campaign targets)."""

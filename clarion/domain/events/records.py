@@ -556,3 +556,22 @@ def string_attributes(pairs: Iterable[tuple[str, object]]) -> dict[str, str]:
             text = str(value)
         out[name] = text if len(text) <= MAX_EVENT_ATTRIBUTE_VALUE_LENGTH else clip(text)
     return out
+
+
+# Event types only Clarion itself records (delivery, engagement, campaign and journey
+# outcomes): an API caller or ``clarion events put`` may not write them, or anyone could
+# opt any endpoint out with a forged ``_SMS.OPTOUT`` or ``_email.complaint``. The
+# trusted delivery path (``clarion events ingest --source ...``, the SES and SMS event
+# destinations) is not subject to this.
+RESERVED_EVENT_PREFIXES = ("_email.", "_SMS.", "_campaign.", "_journey.", "_push.", "_voice.")
+
+
+def reserved_event_problem(event_type: object, field: str = "EventType") -> FieldProblem | None:
+    """Why an event of ``event_type`` from an API caller is refused, or None."""
+    if isinstance(event_type, str) and event_type.startswith(RESERVED_EVENT_PREFIXES):
+        return FieldProblem(
+            field,
+            f"{event_type!r} is a reserved system event type: only Clarion's own delivery "
+            "and engagement records may carry it",
+        )
+    return None

@@ -51,6 +51,7 @@ class TemplateType(StrEnum):
     SMS = "SMS"
     PUSH = "PUSH"
     VOICE = "VOICE"
+    INAPP = "INAPP"
 
 
 class PushAction(StrEnum):
@@ -150,11 +151,38 @@ class VoiceTemplateRequest(_TemplateRequest):
     voice_id: str | None = None
 
 
+class InAppTemplateRequest(_TemplateRequest):
+    """An in-app message template: shown by the app's SDK (GetInAppMessages), never
+    delivered, so its parts are kept as given (Pinpoint does not personalise them).
+    ``Content`` holds up to five messages (a carousel), each in the service model's
+    InAppMessageContent shape."""
+
+    content: list[dict[str, Any]] | None = Field(default=None, max_length=5)
+    custom_config: dict[str, str] | None = None
+    layout: str | None = None
+
+    @field_validator("layout")
+    @classmethod
+    def _layout(cls, value: str | None) -> str | None:
+        layouts = {
+            "BOTTOM_BANNER",
+            "TOP_BANNER",
+            "OVERLAYS",
+            "MOBILE_FEED",
+            "MIDDLE_BANNER",
+            "CAROUSEL",
+        }
+        if value is not None and value not in layouts:
+            raise ValueError(f"{value!r} is not one of {', '.join(sorted(layouts))}")
+        return value
+
+
 TemplateRequest = (
     EmailTemplateRequest
     | SMSTemplateRequest
     | PushNotificationTemplateRequest
     | VoiceTemplateRequest
+    | InAppTemplateRequest
 )
 
 REQUEST_MODELS: dict[TemplateType, type[_TemplateRequest]] = {
@@ -162,6 +190,7 @@ REQUEST_MODELS: dict[TemplateType, type[_TemplateRequest]] = {
     TemplateType.SMS: SMSTemplateRequest,
     TemplateType.PUSH: PushNotificationTemplateRequest,
     TemplateType.VOICE: VoiceTemplateRequest,
+    TemplateType.INAPP: InAppTemplateRequest,
 }
 
 # What Create*Template and the responses call each type's request body.
@@ -170,6 +199,7 @@ REQUEST_BODY_NAMES = {
     TemplateType.SMS: "SMSTemplateRequest",
     TemplateType.PUSH: "PushNotificationTemplateRequest",
     TemplateType.VOICE: "VoiceTemplateRequest",
+    TemplateType.INAPP: "InAppTemplateRequest",
 }
 
 
@@ -212,7 +242,11 @@ def validate_template_request(
         kind = TemplateType(template_type)
     except ValueError:
         raise InvalidRecordError(
-            [FieldProblem("TemplateType", f"{template_type!r} is not EMAIL, SMS, PUSH or VOICE")]
+            [
+                FieldProblem(
+                    "TemplateType", f"{template_type!r} is not EMAIL, SMS, PUSH, VOICE or INAPP"
+                )
+            ]
         ) from None
     model = REQUEST_MODELS[kind]
     if isinstance(data, _TemplateRequest):

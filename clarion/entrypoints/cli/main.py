@@ -17,6 +17,7 @@ from clarion.entrypoints.cli import (
     messages,
     segments,
     sentiment,
+    serve,
     templates,
 )
 from clarion.entrypoints.cli.output import CliState
@@ -36,6 +37,7 @@ app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(messages.app, name="messages")
 app.add_typer(sentiment.app, name="sentiment")
 app.add_typer(churn.app, name="churn")
+app.command("serve")(serve.serve)
 
 
 @app.callback()

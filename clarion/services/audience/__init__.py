@@ -9,6 +9,7 @@ from clarion.services.audience.change_feed import (
 from clarion.services.audience.compaction import CompactionResult, EndpointCompactionService
 from clarion.services.audience.endpoints import EndpointService
 from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
+from clarion.services.audience.jobs import JobService
 from clarion.services.audience.object_imports import (
     ImportObject,
     ImportStatus,
@@ -26,6 +27,7 @@ __all__ = [
     "ImportObject",
     "ImportResult",
     "ImportStatus",
+    "JobService",
     "ObjectImport",
     "ObjectImportService",
     "Rejection",

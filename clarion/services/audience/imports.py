@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import io
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -249,6 +249,7 @@ class EndpointImportService:
         segment_name: str | None = None,
         file_format: FileFormat | str | None = None,
         progress: Progress | None = None,
+        segment_id: str | None = None,
     ) -> ImportResult:
         """Import endpoints from a binary stream (a file, or an S3 object body).
 
@@ -263,6 +264,9 @@ class EndpointImportService:
             updated endpoint becomes a member.
         file_format
             ``csv``, ``json`` or ``export``; detected from the name and content if omitted.
+        segment_id
+            An existing imported segment every imported or updated endpoint joins
+            (instead of ``segment_name``).
         progress
             Called after each batch with the number of bytes consumed so far.
 
@@ -274,6 +278,39 @@ class EndpointImportService:
         counter = _CountingReader(stream)
         buffered = io.BufferedReader(counter, buffer_size=1 << 16)
         detected, source = open_import(buffered, name=name, file_format=file_format)
+        columnar = self._columnar is not None and detected == FileFormat.CSV
+        return self._import(
+            None if columnar else records_of(detected, source),
+            csv_source=source if columnar else None,
+            segment_name=segment_name,
+            segment_id=segment_id,
+            progress=(lambda: progress(counter.bytes_read)) if progress is not None else None,
+        )
+
+    def update_endpoints(self, items: Iterable[Mapping[str, Any]]) -> ImportResult:
+        """UpdateEndpoint and UpdateEndpointsBatch: each item (an EndpointRequest with
+        its ``Id``) through the rules of an import row (merged onto the stored endpoint,
+        validated, the attribute-name and per-user limits). ``Rejection.line`` is the
+        item's 1-based position."""
+        records = (
+            ParsedRecord(line=index, data=dict(item))
+            if isinstance(item, Mapping)
+            else ParsedRecord(index, {}, [FieldProblem("(record)", "must be a JSON object")])
+            for index, item in enumerate(items, start=1)
+        )
+        return self._import(records, segment_name=None, progress=None)
+
+    def _import(
+        self,
+        records: Iterator[ParsedRecord] | None,
+        *,
+        segment_name: str | None,
+        progress: Callable[[], None] | None,
+        segment_id: str | None = None,
+        csv_source: IO[bytes] | None = None,
+    ) -> ImportResult:
+        """Import ``records`` row by row, or the CSV ``csv_source`` through the columnar
+        importer (which defers to the row path what it cannot decide)."""
         run = _Run(
             result=ImportResult(),
             budget=AttributeNameBudget(self._profiles.attribute_names()),
@@ -281,30 +318,29 @@ class EndpointImportService:
             now=self._clock(),
         )
         # Read before the segment is made, so that an unusable file makes none.
-        chunks: Iterator[ImportChunk] | None = None
-        batches: Iterator[list[ParsedRecord]] | None = None
-        if self._columnar is not None and detected == FileFormat.CSV:
+        chunks: Iterator[ImportChunk] = iter(())
+        if csv_source is not None and self._columnar is not None:
             chunks = self._columnar.import_csv(
-                source, now=run.now, accepts=run.budget.fits, batch_size=self._batch_size
+                csv_source, now=run.now, accepts=run.budget.fits, batch_size=self._batch_size
             )
-        else:
-            batches = _batches(records_of(detected, source), self._batch_size)
         if segment_name is not None:
             run.result.segment_id = self._segments.create_imported_segment(segment_name)
+        elif segment_id is not None:
+            run.result.segment_id = segment_id
         with _young_collections_only():
-            for chunk in chunks or ():
+            for chunk in chunks:
                 self._take_chunk(chunk, run)
                 gc.collect(1)
                 if progress is not None:
-                    progress(counter.bytes_read)
-            for batch in batches or ():
+                    progress()
+            for batch in _batches(records or iter(()), self._batch_size):
                 self._import_batch(batch, run)
                 # The batch's garbage cycles (the young ones) go now, cheaply.
                 gc.collect(1)
                 if progress is not None:
-                    progress(counter.bytes_read)
+                    progress()
         if progress is not None:
-            progress(counter.bytes_read)
+            progress()
         return run.result
 
     def _users(self) -> _UserEndpoints:

@@ -13,6 +13,7 @@ claimed endpoint's record.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,6 +33,7 @@ from clarion.domain.campaigns.model import (
     CampaignResponse,
     CampaignStatus,
     Frequency,
+    QuietTime,
     validate_campaign_response,
 )
 from clarion.domain.campaigns.quiet_time import QuietWindow
@@ -43,7 +45,12 @@ from clarion.domain.campaigns.run import (
 )
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
 from clarion.domain.events.records import EventRecord, MessageContext
-from clarion.domain.messaging.delivery import OutboundMessage, message_id_for
+from clarion.domain.messaging.delivery import (
+    DeliveryResult,
+    DeliveryStatus,
+    OutboundMessage,
+    message_id_for,
+)
 from clarion.domain.messaging.ledger import (
     NO_SENDS,
     SEND_STATUS,
@@ -56,7 +63,7 @@ from clarion.domain.messaging.ledger import (
 from clarion.domain.templates.configuration import TemplateConfiguration
 from clarion.domain.templates.model import TemplateType, TemplateVersion
 from clarion.ports.audience import ProfileStore
-from clarion.ports.campaigns import CampaignRepository
+from clarion.ports.campaigns import CampaignHookInvoker, CampaignRepository, HookTarget
 from clarion.ports.events import EventSink
 from clarion.ports.messaging import DeliveryChannel, SendLedger
 from clarion.ports.templates import TemplateRepository
@@ -99,11 +106,26 @@ def load_templates(
         (TemplateType.SMS, configuration.sms_template),
         (TemplateType.PUSH, configuration.push_template),
         (TemplateType.VOICE, configuration.voice_template),
+        (TemplateType.INAPP, configuration.in_app_template),
     ):
         if ref is not None and ref.name:
             template = templates.get_template(kind, ref.name)
             found[kind] = template.version(ref.version)
     return found
+
+
+class Governor(Protocol):
+    """The one message governor (``clarion.services.messaging.MessageGovernor``)."""
+
+    def admit(self, endpoint_ids: Sequence[str], now: datetime) -> Mapping[str, Reason | None]: ...
+
+
+@dataclass(frozen=True)
+class Hook:
+    """The CampaignHook a run calls (the campaign's own, else the project's)."""
+
+    mode: str  # FILTER or DELIVERY
+    target: HookTarget
 
 
 @dataclass(frozen=True)
@@ -114,6 +136,8 @@ class PreparedRun:
     campaign: CampaignResponse
     rules: RunRules
     messages: Mapping[str, Mapping[ChannelType, ChannelMessage]]
+    hook: Hook | None = None
+    messages_per_second: int | None = None
 
 
 class CampaignRunner:
@@ -127,6 +151,15 @@ class CampaignRunner:
         Segment membership (``SegmentService``).
     app_id
         The project id ``_campaign.send`` records carry.
+    governor
+        The project's caps across campaigns, journeys and triggers (asked before each
+        send); None for none.
+    hooks
+        Calls CampaignHooks (FILTER and DELIVERY modes); None where hooks are refused.
+    project_settings
+        The project's ApplicationSettingsResource: its QuietTime, Limits
+        (MessagesPerSecond, MaximumDuration) and CampaignHook are what a campaign without
+        its own uses.
     clock, sleep, monotonic
         Time sources (tests pass fakes); ``sleep`` paces Limits.MessagesPerSecond.
     """
@@ -142,6 +175,9 @@ class CampaignRunner:
         audience: AudienceSource,
         *,
         app_id: str = "clarion",
+        governor: Governor | None = None,
+        hooks: CampaignHookInvoker | None = None,
+        project_settings: Callable[[], Mapping[str, Any]] | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
@@ -155,6 +191,9 @@ class CampaignRunner:
         self._events = events
         self._audience = audience
         self._app_id = app_id
+        self._governor = governor
+        self._hooks = hooks
+        self._project_settings = project_settings
         self.batch_size = batch_size
         self._clock = clock
         self._sleep = sleep
@@ -233,24 +272,36 @@ class CampaignRunner:
         if schedule is None:
             raise InvalidRecordError([FieldProblem("Schedule", "is required")])
         limits = campaign.limits
+        project = dict(self._project_settings()) if self._project_settings else {}
+        project_limits = project.get("Limits") or {}
+        maximum_duration = (
+            limits.maximum_duration if limits and limits.maximum_duration else None
+        ) or project_limits.get("MaximumDuration")
         started = datetime.fromisoformat(run["StartTime"].replace("Z", "+00:00"))
-        expires = (
-            started + timedelta(seconds=limits.maximum_duration)
-            if limits and limits.maximum_duration
-            else None
-        )
+        expires = started + timedelta(seconds=maximum_duration) if maximum_duration else None
+        quiet_time = schedule.quiet_time
+        if quiet_time is None and project.get("QuietTime"):
+            quiet_time = QuietTime.model_validate(project["QuietTime"])
         rules = RunRules(
             campaign_id=campaign.id,
             assigner=assigner_for(campaign),
             treatment_channels={k: frozenset(v) for k, v in messages.items()},
             schedule=schedule,
             run_time=datetime.fromisoformat(run["ScheduledTime"].replace("Z", "+00:00")),
-            quiet=QuietWindow.of(schedule.quiet_time),
+            quiet=QuietWindow.of(quiet_time),
             daily_cap=limits.daily if limits else None,
             total_cap=limits.total if limits else None,
             expires_at=expires,
         )
-        prepared = PreparedRun(run, campaign, rules, messages)
+        prepared = PreparedRun(
+            run,
+            campaign,
+            rules,
+            messages,
+            hook=_hook(campaign, project),
+            messages_per_second=(limits.messages_per_second if limits else None)
+            or project_limits.get("MessagesPerSecond"),
+        )
         self._prepared[run_id] = prepared
         return prepared
 
@@ -280,6 +331,21 @@ class CampaignRunner:
             decisions[endpoint_id] = decide(endpoints.get(endpoint_id), rules, moment, sends)
 
         to_send = [k for k, d in decisions.items() if d.reason == Reason.SEND]
+        hook = prepared.hook
+        if hook is not None and hook.mode == "FILTER" and to_send:
+            kept = self._filter(run_id, prepared, hook, to_send, endpoints, moment)
+            for endpoint_id in to_send:
+                if endpoint_id not in kept:
+                    treatment = decisions[endpoint_id].treatment_id
+                    decisions[endpoint_id] = Decision(Reason.SKIPPED_HOOK_FILTER, treatment)
+            to_send = [k for k in to_send if k in kept]
+        if self._governor is not None and to_send:
+            # Last before the claim: only what would otherwise be sent is counted.
+            verdicts = self._governor.admit(to_send, moment)
+            for endpoint_id, capped in verdicts.items():
+                if capped is not None:
+                    decisions[endpoint_id] = Decision(capped, decisions[endpoint_id].treatment_id)
+            to_send = [k for k in to_send if verdicts.get(k) is None]
         claimed = self._ledger.claim(run_id, to_send) if to_send else set()
         outcomes: dict[str, LedgerOutcome] = {}
         events: list[EventRecord] = []
@@ -329,7 +395,10 @@ class CampaignRunner:
 
         delivered: list[str] = []
         started = self._monotonic()
-        results = {r.message_id: r for r in self._channel.deliver(messages)} if messages else {}
+        if hook is not None and hook.mode == "DELIVERY":
+            results = self._deliver_by_hook(run_id, prepared, hook, messages, endpoints, moment)
+        else:
+            results = {r.message_id: r for r in self._channel.deliver(messages)} if messages else {}
         for message in messages:
             endpoint_id = message.context.endpoint_id or ""
             result = results.get(message.message_id)
@@ -396,13 +465,85 @@ class CampaignRunner:
             now=now,
         )
 
+    def _hook_payload(
+        self,
+        run_id: str,
+        prepared: PreparedRun,
+        endpoint_ids: Sequence[str],
+        endpoints: Mapping[str, Endpoint],
+    ) -> dict[str, Any]:
+        """What Pinpoint passed a CampaignHook: the campaign's message and the batch."""
+        campaign = prepared.campaign
+        configuration = campaign.message_configuration
+        return {
+            "ApplicationId": self._app_id,
+            "CampaignId": campaign.id,
+            "TreatmentId": "0",
+            "ActivityId": run_id,
+            "ScheduledTime": prepared.run.get("ScheduledTime"),
+            "MessageConfiguration": configuration.to_pinpoint() if configuration else {},
+            "Endpoints": {i: endpoints[i].to_pinpoint() for i in endpoint_ids if i in endpoints},
+        }
+
+    def _filter(
+        self,
+        run_id: str,
+        prepared: PreparedRun,
+        hook: Hook,
+        endpoint_ids: Sequence[str],
+        endpoints: dict[str, Endpoint],
+        now: datetime,
+    ) -> set[str]:
+        """A FILTER hook: the endpoints it returns are sent to (with the attributes it
+        set on them); the others are skipped. A hook that fails raises: nothing of the
+        batch is sent unfiltered, and the batch is retried."""
+        assert self._hooks is not None
+        answer = self._hooks.invoke(
+            hook.target, self._hook_payload(run_id, prepared, endpoint_ids, endpoints)
+        )
+        kept: set[str] = set()
+        for endpoint_id, returned in answer.items():
+            if endpoint_id not in endpoints:
+                continue
+            kept.add(endpoint_id)
+            if isinstance(returned, Mapping):
+                # A malformed change is ignored: the endpoint as stored is sent.
+                with contextlib.suppress(ValueError):
+                    endpoints[endpoint_id] = Endpoint.model_validate(
+                        {**endpoints[endpoint_id].to_pinpoint(), **returned, "Id": endpoint_id}
+                    )
+        return kept
+
+    def _deliver_by_hook(
+        self,
+        run_id: str,
+        prepared: PreparedRun,
+        hook: Hook,
+        messages: Sequence[OutboundMessage],
+        endpoints: Mapping[str, Endpoint],
+        now: datetime,
+    ) -> dict[str, DeliveryResult]:
+        """A DELIVERY hook: the claimed endpoints go to the hook, which delivers; each
+        is SUCCESSFUL once the hook has accepted the batch."""
+        if not messages:
+            return {}
+        assert self._hooks is not None
+        ids = [m.context.endpoint_id or "" for m in messages]
+        self._hooks.invoke(hook.target, self._hook_payload(run_id, prepared, ids, endpoints))
+        return {
+            m.message_id: DeliveryResult(
+                m.message_id, DeliveryStatus.SUCCESSFUL, reason="delivered by the campaign hook"
+            )
+            for m in messages
+        }
+
     def _pace(self, count: int, started: float, prepared: PreparedRun) -> None:
-        limits = prepared.campaign.limits
-        if not count or limits is None or not limits.messages_per_second:
+        rate = prepared.messages_per_second
+        if not count or not rate:
             return
         # Hold the batch to MessagesPerSecond (per process: on AWS the state machine's
         # Map concurrency divides the limit between batches).
-        wanted = count / limits.messages_per_second
+        wanted = count / rate
         spent = self._monotonic() - started
         if wanted > spent:
             self._sleep(wanted - spent)
@@ -456,3 +597,18 @@ class CampaignRunner:
     def is_event_campaign(self, campaign: CampaignResponse) -> bool:
         schedule = campaign.schedule
         return schedule is not None and schedule.effective_frequency == Frequency.EVENT
+
+
+def _hook(campaign: CampaignResponse, project: Mapping[str, Any]) -> Hook | None:
+    """The campaign's CampaignHook, else the project's; None when neither has a mode
+    and a target."""
+    own = campaign.hook
+    if own is not None and own.mode is not None and (own.lambda_function_name or own.web_url):
+        return Hook(own.mode.value, HookTarget(own.lambda_function_name, own.web_url))
+    settings = project.get("CampaignHook") or {}
+    mode = settings.get("Mode")
+    if mode and (settings.get("LambdaFunctionName") or settings.get("WebUrl")):
+        return Hook(
+            str(mode), HookTarget(settings.get("LambdaFunctionName"), settings.get("WebUrl"))
+        )
+    return None

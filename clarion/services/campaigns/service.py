@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from clarion.domain.audience.endpoint import parse_iso8601
+from clarion.domain.audience.endpoint import Endpoint, parse_iso8601
 from clarion.domain.campaigns.event_filter import event_filter_matches
 from clarion.domain.campaigns.model import (
     BASE_TREATMENT_ID,
@@ -25,6 +25,7 @@ from clarion.domain.campaigns.schedule_expressions import nominal_run_time
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.events.records import EventRecord
 from clarion.domain.messaging.delivery import message_id_for
+from clarion.domain.templates.model import TemplateType
 from clarion.ports.audience import ProfileStore
 from clarion.ports.campaigns import CampaignRepository, CampaignRunStarter, CampaignScheduler
 from clarion.ports.segments import SegmentRepository
@@ -177,6 +178,117 @@ class CampaignService:
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         return self._repository.list_campaigns()
+
+    def versions(self, campaign_id: str) -> list[dict[str, Any]]:
+        """Every version of a campaign, oldest first. Raises NotFoundError."""
+        return self._repository.list_campaign_versions(campaign_id)
+
+    def delete_campaign(self, campaign_id: str) -> dict[str, Any]:
+        """DeleteCampaign: its schedule and every version go (its runs and their events
+        stay, for reports); returns the latest version as it was. Raises NotFoundError."""
+        latest = self.get_campaign(campaign_id)
+        scheduler = self.scheduler
+        if scheduler is not None and _may_need_schedule(validate_campaign_response(latest)):
+            scheduler.delete_schedule(campaign_id)
+        self._repository.delete_campaign(campaign_id)
+        return latest
+
+    def activities(self, campaign_id: str) -> list[dict[str, Any]]:
+        """GetCampaignActivities: one ActivityResponse per run, newest first. Raises
+        NotFoundError for an unknown campaign."""
+        self._repository.get_campaign(campaign_id)
+        found = []
+        for run in reversed(self._repository.list_runs(campaign_id)):
+            summary = RunSummary.from_counts(run.get("Counts") or {})
+            activity: dict[str, Any] = {
+                "ApplicationId": self._app_id,
+                "CampaignId": campaign_id,
+                "Id": str(run["RunId"]),
+                "State": str(run.get("State") or ""),
+                "Start": run.get("StartTime"),
+                "End": run.get("EndTime"),
+                "ScheduledStart": run.get("ScheduledTime"),
+                "TotalEndpointCount": summary.targeted,
+                "SuccessfulEndpointCount": summary.sent,
+                "Result": (
+                    "SUCCESS"
+                    if run.get("State") == CampaignStatus.COMPLETED.value and not summary.failed
+                    else ("FAILURE" if summary.failed and not summary.sent else None)
+                ),
+                "ExecutionMetrics": {k: str(v) for k, v in sorted(summary.counts.items())},
+            }
+            found.append({k: v for k, v in activity.items() if v is not None})
+        return found
+
+    def in_app_messages(
+        self,
+        endpoint: Endpoint | None,
+        is_member: Callable[[str, int | None, str], bool],
+        now: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """GetInAppMessages: the in-app campaigns the endpoint may be shown now (not
+        paused, within their schedule, targeting a segment it is in), highest priority
+        first, as InAppMessageCampaign objects. An endpoint that opted out (or is
+        inactive, or unknown) gets none."""
+        if endpoint is None or endpoint.is_opted_out or not endpoint.is_active:
+            return []
+        moment = now or self._clock()
+        found = []
+        for document in self._repository.list_campaigns():
+            campaign = validate_campaign_response(document)
+            message = _in_app_message(campaign, self._templates)
+            schedule = campaign.schedule
+            if message is None or campaign.is_paused or schedule is None:
+                continue
+            status = campaign.status
+            if status in (CampaignStatus.COMPLETED, CampaignStatus.DELETED):
+                continue
+            if not _within(schedule.start_time, schedule.end_time, moment):
+                continue
+            if not is_member(campaign.segment_id, campaign.segment_version, endpoint.id):
+                continue
+            limits = campaign.limits
+            item: dict[str, Any] = {
+                "CampaignId": campaign.id,
+                "TreatmentId": BASE_TREATMENT_ID,
+                "Priority": campaign.priority or 3,
+                "InAppMessage": message,
+                "Schedule": {
+                    k: v
+                    for k, v in {
+                        "EndDate": schedule.end_time,
+                        "EventFilter": schedule.event_filter.to_pinpoint()
+                        if schedule.event_filter
+                        else None,
+                        "QuietTime": schedule.quiet_time.to_pinpoint()
+                        if schedule.quiet_time
+                        else None,
+                    }.items()
+                    if v is not None
+                },
+            }
+            if limits is not None:
+                for key, value in (
+                    ("DailyCap", limits.daily),
+                    ("TotalCap", limits.total),
+                    ("SessionCap", limits.session),
+                ):
+                    if value is not None:
+                        item[key] = value
+            found.append(item)
+        return sorted(found, key=lambda item: (int(item["Priority"]), item["CampaignId"]))
+
+    def start_if_immediate(self, campaign: Mapping[str, Any]) -> dict[str, Any]:
+        """After CreateCampaign or UpdateCampaign over the API: a campaign whose
+        Schedule starts IMMEDIATE (and is not paused) is launched at once, as Pinpoint
+        sent it; returns the campaign as stored after that. (The CLI launches with
+        ``campaigns launch`` instead.)"""
+        parsed = validate_campaign_response(campaign)
+        schedule = parsed.schedule
+        if parsed.is_paused or schedule is None or schedule.start_time != IMMEDIATE:
+            return dict(campaign)
+        self.launch(parsed.id)
+        return self.get_campaign(parsed.id)
 
     def _store(self, document: dict[str, Any]) -> dict[str, Any]:
         treatments = document.pop("AdditionalTreatments", None) or []
@@ -466,3 +578,25 @@ def _within(start: str, end: str | None, now: datetime) -> bool:
     if start != "IMMEDIATE" and parse_iso8601(start) > now:
         return False
     return end is None or parse_iso8601(end) >= now
+
+
+def _in_app_message(
+    campaign: CampaignResponse, templates: TemplateRepository
+) -> dict[str, Any] | None:
+    """The in-app message a campaign shows (InAppMessage: Content, CustomConfig,
+    Layout), inline or from its in-app template; None for other campaigns."""
+    inline = (
+        campaign.message_configuration.in_app_message if campaign.message_configuration else None
+    )
+    if inline:
+        return {k: inline[k] for k in ("Content", "CustomConfig", "Layout") if k in inline}
+    configuration = campaign.template_configuration
+    ref = configuration.in_app_template if configuration else None
+    if ref is None or not ref.name:
+        return None
+    try:
+        version = templates.get_template(TemplateType.INAPP, ref.name).version(ref.version)
+    except NotFoundError:
+        return None
+    body = version.body.to_pinpoint()
+    return {k: body[k] for k in ("Content", "CustomConfig", "Layout") if k in body}

@@ -9,11 +9,14 @@ from clarion.services.events.ingest import (
 )
 from clarion.services.events.intake import EventIntakeService, PutEventsOutcome, events_response
 from clarion.services.events.stream import EventStreamConsumer, StreamRecord
+from clarion.services.events.streams import EventStreamService, ForwardingEventSink
 
 __all__ = [
     "EventIngestService",
     "EventIntakeService",
     "EventStreamConsumer",
+    "EventStreamService",
+    "ForwardingEventSink",
     "IngestResult",
     "IngestSource",
     "PutEventsOutcome",

@@ -10,7 +10,7 @@ and the good records beside them are still processed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -33,7 +33,12 @@ from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
 from clarion.domain.events.normalise.put_events import normalise_put_events
 from clarion.domain.events.normalise.ses import normalise_ses_events
 from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
-from clarion.domain.events.records import EventRecord, Normalised, Reject
+from clarion.domain.events.records import (
+    EventRecord,
+    Normalised,
+    Reject,
+    reserved_event_problem,
+)
 from clarion.ports.audience import EndpointLocator, ProfileStore
 from clarion.ports.campaigns import CampaignTrigger
 from clarion.ports.events import DeadLetterSink, EventSink
@@ -198,7 +203,11 @@ class EventIngestService:
         app_id: str = "clarion",
         aws_account_id: str | None = None,
         apply_effects: bool = True,
+        forward: Callable[[Sequence[EventRecord]], int] | None = None,
     ) -> None:
+        # Where records go on to their project's event stream (the stream consumer on
+        # AWS; locally the sink forwards what it stores).
+        self._forward = forward
         self._profiles = profiles
         self._dead_letters = dead_letters
         self._trigger = trigger or NoCampaignTrigger()
@@ -243,7 +252,25 @@ class EventIngestService:
             body = parsed.items[0][1]
             if isinstance(body, Mapping) and "BatchItem" in body:
                 return self.put_events(body, origin=origin, app_id=app_id)
-        return self.ingest_text(text, IngestSource.PINPOINT, origin=origin)
+        kind = IngestSource.PINPOINT
+        parsed = parse_text(text, _source_name(kind))
+        # The reserved system events are Clarion's own: refused from this path (the
+        # trusted one is ``ingest_text``), each with its line and the reason.
+        items, forged = [], []
+        for position, raw in parsed.items:
+            event_type = raw.get("event_type") if isinstance(raw, Mapping) else None
+            problem = reserved_event_problem(event_type, "event_type")
+            if problem is None:
+                items.append((position, raw))
+            else:
+                forged.append(Reject(kind.value, position, None, (problem,), raw))
+        normalised = self.normalise(items, kind)
+        result = self.process(
+            Normalised(normalised.records, parsed.rejects + forged + normalised.rejects),
+            origin=origin,
+        )
+        result.lines = parsed.lines
+        return result
 
     def normalise(self, items: Sequence[tuple[int, Any]], source: IngestSource) -> Normalised:
         """Normalise decoded records of one source; reject indexes are input positions."""
@@ -292,6 +319,8 @@ class EventIngestService:
             result.effects = self.apply_effects(fresh)
             if fresh:
                 self._trigger.handle_events(fresh)
+        if self._forward is not None and fresh:
+            self._forward(fresh)
         return result
 
     def apply_effects(self, records: Sequence[EventRecord]) -> EffectsSummary:

@@ -94,6 +94,10 @@ class EventIntakeService:
             reject = Reject("put_events", None, None, (problem,), text)
             self._dead_letters.put_rejects([reject], origin="api")
             return PutEventsOutcome([problem])
+        return self.put_events_body(body, app_id=app_id)
+
+    def put_events_body(self, body: Any, *, app_id: str | None = None) -> PutEventsOutcome:
+        """Ingest a parsed PutEvents request body for project ``app_id``."""
         problems = check_put_events_request(body)
         result = self._ingest.put_events(body, origin="api", app_id=app_id or self._app_id)
         if problems:

@@ -27,10 +27,10 @@ At most :data:`MAX_ATTEMPTS` attempts per target and TraceId.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from clarion.domain.audience.endpoint import PUSH_CHANNELS, ChannelType, Endpoint
 from clarion.domain.campaigns.channel_messages import ChannelMessage, compile_inline
@@ -105,6 +105,14 @@ def is_retryable(outcome: LedgerOutcome) -> bool:
     return outcome.detail.split(":", 1)[0] in RETRYABLE_DETAILS
 
 
+class Governor(Protocol):
+    """The one message governor (``MessageGovernor``), as transactional sends ask it."""
+
+    governs_transactional: bool
+
+    def admit(self, endpoint_ids: Sequence[str], now: datetime) -> Mapping[str, Reason | None]: ...
+
+
 class MessageService:
     """SendMessages and SendUsersMessages.
 
@@ -127,7 +135,14 @@ class MessageService:
         *,
         app_id: str = "clarion",
         clock: Callable[[], datetime] = utc_now,
+        trace_scope: str = "",
+        governor: Governor | None = None,
     ) -> None:
+        # Transactional sends are exempt from the project's caps unless the governor
+        # says it governs them (CLARION_GOVERN_TRANSACTIONAL).
+        self._governor = governor
+        # Projects share the ledger on AWS: another project's TraceIds are its own.
+        self._trace_scope = trace_scope
         self._profiles = profiles
         self._templates = templates
         self._channel = channel
@@ -239,8 +254,19 @@ class MessageService:
     ) -> None:
         templates = load_templates(self._templates, request.template_configuration)
         now = self._clock()
-        scope = f"tx-{message_id_for('trace', request.trace_id)}" if request.trace_id else None
+        trace = (self._trace_scope, request.trace_id) if self._trace_scope else (request.trace_id,)
+        scope = f"tx-{message_id_for('trace', *trace)}" if request.trace_id else None
         pending = [t for t in targets if t.status is None]
+        governor = self._governor
+        if governor is not None and governor.governs_transactional:
+            governed = [t.key for t in pending if t.endpoint is not None]
+            verdicts = governor.admit(governed, now) if governed else {}
+            for target in pending:
+                capped = verdicts.get(target.key)
+                if capped is not None:
+                    target.status = DeliveryStatus.PERMANENT_FAILURE
+                    target.reason = f"{capped.value}: the project's cap for the endpoint"
+            pending = [t for t in pending if t.status is None]
         ledger = self._ledger if scope is not None else None
         if ledger is not None and scope is not None and pending:
             self._claim_attempts(ledger, scope, pending)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.errors import FieldProblem, InUseError, InvalidRecordError
 from clarion.domain.segments.model import (
     ImportFormat,
     SegmentResponse,
@@ -46,10 +46,13 @@ class SegmentService:
         repository: SegmentRepository,
         audience: AudienceQuery,
         clock: Callable[[], datetime] = _utc_now,
+        *,
+        users_of: Callable[[str], list[str]] | None = None,
     ) -> None:
         self._repository = repository
         self._audience = audience
         self._clock = clock
+        self._users_of = users_of
 
     # -- imported segments (used by the endpoint importer) ----------------------------
 
@@ -180,6 +183,33 @@ class SegmentService:
         """The latest version of every segment."""
         return self._repository.list_segments()
 
+    def versions(self, segment_id: str) -> list[dict[str, Any]]:
+        """Every version of a segment, oldest first. Raises NotFoundError."""
+        return self._repository.list_segment_versions(segment_id)
+
+    def delete_segment(self, segment_id: str) -> dict[str, Any]:
+        """Delete every version; returns the latest as it was.
+
+        Raises
+        ------
+        NotFoundError
+            No such segment.
+        InUseError
+            A campaign targets it, or another segment is built on it.
+        """
+        latest = self.get_segment(segment_id)
+        users = [
+            f"segment {s['Id']}"
+            for s in self._repository.list_segments()
+            if s.get("Id") != segment_id and segment_id in _source_ids(s)
+        ]
+        if self._users_of is not None:
+            users += [f"campaign {c}" for c in self._users_of(segment_id)]
+        if users:
+            raise InUseError(f"segment {segment_id!r} is in use by {', '.join(users)}")
+        self._repository.delete_segment(segment_id)
+        return latest
+
     # -- evaluation ----------------------------------------------------------------------
 
     def compile(
@@ -187,11 +217,21 @@ class SegmentService:
     ) -> str:
         """The segment's Trino-dialect SQL (``SELECT id FROM endpoints WHERE ...``)."""
         segment = self._load(segment_id, version)
-        return compile_segment(segment, self._load, as_of or self._clock())
+        return self._audience.scope(compile_segment(segment, self._load, as_of or self._clock()))
 
     def preview(self, segment_id: str, version: int | None = None) -> int:
         """How many endpoints the segment holds now."""
         return self._audience.count(self.compile(segment_id, version))
+
+    def contains(self, segment_id: str, version: int | None, endpoint_id: str) -> bool:
+        """Whether the endpoint is in the segment now."""
+        quoted = endpoint_id.replace("'", "''")
+        sql = f"SELECT id FROM ({self.compile(segment_id, version)}) AS s WHERE id = '{quoted}'"
+        return self._audience.count(sql) > 0
+
+    def all_endpoint_ids(self) -> Iterator[str]:
+        """The ids of every endpoint of the project, streamed (exports)."""
+        return self._audience.endpoint_ids(self._audience.scope("SELECT id FROM endpoints"))
 
     def members(self, segment_id: str, version: int | None = None) -> Iterator[str]:
         """The ids of the endpoints the segment holds now, streamed."""
@@ -209,3 +249,14 @@ class SegmentService:
         stored = segment.to_pinpoint()
         self._repository.save_segment(stored)
         return stored
+
+
+def _source_ids(segment: Mapping[str, Any]) -> set[str]:
+    """The segments a segment is built on (SegmentGroups' SourceSegments)."""
+    groups = (segment.get("SegmentGroups") or {}).get("Groups") or []
+    return {
+        str(source.get("Id"))
+        for group in groups
+        for source in group.get("SourceSegments") or []
+        if isinstance(source, Mapping)
+    }

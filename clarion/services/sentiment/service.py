@@ -43,7 +43,7 @@ from clarion.domain.events.records import (
 )
 from clarion.domain.messaging.delivery import message_id_for
 from clarion.domain.messaging.direct import PUSH_MESSAGE_KEYS
-from clarion.domain.messaging.ledger import cap_day, to_ms
+from clarion.domain.messaging.ledger import SEND_STATUS, cap_day, to_ms
 from clarion.domain.sentiment.attributes import (
     ATTR_CHURN_FLAG,
     ATTR_FOLLOW_UP,
@@ -87,6 +87,7 @@ from clarion.ports.sentiment import (
     SocialAuthorStore,
 )
 from clarion.resources import read_text
+from clarion.services.messaging.governor import MessageGovernor
 from clarion.services.messaging.transactional import MessageService
 
 SCORE_BATCH_SIZE = 100
@@ -226,7 +227,10 @@ class SentimentService:
         app_id: str = "clarion",
         clock: Callable[[], datetime] = _utc_now,
         batch_size: int = SCORE_BATCH_SIZE,
+        governor: MessageGovernor | None = None,
     ) -> None:
+        # The project's caps: a trigger's message counts with campaigns' and journeys'.
+        self._governor = governor
         self._analyzer = analyzer
         self._lookup = lookup
         self._profiles = profiles
@@ -505,6 +509,11 @@ class SentimentService:
         template_key = _TEMPLATE_KEYS.get(endpoint.channel_type or ChannelType.CUSTOM)
         if template_key is None:
             return ActionTaken(rule.name, "message", "NO_CHANNEL", endpoint.id, action.template)
+        if self._governor is not None:
+            capped = self._governor.admit([endpoint.id], now).get(endpoint.id)
+            if capped is not None:
+                record(endpoint, SEND_STATUS.get(capped, capped.value))
+                return ActionTaken(rule.name, "message", capped.value, endpoint.id, action.template)
         substitutions = {
             **action.substitutions,
             "SocialPostId": [post.post_id],

@@ -183,11 +183,22 @@ class TemplateService:
         return self.find(name, template_type).to_versions_response()
 
     def list(self) -> list[dict[str, Any]]:
-        """ListTemplates items."""
-        return [t.to_template_response() for t in self._repository.list_templates()]
+        """ListTemplates items (TemplateResponse, with the ARN)."""
+        return [
+            {**t.to_template_response(), "Arn": _arn(t)} for t in self._repository.list_templates()
+        ]
 
-    def delete(self, name: str, template_type: TemplateType | str) -> None:
-        self._repository.delete_template(_kind(template_type), name)
+    def delete(
+        self, name: str, template_type: TemplateType | str, version: int | str | None = None
+    ) -> None:
+        """Delete*Template: the whole template, or one version of it (not the active
+        one). Raises NotFoundError or InvalidRecordError."""
+        kind = _kind(template_type)
+        if version is None:
+            self._repository.delete_template(kind, name)
+            return
+        template = self._repository.get_template(kind, name).delete_version(version)
+        self._repository.save_template(template)
 
     def find(self, name: str, template_type: TemplateType | str | None = None) -> MessageTemplate:
         """The template of that name (and type, needed when several types share the
@@ -254,5 +265,9 @@ def _kind(template_type: TemplateType | str) -> TemplateType:
         return TemplateType(str(template_type).upper())
     except ValueError:
         raise InvalidRecordError(
-            [FieldProblem("TemplateType", f"{template_type!r} is not EMAIL, SMS, PUSH or VOICE")]
+            [
+                FieldProblem(
+                    "TemplateType", f"{template_type!r} is not EMAIL, SMS, PUSH, VOICE or INAPP"
+                )
+            ]
         ) from None

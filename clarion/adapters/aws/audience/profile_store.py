@@ -24,6 +24,12 @@ every attribute name (``Attributes.X``, ``User.UserAttributes.X``, ``Metrics.X``
 written, for Pinpoint's per-project limit. It has no ``UserId``, so it never appears in
 the index, and reads skip it. The set only grows: deleting the last endpoint that used a
 name does not free the name (a scan to find out would cost a full table read).
+
+Projects: the default project's items keep these keys as they are. Another project's
+store (``key_prefix="app#<id>#"``) writes every key it owns with the prefix (``Id``,
+``UserId``, ``ChannelAddress``, ``SocialHandle`` and the registry item), and reads and
+queries only prefixed keys, so two projects never see each other's endpoints; the
+``Document`` keeps the endpoint's own id.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ from clarion.adapters.aws.sentiment.social_store import (
 from clarion.domain.audience.endpoint import ChannelType, Endpoint, parse_iso8601
 
 ATTRIBUTE_NAMES_ID = "#clarion/attribute-names"
+# The start of every key of a project other than the default one: ``app#<id>#``.
+PROJECT_KEY = "app#"
 USER_ID_INDEX = "UserIdIndex"
 ADDRESS_INDEX = "AddressIndex"
 
@@ -164,6 +172,11 @@ def attribute_names_of(endpoint: Endpoint) -> set[str]:
     }
 
 
+def project_key_prefix(app_id: str) -> str:
+    """The key prefix of a project other than the default one."""
+    return f"{PROJECT_KEY}{app_id}#"
+
+
 def channel_address(channel: ChannelType | str, address: str) -> str:
     """The ``ChannelAddress`` key of the address index: ``"<ChannelType>#<Address>"``."""
     return f"{channel}#{address}"
@@ -194,10 +207,17 @@ class DynamoDBProfileStore:
     """
 
     def __init__(
-        self, client: Any, table_name: str, *, social_handle_attribute: str = "TwitterHandle"
+        self,
+        client: Any,
+        table_name: str,
+        *,
+        social_handle_attribute: str = "TwitterHandle",
+        key_prefix: str = "",
     ) -> None:
         self._client = client
         self._table = table_name
+        self._prefix = key_prefix
+        self._names_id = key_prefix + ATTRIBUTE_NAMES_ID
         self._social_handle_attribute = social_handle_attribute
         self._batches = DynamoDBBatches(client, table_name)
         # Names this process has already added to the registry item: each batch only
@@ -219,15 +239,19 @@ class DynamoDBProfileStore:
             return
         # Last write wins within a batch, and BatchWriteItem refuses duplicate keys.
         latest = {endpoint.id: endpoint for endpoint in endpoints}
-        if ATTRIBUTE_NAMES_ID in latest:
-            raise ValueError(f"endpoint id {ATTRIBUTE_NAMES_ID!r} is reserved by Clarion")
+        reserved = [i for i in latest if i == ATTRIBUTE_NAMES_ID or i.startswith(PROJECT_KEY)]
+        if reserved:
+            raise ValueError(
+                f"endpoint id {reserved[0]!r} is reserved by Clarion (the registry item, or "
+                f"a project's key prefix {PROJECT_KEY!r})"
+            )
         existing = self._last_active(list(latest))
         now_ms = int(time.time() * 1000)
         requests = []
         names: set[str] = set()
         for endpoint in latest.values():
             item: dict[str, Any] = {
-                "Id": {"S": endpoint.id},
+                "Id": {"S": self._key(endpoint.id)},
                 "Document": {
                     "S": json.dumps(
                         endpoint.to_pinpoint(), separators=(",", ":"), ensure_ascii=False
@@ -236,17 +260,17 @@ class DynamoDBProfileStore:
                 "UpdatedAtMs": {"N": str(now_ms)},
             }
             if endpoint.user_id:
-                item["UserId"] = {"S": endpoint.user_id}
+                item["UserId"] = {"S": self._key(endpoint.user_id)}
             # An index key must be a non-empty string: endpoints without a channel or an
             # address stay out of the address index.
             if endpoint.channel_type and endpoint.address:
                 item["ChannelAddress"] = {
-                    "S": channel_address(endpoint.channel_type, endpoint.address)
+                    "S": self._key(channel_address(endpoint.channel_type, endpoint.address))
                 }
             # Likewise the handle index: only endpoints whose user has a handle.
             handle = social_handle_value(endpoint, self._social_handle_attribute)
             if handle is not None:
-                item[SOCIAL_HANDLE_FIELD] = {"S": handle}
+                item[SOCIAL_HANDLE_FIELD] = {"S": self._key(handle)}
             candidates = [
                 v for v in (existing.get(endpoint.id), _effective_ms(endpoint)) if v is not None
             ]
@@ -261,7 +285,7 @@ class DynamoDBProfileStore:
 
     def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
         ids = [i for i in dict.fromkeys(endpoint_ids) if i != ATTRIBUTE_NAMES_ID]
-        self._batches.write([{"DeleteRequest": {"Key": {"Id": {"S": i}}}} for i in ids])
+        self._batches.write([{"DeleteRequest": {"Key": {"Id": {"S": self._key(i)}}}} for i in ids])
 
     def record_activity(self, activity_ms: Mapping[str, int]) -> None:
         """Raise ``LastActiveMs`` of each existing endpoint to at least the given time.
@@ -281,7 +305,9 @@ class DynamoDBProfileStore:
     def get_endpoints(self, endpoint_ids: Sequence[str]) -> dict[str, Endpoint]:
         ids = [i for i in dict.fromkeys(endpoint_ids) if i != ATTRIBUTE_NAMES_ID]
         items = self._batches.get(
-            [{"Id": {"S": i}} for i in ids], "#id, #doc", {"#id": "Id", "#doc": "Document"}
+            [{"Id": {"S": self._key(i)}} for i in ids],
+            "#id, #doc",
+            {"#id": "Id", "#doc": "Document"},
         )
         found = (_document(item) for item in items)
         return {endpoint.id: endpoint for endpoint in found}
@@ -295,7 +321,7 @@ class DynamoDBProfileStore:
             TableName=self._table,
             IndexName=USER_ID_INDEX,
             KeyConditionExpression="UserId = :u",
-            ExpressionAttributeValues={":u": {"S": user_id}},
+            ExpressionAttributeValues={":u": {"S": self._key(user_id)}},
         )
         endpoints = [_document(item) for page in pages for item in page.get("Items", [])]
         return sorted(endpoints, key=lambda endpoint: endpoint.id)
@@ -331,7 +357,7 @@ class DynamoDBProfileStore:
     def attribute_names(self) -> set[str]:
         response = self._client.get_item(
             TableName=self._table,
-            Key={"Id": {"S": ATTRIBUTE_NAMES_ID}},
+            Key={"Id": {"S": self._names_id}},
             ProjectionExpression="#names",
             ExpressionAttributeNames={"#names": "Names"},
             ConsistentRead=True,
@@ -342,14 +368,20 @@ class DynamoDBProfileStore:
 
     # -- helpers -----------------------------------------------------------------------
 
+    def _key(self, value: str) -> str:
+        return self._prefix + value
+
+    def _unkey(self, value: str) -> str:
+        return value[len(self._prefix) :]
+
     def _last_active(self, endpoint_ids: Sequence[str]) -> dict[str, int]:
         items = self._batches.get(
-            [{"Id": {"S": i}} for i in endpoint_ids],
+            [{"Id": {"S": self._key(i)}} for i in endpoint_ids],
             "#id, LastActiveMs",
             {"#id": "Id"},
         )
         return {
-            item["Id"]["S"]: int(item["LastActiveMs"]["N"])
+            self._unkey(item["Id"]["S"]): int(item["LastActiveMs"]["N"])
             for item in items
             if "LastActiveMs" in item
         }
@@ -361,25 +393,25 @@ class DynamoDBProfileStore:
             KeyConditionExpression="UserId = :u",
             ProjectionExpression="#id",
             ExpressionAttributeNames={"#id": "Id"},
-            ExpressionAttributeValues={":u": {"S": user_id}},
+            ExpressionAttributeValues={":u": {"S": self._key(user_id)}},
         )
-        return {item["Id"]["S"] for page in pages for item in page.get("Items", [])}
+        return {self._unkey(item["Id"]["S"]) for page in pages for item in page.get("Items", [])}
 
     def _endpoint_ids_at(self, channel: ChannelType, address: str) -> list[str]:
         pages = self._client.get_paginator("query").paginate(
             TableName=self._table,
             IndexName=ADDRESS_INDEX,
             KeyConditionExpression="ChannelAddress = :a",
-            ExpressionAttributeValues={":a": {"S": channel_address(channel, address)}},
+            ExpressionAttributeValues={":a": {"S": self._key(channel_address(channel, address))}},
         )
-        ids = {item["Id"]["S"] for page in pages for item in page.get("Items", [])}
+        ids = {self._unkey(item["Id"]["S"]) for page in pages for item in page.get("Items", [])}
         return sorted(ids)
 
     def _raise_last_active(self, endpoint_id: str, active_ms: int) -> None:
         try:
             self._client.update_item(
                 TableName=self._table,
-                Key={"Id": {"S": endpoint_id}},
+                Key={"Id": {"S": self._key(endpoint_id)}},
                 UpdateExpression="SET LastActiveMs = :v",
                 ConditionExpression=(
                     "attribute_exists(#id) AND "
@@ -400,7 +432,7 @@ class DynamoDBProfileStore:
         # ADD on a string set is idempotent and commutative: concurrent writers merge.
         self._client.update_item(
             TableName=self._table,
-            Key={"Id": {"S": ATTRIBUTE_NAMES_ID}},
+            Key={"Id": {"S": self._names_id}},
             UpdateExpression="ADD #names :new",
             ExpressionAttributeNames={"#names": "Names"},
             ExpressionAttributeValues={":new": {"SS": sorted(new)}},

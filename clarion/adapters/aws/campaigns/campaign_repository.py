@@ -27,11 +27,15 @@ RUN_PREFIX = "run#"
 class DynamoDBCampaignRepository:
     """CampaignRepository on the definitions table (module docstring)."""
 
-    def __init__(self, dynamodb_client: Any, definitions_table: str) -> None:
+    def __init__(
+        self, dynamodb_client: Any, definitions_table: str, *, key_prefix: str = ""
+    ) -> None:
         self._dynamodb = dynamodb_client
         self._table = definitions_table
+        # A project other than the default one keeps its campaigns under its own prefix.
+        self._campaign_prefix = key_prefix + CAMPAIGN_PREFIX
         self._documents = VersionedDocuments(
-            dynamodb_client, definitions_table, CAMPAIGN_PREFIX, "campaign"
+            dynamodb_client, definitions_table, self._campaign_prefix, "campaign"
         )
 
     def save_campaign(self, campaign: Mapping[str, Any]) -> None:
@@ -39,6 +43,12 @@ class DynamoDBCampaignRepository:
 
     def get_campaign(self, campaign_id: str, version: int | None = None) -> dict[str, Any]:
         return self._documents.get(campaign_id, version)
+
+    def list_campaign_versions(self, campaign_id: str) -> list[dict[str, Any]]:
+        return self._documents.versions(campaign_id)
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        self._documents.delete(campaign_id)
 
     def list_campaigns(self) -> list[dict[str, Any]]:
         return self._documents.list_latest()
@@ -53,7 +63,7 @@ class DynamoDBCampaignRepository:
         self._dynamodb.put_item(
             TableName=self._table,
             Item={
-                "Pk": {"S": CAMPAIGN_PREFIX + campaign_id},
+                "Pk": {"S": self._campaign_prefix + campaign_id},
                 "Sk": {"S": f"run#{run.get('StartTime') or ''}#{run_id}"},
                 "Document": document,
             },
@@ -75,7 +85,7 @@ class DynamoDBCampaignRepository:
             TableName=self._table,
             KeyConditionExpression="Pk = :pk AND begins_with(Sk, :run)",
             ExpressionAttributeValues={
-                ":pk": {"S": CAMPAIGN_PREFIX + campaign_id},
+                ":pk": {"S": self._campaign_prefix + campaign_id},
                 ":run": {"S": "run#"},
             },
             ConsistentRead=True,

@@ -15,7 +15,11 @@ class StepFunctionsRunStarter:
     run twice.
     """
 
-    def __init__(self, stepfunctions_client: Any, state_machine_arn: str) -> None:
+    def __init__(
+        self, stepfunctions_client: Any, state_machine_arn: str, *, app_id: str | None = None
+    ) -> None:
+        # The project of the runs this starts (it travels with the run to every step).
+        self._app_id = app_id
         if not state_machine_arn:
             raise ValueError(
                 "the campaign state machine ARN is not set (CLARION_CAMPAIGN_STATE_MACHINE_ARN)"
@@ -27,6 +31,12 @@ class StepFunctionsRunStarter:
         response = self._sfn.start_execution(
             stateMachineArn=self._arn,
             name=str(run["RunId"])[:80],
-            input=json.dumps({"RunId": run["RunId"], "CampaignId": run["CampaignId"]}),
+            input=json.dumps(
+                {
+                    "RunId": run["RunId"],
+                    "CampaignId": run["CampaignId"],
+                    **({"ApplicationId": self._app_id} if self._app_id else {}),
+                }
+            ),
         )
         return str(response["executionArn"])

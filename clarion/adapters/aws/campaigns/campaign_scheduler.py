@@ -60,7 +60,10 @@ class EventBridgeCampaignScheduler:
         role_arn: str,
         state_machine_arn: str,
         clock: Callable[[], datetime] = _utc_now,
+        app_id: str | None = None,
     ) -> None:
+        # The project of the campaigns scheduled (in the execution input, for its steps).
+        self._app_id = app_id
         self._scheduler = scheduler_client
         self._group = group_name
         self._role_arn = role_arn
@@ -112,7 +115,12 @@ class EventBridgeCampaignScheduler:
             "Target": {
                 "Arn": self._state_machine_arn,
                 "RoleArn": self._role_arn,
-                "Input": json.dumps({"CampaignId": campaign.id}),
+                "Input": json.dumps(
+                    {
+                        "CampaignId": campaign.id,
+                        **({"ApplicationId": self._app_id} if self._app_id else {}),
+                    }
+                ),
             },
             "State": "DISABLED" if campaign.is_paused else "ENABLED",
             "ActionAfterCompletion": "DELETE" if spec.one_time else "NONE",

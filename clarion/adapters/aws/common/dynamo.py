@@ -126,3 +126,34 @@ class VersionedDocuments:
             json.loads(item["Document"]["S"]) for page in pages for item in page.get("Items", [])
         ]
         return sorted(documents, key=lambda document: str(document.get("Id")))
+
+    def _version_items(self, document_id: str) -> list[dict[str, Any]]:
+        pages = self._dynamodb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="Pk = :pk AND begins_with(Sk, :v)",
+            ExpressionAttributeValues={
+                ":pk": {"S": self._prefix + document_id},
+                ":v": {"S": "v#"},
+            },
+            ConsistentRead=True,
+        )
+        return [item for page in pages for item in page.get("Items", [])]
+
+    def versions(self, document_id: str) -> list[dict[str, Any]]:
+        """Every version of one document, oldest first. Raises NotFoundError."""
+        items = self._version_items(document_id)
+        if not items:
+            raise NotFoundError(self._kind, document_id)
+        return [json.loads(item["Document"]["S"]) for item in items]
+
+    def delete(self, document_id: str) -> None:
+        """Remove every version and the latest item. Raises NotFoundError."""
+        items = self._version_items(document_id)
+        if not items:
+            raise NotFoundError(self._kind, document_id)
+        keys = [item["Sk"]["S"] for item in items] + [LATEST]
+        for sort_key in keys:
+            self._dynamodb.delete_item(
+                TableName=self._table,
+                Key={"Pk": {"S": self._prefix + document_id}, "Sk": {"S": sort_key}},
+            )

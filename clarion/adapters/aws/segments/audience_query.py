@@ -7,6 +7,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from clarion.adapters.aws.audience.profile_store import PROJECT_KEY
+from clarion.domain.audience.rows import COLUMN_NAMES
+
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 # GetQueryResults returns at most this many rows a call.
 RESULTS_PAGE_SIZE = 1000
@@ -50,7 +53,9 @@ class AthenaAudienceQuery:
         *,
         timeout_s: float = 600.0,
         sleep: Callable[[float], None] = time.sleep,
+        project_prefix: str | None = None,
     ) -> None:
+        self._project_prefix = project_prefix
         self._client = client
         self._workgroup = workgroup
         self._database = database
@@ -73,6 +78,24 @@ class AthenaAudienceQuery:
         for row in self.rows(sql):
             if row[0] is not None:
                 yield row[0]
+
+    def scope(self, sql: str) -> str:
+        """``sql`` over the project's endpoints only (module docstring of
+        ``profile_store``: another project's keys carry its prefix). ``endpoints`` is
+        shadowed by a WITH query of the same name over the database's table: the default
+        project's rows are those without a project prefix; another project's are those
+        with its prefix, read without it."""
+        table = f'"{self._database}"."endpoints"'
+        if self._project_prefix is None:
+            body = f"SELECT * FROM {table} WHERE NOT starts_with(id, '{PROJECT_KEY}')"
+        else:
+            prefix = self._project_prefix.replace("'", "''")
+            others = ", ".join(name for name in COLUMN_NAMES if name != "id")
+            body = (
+                f"SELECT substr(id, {len(self._project_prefix) + 1}) AS id, {others} "
+                f"FROM {table} WHERE starts_with(id, '{prefix}')"
+            )
+        return f"WITH endpoints AS ({body}) SELECT * FROM ({sql})"
 
     # -- general queries -----------------------------------------------------------------
 

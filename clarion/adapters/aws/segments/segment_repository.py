@@ -66,10 +66,18 @@ class DynamoDBSegmentRepository:
     """
 
     def __init__(
-        self, dynamodb_client: Any, definitions_table: str, s3_client: Any, data_bucket: str
+        self,
+        dynamodb_client: Any,
+        definitions_table: str,
+        s3_client: Any,
+        data_bucket: str,
+        *,
+        key_prefix: str = "",
     ) -> None:
+        # A project other than the default one keeps its segments under its own prefix
+        # (member files are keyed by segment id, which is unique across projects).
         self._documents = VersionedDocuments(
-            dynamodb_client, definitions_table, SEGMENT_PREFIX, "segment"
+            dynamodb_client, definitions_table, key_prefix + SEGMENT_PREFIX, "segment"
         )
         self._s3 = s3_client
         self._bucket = data_bucket
@@ -80,6 +88,12 @@ class DynamoDBSegmentRepository:
 
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
         return self._documents.get(segment_id, version)
+
+    def list_segment_versions(self, segment_id: str) -> list[dict[str, Any]]:
+        return self._documents.versions(segment_id)
+
+    def delete_segment(self, segment_id: str) -> None:
+        self._documents.delete(segment_id)
 
     def list_segments(self) -> list[dict[str, Any]]:
         """The latest version of every segment, ordered by id."""

@@ -48,7 +48,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from clarion.adapters.local.audience import profile_store as _profiles  # noqa: F401  (creates `endpoints`)
 from clarion.adapters.local.audience.import_columns import (
     LOCATION_RANGES,
     NEEDS_ESCAPING,
@@ -69,6 +68,7 @@ from clarion.adapters.local.audience.import_columns import (
     relation_sql,
     values_short,
 )
+from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
 from clarion.adapters.local.common.database import LocalDatabase
 from clarion.domain.audience.endpoint import (
     MAX_ENDPOINT_BYTES,
@@ -283,11 +283,20 @@ class DuckDBColumnarEndpointImport:
         The database whose ``endpoints`` table is imported into.
     block_bytes
         Bytes of the file read, parsed and written at a time.
+    profiles
+        The profile store writing the same table, told when this import wrote to it
+        (it keeps the attribute names in use for a moment).
     """
 
-    def __init__(self, database: LocalDatabase, block_bytes: int = DEFAULT_BLOCK_BYTES) -> None:
+    def __init__(
+        self,
+        database: LocalDatabase,
+        block_bytes: int = DEFAULT_BLOCK_BYTES,
+        profiles: DuckDBProfileStore | None = None,
+    ) -> None:
         self._database = database
         self._block_bytes = block_bytes
+        self._profiles = profiles
 
     def import_csv(
         self,
@@ -321,7 +330,10 @@ class DuckDBColumnarEndpointImport:
                     rest = blocks.rest(block)
                     yield from _deferred(csv_rows_from(rest, layout.columns, line), batch_size)
                     return
-                yield session.write(parsed)
+                chunk = session.write(parsed)
+                if chunk.written_ids and self._profiles is not None:
+                    self._profiles.forget_attribute_names()
+                yield chunk
                 line += parsed.lines
         finally:
             session.close()

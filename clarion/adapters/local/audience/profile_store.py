@@ -4,7 +4,8 @@ segment SQL reads."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -37,13 +38,14 @@ ARROW_SCHEMA = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in ENDPOINT_
 
 @schema
 def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    # No key constraint and no index: an ART index makes every bulk write about four
-    # times slower (a million imported endpoints: about 9 s against 2 s), while reads of
-    # a batch of ids are hash joins that never used it. Writers keep ids unique instead:
-    # each replaces the stored rows of its ids and inserts, in one transaction, holding
-    # the database's write lock. (A database made with the old key keeps it; both work.)
-    columns = ", ".join(f"{name} {_DUCKDB_TYPES[kind]}" for name, kind in ENDPOINT_COLUMNS)
+    # The key serves single-endpoint reads and small upserts (the API's writes); bulk
+    # writers replace the stored rows of their ids and insert, in one transaction.
+    columns = ", ".join(
+        f"{name} {_DUCKDB_TYPES[kind]}{' PRIMARY KEY' if name == 'id' else ''}"
+        for name, kind in ENDPOINT_COLUMNS
+    )
     connection.execute(f"CREATE TABLE IF NOT EXISTS endpoints ({columns})")
+    connection.execute("CREATE INDEX IF NOT EXISTS endpoints_user_id ON endpoints (user_id)")
 
 
 def rows_to_arrow(rows: Sequence[Mapping[str, object]]) -> pa.Table:
@@ -133,11 +135,64 @@ def endpoints_to_arrow(endpoints: Sequence[Endpoint]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
 
 
+# Up to this many endpoints a write goes through one ``INSERT ... ON CONFLICT`` (about a
+# millisecond a row); more go through the batch path (a fixed cost, cheap per row).
+SMALL_WRITE = 16
+_UPSERT = (
+    "INSERT INTO endpoints SELECT * FROM incoming_endpoints ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(
+        "last_active_ms = greatest(endpoints.last_active_ms, excluded.last_active_ms)"
+        if name == "last_active_ms"
+        else f"{name} = excluded.{name}"
+        for name in COLUMN_NAMES
+        if name != "id"
+    )
+)
+# How long the attribute names in use are believed before they are read again (another
+# process may add names; this one keeps its own writes and deletes in step).
+NAMES_SECONDS = 2.0
+
+
+class _AttributeNames:
+    """The attribute names in use, read from the table at most every few seconds."""
+
+    def __init__(self) -> None:
+        self.names: set[str] | None = None
+        self.read_at = 0.0
+
+    def fresh(self) -> set[str] | None:
+        if self.names is None or time.monotonic() - self.read_at > NAMES_SECONDS:
+            return None
+        return set(self.names)
+
+    def remember(self, names: set[str]) -> None:
+        self.names, self.read_at = set(names), time.monotonic()
+
+    def extend(self, endpoints: Iterable[Endpoint]) -> None:
+        if self.names is not None:
+            for endpoint in endpoints:
+                self.names |= attribute_names_of(endpoint)
+
+    def forget(self) -> None:
+        self.names = None
+
+
+def attribute_names_of(endpoint: Endpoint) -> set[str]:
+    """The dotted attribute names an endpoint uses, as the per-project limit counts them."""
+    user_attributes = (endpoint.user.user_attributes or {}) if endpoint.user else {}
+    return {
+        *(f"Attributes.{name}" for name in endpoint.attributes or {}),
+        *(f"User.UserAttributes.{name}" for name in user_attributes),
+        *(f"Metrics.{name}" for name in endpoint.metrics or {}),
+    }
+
+
 class DuckDBProfileStore:
     """ProfileStore on the embedded database."""
 
     def __init__(self, database: LocalDatabase) -> None:
         self._database = database
+        self._names = _AttributeNames()
 
     def put_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
         if not endpoints:
@@ -147,6 +202,15 @@ class DuckDBProfileStore:
         batch = endpoints_to_arrow(list(latest.values()))
         cursor = self._database.cursor()
         cursor.register("incoming_endpoints", batch)
+        self._names.extend(latest.values())
+        if len(latest) <= SMALL_WRITE:
+            # A few rows (an API write): one upsert is far cheaper than the batch path's
+            # transaction and temporary table.
+            try:
+                cursor.execute(_UPSERT)
+            finally:
+                cursor.unregister("incoming_endpoints")
+            return
         try:
             # In one transaction: the stored rows of the batch's ids are replaced (delete,
             # then insert), keeping the later last_active_ms, and new ids are inserted.
@@ -193,6 +257,13 @@ class DuckDBProfileStore:
         if not endpoint_ids:
             return {}
         cursor = self._database.cursor()
+        if len(endpoint_ids) == 1:
+            # One id: a key lookup, not a join with a list.
+            rows = cursor.execute(
+                "SELECT document FROM endpoints WHERE id = ?", [endpoint_ids[0]]
+            ).fetchall()
+            found = (Endpoint.model_validate(json.loads(document)) for (document,) in rows)
+            return {endpoint.id: endpoint for endpoint in found}
         rows = cursor.execute(
             "SELECT document FROM endpoints WHERE id IN (SELECT unnest(?))",
             [list(endpoint_ids)],
@@ -228,12 +299,21 @@ class DuckDBProfileStore:
         return found
 
     def delete_endpoints(self, endpoint_ids: Sequence[str]) -> None:
+        self._names.forget()
         if endpoint_ids:
             self._database.cursor().execute(
                 "DELETE FROM endpoints WHERE id IN (SELECT unnest(?))", [list(endpoint_ids)]
             )
 
+    def forget_attribute_names(self) -> None:
+        """Read the attribute names in use again next time (another writer, such as
+        the columnar import, wrote endpoints to the table)."""
+        self._names.forget()
+
     def attribute_names(self) -> set[str]:
+        cached = self._names.fresh()
+        if cached is not None:
+            return cached
         rows = (
             self._database.cursor()
             .execute(
@@ -244,7 +324,9 @@ class DuckDBProfileStore:
             )
             .fetchall()
         )
-        return {name for (name,) in rows if name is not None}
+        names = {name for (name,) in rows if name is not None}
+        self._names.remember(names)
+        return names
 
     def record_activity(self, activity_ms: Mapping[str, int]) -> None:
         if not activity_ms:

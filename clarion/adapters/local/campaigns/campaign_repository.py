@@ -37,6 +37,12 @@ class DuckDBCampaignRepository:
     def get_campaign(self, campaign_id: str, version: int | None = None) -> dict[str, Any]:
         return self._campaigns.get(campaign_id, version)
 
+    def list_campaign_versions(self, campaign_id: str) -> list[dict[str, Any]]:
+        return self._campaigns.versions(campaign_id)
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        self._campaigns.delete(campaign_id)
+
     def list_campaigns(self) -> list[dict[str, Any]]:
         return self._campaigns.list_latest()
 

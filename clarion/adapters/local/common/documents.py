@@ -74,3 +74,27 @@ class VersionedDocuments:
             .fetchall()
         )
         return [json.loads(document) for (document,) in rows]
+
+    def versions(self, document_id: str) -> list[dict[str, Any]]:
+        """Every version of one document, oldest first. Raises NotFoundError."""
+        rows = (
+            self._database.cursor()
+            .execute(
+                f"SELECT document FROM {self._table} WHERE id = ? ORDER BY version",
+                [document_id],
+            )
+            .fetchall()
+        )
+        if not rows:
+            raise NotFoundError(self._kind, document_id)
+        return [json.loads(document) for (document,) in rows]
+
+    def delete(self, document_id: str) -> None:
+        """Remove every version of one document. Raises NotFoundError."""
+        rows = (
+            self._database.cursor()
+            .execute(f"DELETE FROM {self._table} WHERE id = ? RETURNING id", [document_id])
+            .fetchall()
+        )
+        if not rows:
+            raise NotFoundError(self._kind, document_id)

@@ -53,3 +53,7 @@ class DuckDBAudienceQuery:
         while rows := cursor.fetchmany(FETCH_ROWS):
             for (endpoint_id,) in rows:
                 yield endpoint_id
+
+    def scope(self, sql: str) -> str:
+        """Unchanged: each project has its own database."""
+        return sql

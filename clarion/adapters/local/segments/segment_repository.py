@@ -50,6 +50,12 @@ class DuckDBSegmentRepository:
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]:
         return self._segments.get(segment_id, version)
 
+    def list_segment_versions(self, segment_id: str) -> list[dict[str, Any]]:
+        return self._segments.versions(segment_id)
+
+    def delete_segment(self, segment_id: str) -> None:
+        self._segments.delete(segment_id)
+
     def list_segments(self) -> list[dict[str, Any]]:
         return self._segments.list_latest()
 

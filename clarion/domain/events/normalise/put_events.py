@@ -33,6 +33,7 @@ from clarion.domain.events.records import (
     build_record,
     check_epoch_ms,
     make_event_id,
+    reserved_event_problem,
 )
 
 # --- PutEvents -----------------------------------------------------------------------
@@ -99,6 +100,8 @@ def _check_event(event: Any) -> list[FieldProblem]:
     event_type = event.get("EventType")
     if not isinstance(event_type, str) or not event_type:
         problems.append(FieldProblem("EventType", "is required"))
+    elif (reserved := reserved_event_problem(event_type)) is not None:
+        problems.append(reserved)
     elif len(event_type) > MAX_EVENT_TYPE_LENGTH:
         problems.append(
             FieldProblem(

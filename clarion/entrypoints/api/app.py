@@ -1,0 +1,273 @@
+"""The ASGI application: every operation of botocore's ``pinpoint`` model routed, each
+request read and checked against the model, one function called, and the answer or the
+error written in Pinpoint's shapes.
+
+Built on Starlette, the ASGI toolkit FastAPI itself is made of. The routes, parameters
+and validation come from the service model, not from Python signatures, so FastAPI's
+own layer (pydantic request models, OpenAPI) would add nothing here, and importing it
+costs more than a second of a Lambda cold start (bench/bench_api.py measures the
+import). The console mounts beside these routes later (``/console/``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from clarion.domain.audience.import_formats import ImportFileError
+from clarion.domain.common.errors import (
+    InUseError,
+    InvalidRecordError,
+    NotFoundError,
+    ProtectedError,
+)
+from clarion.entrypoints.api.context import Api, Call
+from clarion.entrypoints.api.errors import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    InternalServerError,
+    NotOfferedError,
+    PayloadTooLargeError,
+    ResourceNotFoundError,
+    TooManyRequestsError,
+    error_body,
+)
+from clarion.entrypoints.api.model import (
+    OperationSpec,
+    RequestShapeError,
+    query_value,
+    routes_in_match_order,
+    validate_input,
+    validate_output,
+)
+from clarion.entrypoints.api.registry import NOT_OFFERED, handlers
+
+if TYPE_CHECKING:
+    from clarion.bootstrap import Bootstrap
+
+__all__ = ["MAX_BODY_BYTES", "RateLimit", "create_app"]
+
+logger = logging.getLogger("clarion.api")
+
+# API Gateway's own limit is 10 MB; Pinpoint refused larger PutEvents and batch bodies.
+MAX_BODY_BYTES = 7 * 1024 * 1024
+_JSON = "application/json"
+
+
+class RateLimit:
+    """A token bucket per caller (the access key of the SigV4 Authorization header, else
+    the client address): ``rate`` requests a second, bursts of ``burst``. On AWS, API
+    Gateway and WAF throttle instead; locally ``clarion serve --rate-limit`` sets one."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, caller: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, at = self._buckets.get(caller, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - at) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[caller] = (tokens - 1.0 if allowed else tokens, now)
+        return allowed
+
+
+def caller_of(request: Request) -> str:
+    """Who is calling: the access key id of a SigV4 ``Authorization`` header, else the
+    client's address."""
+    authorization = request.headers.get("authorization", "")
+    marker = "Credential="
+    if marker in authorization:
+        return authorization.split(marker, 1)[1].split("/", 1)[0]
+    client = request.client
+    return client.host if client else "unknown"
+
+
+def _json_response(
+    status: int, body: Any, request_id: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    content = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    return Response(
+        content,
+        status_code=status,
+        media_type=_JSON if body is not None else None,
+        headers={"x-amzn-RequestId": request_id, **(headers or {})},
+    )
+
+
+def error_response(error: ApiError, request_id: str) -> Response:
+    return _json_response(
+        error.status,
+        error_body(error, request_id),
+        request_id,
+        {"X-Amzn-ErrorType": error.code},
+    )
+
+
+async def _read_params(spec: OperationSpec, request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    path = request.path_params
+    for member in spec.path_members:
+        key = member.wire_name.replace("-", "_")
+        if key in path:
+            params[member.name] = path[key]
+    grouped: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        grouped.setdefault(key, []).append(value)
+    for member in spec.query_members:
+        if member.wire_name in grouped:
+            params[member.name] = query_value(member, grouped[member.wire_name])
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
+    if spec.payload is not None and raw.strip():
+        try:
+            params[spec.payload] = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BadRequestError(f"the request body is not JSON: {exc}") from None
+    return params
+
+
+def _run(function: Callable[[Call], Any], call: Call) -> Any:
+    try:
+        return function(call)
+    except ApiError:
+        raise
+    except NotFoundError as exc:
+        raise ResourceNotFoundError(str(exc)) from None
+    except InvalidRecordError as exc:
+        raise BadRequestError.of(exc.problems) from None
+    except InUseError as exc:
+        raise ConflictError(str(exc)) from None
+    except ProtectedError as exc:
+        raise ForbiddenError(str(exc)) from None
+    except ImportFileError as exc:
+        raise BadRequestError(str(exc)) from None
+
+
+class _Endpoint:
+    """The Starlette endpoint of one operation."""
+
+    def __init__(
+        self,
+        spec: OperationSpec,
+        api: Api,
+        *,
+        validate_responses: bool,
+        rate_limit: RateLimit | None,
+    ) -> None:
+        self.spec = spec
+        self.api = api
+        self.validate_responses = validate_responses
+        self.rate_limit = rate_limit
+
+    async def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        spec = self.spec
+        try:
+            if self.rate_limit is not None and not self.rate_limit.allow(caller_of(request)):
+                raise TooManyRequestsError("Too many requests: slow down and retry")
+            function = handlers().get(spec.name)
+            if function is None:
+                reason = NOT_OFFERED.get(spec.name, "it is not offered")
+                raise NotOfferedError(f"{spec.name} is not offered by Clarion: {reason}")
+            try:
+                params = await _read_params(spec, request)
+            except RequestShapeError as exc:
+                raise BadRequestError(str(exc)) from None
+            problems = validate_input(spec.name, params)
+            if problems:
+                raise BadRequestError.of(problems)
+            call = Call(spec.name, params, request_id, self.api)
+            body = await run_in_threadpool(_run, function, call)
+        except ApiError as error:
+            return error_response(error, request_id)
+        except Exception:
+            # Only the operation and the error type: the input may hold personal data.
+            logger.exception("operation %s failed", spec.name)
+            return error_response(InternalServerError("Internal server error"), request_id)
+        if self.validate_responses:
+            wrong = validate_output(spec.name, body)
+            if wrong:
+                raise AssertionError(f"{spec.name} answered outside its shape: {wrong}")
+        return _json_response(spec.status, body, request_id)
+
+
+def routes(
+    api: Api, *, validate_responses: bool = False, rate_limit: RateLimit | None = None
+) -> list[BaseRoute]:
+    """One route per operation of the model, in match order."""
+    return [
+        Route(
+            spec.route,
+            _Endpoint(
+                spec, api, validate_responses=validate_responses, rate_limit=rate_limit
+            ).handle,
+            methods=[spec.method],
+            name=spec.name,
+        )
+        for spec in routes_in_match_order()
+    ]
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    request_id = str(uuid.uuid4())
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 405:
+        error: ApiError = NotOfferedError(f"{request.method} is not a method of {request.url.path}")
+    elif status == 404:
+        error = ResourceNotFoundError(
+            f"no Pinpoint operation at {request.method} {request.url.path}"
+        )
+    else:
+        error = InternalServerError("Internal server error")
+    return error_response(error, request_id)
+
+
+def create_app(
+    bootstrap: Bootstrap | Callable[[], Bootstrap],
+    *,
+    validate_responses: bool = False,
+    rate_limit: RateLimit | None = None,
+) -> Starlette:
+    """The Pinpoint REST API on ``bootstrap``'s services.
+
+    Parameters
+    ----------
+    bootstrap
+        The root composition root, or a function making it on first use.
+    validate_responses
+        Check every answer against the operation's output shape (tests), raising when
+        one does not fit.
+    rate_limit
+        Throttle each caller (``TooManyRequestsException``); None for no limit.
+    """
+    api = Api(bootstrap)
+    app = Starlette(
+        routes=routes(api, validate_responses=validate_responses, rate_limit=rate_limit),
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.api = api
+    return app
