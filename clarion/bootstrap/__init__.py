@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         EndpointCompactionService,
         EndpointImportService,
         EndpointService,
+        ImportJobPieces,
         JobService,
         ObjectImportService,
     )
@@ -192,7 +193,15 @@ class Bootstrap:
             self.import_service,
             self.segment_service,
             a.profile_store,
+            starter=a.import_job_starter,
         )
+
+    @cached_property
+    def import_job_pieces(self) -> ImportJobPieces:
+        """The piece worker and finishing step of this project's import jobs (AWS)."""
+        from clarion.services.audience import ImportJobPieces
+
+        return ImportJobPieces(self.app_id, self.adapters.project_store, self.import_service)
 
     @cached_property
     def object_import_service(self) -> ObjectImportService:
@@ -200,7 +209,9 @@ class Bootstrap:
         from clarion.services.audience import ObjectImportService
 
         files = _aws_only(self.adapters.import_file_store, "the import file store")
-        return ObjectImportService(files, self.import_service)
+        # Files become Step Functions import jobs where the state machine is deployed.
+        jobs = self.job_service if self.adapters.import_job_starter is not None else None
+        return ObjectImportService(files, self.import_service, jobs)
 
     @cached_property
     def endpoint_change_feed_service(self) -> EndpointChangeFeedService:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         ImportFileStore,
+        ImportJobStarter,
         JobFiles,
         MessageCounts,
         PostDedupeStore,
@@ -100,6 +101,12 @@ class Adapters(Protocol):
     def columnar_endpoint_import(self) -> ColumnarEndpointImport | None:
         """CSV imports as columns (locally); None where every row is read by the import
         service (AWS, where imports run as jobs of batch workers)."""
+        ...
+
+    @property
+    def import_job_starter(self) -> ImportJobStarter | None:
+        """The import-job state machine (AWS, when deployed); None where jobs run
+        within the call."""
         ...
 
     @property

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         ImportFileStore,
+        ImportJobStarter,
         JobFiles,
         MessageCounts,
         PostDedupeStore,
@@ -169,6 +170,19 @@ class AwsAdapters:
         from clarion.adapters.aws.audience.job_files import S3JobFiles
 
         return S3JobFiles(self.client("s3"))
+
+    @cached_property
+    def import_job_starter(self) -> ImportJobStarter | None:
+        """The import-job state machine (None where it is not deployed: jobs then run
+        within the call)."""
+        arn = self.settings.aws.import_job_state_machine_arn
+        if not arn:
+            return None
+        from clarion.adapters.aws.audience.import_job_starter import (
+            StepFunctionsImportJobStarter,
+        )
+
+        return StepFunctionsImportJobStarter(self.client("stepfunctions"), arn)
 
     @cached_property
     def template_repository(self) -> TemplateRepository:

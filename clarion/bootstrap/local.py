@@ -59,6 +59,7 @@ class LocalAdapters:
     # Runs execute in process, posts are scored as they are read, and SageMaker and
     # Athena have no local stand-in that the services need.
     campaign_run_starter = None
+    import_job_starter = None  # import jobs run within the call
     post_queue = None
     churn_jobs = None
     churn_queries = None

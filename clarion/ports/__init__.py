@@ -14,6 +14,7 @@ from clarion.ports.audience import (
     EndpointLocator,
     ImportChunk,
     ImportFileStore,
+    ImportJobStarter,
     JobFiles,
     ProfileStore,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "HookTarget",
     "ImportChunk",
     "ImportFileStore",
+    "ImportJobStarter",
     "JobFiles",
     "MessageCounts",
     "PostDedupeStore",

@@ -171,3 +171,13 @@ class JobFiles(Protocol):
     def write(self, url: str, data: bytes) -> str:
         """Write one file; returns its URL."""
         ...
+
+
+class ImportJobStarter(Protocol):
+    """Starts the import-job state machine, one execution per file of a job (AWS)."""
+
+    def start_file(self, job: Mapping[str, Any], file_url: str) -> str:
+        """Start reading one file (an ``s3://`` URL) of the job; ``job`` (``JobId``,
+        ``File``, ``Format``, ``SegmentId``) travels in the execution's input. Starting
+        the same job and file twice starts one execution. Returns its ARN."""
+        ...

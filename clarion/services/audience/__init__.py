@@ -8,6 +8,7 @@ from clarion.services.audience.change_feed import (
 )
 from clarion.services.audience.compaction import CompactionResult, EndpointCompactionService
 from clarion.services.audience.endpoints import EndpointService
+from clarion.services.audience.import_jobs import ImportJobPieces, job_segment_id, object_job_id
 from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
 from clarion.services.audience.jobs import JobService
 from clarion.services.audience.object_imports import (
@@ -24,6 +25,7 @@ __all__ = [
     "EndpointCompactionService",
     "EndpointImportService",
     "EndpointService",
+    "ImportJobPieces",
     "ImportObject",
     "ImportResult",
     "ImportStatus",
@@ -32,4 +34,6 @@ __all__ = [
     "ObjectImportService",
     "Rejection",
     "change_row",
+    "job_segment_id",
+    "object_job_id",
 ]

@@ -300,6 +300,14 @@ class EndpointImportService:
         )
         return self._import(records, segment_name=None, progress=None)
 
+    def import_records(
+        self, records: Iterable[ParsedRecord], *, segment_id: str | None = None
+    ) -> ImportResult:
+        """Import parsed records (one piece of an import job: rows the job's reader has
+        already split, each with its line), every imported or updated endpoint joining
+        the imported segment ``segment_id`` when given."""
+        return self._import(iter(records), segment_name=None, progress=None, segment_id=segment_id)
+
     def _import(
         self,
         records: Iterator[ParsedRecord] | None,
