@@ -100,6 +100,7 @@ class PinpointApi(Construct):
         workgroup: QueryWorkgroup,
         limits: ApiLimits,
         hook_functions: str,
+        import_job_state_machine_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
@@ -118,9 +119,21 @@ class PinpointApi(Construct):
                 variable("campaign_state_machine_arn"): campaigns.state_machine_arn,
                 variable("campaign_schedule_group"): campaigns.schedule_group_name,
                 variable("campaign_scheduler_role_arn"): campaigns.scheduler_role_arn,
+                # CreateImportJob starts an import job (a Distributed Map per file).
+                **(
+                    {variable("import_job_state_machine_arn"): import_job_state_machine_arn}
+                    if import_job_state_machine_arn
+                    else {}
+                ),
             },
         )
         role = self.function.role
+        if import_job_state_machine_arn:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["states:StartExecution"], resources=[import_job_state_machine_arn]
+                )
+            )
         self._grant(
             role,
             stack=stack,
