@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ChurnSimulator,
         ColumnarAnalytics,
         ColumnarEndpointImport,
+        ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
         EndpointChangeFeed,
@@ -172,6 +173,8 @@ class Adapters(Protocol):
     def dead_letter_sink(self) -> DeadLetterSink: ...
     @property
     def analytics_query(self) -> AnalyticsQuery: ...
+    @property
+    def conversion_goal_store(self) -> ConversionGoalStore: ...
 
     # -- sentiment ----------------------------------------------------------------------
     @property

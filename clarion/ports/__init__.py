@@ -6,7 +6,7 @@ port, and one contract test-suite in ``tests/integration`` that both pass. Servi
 depend on these Protocols only.
 """
 
-from clarion.ports.analytics import AnalyticsQuery
+from clarion.ports.analytics import AnalyticsQuery, ConversionGoalStore
 from clarion.ports.audience import (
     ColumnarEndpointImport,
     EndpointChangeFeed,
@@ -74,6 +74,7 @@ __all__ = [
     "ColumnarChurnLearner",
     "ColumnarEndpointImport",
     "ColumnarEventSink",
+    "ConversionGoalStore",
     "DeadLetterSink",
     "DeliveryChannel",
     "EndpointChangeFeed",
