@@ -48,8 +48,9 @@ class LocalDatabase:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
-        """Held by writers that keep a key unique themselves (replace-then-insert into
-        a table without a key constraint), so that two threads never insert one key."""
+        """Held by bulk writers that replace stored rows and insert in one transaction
+        (the profile store's batches, the columnar import), so that two threads never
+        replace and insert the same ids at once."""
         with self._writes:
             yield
 
