@@ -159,6 +159,11 @@ class ClarionConfig:
         return f"{self.resource_prefix}-campaign-run"
 
     @property
+    def import_job_state_machine_name(self) -> str:
+        """The import-job state machine (the audience stack's; the API starts it)."""
+        return f"{self.resource_prefix}-import-job"
+
+    @property
     def ses_configuration_set_name(self) -> str:
         return self.resource_prefix
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         EndpointImportService,
         EndpointService,
         ErasureService,
+        ImportJobPieces,
         JobService,
         ObjectImportService,
     )
@@ -200,6 +201,7 @@ class Bootstrap:
             self.adapters.profile_store,
             self.segment_service,
             batch_size=self.adapters.import_batch_size,
+            columnar=self.adapters.columnar_endpoint_import,
         )
 
     @cached_property
@@ -230,7 +232,15 @@ class Bootstrap:
             self.import_service,
             self.segment_service,
             a.profile_store,
+            starter=a.import_job_starter,
         )
+
+    @cached_property
+    def import_job_pieces(self) -> ImportJobPieces:
+        """The piece worker and finishing step of this project's import jobs (AWS)."""
+        from clarion.services.audience import ImportJobPieces
+
+        return ImportJobPieces(self.app_id, self.adapters.project_store, self.import_service)
 
     @cached_property
     def object_import_service(self) -> ObjectImportService:
@@ -238,7 +248,9 @@ class Bootstrap:
         from clarion.services.audience import ObjectImportService
 
         files = _aws_only(self.adapters.import_file_store, "the import file store")
-        return ObjectImportService(files, self.import_service)
+        # Files become Step Functions import jobs where the state machine is deployed.
+        jobs = self.job_service if self.adapters.import_job_starter is not None else None
+        return ObjectImportService(files, self.import_service, jobs)
 
     @cached_property
     def endpoint_change_feed_service(self) -> EndpointChangeFeedService:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ChurnQueryStarter,
         ChurnSimulator,
         ColumnarAnalytics,
+        ColumnarEndpointImport,
         ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         ImportFileStore,
+        ImportJobStarter,
         JobFiles,
         JourneyRepository,
         MessageCounts,
@@ -109,6 +111,18 @@ class Adapters(Protocol):
     def audience_query(self) -> AudienceQuery: ...
     @property
     def template_repository(self) -> TemplateRepository: ...
+    @property
+    def columnar_endpoint_import(self) -> ColumnarEndpointImport | None:
+        """CSV imports as columns (locally); None where every row is read by the import
+        service (AWS, where imports run as jobs of batch workers)."""
+        ...
+
+    @property
+    def import_job_starter(self) -> ImportJobStarter | None:
+        """The import-job state machine (AWS, when deployed); None where jobs run
+        within the call."""
+        ...
+
     @property
     def job_files(self) -> JobFiles:
         """Files of import and export jobs, by URL."""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         EventSink,
         HandleLookup,
         ImportFileStore,
+        ImportJobStarter,
         JobFiles,
         JourneyRepository,
         MessageCounts,
@@ -71,6 +72,8 @@ class AwsAdapters:
     import_batch_size = 1000
     # A journey batch within one Lambda invocation's time (sends included).
     journey_batch_size = 500
+    # Imports run as jobs of batch workers (Step Functions), row by row in each piece.
+    columnar_endpoint_import = None
     applies_event_effects_inline = False  # the events stream's consumer applies them
     reports_folder = None
     churn_learner = None  # SageMaker trains and scores
@@ -180,6 +183,19 @@ class AwsAdapters:
         from clarion.adapters.aws.audience.job_files import S3JobFiles
 
         return S3JobFiles(self.client("s3"))
+
+    @cached_property
+    def import_job_starter(self) -> ImportJobStarter | None:
+        """The import-job state machine (None where it is not deployed: jobs then run
+        within the call)."""
+        arn = self.settings.aws.import_job_state_machine_arn
+        if not arn:
+            return None
+        from clarion.adapters.aws.audience.import_job_starter import (
+            StepFunctionsImportJobStarter,
+        )
+
+        return StepFunctionsImportJobStarter(self.client("stepfunctions"), arn)
 
     @cached_property
     def template_repository(self) -> TemplateRepository:

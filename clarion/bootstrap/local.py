@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         ChurnModelStore,
         ChurnSimulator,
         ColumnarAnalytics,
+        ColumnarEndpointImport,
         ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
@@ -67,6 +68,7 @@ class LocalAdapters:
     # Runs execute in process, posts are scored as they are read, and SageMaker and
     # Athena have no local stand-in that the services need.
     campaign_run_starter = None
+    import_job_starter = None  # import jobs run within the call
     post_queue = None
     churn_jobs = None
     churn_queries = None
@@ -126,6 +128,19 @@ class LocalAdapters:
         from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
 
         return DuckDBProfileStore(self.database)
+
+    @cached_property
+    def columnar_endpoint_import(self) -> ColumnarEndpointImport:
+        from clarion.adapters.local.audience.columnar_endpoint_import import (
+            DuckDBColumnarEndpointImport,
+        )
+        from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+
+        profiles = self.profile_store
+        return DuckDBColumnarEndpointImport(
+            self.database,
+            profiles=profiles if isinstance(profiles, DuckDBProfileStore) else None,
+        )
 
     @cached_property
     def endpoint_locator(self) -> EndpointLocator:

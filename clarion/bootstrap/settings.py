@@ -83,6 +83,8 @@ class AwsSettings:
     # Journey participants and their counters.
     journeys_table: str = _env("journeys_table", "clarion-journeys")
     campaign_state_machine_arn: str = _env("campaign_state_machine_arn", "")
+    # Import jobs as Step Functions Distributed Maps; unset, jobs run within the call.
+    import_job_state_machine_arn: str = _env("import_job_state_machine_arn", "")
     campaign_schedule_group: str = _env("campaign_schedule_group", "")
     campaign_scheduler_role_arn: str = _env("campaign_scheduler_role_arn", "")
     # Social-sentiment triggers.

@@ -8,10 +8,13 @@ depend on these Protocols only.
 
 from clarion.ports.analytics import AnalyticsQuery, ConversionGoalStore
 from clarion.ports.audience import (
+    ColumnarEndpointImport,
     EndpointChangeFeed,
     EndpointCompactor,
     EndpointLocator,
+    ImportChunk,
     ImportFileStore,
+    ImportJobStarter,
     JobFiles,
     PersonalDataEraser,
     ProfileStore,
@@ -71,6 +74,7 @@ __all__ = [
     "ChurnSimulator",
     "ColumnarAnalytics",
     "ColumnarChurnLearner",
+    "ColumnarEndpointImport",
     "ColumnarEventSink",
     "CommitResult",
     "ConversionGoalStore",
@@ -84,7 +88,9 @@ __all__ = [
     "EventSink",
     "HandleLookup",
     "HookTarget",
+    "ImportChunk",
     "ImportFileStore",
+    "ImportJobStarter",
     "JobFiles",
     "JourneyRepository",
     "MessageCounts",

@@ -1,13 +1,16 @@
-"""Ports of the audience feature: the profile store, finding endpoints by address, and
-the AWS side's endpoint lake (the change feed, its compaction) and import drop zone."""
+"""Ports of the audience feature: the profile store, finding endpoints by address,
+columnar imports (locally), and the AWS side's endpoint lake (the change feed, its
+compaction), import drop zone and import jobs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
 from clarion.domain.audience.endpoint import ChannelType, Endpoint
 from clarion.domain.audience.erasure import ErasedItem, ErasureSubject
+from clarion.domain.audience.import_formats import ParsedRecord
 
 
 class ProfileStore(Protocol):
@@ -100,6 +103,58 @@ class ImportFileStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ImportChunk:
+    """What a columnar import did with one stretch of a file.
+
+    ``imported`` and ``updated`` count the rows it wrote itself (``written_ids`` are
+    their endpoint ids); ``deferred`` are the rows it left to the per-row importer, in
+    line order: rows the columns could not prove valid (they may be broken, or merely
+    unusual), rows whose outcome depends on rows before them (an endpoint id twice, a
+    user near the per-user limit), and rows of stretches it does not read as columns.
+    Every row of the file is in exactly one chunk, written or deferred.
+    """
+
+    imported: int = 0
+    updated: int = 0
+    written_ids: Sequence[str] = ()
+    deferred: Sequence[ParsedRecord] = field(default_factory=list)
+
+
+class ColumnarEndpointImport(Protocol):
+    """Validates and writes CSV import files as columns (locally: pyarrow and DuckDB),
+    leaving to the per-row importer only the rows it cannot decide alone."""
+
+    def import_csv(
+        self,
+        source: IO[bytes],
+        *,
+        now: str,
+        accepts: Callable[[Sequence[str]], bool],
+        batch_size: int,
+    ) -> Iterator[ImportChunk]:
+        """Import the CSV ``source`` (decompressed, from its first byte), one chunk at a
+        time; each chunk's writes are done before it is yielded, and the next one is read
+        only after the caller has dealt with its deferred rows.
+
+        Parameters
+        ----------
+        now
+            The import's time: CreationDate and EffectiveDate of rows that give none.
+        accepts
+            Called once with the header's column names; False (the attribute names would
+            go over the project's limit, say) defers every row.
+        batch_size
+            Deferred rows per chunk where whole stretches are deferred.
+
+        Raises
+        ------
+        ImportFileError
+            Before the first chunk, when the file cannot be imported at all.
+        """
+        ...
+
+
 class JobFiles(Protocol):
     """The files of import and export jobs (CreateImportJob's S3Url, CreateExportJob's
     S3UrlPrefix): ``s3://`` URLs on AWS; locally ``file://`` URLs and paths."""
@@ -134,4 +189,13 @@ class PersonalDataEraser(Protocol):
     def compact(self) -> None:
         """Make the erase physical where a store keeps deleted bytes until it is
         rewritten (the local database file); called after the profile store's delete."""
+
+
+class ImportJobStarter(Protocol):
+    """Starts the import-job state machine, one execution per file of a job (AWS)."""
+
+    def start_file(self, job: Mapping[str, Any], file_url: str) -> str:
+        """Start reading one file (an ``s3://`` URL) of the job; ``job`` (``JobId``,
+        ``File``, ``Format``, ``SegmentId``) travels in the execution's input. Starting
+        the same job and file twice starts one execution. Returns its ARN."""
         ...

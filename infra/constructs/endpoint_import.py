@@ -8,9 +8,11 @@ from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
 from infra.constructs.data_lake import Prefixes
+from infra.constructs.import_jobs import ImportJobs
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.profile_tables import USER_ID_INDEX
 from infra.constructs.queues import DeadLetterQueue
+from infra.environment import variable
 from infra.grants import grant_objects, grant_table_data
 
 IMPORT_HANDLER = "lambdas.import_endpoints.handler.handler"
@@ -38,10 +40,18 @@ class EndpointImport(Construct):
         runtime: LambdaRuntime,
         endpoints_table_name: str,
         definitions_table_name: str,
+        import_jobs: ImportJobs | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
         self.dead_letter_queue = DeadLetterQueue(self, "DeadLetters", key=key)
+        # With import jobs, each file becomes a job (a Distributed Map over its rows)
+        # and this function only starts it.
+        jobs_environment = (
+            {variable("import_job_state_machine_arn"): import_jobs.state_machine_arn}
+            if import_jobs is not None
+            else {}
+        )
         self.function = ClarionFunction(
             self,
             "Handler",
@@ -53,8 +63,11 @@ class EndpointImport(Construct):
             timeout=IMPORT_TIMEOUT,
             ephemeral_storage=Size.gibibytes(2),
             dead_letter_queue=self.dead_letter_queue.queue,
+            extra_environment=jobs_environment,
         )
         role = self.function.role
+        if import_jobs is not None:
+            import_jobs.grant_start(role)
         grant_objects(
             role,
             bucket_name=bucket_name,

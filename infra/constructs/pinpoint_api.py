@@ -101,6 +101,7 @@ class PinpointApi(Construct):
         limits: ApiLimits,
         hook_functions: str,
         journeys_table_name: str = "",
+        import_job_state_machine_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
@@ -122,6 +123,12 @@ class PinpointApi(Construct):
                 **(
                     {variable("journeys_table"): journeys_table_name} if journeys_table_name else {}
                 ),
+                # CreateImportJob starts an import job (a Distributed Map per file).
+                **(
+                    {variable("import_job_state_machine_arn"): import_job_state_machine_arn}
+                    if import_job_state_machine_arn
+                    else {}
+                ),
             },
         )
         role = self.function.role
@@ -130,6 +137,12 @@ class PinpointApi(Construct):
             # explain); the journeys themselves are in the definitions table.
             grant_table_data(
                 role, table_name=journeys_table_name, key=key, index_names=("DueIndex",), write=True
+            )
+        if import_job_state_machine_arn:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["states:StartExecution"], resources=[import_job_state_machine_arn]
+                )
             )
         self._grant(
             role,

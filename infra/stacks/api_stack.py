@@ -7,6 +7,7 @@ from typing import Any
 
 from constructs import Construct
 
+from infra.constructs.import_jobs import import_job_state_machine_arn
 from infra.constructs.messaging_channels import sends_table_name
 from infra.constructs.pinpoint_api import ApiLimits, CampaignTargets, PinpointApi
 from infra.stacks.feature_stack import FeatureStack, FeatureStackProps, options_from_context
@@ -69,6 +70,9 @@ class ApiStack(FeatureStack):
             api_name=f"{prefix}-pinpoint",
             endpoints_table_name=config.endpoints_table_name,
             definitions_table_name=config.definitions_table_name,
+            import_job_state_machine_arn=import_job_state_machine_arn(
+                self, config.import_job_state_machine_name
+            ),
             delivery=props.messaging.delivery_settings(
                 config,
                 sends_table_name=sends_table_name(prefix),

@@ -11,6 +11,7 @@ from constructs import Construct
 from infra.constructs.endpoint_change_feed import EndpointChangeFeed
 from infra.constructs.endpoint_compaction import EndpointCompaction
 from infra.constructs.endpoint_import import EndpointImport
+from infra.constructs.import_jobs import ImportJobs
 from infra.stacks.feature_stack import FeatureStack, FeatureStackProps
 
 
@@ -31,12 +32,22 @@ class AudienceStack(FeatureStack):
     ) -> None:
         super().__init__(scope, construct_id, props=props, **kwargs)
         config, data = self.config, self.data
+        self.import_jobs = ImportJobs(
+            self,
+            "ImportJobs",
+            runtime=self.runtime,
+            state_machine_name=config.import_job_state_machine_name,
+            endpoints_table_name=config.endpoints_table_name,
+            definitions_table_name=config.definitions_table_name,
+            log_retention=self.log_retention,
+        )
         self.endpoint_import = EndpointImport(
             self,
             "EndpointImport",
             runtime=self.runtime,
             endpoints_table_name=config.endpoints_table_name,
             definitions_table_name=config.definitions_table_name,
+            import_jobs=self.import_jobs,
         )
         endpoints_table = dynamodb.Table.from_table_attributes(
             self,

@@ -8,7 +8,10 @@ notifications, the ``Records`` shape, work too). The objects go through
 - ``imports/<segment name>/<file>`` also makes them an imported segment of that name.
 
 The result (counts, and each rejected row with its line, field and reason) is written
-beside the data, at ``import-results/<object key>.json``. A file that cannot be imported
+beside the data, at ``import-results/<object key>.json``. Where the import-job state
+machine is deployed, each file becomes an import job instead (its id derived from the
+object's version, so a retried delivery resumes the same job), and the result object
+names the job. A file that cannot be imported
 at all (an unknown column, say) gets a result with ``"status": "FAILED"`` and the reason,
 rather than an error: retrying would not fix it. Errors reaching AWS do raise, so the
 asynchronous invocation is retried.
@@ -49,10 +52,19 @@ def created_objects(event: dict[str, Any]) -> list[ImportObject]:
         bridge = S3EventBridgeNotificationEvent(event)
         if bridge.get("detail-type") != "Object Created":
             return []
-        return [ImportObject(bridge.detail.bucket.name, bridge.detail.object.key)]
+        found = bridge.detail.object
+        # Redeliveries of one upload carry the same version (or sequencer, or ETag).
+        version = found.version_id or found.sequencer or found.etag
+        return [ImportObject(bridge.detail.bucket.name, found.key, version)]
     if isinstance(event.get("Records"), list):
         return [
-            ImportObject(record.s3.bucket.name, unquote_plus(record.s3.get_object.key))
+            ImportObject(
+                record.s3.bucket.name,
+                unquote_plus(record.s3.get_object.key),
+                record.s3.get_object.version_id
+                or record.s3.get_object.sequencer
+                or record.s3.get_object.etag,
+            )
             for record in S3Event(event).records
             if record.get("eventSource") == "aws:s3"
             and str(record.get("eventName", "")).startswith("ObjectCreated:")
@@ -75,7 +87,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             logger.info("not an import file; skipped", extra={"key": key})
             counts.count("objects_skipped", 1)
             continue
-        if outcome.result is None:
+        if outcome.status is ImportStatus.STARTED:
+            counts.count("jobs_started", 1)
+        elif outcome.result is None:
             logger.warning("import failed", extra={"key": key, "reason": outcome.error})
             counts.count("imports_failed", 1)
         else:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk.assertions import Match
+from infra_helpers import TRACING_AND_LOG_DELIVERY_ACTIONS
 
 HANDLERS = {
     "lambdas.import_endpoints.handler.handler",
     "lambdas.endpoint_change_feed.handler.handler",
     "lambdas.compact_endpoints.handler.handler",
+    "lambdas.import_job_piece.handler.handler",
+    "lambdas.import_job_finish.handler.handler",
 }
-# Actions AWS offers no resource-level permissions for.
+# Actions AWS offers no resource-level permissions for (the import-job state machine
+# delivers its logs and traces).
 ACTIONS_WITHOUT_RESOURCES = {
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
     "dynamodb:ListStreams",
+    *TRACING_AND_LOG_DELIVERY_ACTIONS,
 }
 
 
@@ -221,3 +224,84 @@ def test_the_import_function_reads_only_imports_and_writes_only_its_outputs(
             "s3:ListMultipartUploadParts",
         },
     }
+
+
+def _role_statements(template: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_the_import_job_state_machine_is_a_distributed_map_over_the_file(
+    synthesized: Any,
+) -> None:
+    template = synthesized.templates["Audience"]
+    (machine,) = [
+        m
+        for m in resources_of(template, "AWS::StepFunctions::StateMachine")
+        if "import-job" in str(m.get("StateMachineName"))
+    ]
+    substituted = machine["DefinitionSubstitutions"]
+    piece = function_by_handler(template, "lambdas.import_job_piece.handler.handler")
+    finish = function_by_handler(template, "lambdas.import_job_finish.handler.handler")
+    functions = {
+        logical: f
+        for logical, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function"
+        for f in [r["Properties"]]
+        if f in (piece, finish)
+    }
+    assert {v["Fn::GetAtt"][0] for k, v in substituted.items() if k.endswith("FunctionArn")} == set(
+        functions
+    )
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    role = machine["RoleArn"]["Fn::GetAtt"][0]
+    actions = {
+        action
+        for statement in _role_statements(template, role)
+        for action in as_list(statement["Action"])
+    }
+    assert {"lambda:InvokeFunction", "states:StartExecution", "s3:GetObject"} <= actions
+    assert not any(a.startswith("dynamodb:") for a in actions)  # the workers write, not it
+
+
+def test_import_job_failures_alarm_with_an_action(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    alarms = [
+        a
+        for a in resources_of(template, "AWS::CloudWatch::Alarm")
+        if "import" in str(a.get("AlarmDescription", "")).lower()
+    ]
+    assert len(alarms) == 2
+    topics = {
+        logical
+        for logical, r in template["Resources"].items()
+        if r["Type"] == "AWS::SNS::Topic" and r["Properties"].get("KmsMasterKeyId")
+    }
+    for alarm in alarms:
+        (action,) = alarm["AlarmActions"]
+        assert action["Ref"] in topics
+
+
+def test_the_drop_folder_and_the_api_start_import_jobs(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    function = function_by_handler(template, "lambdas.import_endpoints.handler.handler")
+    variables = function["Environment"]["Variables"]
+    assert "CLARION_IMPORT_JOB_STATE_MACHINE_ARN" in variables
+    role = function["Role"]["Fn::GetAtt"][0]
+    started = [
+        s
+        for s in _role_statements(template, role)
+        if "states:StartExecution" in as_list(s["Action"])
+    ]
+    assert len(started) == 1
+    api = synthesized.templates["Api"]
+    (handler,) = [
+        f
+        for f in resources_of(api, "AWS::Lambda::Function")
+        if "CLARION_IMPORT_JOB_STATE_MACHINE_ARN" in f.get("Environment", {}).get("Variables", {})
+    ]
+    assert handler["Handler"].startswith("lambdas.api.")

@@ -77,7 +77,8 @@ class EndpointStatus(StrEnum):
 
 
 @lru_cache(maxsize=1)
-def _time_zones() -> frozenset[str]:
+def time_zones() -> frozenset[str]:
+    """The tz database names ``Demographic.Timezone`` may hold."""
     return frozenset(available_timezones())
 
 
@@ -111,7 +112,7 @@ class Demographic(PinpointModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None and value not in _time_zones():
+        if value is not None and value not in time_zones():
             raise ValueError(f"{value!r} is not a tz database time zone (such as Europe/Paris)")
         return value
 
@@ -229,7 +230,7 @@ _DOT_ATOM_LOCAL = re.compile(
 
 
 @lru_cache(maxsize=4096)
-def _valid_email_domain(domain: str) -> bool:
+def valid_email_domain(domain: str) -> bool:
     """Whether email_validator accepts ``domain`` (checked once a domain: the costly part
     of its work, and the same for every address of the domain)."""
     try:
@@ -248,7 +249,7 @@ def _plainly_valid_email(address: str) -> bool:
         and len(address) <= 254
         and len(local) <= 64
         and _DOT_ATOM_LOCAL.match(local) is not None
-        and _valid_email_domain(domain)
+        and valid_email_domain(domain)
     )
 
 
@@ -349,12 +350,22 @@ def merge_endpoint(existing: Endpoint, update: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
+_ATTRIBUTE_NAME_PREFIXES = ("Attributes.", "User.UserAttributes.", "Metrics.")
+
+
 class AttributeNameBudget:
     """Pinpoint allows 250 distinct attribute names per project (attributes, user
     attributes and metrics together); this tracks the names in use."""
 
     def __init__(self, names_in_use: Iterable[str] = ()) -> None:
         self._names = set(names_in_use)
+
+    def fits(self, names: Iterable[str]) -> bool:
+        """Whether every attribute name among ``names`` (dotted, as CSV headers spell
+        them; other names are ignored) could be in use at once: then no endpoint using
+        only these names can go over the limit."""
+        wanted = {name for name in names if name.startswith(_ATTRIBUTE_NAME_PREFIXES)}
+        return len(self._names | wanted) <= MAX_ATTRIBUTE_NAMES_PER_PROJECT
 
     def check(self, endpoint: Endpoint) -> FieldProblem | None:
         new = {

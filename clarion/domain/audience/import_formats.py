@@ -134,10 +134,10 @@ def detect_format(name: str, head: bytes = b"") -> tuple[FileFormat, bool]:
     return (FileFormat.JSON if stripped.startswith(b"{") else FileFormat.CSV), gzipped
 
 
-def read_records(
+def open_import(
     stream: IO[bytes], *, name: str = "", file_format: FileFormat | str | None = None
-) -> Iterator[ParsedRecord]:
-    """Parse an import file into endpoint records, lazily.
+) -> tuple[FileFormat, IO[bytes]]:
+    """An import file's format and its content, decompressed when gzipped.
 
     Parameters
     ----------
@@ -152,8 +152,7 @@ def read_records(
     Raises
     ------
     ImportFileError
-        Before yielding anything, when the file cannot be imported at all (an unknown
-        or misplaced CSV column, an empty CSV, an unknown format name).
+        For an unknown format name.
     """
     buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(cast(Any, stream))
     head = bytes(buffered.peek(64)[:64])
@@ -169,17 +168,48 @@ def read_records(
     source: IO[bytes] = (
         cast(IO[bytes], gzip.GzipFile(fileobj=buffered, mode="rb")) if gzipped else buffered
     )
-    if detected == FileFormat.CSV:
+    return detected, source
+
+
+def read_records(
+    stream: IO[bytes], *, name: str = "", file_format: FileFormat | str | None = None
+) -> Iterator[ParsedRecord]:
+    """Parse an import file into endpoint records, lazily.
+
+    Parameters
+    ----------
+    stream
+        The file's bytes, possibly gzipped (see :func:`open_import`).
+    name
+        The file name, for format detection.
+    file_format
+        ``csv``, ``json`` or ``export`` to override detection.
+
+    Raises
+    ------
+    ImportFileError
+        Before yielding anything, when the file cannot be imported at all (an unknown
+        or misplaced CSV column, an empty CSV, an unknown format name).
+    """
+    detected, source = open_import(stream, name=name, file_format=file_format)
+    return records_of(detected, source)
+
+
+def records_of(file_format: FileFormat, source: IO[bytes]) -> Iterator[ParsedRecord]:
+    """The records of a decompressed import file of a known format (see
+    :func:`read_records`)."""
+    if file_format == FileFormat.CSV:
         return _csv_records(source)
-    return _json_records(source, require_id=detected == FileFormat.EXPORT)
+    return _json_records(source, require_id=file_format == FileFormat.EXPORT)
 
 
 # -- CSV -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class _Column:
-    """Where one CSV column goes in the nested JSON, and how its text is read."""
+class CsvColumn:
+    """Where one CSV column goes in the nested JSON (``path``), and how its text is read
+    (``kind``: ``text``, ``list`` for attribute values, ``metric`` or ``float``)."""
 
     header: str
     path: tuple[str, ...]
@@ -196,7 +226,7 @@ class _Column:
         object.__setattr__(self, "is_list", self.kind == "list")
 
 
-def parse_header(columns: Iterable[str]) -> list[_Column]:
+def parse_header(columns: Iterable[str]) -> list[CsvColumn]:
     """Map a CSV header to nested JSON paths.
 
     Raises
@@ -205,7 +235,7 @@ def parse_header(columns: Iterable[str]) -> list[_Column]:
         Naming the first column that is not a Pinpoint endpoint field, or a non-attribute
         column that appears twice.
     """
-    parsed: list[_Column] = []
+    parsed: list[CsvColumn] = []
     seen: set[str] = set()
     for position, raw in enumerate(columns, start=1):
         header = raw.strip()
@@ -223,21 +253,23 @@ def parse_header(columns: Iterable[str]) -> list[_Column]:
     return parsed
 
 
-def _column_for(header: str, position: int) -> _Column:
+def _column_for(header: str, position: int) -> CsvColumn:
     if header in _TOP_LEVEL:
-        return _Column(header, (header,), "text")
+        return CsvColumn(header, (header,), "text")
     if header == "User.UserId":
-        return _Column(header, ("User", "UserId"), "text")
+        return CsvColumn(header, ("User", "UserId"), "text")
     for prefix in _ATTRIBUTE_PREFIXES:
         if header.startswith(prefix) and len(header) > len(prefix):
-            return _Column(header, (*prefix.rstrip(".").split("."), header[len(prefix) :]), "list")
+            return CsvColumn(
+                header, (*prefix.rstrip(".").split("."), header[len(prefix) :]), "list"
+            )
     if header.startswith("Metrics.") and len(header) > len("Metrics."):
-        return _Column(header, ("Metrics", header[len("Metrics.") :]), "metric")
+        return CsvColumn(header, ("Metrics", header[len("Metrics.") :]), "metric")
     group, _, leaf = header.partition(".")
     if group == "Demographic" and leaf in _DEMOGRAPHIC_FIELDS:
-        return _Column(header, (group, leaf), "text")
+        return CsvColumn(header, (group, leaf), "text")
     if group == "Location" and leaf in _LOCATION_FIELDS:
-        return _Column(header, (group, leaf), "float" if leaf in _LOCATION_NUMBERS else "text")
+        return CsvColumn(header, (group, leaf), "float" if leaf in _LOCATION_NUMBERS else "text")
     shown = header or "(empty)"
     raise ImportFileError(
         f"column {position} {shown!r} is not a Pinpoint endpoint field (expected names such "
@@ -247,10 +279,12 @@ def _column_for(header: str, position: int) -> _Column:
     )
 
 
-def _decoded_lines(source: IO[bytes], bad_lines: set[int]) -> Iterator[str]:
+def _decoded_lines(
+    source: Iterable[bytes], bad_lines: set[int], first_line: int = 1
+) -> Iterator[str]:
     """UTF-8 text lines; an undecodable line is noted in ``bad_lines`` (so that record is
     rejected) and passed on with replacement characters (so the file goes on)."""
-    for number, raw in enumerate(source, start=1):
+    for number, raw in enumerate(source, start=first_line):
         chunk = (
             raw[len(codecs.BOM_UTF8) :] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
         )
@@ -277,8 +311,22 @@ def _csv_records(source: IO[bytes]) -> Iterator[ParsedRecord]:
     return _csv_rows(reader, columns, bad_lines)
 
 
-def _csv_rows(reader: Any, columns: list[_Column], bad_lines: set[int]) -> Iterator[ParsedRecord]:
-    previous_end = reader.line_num
+def csv_rows_from(
+    lines: Iterable[bytes], columns: list[CsvColumn], first_line: int
+) -> Iterator[ParsedRecord]:
+    """The records of a CSV file's body read from line ``first_line`` on (``lines`` are
+    its raw lines from there, each with its line break), as :func:`read_records` would
+    yield them: what a reader that read the header and some whole records itself hands
+    over for the rest."""
+    bad_lines: set[int] = set()
+    reader = csv.reader(_decoded_lines(lines, bad_lines, first_line), strict=False)
+    return _csv_rows(reader, columns, bad_lines, first_line - 1)
+
+
+def _csv_rows(
+    reader: Any, columns: list[CsvColumn], bad_lines: set[int], offset: int = 0
+) -> Iterator[ParsedRecord]:
+    previous_end = reader.line_num + offset
     while True:
         start = previous_end + 1
         try:
@@ -286,10 +334,10 @@ def _csv_rows(reader: Any, columns: list[_Column], bad_lines: set[int]) -> Itera
         except StopIteration:
             return
         except csv.Error as exc:
-            previous_end = reader.line_num
+            previous_end = reader.line_num + offset
             yield ParsedRecord(start, {}, [FieldProblem("(record)", f"not valid CSV: {exc}")])
             continue
-        previous_end = reader.line_num
+        previous_end = reader.line_num + offset
         if not cells or all(not cell for cell in cells):
             continue  # blank lines carry nothing
         record = csv_row_to_endpoint(columns, cells, start)
@@ -299,7 +347,7 @@ def _csv_rows(reader: Any, columns: list[_Column], bad_lines: set[int]) -> Itera
         yield record
 
 
-def csv_row_to_endpoint(columns: list[_Column], cells: list[str], line: int) -> ParsedRecord:
+def csv_row_to_endpoint(columns: list[CsvColumn], cells: list[str], line: int) -> ParsedRecord:
     """Build one endpoint's nested JSON from a CSV row; empty cells are absent fields."""
     data: dict[str, Any] = {}
     problems: list[FieldProblem] = []

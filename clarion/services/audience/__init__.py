@@ -10,6 +10,7 @@ from clarion.services.audience.change_feed import (
 from clarion.services.audience.compaction import CompactionResult, EndpointCompactionService
 from clarion.services.audience.endpoints import EndpointService
 from clarion.services.audience.erasure import ErasureService
+from clarion.services.audience.import_jobs import ImportJobPieces, job_segment_id, object_job_id
 from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
 from clarion.services.audience.jobs import JobService
 from clarion.services.audience.object_imports import (
@@ -27,6 +28,7 @@ __all__ = [
     "EndpointImportService",
     "EndpointService",
     "ErasureService",
+    "ImportJobPieces",
     "ImportObject",
     "ImportResult",
     "ImportStatus",
@@ -35,4 +37,6 @@ __all__ = [
     "ObjectImportService",
     "Rejection",
     "change_row",
+    "job_segment_id",
+    "object_job_id",
 ]

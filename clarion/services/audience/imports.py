@@ -5,6 +5,10 @@ Rows are read as a stream and written in batches (one ``get_endpoints`` and one
 ``put_endpoints`` call a batch), so memory stays flat however large the file. A bad row
 is rejected with one :class:`Rejection` per problem, naming its line and Pinpoint field,
 and every good row around it is still imported.
+
+Where the backend has a columnar importer (locally), CSV files go through it: it writes
+the rows it can prove valid as columns and defers the others, in line order, to the
+per-row path here, which stays the reference for every outcome and rejection.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from clarion.domain.audience.import_formats import (
     FileFormat,
     ParsedRecord,
     address_endpoint_id,
-    read_records,
+    open_import,
+    records_of,
 )
+from clarion.domain.audience.rows import last_active
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
-from clarion.ports.audience import ProfileStore
+from clarion.ports.audience import ColumnarEndpointImport, ImportChunk, ProfileStore
 
 MAX_STORED_REJECTIONS = 10_000
 # Endpoint ids are remembered for the users of this many recent batches. Every batch is
@@ -184,16 +190,29 @@ class EndpointImportService:
         Creates imported segments and adds their members (the segment service).
     batch_size
         Rows a batch: one read and one write of the store each.
+    columnar
+        Imports CSV files as columns, deferring to this service the rows it cannot
+        decide (locally); None to read every file row by row.
+    clock
+        The import's time, ISO-8601 (dates of rows that give none).
     """
 
     def __init__(
-        self, profiles: ProfileStore, segments: ImportedSegments, batch_size: int = 1000
+        self,
+        profiles: ProfileStore,
+        segments: ImportedSegments,
+        batch_size: int = 1000,
+        *,
+        columnar: ColumnarEndpointImport | None = None,
+        clock: Callable[[], str] = utc_now_iso,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._profiles = profiles
         self._segments = segments
         self._batch_size = batch_size
+        self._columnar = columnar
+        self._clock = clock
 
     def import_file(
         self,
@@ -258,9 +277,11 @@ class EndpointImportService:
         """
         counter = _CountingReader(stream)
         buffered = io.BufferedReader(counter, buffer_size=1 << 16)
-        records = read_records(buffered, name=name, file_format=file_format)
+        detected, source = open_import(buffered, name=name, file_format=file_format)
+        columnar = self._columnar is not None and detected == FileFormat.CSV
         return self._import(
-            records,
+            None if columnar else records_of(detected, source),
+            csv_source=source if columnar else None,
             segment_name=segment_name,
             segment_id=segment_id,
             progress=(lambda: progress(counter.bytes_read)) if progress is not None else None,
@@ -279,26 +300,48 @@ class EndpointImportService:
         )
         return self._import(records, segment_name=None, progress=None)
 
+    def import_records(
+        self, records: Iterable[ParsedRecord], *, segment_id: str | None = None
+    ) -> ImportResult:
+        """Import parsed records (one piece of an import job: rows the job's reader has
+        already split, each with its line), every imported or updated endpoint joining
+        the imported segment ``segment_id`` when given."""
+        return self._import(iter(records), segment_name=None, progress=None, segment_id=segment_id)
+
     def _import(
         self,
-        records: Iterator[ParsedRecord],
+        records: Iterator[ParsedRecord] | None,
         *,
         segment_name: str | None,
         progress: Callable[[], None] | None,
         segment_id: str | None = None,
+        csv_source: IO[bytes] | None = None,
     ) -> ImportResult:
+        """Import ``records`` row by row, or the CSV ``csv_source`` through the columnar
+        importer (which defers to the row path what it cannot decide)."""
         run = _Run(
             result=ImportResult(),
             budget=AttributeNameBudget(self._profiles.attribute_names()),
-            users=_UserEndpoints(self._profiles, _REMEMBERED_BATCHES * self._batch_size),
-            now=utc_now_iso(),
+            users=self._users(),
+            now=self._clock(),
         )
+        # Read before the segment is made, so that an unusable file makes none.
+        chunks: Iterator[ImportChunk] = iter(())
+        if csv_source is not None and self._columnar is not None:
+            chunks = self._columnar.import_csv(
+                csv_source, now=run.now, accepts=run.budget.fits, batch_size=self._batch_size
+            )
         if segment_name is not None:
             run.result.segment_id = self._segments.create_imported_segment(segment_name)
         elif segment_id is not None:
             run.result.segment_id = segment_id
         with _young_collections_only():
-            for batch in _batches(records, self._batch_size):
+            for chunk in chunks:
+                self._take_chunk(chunk, run)
+                gc.collect(1)
+                if progress is not None:
+                    progress()
+            for batch in _batches(records or iter(()), self._batch_size):
                 self._import_batch(batch, run)
                 # The batch's garbage cycles (the young ones) go now, cheaply.
                 gc.collect(1)
@@ -307,6 +350,21 @@ class EndpointImportService:
         if progress is not None:
             progress()
         return run.result
+
+    def _users(self) -> _UserEndpoints:
+        return _UserEndpoints(self._profiles, _REMEMBERED_BATCHES * self._batch_size)
+
+    def _take_chunk(self, chunk: ImportChunk, run: _Run) -> None:
+        """Count what the columnar importer wrote, and import the rows it deferred."""
+        run.result.imported += chunk.imported
+        run.result.updated += chunk.updated
+        if chunk.written_ids:
+            if run.result.segment_id is not None:
+                self._segments.add_imported_members(run.result.segment_id, chunk.written_ids)
+            # The store changed under the remembered users: ask it again.
+            run.users = self._users()
+        for batch in _batches(iter(chunk.deferred), self._batch_size):
+            self._import_batch(batch, run)
 
     def _import_batch(self, batch: list[ParsedRecord], run: _Run) -> None:
         keyed = [(record, *_endpoint_id(record.data)) for record in batch]
@@ -321,6 +379,9 @@ class EndpointImportService:
             and (key not in existing or existing[key].user_id != user_id)
         )
         accepted: dict[str, Endpoint] = {}
+        # Versions of an endpoint replaced within the batch never reach the store, but a
+        # write never lowers last activity: their EffectiveDates are recorded after it.
+        superseded: dict[str, int] = {}
         for record, key, key_problems in keyed:
             if record.problems and not record.data:
                 # Nothing parsed (not JSON, not UTF-8): the parse error says it all.
@@ -346,12 +407,16 @@ class EndpointImportService:
                         run.result.imported += 1
                     else:
                         run.result.updated += 1
+                    if key in accepted and (active := last_active(accepted[key])) is not None:
+                        superseded[key] = max(active, superseded.get(key, active))
                     accepted[key] = endpoint
                     continue
                 problems.append(problem)
             self._reject(run, record.line, problems)
         if accepted:
             self._profiles.put_endpoints(list(accepted.values()))
+            if superseded:
+                self._profiles.record_activity(superseded)
             if run.result.segment_id is not None:
                 self._segments.add_imported_members(run.result.segment_id, list(accepted))
         run.users.forget_oldest()

@@ -9,8 +9,12 @@ is imported; with ``DefineSegment`` the endpoints become an imported segment nam
 endpoints of a segment (or of the whole project) in Pinpoint's export file format:
 gzipped newline-delimited JSON, one endpoint a line, with its ``ApplicationId``.
 
-Jobs run to completion within the call (the data-at-scale work moves large imports to
-a Step Functions job); each job's record is kept with the project.
+Locally a job runs to completion within the call. On AWS (where the backend has an
+import-job starter) CreateImportJob records the job as PROCESSING, checks each file's
+header, and starts one execution of the import-job state machine per file (see
+:mod:`clarion.services.audience.import_jobs`); GetImportJob gathers its pieces' counts
+and rejected rows, COMPLETED once every file has been read. Each job's record is kept
+with the project.
 """
 
 from __future__ import annotations
@@ -24,10 +28,16 @@ from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from clarion.domain.audience.endpoint import utc_now_iso
-from clarion.domain.audience.import_formats import FileFormat, ImportFileError
+from clarion.domain.audience.import_formats import FileFormat, ImportFileError, read_records
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
-from clarion.ports.audience import JobFiles, ProfileStore
+from clarion.ports.audience import ImportJobStarter, JobFiles, ProfileStore
 from clarion.ports.common import ProjectStore
+from clarion.services.audience.import_jobs import (
+    FILE_KIND,
+    RUN_KIND,
+    gather_job,
+    job_segment_id,
+)
 from clarion.services.audience.imports import EndpointImportService
 
 IMPORT_KIND, EXPORT_KIND = "import-job", "export-job"
@@ -43,6 +53,19 @@ class Audience(Protocol):
     def all_endpoint_ids(self) -> Iterator[str]: ...
 
     def get_segment(self, segment_id: str, version: int | None = None) -> dict[str, Any]: ...
+
+    def create_imported_segment(
+        self,
+        name: str,
+        *,
+        import_format: str = "CSV",
+        source_url: str | None = None,
+        segment_id: str | None = None,
+    ) -> str: ...
+
+
+def _csv(name: str) -> bool:
+    return name.lower().endswith(".csv")
 
 
 def _batches(values: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -64,7 +87,9 @@ class JobService:
         profiles: ProfileStore,
         *,
         clock: Callable[[], str] = utc_now_iso,
+        starter: ImportJobStarter | None = None,
     ) -> None:
+        self._starter = starter
         self._app_id = app_id
         self._store = store
         self._files = files
@@ -75,9 +100,14 @@ class JobService:
 
     # -- imports -------------------------------------------------------------------------
 
-    def create_import_job(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def create_import_job(
+        self, request: Mapping[str, Any], *, job_id: str | None = None
+    ) -> dict[str, Any]:
         """CreateImportJob → ImportJobResponse (COMPLETED, or FAILED when no file
-        could be read). Raises InvalidRecordError for a bad request."""
+        could be read; on AWS PROCESSING, the files read by the import-job state
+        machine). ``job_id`` names the job when the caller derives it (a file dropped
+        in the bucket): creating it again resumes it, never duplicates it. Raises
+        InvalidRecordError for a bad request."""
         url = request.get("S3Url")
         file_format = str(request.get("Format") or "").upper()
         problems = []
@@ -100,7 +130,7 @@ class JobService:
                     problems.append(FieldProblem("SegmentId", "is not an imported segment"))
         if problems:
             raise InvalidRecordError(problems)
-        job_id = uuid.uuid4().hex
+        job_id = job_id or uuid.uuid4().hex
         job: dict[str, Any] = {
             "ApplicationId": self._app_id,
             "Id": job_id,
@@ -123,6 +153,8 @@ class JobService:
             },
             "JobStatus": "PROCESSING",
         }
+        if self._starter is not None:
+            return self._start_import_job(job, str(url), file_format, define, segment_name)
         self._store.put_document(self._app_id, IMPORT_KIND, job_id, job)
         failures: list[str] = []
         total_failures = processed = completed = failed = 0
@@ -179,6 +211,88 @@ class JobService:
             job["Definition"]["SegmentId"] = target_segment
         self._store.put_document(self._app_id, IMPORT_KIND, job_id, job)
         return job
+
+    def _start_import_job(
+        self,
+        job: dict[str, Any],
+        url: str,
+        file_format: str,
+        define: bool,
+        segment_name: Any,
+    ) -> dict[str, Any]:
+        """The AWS path of CreateImportJob (module docstring)."""
+        assert self._starter is not None
+        job_id = str(job["Id"])
+        existing = self._store.get_document(self._app_id, IMPORT_KIND, job_id)
+        if existing is not None and existing.get("JobStatus") != "PROCESSING":
+            return existing  # already finished: a repeated drop changes nothing
+        definition = job["Definition"]
+        if define and not definition.get("SegmentId"):
+            # Derived from the job: a retried start finds the segment it made.
+            definition["SegmentId"] = self._audience.create_imported_segment(
+                str(segment_name),
+                import_format=file_format,
+                source_url=url,
+                segment_id=job_segment_id(job_id),
+            )
+        try:
+            urls = self._files.list(url)
+        except (FileNotFoundError, ValueError) as exc:
+            job.update(
+                {
+                    "JobStatus": "FAILED",
+                    "CompletionDate": self._clock(),
+                    "CompletedPieces": 0,
+                    "FailedPieces": 1,
+                    "TotalPieces": 1,
+                    "TotalProcessed": 0,
+                    "TotalFailures": 1,
+                    "Failures": [str(exc)[:500]],
+                }
+            )
+            self._store.put_document(self._app_id, IMPORT_KIND, job_id, job)
+            return job
+        names = [PurePosixPath(file_url).name for file_url in urls]
+        self._store.put_document(self._app_id, RUN_KIND, job_id, {"Files": names})
+        if existing is None:
+            self._store.put_document(self._app_id, IMPORT_KIND, job_id, job)
+        kind = FileFormat.CSV if file_format == "CSV" else None
+        for number, file_url in enumerate(urls):
+            problem = self._unusable(file_url, names[number], kind)
+            if problem is not None:
+                outcome = {"Status": "FAILED", "Error": problem[:500]}
+                self._store.put_document(
+                    self._app_id, f"{FILE_KIND}#{job_id}", f"{number:05d}", outcome
+                )
+                continue
+            self._starter.start_file(
+                {
+                    "ApplicationId": self._app_id,
+                    "JobId": job_id,
+                    "File": number,
+                    # JSON lines: Pinpoint's JSON and export files alike.
+                    "Format": "CSV" if kind == FileFormat.CSV or _csv(names[number]) else "JSON",
+                    **(
+                        {"SegmentId": definition["SegmentId"]}
+                        if definition.get("SegmentId")
+                        else {}
+                    ),
+                },
+                file_url,
+            )
+        return gather_job(self._store, self._app_id, job_id)
+
+    def _unusable(self, file_url: str, name: str, kind: FileFormat | None) -> str | None:
+        """Why a file cannot be imported at all (its header, its compression), or None;
+        read from its first bytes only."""
+        if name.endswith(".gz"):
+            return "the import job reads files uncompressed: upload it without gzip"
+        try:
+            with self._files.open(file_url) as stream:
+                read_records(stream, name=name, file_format=kind)
+        except (ImportFileError, OSError, EOFError, ValueError) as exc:
+            return str(exc)
+        return None
 
     # -- exports -------------------------------------------------------------------------
 
@@ -246,10 +360,13 @@ class JobService:
     # -- reads ---------------------------------------------------------------------------
 
     def get_job(self, kind: str, job_id: str) -> dict[str, Any]:
-        """One job. Raises NotFoundError."""
+        """One job (an import job still processing with its pieces gathered so far).
+        Raises NotFoundError."""
         job = self._store.get_document(self._app_id, kind, job_id)
         if job is None:
             raise NotFoundError(f"{kind.split('-')[0]} job", job_id)
+        if kind == IMPORT_KIND and job.get("JobStatus") == "PROCESSING":
+            return gather_job(self._store, self._app_id, job_id)
         return job
 
     def jobs(self, kind: str, segment_id: str | None = None) -> list[dict[str, Any]]:

@@ -6,7 +6,12 @@ data.
 - ``imports/<segment name>/<file>`` also makes them an imported segment of that name.
 
 The result (counts, and each rejected row with its line, field and reason) goes to
-``import-results/<object key>.json``. A file that cannot be imported at all (an unknown
+``import-results/<object key>.json``. Where import jobs run as Step Functions jobs
+(AWS, when the import-job state machine is deployed), the file instead becomes an
+import job whose id is derived from the object's bucket, key and version, so a
+redelivered event (the Lambda's asynchronous retries) resumes the same job and makes
+no second segment; the result object then names the job (GetImportJob gives its counts
+and rejected rows). A file that cannot be imported at all (an unknown
 column, say) gets a result with ``"status": "FAILED"`` and the reason rather than an
 error, since retrying would not fix it; errors reaching the store do raise.
 """
@@ -16,10 +21,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clarion.ports.audience import ImportFileStore
+from clarion.services.audience.import_jobs import object_job_id
 from clarion.services.audience.imports import EndpointImportService, ImportResult
+
+if TYPE_CHECKING:
+    from clarion.services.audience.jobs import JobService
 
 IMPORTS_PREFIX = "imports/"
 RESULTS_PREFIX = "import-results/"
@@ -31,6 +40,7 @@ class ImportObject:
 
     bucket: str
     key: str
+    version: str | None = None  # the object's version, sequencer or ETag, when known
 
     @property
     def is_import_file(self) -> bool:
@@ -55,6 +65,7 @@ class ImportObject:
 class ImportStatus(StrEnum):
     SKIPPED = "SKIPPED"  # not an import file
     SUCCEEDED = "SUCCEEDED"
+    STARTED = "STARTED"  # an import job reads it (GetImportJob follows it)
     FAILED = "FAILED"  # the file as a whole is unusable
 
 
@@ -90,11 +101,20 @@ class ObjectImportService:
         Where the objects are read and the results written (S3 on AWS).
     importer
         The endpoint importer.
+    jobs
+        The project's import jobs, when they run as Step Functions jobs: each file then
+        becomes a job rather than being read here.
     """
 
-    def __init__(self, files: ImportFileStore, importer: EndpointImportService) -> None:
+    def __init__(
+        self,
+        files: ImportFileStore,
+        importer: EndpointImportService,
+        jobs: JobService | None = None,
+    ) -> None:
         self._files = files
         self._importer = importer
+        self._jobs = jobs
 
     def import_objects(self, targets: Sequence[ImportObject]) -> list[ObjectImport]:
         """Import each import file among ``targets`` and write its result; the others
@@ -106,7 +126,32 @@ class ObjectImportService:
             for target in targets
         ]
 
+    def _start_job(self, target: ImportObject) -> ObjectImport:
+        assert self._jobs is not None
+        segment = target.segment_name
+        name = target.file_name.lower()
+        request: dict[str, Any] = {
+            "S3Url": f"s3://{target.bucket}/{target.key}",
+            "Format": "CSV" if name.endswith((".csv", ".csv.gz")) else "JSON",
+            **({"DefineSegment": True, "SegmentName": segment} if segment else {}),
+        }
+        job_id = object_job_id(target.bucket, target.key, target.version)
+        job = self._jobs.create_import_job(request, job_id=job_id)
+        report: dict[str, Any] = {
+            "bucket": target.bucket,
+            "key": target.key,
+            "status": ImportStatus.STARTED.value,
+            "job_id": job_id,
+            "job_status": job.get("JobStatus"),
+            "segment_id": (job.get("Definition") or {}).get("SegmentId"),
+        }
+        outcome = ObjectImport(target, ImportStatus.STARTED, report=report)
+        outcome.result_url = self._files.put_json(target.bucket, target.result_key, report)
+        return outcome
+
     def _import(self, target: ImportObject) -> ObjectImport:
+        if self._jobs is not None:
+            return self._start_job(target)
         body = self._files.open(target.bucket, target.key)
         report: dict[str, Any] = {"bucket": target.bucket, "key": target.key}
         try:

@@ -8,7 +8,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from clarion.domain.common.errors import FieldProblem, InUseError, InvalidRecordError
+from clarion.domain.common.errors import (
+    FieldProblem,
+    InUseError,
+    InvalidRecordError,
+    NotFoundError,
+)
 from clarion.domain.segments.model import (
     ImportFormat,
     SegmentResponse,
@@ -65,6 +70,7 @@ class SegmentService:
         *,
         import_format: str = "CSV",
         source_url: str | None = None,
+        segment_id: str | None = None,
     ) -> str:
         """Create an empty IMPORT segment and return its id.
 
@@ -76,12 +82,23 @@ class SegmentService:
             ``CSV`` or ``JSON``: the kind of file the members come from.
         source_url
             Where the file was read from (ImportDefinition.S3Url), when known.
+        segment_id
+            The segment's id, when the caller derives it (an import job's segment, from
+            the job's id): a segment of that id already there is kept, not made again,
+            so a retried job never makes two segments.
         """
         if not name:
             raise InvalidRecordError([FieldProblem("Name", "is required")])
+        if segment_id is not None:
+            try:
+                self._load(segment_id, None)
+            except NotFoundError:
+                pass
+            else:
+                return segment_id
         now = _iso(self._clock())
         document = {
-            "Id": uuid.uuid4().hex,
+            "Id": segment_id or uuid.uuid4().hex,
             "Name": name,
             "Version": 1,
             "SegmentType": SegmentType.IMPORT.value,

@@ -13,7 +13,7 @@ Definitions table (shared by every kind of definition; the CDK stack builds it):
   hundreds, not millions, so a filtered Scan is cheaper than an index to maintain.
 
 Imported members are header-less CSV files, one endpoint id a line, at
-``s3://<data bucket>/imported-segments/segment_id=<id>/<uuid>.csv``. The Glue table
+``s3://<data bucket>/imported-segments/segment_id=<id>/<content digest>.csv``. The Glue table
 ``imported_segment_members`` (one column ``endpoint_id``; ``segment_id`` a partition
 column by partition projection, type ``injected``) reads them with OpenCSVSerde, which
 also reads the quoted form an id containing a comma or a quote is written in. Files
@@ -24,8 +24,8 @@ or ``DISTINCT`` over this table.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -135,9 +135,12 @@ class DynamoDBSegmentRepository:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerows([endpoint_id] for endpoint_id in endpoint_ids)
+        # Named after its content: a retried write (an import job's piece run again)
+        # replaces its own object rather than adding a second copy of the ids.
+        digest = hashlib.sha256(buffer.getvalue().encode()).hexdigest()[:32]
         self._s3.put_object(
             Bucket=self._bucket,
-            Key=f"{imported_members_prefix(segment_id)}/{uuid.uuid4().hex}.csv",
+            Key=f"{imported_members_prefix(segment_id)}/{digest}.csv",
             Body=buffer.getvalue().encode(),
             ContentType="text/csv",
         )

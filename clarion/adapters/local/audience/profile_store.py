@@ -38,6 +38,8 @@ ARROW_SCHEMA = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in ENDPOINT_
 
 @schema
 def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    # The key serves single-endpoint reads and small upserts (the API's writes); bulk
+    # writers replace the stored rows of their ids and insert, in one transaction.
     columns = ", ".join(
         f"{name} {_DUCKDB_TYPES[kind]}{' PRIMARY KEY' if name == 'id' else ''}"
         for name, kind in ENDPOINT_COLUMNS
@@ -210,10 +212,14 @@ class DuckDBProfileStore:
                 cursor.unregister("incoming_endpoints")
             return
         try:
-            # DuckDB's ON CONFLICT DO UPDATE costs about a millisecond a row on this wide,
-            # indexed table (and a plain insert's double when nothing conflicts). Instead,
-            # in one transaction: the stored rows of the batch's ids are replaced (delete,
+            # In one transaction: the stored rows of the batch's ids are replaced (delete,
             # then insert), keeping the later last_active_ms, and new ids are inserted.
+            self._write(cursor)
+        finally:
+            cursor.unregister("incoming_endpoints")
+
+    def _write(self, cursor: duckdb.DuckDBPyConnection) -> None:
+        with self._database.writing():
             cursor.execute("BEGIN TRANSACTION")
             try:
                 cursor.execute(
@@ -246,8 +252,6 @@ class DuckDBProfileStore:
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
-        finally:
-            cursor.unregister("incoming_endpoints")
 
     def get_endpoints(self, endpoint_ids: Sequence[str]) -> dict[str, Endpoint]:
         if not endpoint_ids:
@@ -300,6 +304,11 @@ class DuckDBProfileStore:
             self._database.cursor().execute(
                 "DELETE FROM endpoints WHERE id IN (SELECT unnest(?))", [list(endpoint_ids)]
             )
+
+    def forget_attribute_names(self) -> None:
+        """Read the attribute names in use again next time (another writer, such as
+        the columnar import, wrote endpoints to the table)."""
+        self._names.forget()
 
     def attribute_names(self) -> set[str]:
         cached = self._names.fresh()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -34,6 +35,7 @@ class LocalDatabase:
             path = ":memory:"
         self._connection = duckdb.connect(path)
         self._lock = threading.RLock()
+        self._writes = threading.RLock()
         self._ready: set[int] = set()
 
     def connection(self) -> duckdb.DuckDBPyConnection:
@@ -44,6 +46,14 @@ class LocalDatabase:
                     create(self._connection)
                     self._ready.add(id(create))
         return self._connection
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Held by bulk writers that replace stored rows and insert in one transaction
+        (the profile store's batches, the columnar import), so that two threads never
+        replace and insert the same ids at once."""
+        with self._writes:
+            yield
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for use from another thread."""
