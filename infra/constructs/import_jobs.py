@@ -113,7 +113,11 @@ class ImportJobs(Construct):
             enforce_ssl=True,
         )
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=log_retention, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "Logs",
+            retention=log_retention,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.role = iam.Role(
             self,
