@@ -150,7 +150,10 @@ class Bootstrap:
         from clarion.services.audience import EndpointService
 
         return EndpointService(
-            self.adapters.profile_store, self.import_service, self.adapters.audience_query
+            self.adapters.profile_store,
+            self.import_service,
+            self.adapters.audience_query,
+            locator=self.adapters.endpoint_locator,
         )
 
     @cached_property
@@ -191,6 +194,8 @@ class Bootstrap:
             self.import_service,
             self.segment_service,
             a.profile_store,
+            uploads=a.upload_prefix,
+            exports=a.export_prefix,
         )
 
     @cached_property
