@@ -34,6 +34,7 @@ from clarion.domain.common.errors import (
     NotFoundError,
     ProtectedError,
 )
+from clarion.entrypoints.api.access import authorize, console_user
 from clarion.entrypoints.api.context import Api, Call
 from clarion.entrypoints.api.errors import (
     ApiError,
@@ -174,14 +175,15 @@ def _run(function: Callable[[Call], Any], call: Call) -> Any:
 
 
 class Guard:
-    """Checks done before any operation: the caller's rate and, when one is set, the
-    local token (``clarion serve --token``)."""
+    """Checks done before any operation: a console user's group (access.py), the
+    caller's rate and, when one is set, the local token (``clarion serve --token``)."""
 
     def __init__(self, rate_limit: RateLimit | None, token: str | None) -> None:
         self.rate_limit = rate_limit
         self.token = token
 
-    def check(self, request: Request) -> None:
+    def check(self, request: Request, operation: str) -> None:
+        authorize(console_user(request.scope), operation)
         if self.token is not None:
             given = request.headers.get(TOKEN_HEADER, "")
             if not hmac.compare_digest(given.encode(), self.token.encode()):
@@ -201,11 +203,13 @@ class _ExtensionEndpoint:
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         try:
-            self.guard.check(request)
+            self.guard.check(request, self.spec.name)
             params: dict[str, Any] = {
                 PATH_MEMBERS[key]: value for key, value in request.path_params.items()
             }
             params["Query"] = dict(request.query_params)
+            user = console_user(request.scope)
+            params["Identity"] = user.to_identity() if user else None
             raw = await request.body()
             if len(raw) > MAX_BODY_BYTES:
                 raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
@@ -252,7 +256,7 @@ class _Endpoint:
         request_id = str(uuid.uuid4())
         spec = self.spec
         try:
-            self.guard.check(request)
+            self.guard.check(request, spec.name)
             function = handlers().get(spec.name)
             if function is None:
                 reason = NOT_OFFERED.get(spec.name, "it is not offered")
