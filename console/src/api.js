@@ -166,5 +166,7 @@ export const clarion = {
   exportFile: (a, jobId) => call("GET", `${ext(a)}/jobs/export/${enc(jobId)}/file`, undefined, { accept: "application/x-ndjson" }),
   campaignMetrics: (a, id) => call("GET", `${ext(a)}/campaigns/${enc(id)}/metrics`),
   eventCounts: (a, query) => call("GET", `${ext(a)}/events/counts`, undefined, { query }),
+  churnReport: (a) => call("GET", `${ext(a)}/churn/report`),
+  sentimentReport: (a) => call("GET", `${ext(a)}/sentiment/report`),
   identity: () => call("GET", "/clarion/identity"),
 };

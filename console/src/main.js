@@ -10,6 +10,7 @@ import { templatePage, templatesPage } from "./pages/templates.js";
 import { campaignPage, campaignsPage, campaignWizard } from "./pages/campaigns.js";
 import { analyticsPage, campaignAnalyticsPage } from "./pages/analytics.js";
 import { journeysPage } from "./pages/journeys.js";
+import { churnPage, sentimentPage } from "./pages/insights.js";
 import { link, refreshApps, state } from "./nav.js";
 
 const SECTIONS = [
@@ -20,6 +21,8 @@ const SECTIONS = [
   ["campaigns", "Campaigns"],
   ["journeys", "Journeys"],
   ["analytics", "Analytics"],
+  ["churn", "Churn"],
+  ["sentiment", "Sentiment"],
 ];
 
 // [pattern, page]: the first match renders; `:name` parts become params.
@@ -42,6 +45,8 @@ const ROUTES = [
   ["journeys/:id", journeysPage],
   ["analytics", analyticsPage],
   ["analytics/campaigns/:id", campaignAnalyticsPage],
+  ["churn", churnPage],
+  ["sentiment", sentimentPage],
 ];
 
 function match(path) {

@@ -254,3 +254,10 @@ def test_a_token_guards_every_operation_but_not_the_pages(root: Bootstrap) -> No
         allowed = guarded.get("/v1/apps", headers={"x-clarion-token": "s3cret"})
         assert allowed.status_code == 200
         assert guarded.get("/console/config.json").json()["tokenRequired"] is True
+
+
+def test_churn_and_sentiment_reports_before_any_data(client: TestClient) -> None:
+    assert client.get(f"/clarion/apps/{APP}/churn/report").json() == {"Evaluated": False}
+    report = client.get(f"/clarion/apps/{APP}/sentiment/report?top=3").json()
+    assert report["by_sentiment"] == {} and report["top_negative_authors"] == []
+    _error(client.get(f"/clarion/apps/{APP}/sentiment/report?top=0"), 400, "BadRequestException")

@@ -223,6 +223,8 @@ def test_every_page_opens_without_errors(console: ConsoleUnderTest) -> None:
         "/console/campaigns/new?step=4",
         "/console/journeys",
         "/console/analytics",
+        "/console/churn",
+        "/console/sentiment",
     ):
         joiner = "&" if "?" in path else "?"
         console.open(f"{path}{joiner}project={app}")

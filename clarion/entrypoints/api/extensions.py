@@ -260,6 +260,25 @@ def get_event_counts(call: Call) -> dict[str, Any]:
     return {"Item": rows}
 
 
+@extension("GetChurnReport", "GET", "/apps/{application_id}/churn/report")
+def get_churn_report(call: Call) -> dict[str, Any]:
+    """The churn model beside its baselines, its curves (calibration...) and the uplift
+    (``Evaluated`` false before any model was evaluated)."""
+    try:
+        return {"Evaluated": True, **call.project().churn_service.dashboard()}
+    except NotFoundError:
+        return {"Evaluated": False}
+
+
+@extension("GetSentimentReport", "GET", "/apps/{application_id}/sentiment/report")
+def get_sentiment_report(call: Call) -> dict[str, Any]:
+    """Posts by sentiment and day, top negative authors, influencers (``top``, ``since``)."""
+    top = _int(call, "top", 10, low=1, high=100)
+    since = _date(call, "since")
+    service = call.project().sentiment_service
+    return service.report(top=top, since_day=since.isoformat() if since else None)
+
+
 # -- the console ------------------------------------------------------------------------
 
 

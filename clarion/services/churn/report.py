@@ -47,9 +47,26 @@ class ChurnReport:
         NotFoundError
             No model has been evaluated yet.
         """
+        evaluation = self._evaluation()
+        data = self._data(evaluation)
+        if self._folder is not None:
+            data["files"] = write_report(self._folder / "churn", data, evaluation["curves"])
+        return data
+
+    def dashboard(self) -> dict[str, Any]:
+        """What :meth:`report` answers, with the curves the charts draw (ROC, lift by
+        decile, calibration) per model, and no file written: the console's churn page.
+        Raises NotFoundError."""
+        evaluation = self._evaluation()
+        return {**self._data(evaluation), "curves": evaluation["curves"]}
+
+    def _evaluation(self) -> dict[str, Any]:
         evaluation = self._models.get_document(EVALUATION_DOC)
         if evaluation is None:
             raise NotFoundError("churn evaluation", "(none: run train first)")
+        return evaluation
+
+    def _data(self, evaluation: Mapping[str, Any]) -> dict[str, Any]:
         uplift = self._retention.uplift()
         metrics = evaluation["metrics"]
         data: dict[str, Any] = {
@@ -68,8 +85,6 @@ class ChurnReport:
             "promoted": (p.model_id if (p := self._models.promoted()) else None),
             "uplift": uplift,
         }
-        if self._folder is not None:
-            data["files"] = write_report(self._folder / "churn", data, evaluation["curves"])
         return data
 
 

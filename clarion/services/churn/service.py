@@ -186,3 +186,7 @@ class ChurnService:
     def report(self) -> dict[str, Any]:
         """The evaluation and the uplift, with the HTML page: :meth:`ChurnReport.report`."""
         return self.reporting.report()
+
+    def dashboard(self) -> dict[str, Any]:
+        """The evaluation, its curves and the uplift: :meth:`ChurnReport.dashboard`."""
+        return self.reporting.dashboard()

@@ -1,27 +1,12 @@
 // Analytics: event counts per type over time for the project, and each campaign's KPIs
 // (sent, delivered, opened, clicked, bounced, complained, unsubscribed and their rates)
 // over time, per treatment and against the holdout, each table downloadable as CSV.
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from "chart.js";
 import { clarion, pinpoint } from "../api.js";
 import { add, h, notice, table } from "../dom.js";
 import { currentProject, link } from "../nav.js";
-
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
-Chart.defaults.animation = false;
+import { chart } from "./charts.js";
 
 const COUNTS = ["sent", "delivered", "opened", "clicked", "bounced", "complained", "unsubscribed"];
-const COLOURS = ["#2d6cdf", "#1b9e77", "#7570b3", "#e7298a", "#d95f02", "#a6761d", "#666666", "#66a61e", "#e6ab02"];
 
 // Rates as the analytics service defines them, plus complaint and unsubscribe rates
 // over delivered messages.
@@ -36,17 +21,6 @@ export function withRates(m) {
     complaint_rate: ratio(m.complained, m.delivered),
     unsubscribe_rate: ratio(m.unsubscribed, m.delivered),
   };
-}
-
-function chart(type, labels, datasets, title) {
-  const canvas = h("canvas", { role: "img", "aria-label": title });
-  const box = h("figure", { class: "chart" }, h("figcaption", {}, title), h("div", { class: "chart-box" }, canvas));
-  new Chart(canvas, {
-    type,
-    data: { labels, datasets: datasets.map((d, i) => ({ backgroundColor: COLOURS[i % COLOURS.length], borderColor: COLOURS[i % COLOURS.length], ...d })) },
-    options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true } } },
-  });
-  return box;
 }
 
 export async function analyticsPage(main) {
