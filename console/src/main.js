@@ -11,6 +11,7 @@ import { campaignPage, campaignsPage, campaignWizard } from "./pages/campaigns.j
 import { analyticsPage, campaignAnalyticsPage } from "./pages/analytics.js";
 import { journeysPage } from "./pages/journeys.js";
 import { churnPage, sentimentPage } from "./pages/insights.js";
+import { settingsPage } from "./pages/settings.js";
 import { link, refreshApps, state } from "./nav.js";
 
 const SECTIONS = [
@@ -23,6 +24,7 @@ const SECTIONS = [
   ["analytics", "Analytics"],
   ["churn", "Churn"],
   ["sentiment", "Sentiment"],
+  ["settings", "Settings"],
 ];
 
 // [pattern, page]: the first match renders; `:name` parts become params.
@@ -47,6 +49,7 @@ const ROUTES = [
   ["analytics/campaigns/:id", campaignAnalyticsPage],
   ["churn", churnPage],
   ["sentiment", sentimentPage],
+  ["settings", settingsPage],
 ];
 
 function match(path) {

@@ -89,7 +89,6 @@ class ConsoleSite(Construct):
         *,
         resource_prefix: str,
         function: lambda_.IFunction,
-        log_key: kms.IKey,
         log_retention: logs.RetentionDays,
         rate_limit: int,
         burst_limit: int,
@@ -118,8 +117,15 @@ class ConsoleSite(Construct):
             )
             for name, description in GROUPS.items()
         }
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Encrypts the console's pages and its API's access logs",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
         self.api = self._api(
-            resource_prefix, function, log_key, log_retention, rate_limit, burst_limit
+            resource_prefix, function, self.key, log_retention, rate_limit, burst_limit
         )
 
         logs_bucket = s3.Bucket(
@@ -137,13 +143,6 @@ class ConsoleSite(Construct):
             logs_bucket,
             "AwsSolutions-S1",
             "This is the access-log bucket itself (the site bucket and CloudFront log here).",
-        )
-        self.key = kms.Key(
-            self,
-            "Key",
-            description="Encrypts the console's pages at rest",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
         )
         self.bucket = s3.Bucket(
             self,

@@ -92,7 +92,6 @@ class ApiStack(FeatureStack):
             "Console",
             resource_prefix=prefix,
             function=self.pinpoint.function.function,
-            log_key=self.runtime.key,
             log_retention=self.runtime.log_retention,
             rate_limit=options.rate_limit,
             burst_limit=options.burst_limit,

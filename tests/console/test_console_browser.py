@@ -225,6 +225,7 @@ def test_every_page_opens_without_errors(console: ConsoleUnderTest) -> None:
         "/console/analytics",
         "/console/churn",
         "/console/sentiment",
+        "/console/settings",
     ):
         joiner = "&" if "?" in path else "?"
         console.open(f"{path}{joiner}project={app}")
@@ -233,3 +234,26 @@ def test_every_page_opens_without_errors(console: ConsoleUnderTest) -> None:
     # A bookmarked page of an unknown URL says so instead of failing silently.
     console.open("/console/no/such/page")
     assert console.page.locator("main h1").inner_text() == "Not found"
+
+
+def test_an_admin_sets_the_projects_quiet_time(console: ConsoleUnderTest) -> None:
+    page = console.page
+    app = console.bootstrap.app_id
+    console.open(f"/console/settings?project={app}")
+    page.get_by_label("Quiet time from").fill("21:30")
+    page.get_by_label("to", exact=True).fill("08:00")
+    page.get_by_label("Daily").fill("3")
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_selector("text=Saved.")
+    settings = console.bootstrap.project_service.get_settings(app)
+    assert settings["QuietTime"] == {"Start": "21:30", "End": "08:00"}
+    assert settings["Limits"]["Daily"] == 3
+    assert page.get_by_label("Quiet time from").input_value() == "21:30"
+    # A bad value is shown beside its field, from the API's own message.
+    page.get_by_label("Quiet time from").fill("25:99")
+    page.get_by_role("button", name="Save settings").click()
+    console.expect_error(r"status of 400 \(Bad Request\)")
+    error = page.locator("[data-field-wrap='QuietTime.Start'] .field-error")
+    error.wait_for()
+    assert "QuietTime" in error.inner_text()
+    console.shot("settings")
