@@ -99,7 +99,7 @@ def measure(customers: int, days: int, memory_limit: str, write_limit: int) -> d
         config = ChurnConfig()
         split = TimeSplit.of(as_of, config.label_days)
         query = sql_source("features")
-        both = split.parameters(["train", "eval"], config.active_days)
+        both = split.parameters(["train", "eval"], config.definition)
         table = steps.time("baseline_features_arrow_only", lambda: data.arrow(query, both))
         rows = table.num_rows
         del table
@@ -121,7 +121,7 @@ def measure(customers: int, days: int, memory_limit: str, write_limit: int) -> d
         score = steps.time(
             "features_score",
             lambda: FeatureFrame.from_arrow(
-                data.arrow(query, split.parameters(["score"], config.active_days))
+                data.arrow(query, split.parameters(["score"], config.definition))
             ),
         )
         scores = steps.time(

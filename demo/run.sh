@@ -47,15 +47,22 @@ step "6. Simulated engagement through SES event ingestion: opens, clicks, bounce
 python "$here/simulate_engagement.py" "$CLARION_HOME/outbox" "$work/ses-events.jsonl"
 clarion events ingest "$work/ses-events.jsonl" --source ses
 
-step "7. Campaign analytics, and the report (HTML with PNG charts)"
+step "7. Simulated purchases (PutEvents): before the send, in the week after it, after the 7-day window"
+clarion segments members "$refined" > "$work/members.txt"
+clarion --json campaigns runs "$campaign" > "$work/runs.json"
+python "$here/simulate_purchases.py" "$CLARION_HOME/outbox" "$work/members.txt" "$work/runs.json" \
+  "$work/ses-events.jsonl" "$work/purchases"
+for body in "$work"/purchases/purchases-*.json; do clarion events put "$body"; done
+
+step "8. Campaign analytics: the funnel to conversions, revenue, and the lift over the 10% holdout with its interval; the report"
 clarion analytics campaign "$campaign"
 clarion analytics report "$campaign"
 
-step "8. Launched again: the endpoints that unsubscribed, complained or bounced are skipped"
+step "9. Launched again: the endpoints that unsubscribed, complained or bounced are skipped"
 clarion campaigns launch "$campaign"
 clarion campaigns runs "$campaign"
 
-step "9. Social sentiment: customers' handles, posts scored, apology and influencer outreach sent"
+step "10. Social sentiment: customers' handles, posts scored, apology and influencer outreach sent"
 clarion endpoints import "$here/social_handles.ndjson"
 for template in "$here"/templates/social-*.json; do clarion templates create "$template"; done
 clarion sentiment ingest "$here/social_posts.jsonl" --rules "$here/sentiment_rules.yaml"
@@ -64,7 +71,7 @@ negative=$(clarion --json segments create "$here/sentiment-segment.json" | json_
 echo "customers whose latest post was negative (a segment on the new attributes):"
 clarion --json segments preview "$negative"
 
-step "10. Predictive churn: simulated history, XGBoost trained and scored, churn segment, retention campaign with a holdout"
+step "11. Predictive churn: simulated history, XGBoost trained and scored, churn segment, retention campaign with a holdout"
 clarion churn demo --customers 1500
 clarion churn report
 

@@ -1,6 +1,8 @@
 """Simulated recipient behaviour for the demo: SES v2 event records for the campaign
 emails in the local outbox, as a configuration set's event destination would publish
-them (Send, Delivery, Open, Click, Bounce, Complaint, Subscription).
+them (Delivery, Open, Click, Bounce, Complaint, Subscription). The Send records are
+already stored: the outbox recorded them when it accepted each message, under the same
+message id (the ``.eml`` file's name), as SES would.
 
 Usage: python demo/simulate_engagement.py OUTBOX_DIR OUT_FILE [--seed N]
 """
@@ -59,14 +61,12 @@ def simulate(outbox: Path, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)  # noqa: S311 (repeatable demo data)
     parser = BytesParser(policy=policy.default)
     files = sorted((outbox / "email").glob("*.eml"))
-    now = datetime.now(UTC)
     records: list[dict[str, Any]] = []
     for index, path in enumerate(files):
         message = parser.parsebytes(path.read_bytes())
-        sent = now - timedelta(minutes=30) + timedelta(seconds=index)
-        mail = _mail(message, sent, f"0100-{path.stem}-000000")
+        sent = message["Date"].datetime.astimezone(UTC)
+        mail = _mail(message, sent, path.stem)
         recipient = mail["destination"][0]
-        records.append({"eventType": "Send", "mail": mail, "send": {}})
         if index in (3, 11):  # two addresses that no longer exist
             records.append(
                 {

@@ -17,15 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
-    KinesisStreamRecord,
-)
 from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -35,6 +26,14 @@ from clarion.domain.common.model import dotted_path
 from clarion.resources import read_json
 
 if TYPE_CHECKING:
+    # Types only: the batch utility costs a fifth of a second of import, and the API
+    # function (the one whose cold start a caller waits for) never uses it.
+    from aws_lambda_powertools.utilities.batch import EventType
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+    from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
+        KinesisStreamRecord,
+    )
+
     from clarion.services.events import StreamRecord
 
 METRICS_CONTRACT = "contracts/metrics.json"
@@ -171,6 +170,11 @@ def batch_response(
         sequence_number = _sequence_number(record)
         if sequence_number is not None and sequence_number in failures:
             raise RecordNotProcessedError(failures[sequence_number])
+
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        process_partial_response,
+    )
 
     response = process_partial_response(
         event=event,

@@ -1,8 +1,10 @@
 """Evaluate a ``model.tar.gz`` offline on a held-out transform input and its labels.
 
-    python -m ml.evaluate --model model.tar.gz --input eval.csv --labels labels.csv
+    python -m ml.evaluate --model model.tar.gz --input eval.csv --labels labels.csv \
+        [--features a,b,...]
 
-``eval.csv`` is the batch transform input (id, then features; no header) and
+``eval.csv`` is the batch transform input (id, then the model's features, in the order
+its record lists them, ``--features``: all of ``FEATURE_COLUMNS`` by default; no header) and
 ``labels.csv`` the ``id,churned`` file the training pipeline writes beside it. Prints
 ROC-AUC, PR-AUC, top-decile lift and calibration error of the model and the recency
 rule as JSON (the metrics are ``clarion.domain.churn``'s, as in the pipeline).
@@ -27,7 +29,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--input", type=Path, required=True)
     parser.add_argument("--labels", type=Path, required=True)
+    parser.add_argument("--features", default=",".join(FEATURE_COLUMNS))
     args = parser.parse_args(argv)
+    names = [n for n in args.features.split(",") if n]
     import xgboost as xgb
 
     ids, features = [], []
@@ -41,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     labels = [truth[i] for i in ids]
     booster = unpack_model(args.model.read_bytes())
     scores = [float(s) for s in booster.predict(xgb.DMatrix(np.asarray(features)))]
-    rows = [dict(zip(FEATURE_COLUMNS, f, strict=True)) for f in features]
+    rows = [dict(zip(names, f, strict=True)) for f in features]
     print(
         json.dumps(
             {

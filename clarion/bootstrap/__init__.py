@@ -20,7 +20,13 @@ from clarion.bootstrap.settings import AwsSettings, Backend, Settings
 if TYPE_CHECKING:
     from clarion.domain.sentiment import RuleSet
     from clarion.ports import EventSink
-    from clarion.services.analytics import AnalyticsService, KpiService, ReportService
+    from clarion.services.analytics import (
+        AnalyticsService,
+        ConversionService,
+        GoalService,
+        KpiService,
+        ReportService,
+    )
     from clarion.services.audience import (
         EndpointChangeFeedService,
         EndpointCompactionService,
@@ -46,7 +52,7 @@ if TYPE_CHECKING:
     from clarion.services.messaging import ChannelService, MessageGovernor, MessageService
     from clarion.services.segments import SegmentService
     from clarion.services.sentiment import PostIntakeService, PostStreamService, SentimentService
-    from clarion.services.templates import TemplateService
+    from clarion.services.templates import TemplateLinter, TemplateService
 
 __all__ = ["Adapters", "AwsSettings", "Backend", "Bootstrap", "Settings", "make_adapters"]
 
@@ -299,14 +305,36 @@ class Bootstrap:
     def analytics_service(self) -> AnalyticsService:
         from clarion.services.analytics import AnalyticsService
 
-        return AnalyticsService(self.adapters.analytics_query)
+        return AnalyticsService(self.adapters.analytics_query, self.conversion_service)
+
+    @cached_property
+    def goal_service(self) -> GoalService:
+        """Conversion goals per campaign and for the project."""
+        from clarion.services.analytics import GoalService
+
+        return GoalService(self.adapters.conversion_goal_store)
+
+    @cached_property
+    def conversion_service(self) -> ConversionService:
+        """Campaign conversions (the campaigns' runs bound the days read)."""
+        from clarion.services.analytics import ConversionService
+
+        a = self.adapters
+        return ConversionService(a.analytics_query, self.goal_service, a.campaign_repository)
 
     @cached_property
     def kpi_service(self) -> KpiService:
-        """Pinpoint's date-range KPIs of this project."""
-        from clarion.services.analytics import KpiService
+        """Pinpoint's GetCampaignDateRangeKpi and GetApplicationDateRangeKpi."""
+        from clarion.services.analytics import KpiService, MessageKpis
 
-        return KpiService(self.adapters.analytics_query, self.app_id)
+        a = self.adapters
+        return KpiService(
+            a.analytics_query,
+            self.conversion_service,
+            self.goal_service,
+            a.campaign_repository,
+            messages=MessageKpis(a.analytics_query, self.app_id),
+        )
 
     @cached_property
     def report_service(self) -> ReportService:
@@ -317,10 +345,26 @@ class Bootstrap:
     # -- templates, messaging and campaigns ---------------------------------------------
 
     @cached_property
+    def template_linter(self) -> TemplateLinter:
+        """Templates against the project's attribute names; dry runs of what a campaign
+        or journey sends against its segment."""
+        from clarion.services.templates import TemplateLinter
+
+        return TemplateLinter(
+            self.adapters.profile_store,
+            # Made on first dry run: a function that only lints never builds them.
+            audience=lambda: self.adapters.audience_query,
+            segments=lambda: self.segment_service,
+            missing_share=self.settings.missing_value_share,
+        )
+
+    @cached_property
     def template_service(self) -> TemplateService:
         from clarion.services.templates import TemplateService
 
-        return TemplateService(self.adapters.template_repository, self.adapters.profile_store)
+        return TemplateService(
+            self.adapters.template_repository, self.adapters.profile_store, self.template_linter
+        )
 
     @cached_property
     def message_governor(self) -> MessageGovernor:
@@ -371,6 +415,7 @@ class Bootstrap:
             starter=lambda: a.campaign_run_starter,
             scheduler=lambda: a.campaign_scheduler,
             app_id=self.app_id,
+            linter=lambda: self.template_linter,
         )
 
     @cached_property
@@ -477,9 +522,18 @@ class Bootstrap:
         from dataclasses import replace
 
         from clarion.domain.churn import ChurnConfig
+        from clarion.domain.churn.definition import parse_event_list
         from clarion.services.churn import ChurnService, EngineLauncher
 
+        settings = self.settings
         config = ChurnConfig()
+        config = config.with_definition(
+            config.definition.with_overrides(
+                settings.churn_label_days,
+                settings.churn_active_days,
+                parse_event_list(settings.churn_activity_events) or None,
+            )
+        )
         if self.settings.churn_threshold is not None:
             config = replace(config, threshold=self.settings.churn_threshold)
         if self.settings.churn_holdout_percent is not None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ChurnQueryStarter,
         ChurnSimulator,
         ColumnarAnalytics,
+        ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
         EndpointChangeFeed,
@@ -169,6 +170,8 @@ class Adapters(Protocol):
     def dead_letter_sink(self) -> DeadLetterSink: ...
     @property
     def analytics_query(self) -> AnalyticsQuery: ...
+    @property
+    def conversion_goal_store(self) -> ConversionGoalStore: ...
 
     # -- sentiment ----------------------------------------------------------------------
     @property

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         ChurnJobs,
         ChurnModelStore,
         ChurnQueryStarter,
+        ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
         EndpointChangeFeed,
@@ -336,6 +337,14 @@ class AwsAdapters:
             workgroup=aws.athena_workgroup,
             database=aws.glue_database,
             output_location=aws.athena_output or None,
+        )
+
+    @cached_property
+    def conversion_goal_store(self) -> ConversionGoalStore:
+        from clarion.adapters.aws.analytics.goal_store import DynamoDBConversionGoalStore
+
+        return DynamoDBConversionGoalStore(
+            self.client("dynamodb"), self.settings.aws.definitions_table
         )
 
     # -- sentiment ----------------------------------------------------------------------

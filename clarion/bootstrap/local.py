@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         ChurnModelStore,
         ChurnSimulator,
         ColumnarAnalytics,
+        ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
         EndpointLocator,
@@ -165,7 +166,10 @@ class LocalAdapters:
     def delivery_channel(self) -> DeliveryChannel:
         from clarion.adapters.local.messaging.delivery_channel import OutboxChannel
 
-        return OutboxChannel(self.settings.home)
+        # The outbox records the send events SES and End User Messaging would publish.
+        return OutboxChannel(
+            self.settings.home, events=self.event_sink, app_id=self.settings.app_id
+        )
 
     @cached_property
     def send_ledger(self) -> SendLedger:
@@ -232,6 +236,12 @@ class LocalAdapters:
         from clarion.adapters.local.analytics.analytics_query import DuckDBAnalyticsQuery
 
         return DuckDBAnalyticsQuery(self.database)
+
+    @cached_property
+    def conversion_goal_store(self) -> ConversionGoalStore:
+        from clarion.adapters.local.analytics.goal_store import DuckDBConversionGoalStore
+
+        return DuckDBConversionGoalStore(self.database)
 
     # -- sentiment ----------------------------------------------------------------------
 

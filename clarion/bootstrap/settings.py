@@ -126,6 +126,15 @@ class Settings:
     # Whether transactional sends (SendMessages, SendUsersMessages) count against, and
     # are capped by, the project's caps (the message governor); exempt by default.
     govern_transactional: bool = _env("govern_transactional", False)
+    # A campaign's dry run reports a printed variable without a default that more than
+    # this share (0 to 1) of its segment's endpoints lack.
+    missing_value_share: float = _env("missing_value_share", 0.05)
+    # The definition of churn (None: the defaults, 28 days, 90 days, sessions and
+    # purchases): the label window, the population window and the activity events
+    # (comma-separated event types). The CLI's options override them.
+    churn_label_days: int | None = _env("churn_label_days", None)
+    churn_active_days: int | None = _env("churn_active_days", None)
+    churn_activity_events: str = _env("churn_activity_events", "")
     aws: AwsSettings = field(default_factory=AwsSettings)
 
     @classmethod

@@ -6,7 +6,7 @@ port, and one contract test-suite in ``tests/integration`` that both pass. Servi
 depend on these Protocols only.
 """
 
-from clarion.ports.analytics import AnalyticsQuery
+from clarion.ports.analytics import AnalyticsQuery, ConversionGoalStore
 from clarion.ports.audience import (
     EndpointChangeFeed,
     EndpointCompactor,
@@ -70,6 +70,7 @@ __all__ = [
     "ColumnarAnalytics",
     "ColumnarChurnLearner",
     "ColumnarEventSink",
+    "ConversionGoalStore",
     "DeadLetterSink",
     "DeliveryChannel",
     "EndpointChangeFeed",

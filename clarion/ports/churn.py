@@ -139,7 +139,7 @@ class ColumnarEventSink(Protocol):
 
 
 class ColumnarChurnLearner(Protocol):
-    """A learner on feature matrices (rows in ``clarion.domain.churn.FEATURE_COLUMNS``
+    """A learner on feature matrices (the columns of the model's features, in its
     order) rather than row dicts (the local ``XGBoostChurnLearner``)."""
 
     def fit_arrays(
@@ -149,6 +149,12 @@ class ColumnarChurnLearner(Protocol):
     def predict_arrays(self, archive: bytes, features: Any) -> Any: ...
 
     def baseline_arrays(self, train: Any, labels: Any, features: Any) -> Any: ...
+
+    def logistic_arrays(self, train: Any, labels: Any) -> dict[str, Any]:
+        """The logistic baseline's parameters (``mean``, ``scale``, ``coef``,
+        ``intercept``, by column) fitted on the matrix (counts on a log scale,
+        standardised): what ``clarion.domain.churn.scorers.LogisticModel`` keeps."""
+        ...
 
 
 class ChurnQueryStarter(Protocol):

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
 from clarion.domain.messaging.governor import EndpointCounts, GovernorCaps
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
 
 
 class DeliveryChannel(Protocol):
@@ -49,6 +49,11 @@ class SendLedger(Protocol):
 
     def outcome_counts(self, run_id: str) -> dict[str, int]:
         """Endpoints per outcome reason for the run."""
+        ...
+
+    def warning_tally(self, run_id: str) -> WarningTally:
+        """The rendering warnings recorded with the run's outcomes: per endpoint, so a
+        retried batch (which renders nothing it did not claim) counts nothing twice."""
         ...
 
     def deferred(self, run_id: str, due_by_ms: int) -> list[str]:

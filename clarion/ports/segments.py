@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -54,4 +54,9 @@ class AudienceQuery(Protocol):
         has its own database (locally); on AWS, where projects share the endpoint lake,
         ``endpoints`` is narrowed to the project's rows (their ids without the key
         prefix)."""
+
+    def tally(self, sql: str, conditions: Sequence[str]) -> tuple[int, list[int]]:
+        """The endpoints the query selects, and how many of them meet each condition
+        (a Trino boolean expression over the ``endpoints`` columns), in one query
+        (``clarion.domain.segments.sql.tally_sql``)."""
         ...

@@ -54,7 +54,9 @@ class ChurnSettings:
     """The ``CLARION_*`` settings of the churn functions beyond the shared ones.
 
     ``threshold`` and ``holdout_percent`` are left unset (the pipeline's defaults, 0.5
-    and 20) unless given.
+    and 20) unless given; so are the definition of churn's ``label_days``,
+    ``active_days`` and ``activity_events`` (comma-separated), which every function
+    gets, so that both pipelines query, train, evaluate and score one definition.
     """
 
     app_id: str
@@ -66,6 +68,35 @@ class ChurnSettings:
     write_limit: int = 50_000
     threshold: float | None = None
     holdout_percent: int | None = None
+    label_days: int | None = None
+    active_days: int | None = None
+    activity_events: str = ""
+
+    def __post_init__(self) -> None:
+        # The same rules as the runtime's, at synth time (a bad value fails the synth).
+        import re
+
+        for name in ("label_days", "active_days"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= 3650:
+                raise ValueError(f"churn_{name} must be 1 to 3650 days, not {value}")
+        events = [e.strip() for e in self.activity_events.split(",") if e.strip()]
+        if self.activity_events and not events:
+            raise ValueError("churn_activity_events names no event type")
+        for event in events:
+            if not re.fullmatch(r"[^,']{1,100}", event):
+                raise ValueError(f"churn_activity_events: {event!r} is not an event type")
+
+    def definition_variables(self) -> dict[str, str]:
+        """The definition of churn, set on every churn function."""
+        variables = {}
+        if self.label_days is not None:
+            variables[variable("churn_label_days")] = str(self.label_days)
+        if self.active_days is not None:
+            variables[variable("churn_active_days")] = str(self.active_days)
+        if self.activity_events:
+            variables[variable("churn_activity_events")] = self.activity_events
+        return variables
 
     def jobs_variables(self) -> dict[str, str]:
         return {
@@ -115,6 +146,7 @@ class ChurnFunctions(Construct):
             "Churn: starts the features query, writes the SageMaker inputs from its result",
             memory_size=1024,
             timeout=Duration.minutes(15),
+            environment=settings.definition_variables(),
         )
         self.jobs = self._function(
             "Jobs",
@@ -123,7 +155,7 @@ class ChurnFunctions(Construct):
             "Churn: starts SageMaker training and batch transform jobs, reports on them",
             memory_size=256,
             timeout=Duration.minutes(2),
-            environment=settings.jobs_variables(),
+            environment={**settings.definition_variables(), **settings.jobs_variables()},
         )
         self.write_scores = self._function(
             "WriteScores",
@@ -132,7 +164,7 @@ class ChurnFunctions(Construct):
             "Churn: merges batch transform scores into endpoints as Metrics.ChurnRisk",
             memory_size=1024,
             timeout=Duration.minutes(15),
-            environment=settings.write_variables(),
+            environment={**settings.definition_variables(), **settings.write_variables()},
         )
         self.refresh_segment = self._function(
             "RefreshSegment",
@@ -141,15 +173,16 @@ class ChurnFunctions(Construct):
             "Churn: keeps the churn segment, launches the retention campaign",
             memory_size=512,
             timeout=Duration.minutes(5),
-            environment=settings.segment_variables(),
+            environment={**settings.definition_variables(), **settings.segment_variables()},
         )
         self.evaluate = self._function(
             "Evaluate",
             runtime,
             EVALUATE_HANDLER,
-            "Churn: evaluates a candidate on the held-out window, promotes it if better",
+            "Churn: fits the baselines, chooses by held-out ROC-AUC, promotes if better",
             memory_size=1024,
             timeout=Duration.minutes(15),
+            environment=settings.definition_variables(),
         )
         self._grant_features(key, bucket_name, catalog, workgroup)
         self._grant_jobs(key, bucket_name, sagemaker_role)
@@ -171,8 +204,17 @@ class ChurnFunctions(Construct):
             definitions_table_name=definitions_table_name,
             settings=settings,
         )
-        # evaluate: the held-out labels and outputs; the model records and pointer.
+        # evaluate: the features query's result, the transform outputs; the model
+        # records and pointer.
         role = self.evaluate.role
+        grant_objects(
+            role,
+            bucket_name=bucket_name,
+            prefix=Prefixes.ATHENA_RESULTS,
+            key=key,
+            read=True,
+            reason="Reads the features query's CSV result (the training rows the baselines fit).",
+        )
         grant_objects(
             role,
             bucket_name=bucket_name,

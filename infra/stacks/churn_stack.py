@@ -38,6 +38,12 @@ class ChurnOptions:
         The churn segment's ``Metrics.ChurnRisk`` threshold and the retention
         campaign's holdout; empty for the pipeline's defaults (0.5, 20)
         [``churn_threshold``, ``churn_holdout_percent``].
+    label_days, active_days, activity_events
+        The definition of churn both pipelines use: no activity event in
+        ``label_days`` after the cut-off, among endpoints with one in the
+        ``active_days`` before it; ``activity_events`` comma-separated event types;
+        empty for the defaults (28, 90, ``_session.start,_monetization.purchase``)
+        [``churn_label_days``, ``churn_active_days``, ``churn_activity_events``].
     """
 
     launch_campaign: bool = False
@@ -47,6 +53,9 @@ class ChurnOptions:
     write_limit: int = 50_000
     threshold: str = ""
     holdout_percent: str = ""
+    label_days: str = ""
+    active_days: str = ""
+    activity_events: str = ""
 
     @classmethod
     def from_context(cls, scope: Construct) -> ChurnOptions:
@@ -112,6 +121,9 @@ class ChurnStack(FeatureStack):
                 write_limit=options.write_limit,
                 threshold=float(options.threshold) if options.threshold else None,
                 holdout_percent=int(options.holdout_percent) if options.holdout_percent else None,
+                label_days=int(options.label_days) if options.label_days else None,
+                active_days=int(options.active_days) if options.active_days else None,
+                activity_events=options.activity_events,
             ),
         )
         self.pipelines = ChurnPipelines(

@@ -1,10 +1,12 @@
-"""Evaluates a trained candidate on the held-out window and promotes it if it beats the
-promoted model there.
+"""Evaluates a SageMaker-trained candidate on the held-out window beside the baselines
+(the logistic regression, BG/NBD and the recency rule, fitted here on the training
+rows), chooses the best by ROC-AUC and promotes it if it beats the promoted model there.
 
 Input: the candidate's id and as-of date, the training job's artifact
-(``candidate_uri``), the held-out labels and transform input, and the evaluation
-transform jobs (``jobs``: ``model`` and optionally ``current``, each with
-``output_uri``). Returns the decision and the candidate's metrics.
+(``candidate_uri``), the features query's CSV result (``features_uri``), the features
+the candidate was trained on, and the evaluation transform jobs (``jobs``: ``model`` and
+optionally ``current``, each with ``output_uri``). The definition of churn is the
+deployment's (``CLARION_CHURN_*``). Returns the choice, the decision and the metrics.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ class EvaluateEvent(BaseModel):
     model_id: str = Field(min_length=1)
     as_of: str = Field(min_length=1)
     candidate_uri: str = Field(min_length=1)
-    eval_labels_uri: str = Field(min_length=1)
-    eval_input_uri: str = Field(min_length=1)
+    features_uri: str = Field(min_length=1)
+    features: list[str] = Field(min_length=1)
     jobs: dict[str, TransformOutput]
 
 
@@ -47,8 +49,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request.model_id,
         request.as_of,
         request.candidate_uri,
-        request.eval_labels_uri,
-        request.eval_input_uri,
+        request.features_uri,
+        request.features,
         {name: job.output_uri for name, job in request.jobs.items()},
     )
     counts.count("evaluated", 1)

@@ -51,6 +51,8 @@ class StartEvaluation(BaseModel):
     candidate_uri: Text
     input_uri: Text
     output_prefix: Text
+    # The held-out input on the promoted model's features; empty when it cannot score it.
+    current_input_uri: str = ""
 
 
 class TransformJob(BaseModel):
@@ -93,7 +95,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         counts.count("transform_jobs_started", 1)
     elif isinstance(request, StartEvaluation):
         result = pipeline.start_evaluation(
-            request.job_name, request.candidate_uri, request.input_uri, request.output_prefix
+            request.job_name,
+            request.candidate_uri,
+            request.input_uri,
+            request.output_prefix,
+            request.current_input_uri,
         )
         counts.count("transform_jobs_started", len(result["jobs"]))
     else:

@@ -136,6 +136,19 @@ def test_bad_templates_name_the_part(pinpoint: Any) -> None:
         pinpoint.create_sms_template(TemplateName=name, SMSTemplateRequest={"Body": "y"})
 
 
+def test_template_lint_warnings_come_in_the_message(pinpoint: Any) -> None:
+    name = _name("lint")
+    created = pinpoint.create_sms_template(
+        TemplateName=name, SMSTemplateRequest={"Body": "Your {{ChanelType}} code"}
+    )["CreateTemplateMessageBody"]
+    assert created["Message"].startswith("Created. Warnings: ")
+    assert "did you mean `ChannelType`?" in created["Message"]
+    clean = pinpoint.update_sms_template(
+        TemplateName=name, SMSTemplateRequest={"Body": "Your {{ChannelType}} code"}
+    )["MessageBody"]
+    assert clean["Message"] == "Accepted"
+
+
 def test_templates_are_account_wide(pinpoint: Any, project: str) -> None:
     name = _name("shared")
     pinpoint.create_sms_template(TemplateName=name, SMSTemplateRequest={"Body": "x"})

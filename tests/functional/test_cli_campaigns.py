@@ -93,6 +93,11 @@ def test_campaign_create_launch_and_runs(tmp_path: Path):
     emails = list((home / "outbox" / "email").glob("*.eml"))
     assert len(emails) == run["Sent"]
     assert not any("optout@example.com" in p.read_text(errors="replace") for p in emails)
+    # The outbox recorded SES's Send event for each email: sent right after the launch,
+    # nothing delivered until delivery records come in.
+    metrics = _run(home, "analytics", "campaign", campaign_id)
+    assert (metrics["sent"], metrics["delivered"]) == (run["Sent"], 0)
+    assert sum(t["sent"] for t in metrics["treatments"]) == run["Sent"]
 
 
 def test_demo_campaign_request_is_valid(tmp_path: Path):

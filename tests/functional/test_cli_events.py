@@ -111,7 +111,9 @@ def test_campaign_metrics_and_report(home: Path, tmp_path: Path) -> None:
     page = Path(written["html"])
     assert page.is_relative_to(home / "reports")
     text = page.read_text()
-    assert text.count("data:image/png;base64,") == 3
+    # The funnel, the rates, the timeline and the conversion lift over the holdout.
+    assert set(written["charts"]) == {"funnel", "rates", "timeline", "lift"}
+    assert text.count("data:image/png;base64,") == 4
     for chart in written["charts"].values():
         assert Path(chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

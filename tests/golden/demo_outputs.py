@@ -26,6 +26,8 @@ GOLDEN = Path(__file__).with_name("demo_outputs.json")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 _ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# Churn model ids carry their as-of day (the demo's is relative to today).
+_MODEL_DAY = re.compile(r"\bchurn-\d{8}-")
 _EPOCH_MS = re.compile(r"^1[5-9]\d{11}$")
 
 
@@ -124,7 +126,7 @@ class DemoRun:
             "id"
         ]
         self.run("campaigns", "launch", campaign, record="campaigns launch")
-        self.run("campaigns", "runs", campaign, record="campaigns runs")
+        runs = self.run("campaigns", "runs", campaign, record="campaigns runs")
         emails = sorted((self.home / "outbox" / "email").glob("*.eml"))
         self.outputs.append(("outbox emails", len(emails)))
         ses_events = work / "ses-events.jsonl"
@@ -140,8 +142,30 @@ class DemoRun:
             capture_output=True,
         )
         self.run("events", "ingest", str(ses_events), "--source", "ses", record="events ingest")
-        self.run("analytics", "campaign", campaign, record="analytics campaign")
+        # Event counts before the simulated purchases: those spread over ten days, so
+        # their counts per UTC day would depend on the hour the test runs.
         self.run("analytics", "events", record="analytics events")
+        members_file = work / "members.txt"
+        members_file.write_text("\n".join(members) + "\n", encoding="utf-8")
+        runs_file = work / "runs.json"
+        runs_file.write_text(json.dumps(runs), encoding="utf-8")
+        subprocess.run(
+            [
+                sys.executable,
+                str(DEMO / "simulate_purchases.py"),
+                str(self.home / "outbox"),
+                str(members_file),
+                str(runs_file),
+                str(ses_events),
+                str(work / "purchases"),
+            ],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        for body in sorted((work / "purchases").glob("purchases-*.json")):
+            self.run("events", "put", str(body), record=f"events put {body.name}")
+        self.run("analytics", "campaign", campaign, record="analytics campaign")
         self.run("campaigns", "launch", campaign, record="campaigns launch again")
         self.run("campaigns", "runs", campaign, record="campaigns runs again")
         self.run(
@@ -188,6 +212,7 @@ class _Normaliser:
         value = value.replace(self.home, "<home>")
         value = _HEX_ID.sub(self._id, value)
         value = _ISO_TIME.sub("<time>", value)
+        value = _MODEL_DAY.sub("churn-<day>-", value)
         return _DATE.sub("<date>", value)
 
     def __call__(self, value: Any) -> Any:

@@ -26,12 +26,15 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto.moto_api import state_manager
 
 from clarion.adapters.aws.segments.audience_query import AthenaAudienceQuery, AthenaQueryError
 from clarion.domain.audience.endpoint import Endpoint
 from clarion.domain.segments.model import validate_write_request
-from clarion.domain.segments.sql import compile_segment
+from clarion.domain.segments.sql import compile_segment, missing_value_condition, tally_sql
+from clarion.domain.templates.engine.runtime import CompiledPart
 from clarion.ports.audience import ProfileStore
 from clarion.ports.segments import AudienceQuery, SegmentRepository
 
@@ -267,6 +270,100 @@ def test_large_audiences_stream_whole(backend: AudienceBackend) -> None:
 
     assert ids == [str(n) for n in range(1, 12001)]
     assert backend.audience.count(sql) == 12000
+
+
+def test_tally_counts_the_audience_and_each_condition(
+    backend: AudienceBackend, make_endpoint: MakeEndpoint
+) -> None:
+    backend.profiles.put_endpoints(
+        [
+            make_endpoint("full", Attributes={"Plan": ["Gold"]}, Location={"City": "Oslo"}),
+            make_endpoint("blank", Attributes={"Plan": [""]}, Location={"City": ""}),
+            make_endpoint("none"),
+            make_endpoint("sms", ChannelType="SMS", Address="+14155550100"),
+        ]
+    )
+    sql = "SELECT id FROM endpoints WHERE channel_type = 'EMAIL'"
+    conditions = [
+        missing_value_condition(("Attributes", "Plan")),
+        missing_value_condition(("Location", "City")),
+        "TRUE",
+    ]
+
+    targeted, counts = backend.audience.tally(sql, [c for c in conditions if c])
+
+    assert (targeted, counts) == (3, [2, 2, 3])
+    assert backend.audience.tally(sql, []) == (3, [])
+    if backend.sent is not None:
+        assert backend.sent[0] == tally_sql(sql, [c for c in conditions if c])
+
+
+_MISSING_FIELDS = [
+    ("Attributes", "Plan"),
+    ("Attributes", "Plan", "0"),
+    ("Attributes", "Plan", "1"),
+    ("User", "UserAttributes", "FirstName"),
+    ("Metrics", "Visits"),
+    ("Location", "City"),
+    ("Location", "Latitude"),
+    ("Demographic", "Timezone"),
+    ("User", "UserId"),
+    ("Address",),
+]
+_values = st.lists(st.sampled_from(["", "x", "Gold"]), max_size=3)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    people=st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "Attributes": st.fixed_dictionaries({}, optional={"Plan": _values}),
+                "User": st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "UserId": st.sampled_from(["", "u-1"]),
+                        "UserAttributes": st.fixed_dictionaries(
+                            {}, optional={"FirstName": _values}
+                        ),
+                    },
+                ),
+                "Metrics": st.fixed_dictionaries({}, optional={"Visits": st.just(2.0)}),
+                "Location": st.fixed_dictionaries(
+                    {},
+                    optional={"City": st.sampled_from(["", "Oslo"]), "Latitude": st.just(1.5)},
+                ),
+                "Demographic": st.fixed_dictionaries(
+                    {}, optional={"Timezone": st.just("Europe/Oslo")}
+                ),
+            },
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_tally_of_missing_values_agrees_with_the_template_engine(
+    backend: AudienceBackend, make_endpoint: MakeEndpoint, people: list[dict[str, Any]]
+) -> None:
+    # The dry run counts in SQL what a render would find missing: the same endpoints.
+    backend.profiles.delete_endpoints(
+        list(backend.audience.endpoint_ids("SELECT id FROM endpoints"))
+    )
+    endpoints = [make_endpoint(f"p-{n}", **fields) for n, fields in enumerate(people)]
+    backend.profiles.put_endpoints(endpoints)
+    conditions = [missing_value_condition(f) for f in _MISSING_FIELDS]
+    targeted, counts = backend.audience.tally(
+        "SELECT id FROM endpoints", [c for c in conditions if c is not None]
+    )
+    assert targeted == len(endpoints)
+    for field, count in zip(_MISSING_FIELDS, counts, strict=True):
+        path = ".".join(f"[{s}]" if s.isdigit() else s for s in field)
+        part = CompiledPart("{{" + path + "}}")
+        blank = sum(part.render(e.to_pinpoint()) == "" for e in endpoints)
+        assert count == blank, path
 
 
 # -- local only: transpiling ---------------------------------------------------------------

@@ -44,7 +44,7 @@ from clarion.adapters.aws.messaging.delivery_channel import AwsDeliveryChannel
 from clarion.adapters.local.messaging.delivery_channel import OutboxChannel
 from clarion.bootstrap.settings import AwsSettings
 from clarion.domain.audience.endpoint import ChannelType
-from clarion.domain.events.records import MessageContext
+from clarion.domain.events.records import EventRecord, MessageContext
 from clarion.domain.messaging.delivery import (
     CustomContent,
     DeliveryResult,
@@ -617,6 +617,70 @@ def test_concurrent_deliveries_write_each_id_once(tmp_path: Path):
     lines = (tmp_path / "outbox" / "sms.jsonl").read_text().splitlines()
     assert len(lines) == 200
     assert all(json.loads(line) for line in lines)
+
+
+class ListSink:
+    """An EventSink that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.records: list[EventRecord] = []
+
+    def put_records(self, records: Any) -> set[str]:
+        self.records.extend(records)
+        return {r.event_id for r in records}
+
+
+def test_the_outbox_records_the_send_events_the_real_services_publish(tmp_path: Path):
+    sink = ListSink()
+    channel = OutboxChannel(tmp_path, events=sink, app_id="fallback-app")
+    messages = one_of_each()
+    channel.deliver(messages)
+
+    by_type = {r.event_type: r for r in sink.records}
+    # Push and custom messages get no provider event: _campaign.send is their record.
+    assert sorted(by_type) == ["_SMS.BUFFERED", "_VOICE.BUFFERED", "_email.send"]
+    email, sms, voice = by_type["_email.send"], by_type["_SMS.BUFFERED"], by_type["_VOICE.BUFFERED"]
+    for record, message in ((email, messages[0]), (sms, messages[1]), (voice, messages[2])):
+        assert record.attributes["message_id"] == message.message_id
+        assert record.attributes["campaign_id"] == "camp-1"
+        assert record.attributes["run_id"] == "run-1"
+        assert record.attributes["treatment_id"] == "0"
+        assert record.client.client_id == "ep-1"
+        assert record.application.app_id == "app-123"
+    # The form SES and End User Messaging ingestion give: the same keys and facets.
+    assert email.attributes["destination"] == "user1@example.net"
+    assert email.attributes["feedback"] == "received"
+    mail = email.facets["email_channel"]["mail_event"]["mail"]
+    assert mail["common_headers"]["subject"] == "Bonjour Zoë #1"
+    assert mail["tags"]["clarion-campaign-id"] == ["camp-1"]
+    assert sms.attributes["record_status"] == "QUEUED"
+    assert sms.attributes["destination_phone_number"] == "+14155550001"
+    assert sms.attributes["message_type"] == "Promotional"
+    assert sms.facets["sms_channel"]["event_type"] == "TEXT_QUEUED"
+    assert voice.facets["voice_channel"]["event_type"] == "VOICE_INITIATED"
+
+
+def test_send_events_only_for_messages_written(tmp_path: Path):
+    sink = ListSink()
+    channel = OutboxChannel(tmp_path, events=sink)
+    bad = email_message(2, content=RenderedSms("not an email"))
+    channel.deliver([email_message(1), bad, email_message(1)])
+    OutboxChannel(tmp_path, events=sink).deliver([email_message(1)])  # a redelivery
+    OutboxChannel(tmp_path / "dry", write=False, events=sink).deliver([email_message(3)])
+
+    assert [r.attributes["message_id"] for r in sink.records] == [email_message(1).message_id]
+
+
+def test_a_message_without_context_takes_the_outbox_project(tmp_path: Path):
+    sink = ListSink()
+    OutboxChannel(tmp_path, events=sink, app_id="project-7").deliver(
+        [sms_message(4, context=MessageContext())]
+    )
+
+    [record] = sink.records
+    assert record.application.app_id == "project-7"
+    assert record.client.client_id is None
+    assert "campaign_id" not in record.attributes
 
 
 # ----------------------------------------------------------------------------- AWS: email

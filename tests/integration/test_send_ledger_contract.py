@@ -112,3 +112,39 @@ def test_send_counts_per_day_and_in_total(ledger: Any):
     assert ledger.cap_counts("c1", ["b"], "2025-03-14") == {"b": CapCount(0, 1)}
     # Per campaign.
     assert ledger.cap_counts("c2", ["a"], "2025-03-12") == {}
+
+
+def test_rendering_warnings_are_kept_per_endpoint_and_tallied(ledger: Any):
+    greeting = "HtmlPart: {{User.UserAttributes.FirstName}}: missing value"
+    helper = "Subject: {{upper}}: helper error"
+    ledger.claim("r1", ["a", "b", "c", "d"])
+    ledger.record_outcomes(
+        "r1",
+        {
+            "a": LedgerOutcome(Reason.SENT, "0", message_id="m-a", warnings=(greeting,)),
+            "b": LedgerOutcome(Reason.SENT, "0", message_id="m-b", warnings=(greeting, helper)),
+            "c": LedgerOutcome(Reason.FAILED, "0", message_id="m-c", warnings=(helper,)),
+            "d": LedgerOutcome(Reason.SENT, "0", message_id="m-d"),
+        },
+    )
+    ledger.record_outcomes("r2", {"a": LedgerOutcome(Reason.SENT, warnings=(greeting,))})
+
+    tally = ledger.warning_tally("r1")
+
+    assert tally.messages == 3
+    assert tally.by_warning == {greeting: 2, helper: 2}
+    assert ledger.outcomes("r1", ["b"])["b"].warnings == tuple(sorted((greeting, helper)))
+    assert ledger.outcomes("r1", ["d"])["d"].warnings == ()
+    assert ledger.warning_tally("r-none").messages == 0
+    assert ledger.warning_tally("r-none").by_warning == {}
+
+
+def test_a_retried_claim_clears_old_warnings_and_a_skip_never_overwrites_them(ledger: Any):
+    key = "Body: {{Attributes.Coupon}}: missing value"
+    ledger.record_outcomes("r1", {"a": LedgerOutcome(Reason.DEFERRED_QUIET_TIME, "0", until_ms=5)})
+    ledger.claim("r1", ["a"])
+    ledger.record_outcomes("r1", {"a": LedgerOutcome(Reason.SENT, "0", warnings=(key,))})
+    # A late skip for a claimed endpoint changes nothing, warnings included.
+    ledger.record_outcomes("r1", {"a": LedgerOutcome(Reason.SKIPPED_OPT_OUT)})
+
+    assert ledger.warning_tally("r1").by_warning == {key: 1}

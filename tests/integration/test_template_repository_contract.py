@@ -90,6 +90,10 @@ BODIES: dict[TemplateType, dict[str, Any]] = {
     TemplateType.SMS: {"Body": "Your code is {{Attributes.Code}}"},
     TemplateType.PUSH: {"Default": {"Title": "Hi", "Body": "{{Attributes.Offer}}"}},
     TemplateType.VOICE: {"Body": "Hello {{User.UserAttributes.FirstName}}", "VoiceId": "Joanna"},
+    TemplateType.INAPP: {
+        "Layout": "TOP_BANNER",
+        "Content": [{"BodyConfig": {"Alignment": "LEFT", "Body": "Sale!", "TextColor": "#000"}}],
+    },
 }
 
 

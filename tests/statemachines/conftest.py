@@ -161,6 +161,31 @@ class CampaignDeployment:
         )
         assert response.status_code == 201, response.text
 
+    def queue_dry_run(self, members: int, reached: int, *missing: int) -> None:
+        """Queue the next Athena query's result: the launch's dry run (one row: the
+        segment's endpoints, those the message reaches, then how many of them lack each
+        printed field)."""
+        columns = ["members", "reached", *(f"missing_{n}" for n in range(len(missing)))]
+        rows = [
+            {"Data": [{"VarCharValue": name} for name in columns]},
+            {"Data": [{"VarCharValue": str(v)} for v in (members, reached, *missing)]},
+        ]
+        response = requests.post(
+            "http://motoapi.amazonaws.com/moto-api/static/athena/query-results",
+            json={
+                "account_id": DEFAULT_ACCOUNT_ID,
+                "region": REGION,
+                "results": [
+                    {
+                        "rows": rows,
+                        "column_info": [{"Name": name, "Type": "bigint"} for name in columns],
+                    }
+                ],
+            },
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+
     def start(self, execution_input: dict[str, Any], name: str) -> str:
         return str(
             self.clients["stepfunctions"].start_execution(

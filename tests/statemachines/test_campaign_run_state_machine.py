@@ -34,6 +34,11 @@ OPTED_OUT = "opted-out"
 INACTIVE = "inactive"
 SMS_ONLY = "sms-only"
 GONE = "gone"  # in the audience, deleted since
+NAMELESS = ELIGIBLE[0]  # no first name
+# The launch's dry run, as Athena answers it: the segment's endpoints, those the email
+# reaches, and how many of them lack the first name (Athena is stubbed: the figures are
+# the test's own).
+DRY_RUN = (37, 32, 8)
 
 
 def _endpoints(deployment: CampaignDeployment) -> None:
@@ -47,6 +52,7 @@ def _endpoints(deployment: CampaignDeployment) -> None:
         }
 
     records = [email(k) for k in ELIGIBLE]
+    records[0]["User"]["UserAttributes"] = {}  # NAMELESS: the greeting renders empty
     records += [
         email(QUIET, Demographic={"Timezone": "Asia/Bangkok"}),
         email(CAPPED),
@@ -160,6 +166,7 @@ def launched(campaign_deployment: CampaignDeployment) -> tuple[str, str, dict[st
     """The campaign launched through the real service; its execution once ended."""
     _endpoints(campaign_deployment)
     campaign_id = _campaign(campaign_deployment)
+    campaign_deployment.queue_dry_run(*DRY_RUN)
     campaign_deployment.queue_audience(_audience())
     run_id = campaign_deployment.boot.campaign_service.launch(campaign_id)
     run = campaign_deployment.boot.adapters.campaign_repository.get_run(run_id)
@@ -196,7 +203,7 @@ def test_launch_runs_the_state_machine_to_completion(
     addresses = [address for address, _ in recipients]
     assert sorted(addresses) == sorted(f"{k}@example.com" for k in sent)  # each once
     assert f"{OPTED_OUT}@example.com" not in addresses
-    subjects = {subject.split(" e")[0].split(" q")[0] for _, subject in recipients}
+    subjects = {subject.split(" e")[0].split(" q")[0].strip() for _, subject in recipients}
     assert subjects == {SUBJECT_BASE, SUBJECT_B}
 
     run = deployment.boot.adapters.campaign_repository.get_run(run_id)
@@ -205,6 +212,29 @@ def test_launch_runs_the_state_machine_to_completion(
     assert run["Counts"]["HOLDOUT"] == len(held_out)
     campaign = deployment.boot.adapters.campaign_repository.get_campaign(campaign_id)
     assert campaign["State"]["CampaignStatus"] == "COMPLETED"
+
+
+def test_the_run_counts_rendering_warnings_and_keeps_the_dry_run(
+    campaign_deployment: CampaignDeployment, launched: tuple[str, str, dict[str, Any]]
+) -> None:
+    deployment = campaign_deployment
+    campaign_id, run_id, _ = launched
+    (report,) = deployment.boot.campaign_service.runs(campaign_id)
+    nameless_sent = _ledger(deployment, run_id)[NAMELESS] == "SENT"
+
+    # The summarise step counted the warnings the send-batch steps kept in DynamoDB.
+    warnings = report["RenderWarnings"]
+    assert warnings["Messages"] == int(nameless_sent)
+    if nameless_sent:
+        assert "HtmlPart: {{User.UserAttributes.FirstName}}: missing value" in warnings["Warnings"]
+    # The launch's dry run asked Athena once; its answer is on the run record, for both
+    # messages (the base's template and treatment B's inline email).
+    assert [
+        (f["Template"], f["Kind"], f["Missing"], f["Targeted"]) for f in report["Preflight"]
+    ] == [
+        ("offer", "MISSING_VALUES", DRY_RUN[2], DRY_RUN[1]),
+        ("Treatment 1: the inline EMAIL message", "MISSING_VALUES", DRY_RUN[2], DRY_RUN[1]),
+    ]
 
 
 def test_the_quiet_time_endpoint_is_deferred_then_resumed_in_the_same_execution(
@@ -267,6 +297,7 @@ def test_a_failing_batch_is_retried_without_sending_twice(
     deployment = campaign_deployment
     _endpoints(deployment)
     campaign_id = _campaign(deployment)
+    deployment.queue_dry_run(*DRY_RUN)
     deployment.queue_audience(_audience())
     deployment.fail_next_call("send_batch")
 

@@ -84,6 +84,10 @@ def feature_rows(split: str, count: int, seed: int, prefix: str = "ep") -> list[
             row[name] = rng.randint(0, 5)
         row["days_since_last_activity"] = rng.uniform(0, 90)
         row["sessions_30d"] = rng.randint(0, 20)
+        # A history in the BTYD sense: repeat days, first to last, first to the cut-off.
+        row["btyd_frequency"] = rng.randint(0, 12)
+        row["btyd_recency"] = rng.randint(1, 150) if row["btyd_frequency"] else 0
+        row["btyd_age"] = row["btyd_recency"] + 1 + int(row["days_since_last_activity"])
         risk = row["days_since_last_activity"] / 90 - row["sessions_30d"] / 40
         row[LABEL_COLUMN] = None if split == "score" else int(risk + rng.gauss(0, 0.2) > 0.3)
         rows.append(row)
@@ -115,6 +119,8 @@ class Deployment:
     topic_arn: str
     invocations: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail_next: dict[str, int] = field(default_factory=dict)
+    # The candidate's held-out transform scores at random: a model that learned nothing.
+    noisy_candidate: bool = False
 
     def queue_query(self, rows: list[dict[str, Any]]) -> None:
         columns = [ID_COLUMN, SPLIT_COLUMN, *FEATURE_COLUMNS, LABEL_COLUMN]
@@ -181,12 +187,9 @@ def _play_sagemaker(
     deployment: Deployment, payload: dict[str, Any], result: dict[str, Any]
 ) -> None:
     """What SageMaker would have written for the job the jobs Lambda just started."""
-    from clarion.adapters.local.churn.learner import (
-        matrix,
-        pack_model,
-        train_booster,
-        unpack_model,
-    )
+    import numpy as np
+
+    from clarion.adapters.local.churn.learner import pack_model, train_booster, unpack_model
 
     def score(model_uri: str, input_uri: str, output_uri: str) -> None:
         booster = unpack_model(
@@ -199,16 +202,18 @@ def _play_sagemaker(
         import xgboost as xgb
 
         lines = [line.split(",") for line in deployment.s3_text(input_uri).splitlines() if line]
-        rows = [dict(zip(FEATURE_COLUMNS, map(float, parts[1:]), strict=True)) for parts in lines]
-        predictions = booster.predict(xgb.DMatrix(matrix(rows)))
+        # The input holds the model's own features, in its order.
+        predictions = booster.predict(
+            xgb.DMatrix(np.asarray([[float(v) for v in parts[1:]] for parts in lines]))
+        )
+        if deployment.noisy_candidate and "/eval/output/model" in output_uri:
+            predictions = np.random.default_rng(0).random(len(lines))
         name = input_uri.rsplit("/", 1)[-1]
         body = "".join(f"{p[0]},{s:.6f}\n" for p, s in zip(lines, predictions, strict=True))
         deployment.put_s3(f"{output_uri}/{name}.out", body.encode())
 
     action = payload["action"]
     if action == "start_training":
-        import numpy as np
-
         text = deployment.s3_text(f"{payload['train_uri']}/train.csv")
         table = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
         from clarion.domain.churn.model import DEFAULT_HYPERPARAMETERS
@@ -437,3 +442,61 @@ def test_a_failure_is_retried_then_notified(deployment: Deployment) -> None:
     (message,) = sqs.receive_message(QueueUrl=url)["Messages"]
     notice = json.loads(json.loads(message["Body"])["Message"])
     assert "not enough history" in notice["error"]["Cause"]
+
+
+def test_the_definition_and_the_selection_on_aws(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stack settings define churn as purchases only; a SageMaker model that learned
+    nothing loses to a baseline, which is promoted, and scoring then runs without a
+    transform job; a deployment with another definition refuses to score with it."""
+    from dataclasses import replace
+
+    from clarion.bootstrap import Bootstrap
+    from clarion.domain.churn import ChurnDefinition
+    from lambdas._runtime import LazyBootstrap
+
+    def redeploy(**churn: Any) -> None:
+        settings = replace(deployment.boot.settings, **churn)
+        deployment.boot = Bootstrap(settings, **deployment.clients)
+        for module in _modules().values():
+            monkeypatch.setattr(module, "bootstrap", LazyBootstrap(deployment.boot))
+
+    redeploy(
+        churn_label_days=91,
+        churn_active_days=365,
+        churn_activity_events="_monetization.purchase",
+    )
+    ids = _endpoints(deployment, 20)
+    deployment.noisy_candidate = True
+    deployment.queue_query(feature_rows("train", 300, 11) + feature_rows("eval", 200, 12))
+
+    trained = deployment.run(deployment.training_arn, {"poll_seconds": 0}, "train-def")
+
+    assert trained["status"] == "SUCCEEDED", trained
+    result = json.loads(trained["output"])["result"]["payload"]
+    assert result["chosen"] != "xgboost" and result["promoted"] is True
+    (query,) = deployment.clients["athena"].list_query_executions()["QueryExecutionIds"]
+    sql = deployment.clients["athena"].get_query_execution(QueryExecutionId=query)
+    assert ",_monetization.purchase," in sql["QueryExecution"]["Query"]
+    promoted = deployment.boot.adapters.churn_model_store.promoted()
+    assert promoted is not None and promoted.kind == result["chosen"]
+    assert promoted.churn_definition == ChurnDefinition(91, 365, ("_monetization.purchase",))
+    # Every candidate is kept, the XGBoost one too.
+    (xgboost,) = [c for c in result["selection"]["comparisons"] if c["b"] == "xgboost"]
+    assert xgboost["difference"] > 0
+
+    deployment.queue_query(feature_rows("score", 20, 13))
+    scored = deployment.run(deployment.scoring_arn, {"poll_seconds": 0}, "score-def")
+    assert scored["status"] == "SUCCEEDED", scored
+    assert not [p for p in deployment.invoked("jobs") if p["action"] == "start_transform"]
+    risks = deployment.boot.adapters.profile_store.get_endpoints(ids)
+    assert all(0.0 <= e.metrics["ChurnRisk"] <= 1.0 for e in risks.values())
+
+    # Another definition of churn: the promoted model does not score for it.
+    redeploy(churn_label_days=28, churn_active_days=365, churn_activity_events="")
+    writes = len(deployment.invoked("write"))
+    deployment.queue_query(feature_rows("score", 20, 14))
+    refused = deployment.run(deployment.scoring_arn, {"poll_seconds": 0}, "score-other")
+    assert refused["status"] == "FAILED"
+    assert len(deployment.invoked("write")) == writes

@@ -323,3 +323,37 @@ def test_event_counts(analytics: AnalyticsService) -> None:
 
 def test_pinpoint_fixture_records_are_valid() -> None:
     assert normalise_pinpoint_records(pinpoint_records()).rejects == []
+
+
+def test_push_and_custom_sends_count_from_the_campaign_send(
+    analytics: AnalyticsService, database: LocalDatabase
+) -> None:
+    # Push and custom channels publish no provider event: the engine's _campaign.send
+    # with status SUCCESS is the send (and the only one: no double count with a retry).
+    def push(endpoint: str, status: str, channel: str, message: str | None) -> dict[str, Any]:
+        record = campaign_send(endpoint, "0", "R5", D2_MS, status, message)
+        record["attributes"].update(campaign_id="C5", delivery_type=channel)
+        return record
+
+    records = [
+        push("p1", "SUCCESS", "GCM", "pm1"),
+        push("p1", "SUCCESS", "GCM", "pm1"),  # stored twice
+        push("p2", "SUCCESS", "APNS", "pm2"),
+        push("p3", "SUCCESS", "CUSTOM", "pm3"),
+        push("p4", "FAILURE", "GCM", "pm4"),
+        push("p5", "HOLDOUT", "GCM", None),
+        push("p6", "SUCCESS", "EMAIL", "pm6"),  # email: its _email.send is the send
+    ]
+    for index, record in enumerate(records):
+        record["event_id"] = f"push-{index}"
+    records[1]["event_id"] = "push-0"
+    DuckDBEventStore(database).put_records(normalise_pinpoint_records(records).records)
+
+    m = analytics.campaign_metrics("C5").to_json()
+
+    assert (m["sent"], m["delivered"], m["endpoints_targeted"], m["holdout_endpoints"]) == (
+        3,
+        0,
+        5,
+        1,
+    )

@@ -1,5 +1,5 @@
 """The pure churn rules: metrics (checked against scikit-learn), the time split,
-promotion, the uplift interval, CSV layouts and the segment request."""
+replacement of the current model, the uplift interval, CSV layouts and the segment request."""
 
 from __future__ import annotations
 
@@ -43,19 +43,30 @@ def test_time_split_is_relative_to_the_as_of_date() -> None:
     assert split.as_of == churn.day_start(as_of)
     assert split.as_of - split.eval_cutoff == timedelta(days=28)
     assert split.eval_cutoff - split.train_cutoff == timedelta(days=28)
-    params = split.parameters(["score"], 90)
+    definition = churn.ChurnDefinition(28, 90, ("_monetization.purchase",))
+    params = split.parameters(["score"], definition)
     assert params["train_cutoff_ms"] == 0 and params["eval_cutoff_ms"] == 0
     assert params["score_cutoff_ms"] == churn.epoch_ms(split.as_of)
+    assert params["activity_events"] == ",_monetization.purchase,"
+    assert params["active_days"] == 90 and params["lookback_days"] == 365
     with pytest.raises(ValueError, match="unknown split"):
-        split.parameters(["later"], 90)
+        split.parameters(["later"], definition)
+    with pytest.raises(ValueError, match="label window"):
+        split.parameters(["score"], churn.ChurnDefinition(label_days=91))
 
 
-def test_promotion_needs_a_better_auc_on_the_same_window() -> None:
-    assert churn.promotion_decision(0.7, None).promote
-    assert churn.promotion_decision(0.81, 0.80).promote
-    assert not churn.promotion_decision(0.80, 0.80).promote
-    assert not churn.promotion_decision(0.805, 0.80, min_gain=0.01).promote
-    assert not churn.promotion_decision(float("nan"), 0.8).promote
+def test_replacement_needs_a_better_auc_on_the_same_window() -> None:
+    labels, good = _sample(400, 5)
+    worse = [s * 0.5 + random.Random(k).random() * 0.5 for k, s in enumerate(good)]
+    decide = churn.replacement_decision
+    assert decide(labels, "xgboost", worse, None).reason == "no current model"
+    assert decide(labels, "xgboost", good, worse).promote
+    assert not decide(labels, "xgboost", worse, good).promote
+    assert not decide(labels, "xgboost", good, good).promote  # a tie keeps the current one
+    gain = decide(labels, "xgboost", good, worse).comparison
+    assert gain is not None and gain.difference > 0
+    assert not decide(labels, "xgboost", good, worse, min_gain=gain.difference + 0.01).promote
+    assert decide(labels, "btyd", good, None, not_comparable="other definition").promote
 
 
 def test_uplift_interval_covers_the_difference_and_narrows_with_size() -> None:

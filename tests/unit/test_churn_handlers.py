@@ -151,7 +151,7 @@ def test_each_jobs_action_is_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _calls(boot) == [
         ("start_training", ("t", "s3://t", "s3://o", None), {}),
         ("start_transform", ("s", "s3://m", "s3://i", "s3://o"), {}),
-        ("start_evaluation", ("e", "s3://c", "s3://i", "s3://p"), {}),
+        ("start_evaluation", ("e", "s3://c", "s3://i", "s3://p", ""), {}),
         ("evaluation_status", ({"model": "e-cand"},), {}),
     ]
 
@@ -170,8 +170,8 @@ def test_the_evaluation_passes_each_output(monkeypatch: pytest.MonkeyPatch) -> N
         "model_id": "churn-train-r1",
         "as_of": "2026-11-05",
         "candidate_uri": "s3://b/model.tar.gz",
-        "eval_labels_uri": "s3://b/labels.csv",
-        "eval_input_uri": "s3://b/eval.csv",
+        "features_uri": "s3://b/athena-results/q.csv",
+        "features": ["days_since_last_activity", "btyd_frequency"],
         "jobs": {
             "model": {"job_name": "a", "output_uri": "s3://b/model/eval.csv.out"},
             "current": {
@@ -190,8 +190,8 @@ def test_the_evaluation_passes_each_output(monkeypatch: pytest.MonkeyPatch) -> N
                 "churn-train-r1",
                 "2026-11-05",
                 "s3://b/model.tar.gz",
-                "s3://b/labels.csv",
-                "s3://b/eval.csv",
+                "s3://b/athena-results/q.csv",
+                ["days_since_last_activity", "btyd_frequency"],
                 {"model": "s3://b/model/eval.csv.out", "current": "s3://b/current/eval.csv.out"},
             ),
             {},

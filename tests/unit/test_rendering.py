@@ -26,6 +26,7 @@ from clarion.domain.audience.endpoint import Endpoint
 from clarion.domain.templates.compiled import compile_template, render_template
 from clarion.domain.templates.engine.lexer import TemplateSyntaxError
 from clarion.domain.templates.engine.runtime import MAX_EACH_ITEMS, CompiledPart, check_syntax
+from clarion.domain.templates.engine.warnings import WarningKind
 from clarion.domain.templates.model import MessageTemplate
 from clarion.domain.templates.rendered import (
     RenderedEmail,
@@ -123,7 +124,12 @@ def test_index_selects_an_element() -> None:
 
 
 def test_index_past_the_end_renders_empty_without_failing() -> None:
-    assert text("[{{Attributes.FavoriteColors.[9]}}]") == "[]"
+    out, warnings = render("[{{Attributes.FavoriteColors.[9]}}]")
+    assert out == "[]"
+    assert warnings == [
+        "{{Attributes.FavoriteColors.[9]}}: no value for Attributes.FavoriteColors.[9] and no "
+        "default; rendered empty"
+    ]
 
 
 def test_bracketed_names_with_spaces() -> None:
@@ -155,10 +161,32 @@ def test_present_value_wins_over_default() -> None:
     assert text("{{Location.City}}", defaults={"Location.City": "nowhere"}) == "Los Angeles"
 
 
-def test_missing_value_without_default_omits_the_text() -> None:
-    # User guide: "Amazon Pinpoint omits all text for the variable".
-    assert text("your new {{User.UserAttributes.Activity}} record") == "your new  record"
-    assert text("{{No.Such.Path.[3].Deep}}") == ""
+def test_missing_value_without_default_omits_the_text_with_a_warning() -> None:
+    # User guide: "Amazon Pinpoint omits all text for the variable". Clarion says so.
+    out, warnings = render("your new {{User.UserAttributes.Activity}} record")
+    assert out == "your new  record"
+    assert [w.kind for w in warnings] == [WarningKind.MISSING_VALUE]  # type: ignore[attr-defined]
+    assert "User.UserAttributes.Activity" in warnings[0]
+    out, warnings = render("{{No.Such.Path.[3].Deep}}")
+    assert out == "" and len(warnings) == 1
+
+
+def test_a_list_of_only_empty_values_is_missing_and_renders_empty() -> None:
+    data = endpoint(Attributes={"Tags": ["", ""]})
+    out, warnings = render("[{{Attributes.Tags}}]", data)
+    assert out == "[]" and len(warnings) == 1
+    assert text("[{{Attributes.Tags}}]", data=data, defaults={"Attributes.Tags": "none"}) == (
+        "[none]"
+    )
+
+
+def test_a_missing_value_the_template_handles_is_no_warning() -> None:
+    # Tested by a condition, or given to a helper that prints something for it.
+    assert text("{{#if Attributes.Nope}}x{{else}}none{{/if}}") == "none"
+    assert text("{{#unless Attributes.Nope}}none{{/unless}}") == "none"
+    assert text("{{yesno Attributes.Nope}}") == "maybe"
+    assert text("{{inflect 2 apple apples}}") == "apples"
+    assert text("{{#each Attributes.Nope}}x{{else}}no items{{/each}}") == "no items"
 
 
 def test_message_variables_fill_what_the_endpoint_lacks() -> None:
@@ -525,6 +553,21 @@ def test_malformed_templates_raise_syntax_errors(source: str) -> None:
     with pytest.raises(TemplateSyntaxError) as caught:
         check_syntax(source)
     assert caught.value.line >= 1 and caught.value.column >= 1
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        ("{{=<% %>=}}", "set-delimiter tags"),
+        ("{{#each Attributes.X as |x|}}{{x}}{{/each}}", "block parameters"),
+        ("{{#each Attributes.X as |x i|}}{{x}}{{/each}}", "block parameters"),
+        ("{{*decorator}}", "decorators other than"),
+        ("{{#> layout}}x{{/layout}}", "partial blocks"),
+    ],
+)
+def test_what_clarion_does_not_support_is_refused_by_name(source: str, reason: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match=re.escape(reason)):
+        check_syntax(source)
 
 
 def test_syntax_error_reports_line_and_column() -> None:

@@ -16,6 +16,7 @@ SAMPLES: dict[Any, tuple[str, object]] = {
     int: ("123", 123),
     int | None: ("45", 45),
     float | None: ("0.75", 0.75),
+    float: ("0.25", 0.25),
 }
 
 

@@ -34,7 +34,7 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import IO, Any, cast
 
-from clarion.domain.common.errors import FieldProblem
+from clarion.domain.common.errors import FieldProblem, ImportFileError
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -78,17 +78,6 @@ class FileFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     EXPORT = "export"
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (unknown column, empty, undecodable header).
-
-    ``column`` names the offending CSV column when there is one.
-    """
-
-    def __init__(self, message: str, column: str | None = None) -> None:
-        self.column = column
-        super().__init__(message)
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from clarion.domain.messaging.delivery import CustomContent, MessageContent, Sen
 from clarion.domain.messaging.direct import PUSH_MESSAGE_KEYS, MessageType
 from clarion.domain.messaging.ledger import to_ms
 from clarion.domain.templates.compiled import CompiledTemplate
+from clarion.domain.templates.engine.warnings import RenderWarning
 from clarion.domain.templates.model import TemplateType, TemplateVersion, validate_template_request
 from clarion.domain.templates.rendered import RenderedSms
 
@@ -43,11 +44,29 @@ class ChannelMessage:
         *,
         now: datetime | None = None,
     ) -> MessageContent:
+        return self.render_checked(endpoint, variables, now=now)[0]
+
+    def render_checked(
+        self,
+        endpoint: Mapping[str, Any],
+        variables: Mapping[str, Any] | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> tuple[MessageContent, tuple[str, ...]]:
+        """The content, and the keys of the warnings its render produced (sorted, each
+        once; ``RenderWarning.key``: from the template alone, never the data)."""
         rendered = self.compiled.render(endpoint, variables, now=now)
+        keys = tuple(sorted({warning_key(w) for w in rendered.warnings}))
         if self.custom:
             body = rendered.body if isinstance(rendered, RenderedSms) else ""
-            return CustomContent({"Data": body, "Endpoints": {endpoint.get("Id"): endpoint}})
-        return rendered
+            content = CustomContent({"Data": body, "Endpoints": {endpoint.get("Id"): endpoint}})
+            return content, keys
+        return rendered, keys
+
+
+def warning_key(warning: str) -> str:
+    """A rendering warning's key (``RenderWarning.key``); a plain message as itself."""
+    return warning.key if isinstance(warning, RenderWarning) else str(warning)
 
 
 _INLINE_STAMP = "1970-01-01T00:00:00.000Z"

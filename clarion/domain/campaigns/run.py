@@ -29,7 +29,7 @@ from clarion.domain.campaigns.assignment import Assigner
 from clarion.domain.campaigns.model import Schedule, zone_for
 from clarion.domain.campaigns.quiet_time import QuietWindow
 from clarion.domain.campaigns.schedule import local_send_time
-from clarion.domain.messaging.ledger import NO_SENDS, CapCount, Reason
+from clarion.domain.messaging.ledger import NO_SENDS, CapCount, Reason, WarningTally
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +168,23 @@ class RunSummary:
     @classmethod
     def from_counts(cls, counts: Mapping[str, int]) -> RunSummary:
         return cls({str(k): int(v) for k, v in counts.items() if v})
+
+
+def render_warnings_json(tally: WarningTally) -> dict[str, Any]:
+    """A run record's ``RenderWarnings``: messages rendered with a warning, and the
+    messages each warning touched, most first."""
+    ordered = sorted(tally.by_warning.items(), key=lambda item: (-item[1], item[0]))
+    return {"Messages": tally.messages, "Warnings": dict(ordered)}
+
+
+def render_warnings_report(stored: Mapping[str, Any] | None, summary: RunSummary) -> dict[str, Any]:
+    """``RenderWarnings`` as a run report shows it: the stored counts, and the share of
+    the run's rendered messages (sent or failed) that had a warning (None when it
+    rendered none)."""
+    messages = int((stored or {}).get("Messages", 0))
+    rendered = summary.sent + summary.failed
+    return {
+        "Messages": messages,
+        "Share": round(messages / rendered, 4) if rendered else None,
+        "Warnings": dict((stored or {}).get("Warnings") or {}),
+    }

@@ -1,7 +1,15 @@
-"""Predictive churn, the pure rules: names and time split, CSV layouts for SageMaker,
-evaluation metrics, promotion, retention uplift, the churn segment and campaign requests,
-and the parameters of a simulated history. No numpy, no I/O."""
+"""Predictive churn, the pure rules: the user's definition of churn, names and time
+split, CSV layouts for SageMaker, evaluation metrics, the baselines (logistic regression,
+BG/NBD, recency rule) as models, the choice of scorer by evidence (DeLong intervals),
+retention uplift, the churn segment and campaign requests, and the parameters of a
+simulated history. No numpy, no I/O."""
 
+from clarion.domain.churn.btyd import (
+    BgNbdParameters,
+    fit_bgnbd,
+    p_alive,
+    p_no_activity,
+)
 from clarion.domain.churn.datasets import (
     feature_vector,
     labels_csv,
@@ -9,6 +17,12 @@ from clarion.domain.churn.datasets import (
     parse_scores,
     training_csv,
     transform_csv,
+)
+from clarion.domain.churn.definition import (
+    ChurnDefinition,
+    DefinitionMismatchError,
+    parse_event_list,
+    require_same_definition,
 )
 from clarion.domain.churn.metrics import (
     ScoreMetrics,
@@ -22,6 +36,7 @@ from clarion.domain.churn.metrics import (
     top_fraction_lift,
 )
 from clarion.domain.churn.model import (
+    BTYD_FEATURES,
     CHURN_METRIC,
     DAY_MS,
     DEFAULT_HYPERPARAMETERS,
@@ -37,16 +52,24 @@ from clarion.domain.churn.model import (
     day_start,
     epoch_ms,
 )
-from clarion.domain.churn.promotion import promotion_decision
 from clarion.domain.churn.requests import (
     churn_segment_request,
     retention_campaign_request,
     retention_template_request,
 )
+from clarion.domain.churn.selection import (
+    AucDifference,
+    Replacement,
+    Selection,
+    auc_difference,
+    replacement_decision,
+    select_scorer,
+)
 from clarion.domain.churn.simulation import SimulationConfig, event_id_prefix
 from clarion.domain.churn.uplift import Uplift, retention_uplift, wilson_interval
 
 __all__ = [
+    "BTYD_FEATURES",
     "CHURN_METRIC",
     "DAY_MS",
     "DEFAULT_HYPERPARAMETERS",
@@ -56,12 +79,19 @@ __all__ = [
     "MODEL_FILE",
     "RECENCY_FEATURE",
     "SPLIT_COLUMN",
+    "AucDifference",
+    "BgNbdParameters",
     "ChurnConfig",
+    "ChurnDefinition",
+    "DefinitionMismatchError",
     "ModelRecord",
+    "Replacement",
     "ScoreMetrics",
+    "Selection",
     "SimulationConfig",
     "TimeSplit",
     "Uplift",
+    "auc_difference",
     "calibration",
     "churn_segment_request",
     "day_start",
@@ -69,18 +99,24 @@ __all__ = [
     "event_id_prefix",
     "expected_calibration_error",
     "feature_vector",
+    "fit_bgnbd",
     "labels_csv",
     "lift_curve",
+    "p_alive",
+    "p_no_activity",
+    "parse_event_list",
     "parse_feature_csv",
     "parse_scores",
     "pr_auc",
-    "promotion_decision",
     "recency_rule_scores",
+    "replacement_decision",
+    "require_same_definition",
     "retention_campaign_request",
     "retention_template_request",
     "retention_uplift",
     "roc_auc",
     "roc_points",
+    "select_scorer",
     "top_fraction_lift",
     "training_csv",
     "transform_csv",

@@ -4,7 +4,7 @@ header, for training; no header for batch transform), labels and scores files.""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from clarion.domain.churn.model import FEATURE_COLUMNS, ID_COLUMN, LABEL_COLUMN, SPLIT_COLUMN
@@ -12,10 +12,13 @@ from clarion.domain.churn.model import FEATURE_COLUMNS, ID_COLUMN, LABEL_COLUMN,
 # -- rows, matrices and SageMaker CSV ------------------------------------------------
 
 
-def feature_vector(row: Mapping[str, Any]) -> list[float]:
-    """A row's features in :data:`FEATURE_COLUMNS` order (missing values are 0)."""
+def feature_vector(
+    row: Mapping[str, Any], features: Sequence[str] = FEATURE_COLUMNS
+) -> list[float]:
+    """A row's ``features`` (all, in :data:`FEATURE_COLUMNS` order, by default; missing
+    values are 0)."""
     out = []
-    for name in FEATURE_COLUMNS:
+    for name in features:
         value = row.get(name)
         out.append(0.0 if value is None else float(value))
     return out
@@ -27,21 +30,26 @@ def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def training_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+def training_csv(
+    rows: Iterable[Mapping[str, Any]], features: Sequence[str] = FEATURE_COLUMNS
+) -> str:
     """Label first, then the features; no header: the built-in algorithm's training
     CSV (``ContentType: text/csv``)."""
     return "".join(
-        ",".join([str(int(row[LABEL_COLUMN])), *map(_number, feature_vector(row))]) + "\n"
+        ",".join([str(int(row[LABEL_COLUMN])), *map(_number, feature_vector(row, features))]) + "\n"
         for row in rows
     )
 
 
-def transform_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+def transform_csv(
+    rows: Iterable[Mapping[str, Any]], features: Sequence[str] = FEATURE_COLUMNS
+) -> str:
     """The endpoint id, then the features; no header. The batch transform job drops the
     id on the way in (``InputFilter: $[1:]``) and joins it back to the score
     (``JoinSource: Input``, ``OutputFilter: $[0,-1]``)."""
     return "".join(
-        ",".join([str(row[ID_COLUMN]), *map(_number, feature_vector(row))]) + "\n" for row in rows
+        ",".join([str(row[ID_COLUMN]), *map(_number, feature_vector(row, features))]) + "\n"
+        for row in rows
     )
 
 

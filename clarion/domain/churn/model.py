@@ -14,6 +14,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from clarion.domain.churn.definition import (
+    DEFAULT_ACTIVE_DAYS,
+    DEFAULT_ACTIVITY_EVENTS,
+    DEFAULT_LABEL_DAYS,
+    ChurnDefinition,
+)
+
 DAY_MS = 86_400_000
 
 CHURN_METRIC = "ChurnRisk"
@@ -21,6 +28,13 @@ CHURN_METRIC = "ChurnRisk"
 
 MODEL_FILE = "xgboost-model"
 """The one file in ``model.tar.gz``: what SageMaker's XGBoost container loads."""
+
+
+def artifact_file(kind: str) -> str:
+    """The name a model's artifact is stored under: SageMaker's ``model.tar.gz`` for
+    XGBoost, the parameters as JSON for a baseline."""
+    return "model.tar.gz" if kind == "xgboost" else "parameters.json"
+
 
 ID_COLUMN = "id"
 SPLIT_COLUMN = "split"
@@ -65,7 +79,31 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "sms_reply_rate_30d",
     "session_rate_90d",
     "expected_sessions_since_last",
+    # Activity (the definition's events) and purchases, for businesses that have only
+    # purchases or only sessions (docs/churn.md, "Features").
+    "activity_7d",
+    "activity_30d",
+    "activity_90d",
+    "activity_30_90d",
+    "activity_365d",
+    "btyd_frequency",
+    "btyd_recency",
+    "btyd_age",
+    "gap_mean_days",
+    "gap_std_days",
+    "gap_overdue",
+    "purchases_365d",
+    "purchases_90_180d",
+    "revenue_365d",
+    "revenue_90_180d",
+    "revenue_trend",
+    "avg_order_value",
 )
+
+BTYD_FEATURES: tuple[str, str, str] = ("btyd_frequency", "btyd_recency", "btyd_age")
+"""Frequency ``x`` (repeat activity days), recency ``t_x`` (days from the first activity
+day to the last) and age ``T`` (days from the first activity day to the cut-off) in the
+look-back: the BTYD models' summary of a history."""
 
 RECENCY_FEATURE = "days_since_last_activity"
 
@@ -94,11 +132,10 @@ class ChurnConfig:
 
     Parameters
     ----------
-    label_days
-        The window after a cut-off in which no session or purchase means churned.
-    active_days
-        Endpoints count (are scored, trained on) only if active in these days before
-        the cut-off: those already gone are not "at risk".
+    label_days, active_days, activity_events
+        The definition of churn (:class:`~clarion.domain.churn.definition.ChurnDefinition`):
+        no activity event in the ``label_days`` after a cut-off, among endpoints with
+        one in the ``active_days`` before it.
     threshold
         ``Metrics.ChurnRisk`` at or above which an endpoint is in the churn segment.
     holdout_percent
@@ -106,26 +143,52 @@ class ChurnConfig:
     min_auc_gain
         A candidate is promoted only if its held-out ROC-AUC beats the current model's
         by more than this.
+    backtest_cutoffs
+        Cut-offs of the rolling-origin backtest (each one label window before the last).
     """
 
-    label_days: int = 28
-    active_days: int = 90
+    label_days: int = DEFAULT_LABEL_DAYS
+    active_days: int = DEFAULT_ACTIVE_DAYS
+    activity_events: tuple[str, ...] = DEFAULT_ACTIVITY_EVENTS
     threshold: float = 0.5
     holdout_percent: int = 20
     min_auc_gain: float = 0.0
     segment_name: str = "churn-risk"
     campaign_name: str = "churn-retention"
+    backtest_cutoffs: int = 3
 
     def __post_init__(self) -> None:
-        if self.label_days < 1 or self.active_days < 1:
-            raise ValueError("label_days and active_days must be at least 1")
+        # Validates the windows and the events (and makes the events a tuple).
+        object.__setattr__(self, "activity_events", self.definition.activity_events)
+        if self.backtest_cutoffs < 1:
+            raise ValueError("backtest_cutoffs must be at least 1")
         if not 0.0 <= self.threshold <= 1.0:
             raise ValueError("threshold must be between 0 and 1")
         if not 0 <= self.holdout_percent < 100:
             raise ValueError("holdout_percent must be 0 to 99")
 
+    @property
+    def definition(self) -> ChurnDefinition:
+        """The definition of churn these settings give."""
+        return ChurnDefinition(self.label_days, self.active_days, tuple(self.activity_events))
+
+    def with_definition(self, definition: ChurnDefinition | None) -> ChurnConfig:
+        """These settings with another definition of churn (``None``: unchanged)."""
+        if definition is None:
+            return self
+        from dataclasses import replace
+
+        return replace(
+            self,
+            label_days=definition.label_days,
+            active_days=definition.active_days,
+            activity_events=definition.activity_events,
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["activity_events"] = list(self.activity_events)
+        return data
 
 
 def day_start(moment: date | datetime) -> datetime:
@@ -167,8 +230,18 @@ class TimeSplit:
     def score_cutoff(self) -> datetime:
         return self.as_of
 
-    def parameters(self, splits: Iterable[str], active_days: int) -> dict[str, int]:
-        """The SQL parameters for the wanted splits (a cut-off of 0 leaves one out)."""
+    def parameters(
+        self, splits: Iterable[str], definition: ChurnDefinition | None = None
+    ) -> dict[str, Any]:
+        """The SQL parameters for the wanted splits (a cut-off of 0 leaves one out) under
+        ``definition`` (the default one when None; its label window must be this
+        split's)."""
+        definition = definition or ChurnDefinition(label_days=self.label_days)
+        if definition.label_days != self.label_days:
+            raise ValueError(
+                f"the split has a {self.label_days}-day label window, the definition "
+                f"{definition.label_days}"
+            )
         wanted = set(splits)
         unknown = wanted - {"train", "eval", "score"}
         if unknown:
@@ -183,8 +256,7 @@ class TimeSplit:
                 f"{name}_cutoff_ms": epoch_ms(c) if name in wanted else 0
                 for name, c in cutoffs.items()
             },
-            "label_days": self.label_days,
-            "active_days": active_days,
+            **definition.sql_parameters(),
         }
 
 
@@ -193,7 +265,14 @@ class TimeSplit:
 
 @dataclass(frozen=True, slots=True)
 class ModelRecord:
-    """What is kept beside a model artifact, and in the promoted pointer."""
+    """What is kept beside a model artifact, and in the promoted pointer.
+
+    ``kind`` says what scores: ``xgboost`` (the artifact is SageMaker's
+    ``model.tar.gz``) or one of the baselines, ``logistic``, ``recency``, ``btyd``
+    (the artifact is their parameters as JSON, see ``clarion.domain.churn.scorers``).
+    ``definition`` is the definition of churn it was trained for (None in records made
+    before definitions were recorded: the default one).
+    """
 
     model_id: str
     as_of: str
@@ -202,6 +281,13 @@ class ModelRecord:
     hyperparameters: dict[str, str] = field(default_factory=dict)
     features: tuple[str, ...] = FEATURE_COLUMNS
     artifact: str = ""
+    kind: str = "xgboost"
+    definition: dict[str, Any] | None = None
+
+    @property
+    def churn_definition(self) -> ChurnDefinition:
+        """The definition of churn the model was trained for."""
+        return ChurnDefinition.from_json(self.definition)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -218,4 +304,6 @@ class ModelRecord:
             hyperparameters={k: str(v) for k, v in (data.get("hyperparameters") or {}).items()},
             features=tuple(data.get("features") or FEATURE_COLUMNS),
             artifact=str(data.get("artifact") or ""),
+            kind=str(data.get("kind") or "xgboost"),
+            definition=dict(data["definition"]) if data.get("definition") else None,
         )

@@ -1,38 +1,18 @@
-"""The retention uplift (treated against holdout) with a confidence interval."""
+"""The retention uplift (treated against holdout) with a confidence interval: the shared
+difference of proportions (:mod:`clarion.domain.common.intervals`), named for retention."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-# -- uplift ---------------------------------------------------------------------------
+from clarion.domain.common.intervals import (
+    DEFAULT_CONFIDENCE,
+    difference_of_proportions,
+    wilson_interval,
+)
 
-
-def _z(confidence: float) -> float:
-    """Two-sided normal quantile (inverse error function by bisection)."""
-    if not 0 < confidence < 1:
-        raise ValueError("confidence must be between 0 and 1")
-    target = confidence
-    lo, hi = 0.0, 10.0
-    for _ in range(100):
-        mid = (lo + hi) / 2
-        if math.erf(mid / math.sqrt(2)) < target:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
-def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion."""
-    if n == 0:
-        return (0.0, 1.0)
-    z = _z(confidence)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
+__all__ = ["Uplift", "retention_uplift", "wilson_interval"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +44,7 @@ def retention_uplift(
     treated: int,
     holdout_retained: int,
     holdout: int,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> Uplift:
     """Uplift in retention, treated minus holdout, with a ``confidence`` interval
     (Newcombe 1998, method 10: combines the two groups' Wilson intervals)."""
@@ -72,12 +52,16 @@ def retention_uplift(
         raise ValueError("both the treated group and the holdout must be non-empty")
     if not (0 <= treated_retained <= treated and 0 <= holdout_retained <= holdout):
         raise ValueError("retained counts must be between 0 and the group size")
-    p1, p2 = treated_retained / treated, holdout_retained / holdout
-    l1, u1 = wilson_interval(treated_retained, treated, confidence)
-    l2, u2 = wilson_interval(holdout_retained, holdout, confidence)
-    d = p1 - p2
-    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    d = difference_of_proportions(treated_retained, treated, holdout_retained, holdout, confidence)
     return Uplift(
-        treated, treated_retained, holdout, holdout_retained, p1, p2, d, low, high, confidence
+        treated,
+        treated_retained,
+        holdout,
+        holdout_retained,
+        d.rate,
+        d.baseline_rate,
+        d.difference,
+        d.low,
+        d.high,
+        confidence,
     )

@@ -40,3 +40,14 @@ class ProtectedError(PermissionError):
 
 class InUseError(ValueError):
     """An object others depend on cannot be removed (a segment a campaign targets)."""
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (unknown column, empty, undecodable header).
+
+    ``column`` names the offending CSV column when there is one.
+    """
+
+    def __init__(self, message: str, column: str | None = None) -> None:
+        self.column = column
+        super().__init__(message)

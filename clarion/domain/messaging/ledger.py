@@ -3,7 +3,7 @@ path shares (campaigns, transactional sends, triggers), and cap counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -70,13 +70,27 @@ NO_SENDS = CapCount()
 
 @dataclass(frozen=True, slots=True)
 class LedgerOutcome:
-    """What the send ledger keeps per (run, endpoint)."""
+    """What the send ledger keeps per (run, endpoint).
+
+    ``warnings`` are the keys of the warnings the message's render produced
+    (``RenderWarning.key``: the template part, expression and kind, never the data).
+    """
 
     reason: Reason
     treatment_id: str | None = None
     until_ms: int | None = None
     message_id: str | None = None
     detail: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WarningTally:
+    """A run's rendering warnings: messages that rendered with at least one, and the
+    messages each warning (by key) touched."""
+
+    messages: int = 0
+    by_warning: dict[str, int] = field(default_factory=dict)
 
 
 def cap_day(now: datetime) -> str:

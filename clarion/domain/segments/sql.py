@@ -318,3 +318,96 @@ def compile_segment(
         reference's path (``SegmentGroups.Groups[0].SourceSegments[1].Id``).
     """
     return SegmentCompiler(resolver, as_of).compile(segment)
+
+
+# --------------------------------------------------------------------------- tallies
+
+# The ``endpoints`` column of each scalar endpoint field a template can print.
+_FIELD_COLUMNS: dict[tuple[str, ...], str] = {
+    ("Id",): "id",
+    ("ChannelType",): "channel_type",
+    ("Address",): "address",
+    ("EndpointStatus",): "endpoint_status",
+    ("OptOut",): "opt_out",
+    ("EffectiveDate",): "effective_date",
+    ("CreationDate",): "creation_date",
+    ("CohortId",): "cohort_id",
+    ("User", "UserId"): "user_id",
+    **{
+        ("Demographic", name): f"demographic_{column}"
+        for name, column in (
+            ("AppVersion", "app_version"),
+            ("Locale", "locale"),
+            ("Make", "make"),
+            ("Model", "model"),
+            ("ModelVersion", "model_version"),
+            ("Platform", "platform"),
+            ("PlatformVersion", "platform_version"),
+            ("Timezone", "timezone"),
+        )
+    },
+    **{
+        ("Location", name): f"location_{column}"
+        for name, column in (
+            ("City", "city"),
+            ("Country", "country"),
+            ("PostalCode", "postal_code"),
+            ("Region", "region"),
+        )
+    },
+}
+_NUMBER_COLUMNS: dict[tuple[str, ...], str] = {
+    ("Location", "Latitude"): "location_latitude",
+    ("Location", "Longitude"): "location_longitude",
+}
+_LIST_MAPS = {("Attributes",): "attributes", ("User", "UserAttributes"): "user_attributes"}
+
+
+def missing_value_condition(field: Sequence[str]) -> str | None:
+    """A condition over ``endpoints`` that holds when the endpoint has no value at
+    ``field`` (an endpoint field as path segments: ``("User", "UserAttributes",
+    "FirstName")``, ``("Attributes", "Plan", "0")`` for ``.[0]``), with the template
+    engine's meaning of missing: absent, null, ``""``, or a list of only empty values.
+
+    None for a field no column holds (RequestId, a path into a scalar...).
+    """
+    key = tuple(field)
+    if key in _FIELD_COLUMNS:
+        return f"coalesce({_FIELD_COLUMNS[key]}, '') = ''"
+    if key in _NUMBER_COLUMNS:
+        return f"{_NUMBER_COLUMNS[key]} IS NULL"
+    if len(key) == 2 and key[0] == "Metrics":
+        return f"element_at(metrics, {sql_string(key[1])}) IS NULL"
+    for prefix, column in _LIST_MAPS.items():
+        size = len(prefix)
+        if key[:size] != prefix or len(key) <= size:
+            continue
+        values = f"element_at({column}, {sql_string(key[size])})"
+        indexes = key[size + 1 :]
+        if not indexes:
+            return f"coalesce(cardinality(filter({values}, v -> v IS NOT NULL AND v <> '')), 0) = 0"
+        if len(indexes) == 1 and indexes[0].isdigit():
+            return f"coalesce(element_at({values}, {int(indexes[0]) + 1}), '') = ''"
+        return None
+    return None
+
+
+def reachable_condition(channels: Sequence[str]) -> str:
+    """A condition over ``endpoints`` that holds for the endpoints a send on
+    ``channels`` (ChannelType values) would address: on one of them, with an address,
+    not opted out, not inactive. With no channels, every endpoint with an address."""
+    parts = ["coalesce(address, '') <> ''"]
+    if channels:
+        parts.insert(0, f"channel_type IN {_in_list(sorted(set(channels)))}")
+    parts += ["coalesce(opt_out, '') <> 'ALL'", "coalesce(endpoint_status, '') <> 'INACTIVE'"]
+    return "(" + " AND ".join(parts) + ")"
+
+
+def tally_sql(audience_sql: str, conditions: Sequence[str]) -> str:
+    """One row: the endpoints ``audience_sql`` selects (``SELECT id ...``), then how many
+    of them meet each condition (``missing_value_condition``)."""
+    counts = "".join(f", count_if({condition})" for condition in conditions)
+    return (
+        f"SELECT count(*){counts} FROM endpoints WHERE id IN (SELECT id FROM ({audience_sql}) "
+        "AS audience)"
+    )

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from clarion.domain.templates.model import TemplateVersion
 from clarion.domain.templates import helpers  # noqa: F401  (registers the helpers)
 from clarion.domain.templates.engine.runtime import CompiledPart, RenderState, endpoint_timezone
+from clarion.domain.templates.engine.warnings import RenderWarning, WarningKind
 from clarion.domain.templates.rendered import (
     LITERAL_PUSH_FIELDS,
     PUSH_FIELDS,
@@ -84,6 +85,7 @@ class CompiledTemplate:
         self.version = template.version
         body = template.body.to_pinpoint()
         self._body = body
+        self.body: Mapping[str, Any] = body  # the version's body in Pinpoint JSON
         defaults = _parse_defaults(body.get("DefaultSubstitutions"))
         self._parts: dict[str, CompiledPart] = {}
         for key, source in template_parts(self.template_type, body):
@@ -98,7 +100,9 @@ class CompiledTemplate:
         state.escape = escape
         text = part.render_in(state)
         for index in range(before, len(warnings)):
-            warnings[index] = f"{key}: {warnings[index]}"
+            warning = warnings[index]
+            if isinstance(warning, RenderWarning):
+                warnings[index] = warning.in_part(key)
         return text
 
     def render(
@@ -159,7 +163,12 @@ class CompiledTemplate:
                 json.loads(raw)
             except ValueError:
                 args[0].warnings.append(
-                    f"{platform}.RawContent: the rendered payload is not valid JSON"
+                    RenderWarning(
+                        "the rendered payload is not valid JSON",
+                        WarningKind.INVALID_JSON,
+                        "RawContent",
+                        f"{platform}.RawContent",
+                    )
                 )
         return RenderedPushPlatform(**values)
 

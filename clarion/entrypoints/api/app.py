@@ -27,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from clarion.domain.audience.import_formats import ImportFileError
 from clarion.domain.common.errors import (
+    ImportFileError,
     InUseError,
     InvalidRecordError,
     NotFoundError,

@@ -12,7 +12,7 @@ from rich.table import Column, Table
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
 from clarion.entrypoints.cli.output import state
-from clarion.entrypoints.cli.templates import read_json_file
+from clarion.entrypoints.cli.templates import print_warnings, read_json_file
 
 app = typer.Typer(
     help="Campaigns in Pinpoint's shapes: create, launch, runs, tick.", no_args_is_help=True
@@ -23,17 +23,46 @@ app = typer.Typer(
 def create(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A WriteCampaignRequest body.")],
+    goals_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--goals",
+            metavar="FILE",
+            help='Conversion goals for the campaign ({"Goals": [...]}; docs/analytics.md).',
+        ),
+    ] = None,
 ) -> None:
-    """Create a campaign; prints {"id": ...}."""
+    """Create a campaign; prints {"id": ..., "warnings": [...]} (and the goals version
+    with --goals): the dry run of its messages against its segment (unknown names,
+    variables most endpoints lack)."""
     cli = state(ctx)
     body = read_json_file(cli, file)
+    service = cli.bootstrap.campaign_service
+    goals = read_json_file(cli, goals_file) if goals_file else None
+    if goals is not None:
+        # Refused before the campaign exists, so a bad goals file leaves nothing behind.
+        try:
+            cli.bootstrap.goal_service.check_goals(goals)
+        except InvalidRecordError as exc:
+            raise cli.fail(f"{goals_file}: {exc}") from None
     try:
-        campaign = cli.bootstrap.campaign_service.create_campaign(body)
+        campaign = service.create_campaign(body)
     except (InvalidRecordError, NotFoundError, ValueError) as exc:
         # ValueError: the schedule could not be written (Scheduler settings missing, or
         # a MONTHLY time no Scheduler expression keeps); the campaign itself is stored.
         raise cli.fail(str(exc)) from None
-    cli.emit({"id": campaign["Id"]}, lambda c: c.print(f"Created campaign {campaign['Id']}"))
+    warnings = [str(f) for f in service.preflight(campaign["Id"])]
+    data: dict[str, Any] = {"id": campaign["Id"], "warnings": warnings}
+    if goals is not None:
+        data["goals_version"] = cli.bootstrap.goal_service.put_goals(goals, campaign["Id"])[
+            "Version"
+        ]
+
+    def show(console: Console) -> None:
+        console.print(f"Created campaign {campaign['Id']}")
+        print_warnings(console, warnings)
+
+    cli.emit(data, show)
 
 
 @app.command("get")
@@ -119,7 +148,7 @@ def runs(ctx: typer.Context, campaign_id: Annotated[str, typer.Argument(metavar=
 
 def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
     # Short run ids and skip reasons one a line, so the table fits a terminal; --json
-    # has everything in full.
+    # has everything in full. Rendering warnings and the launch's dry run follow it.
     table = Table(
         Column("Run", no_wrap=True),
         Column("State", no_wrap=True),
@@ -129,6 +158,7 @@ def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
         "Deferred",
         "Failed",
         Column("Skipped", no_wrap=True),
+        Column("Warned", no_wrap=True),
     )
     for r in reports:
         skipped = "\n".join(
@@ -143,5 +173,31 @@ def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
             str(sum(r["Deferred"].values())),
             str(r["Failed"]),
             skipped or "-",
+            _warned(r.get("RenderWarnings") or {}),
         )
     console.print(table)
+    for r in reports:
+        run = str(r["RunId"])[:8]
+        for key, count in (r.get("RenderWarnings") or {}).get("Warnings", {}).items():
+            console.print(f"run {run}: {count} messages: {key}", markup=False, highlight=False)
+        for finding in r.get("Preflight") or []:
+            where = (
+                f"{finding['Part']} line {finding['Line']}, column {finding['Column']}: "
+                if "Part" in finding
+                else ""
+            )
+            template = f"{finding['Template']}: " if finding.get("Template") else ""
+            console.print(
+                f"run {run} dry run: {template}{where}{finding['Message']}",
+                markup=False,
+                highlight=False,
+            )
+
+
+def _warned(warnings: dict[str, Any]) -> str:
+    """Messages rendered with a warning, and their share of those rendered."""
+    messages = int(warnings.get("Messages") or 0)
+    if not messages:
+        return "-"
+    share = warnings.get("Share")
+    return f"{messages} ({share:.0%})" if share is not None else str(messages)

@@ -1,5 +1,5 @@
 """``clarion templates``: create message templates from Pinpoint request bodies, list,
-show and render them."""
+show, lint and render them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
 from clarion.entrypoints.cli.output import CliState, state
@@ -53,14 +54,61 @@ def create(
         created = cli.bootstrap.template_service.create(body)
     except InvalidRecordError as exc:
         raise cli.fail(str(exc)) from None
-    cli.emit(
-        created,
-        lambda c: c.print(
+
+    def show(console: Console) -> None:
+        console.print(
             f"Created {created['TemplateType']} template {created['TemplateName']} "
             f"version {created['Version']}",
             highlight=False,
-        ),
-    )
+        )
+        print_warnings(console, created["Warnings"])
+
+    cli.emit(created, show)
+
+
+def print_warnings(console: Console, warnings: list[str]) -> None:
+    """Each warning on a line of its own (markup and highlighting off: they quote
+    template text)."""
+    for warning in warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+@app.command("lint")
+def lint(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The template name.")],
+    template_type: Annotated[
+        str | None, typer.Option("--type", help="EMAIL, SMS, PUSH or VOICE.")
+    ] = None,
+    version: Annotated[str | None, typer.Option("--version", help="Default: active.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit with status 1 when there are findings.")
+    ] = False,
+) -> None:
+    """Check a template's variables, helpers and partials against the project's
+    attribute names and Pinpoint's endpoint fields; each finding names its part, line
+    and column and the closest known name."""
+    cli = state(ctx)
+    try:
+        report = cli.bootstrap.template_service.lint(name, template_type, version)
+    except (InvalidRecordError, NotFoundError) as exc:
+        raise cli.fail(str(exc)) from None
+
+    def show(console: Console) -> None:
+        findings = report["Findings"]
+        count = f"{len(findings)} finding" + ("" if len(findings) == 1 else "s")
+        console.print(
+            f"{report['TemplateType']} template {report['TemplateName']} version "
+            f"{report['Version']}: {count if findings else 'no findings'}",
+            highlight=False,
+        )
+        for finding in findings:
+            where = f"{finding['Part']} line {finding['Line']}, column {finding['Column']}"
+            console.print(f"{where}: {finding['Message']}", markup=False, highlight=False)
+
+    cli.emit(report, show)
+    if strict and report["Findings"]:
+        raise typer.Exit(1)
 
 
 @app.command("list")

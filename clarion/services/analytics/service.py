@@ -2,7 +2,9 @@
 ``clarion/resources/sql/analytics``.
 
 The SQL is Trino's dialect; the AnalyticsQuery adapter runs it on Athena or transpiles it
-to DuckDB. Metrics and rates are defined in docs/analytics.md.
+to DuckDB. Metrics and rates are defined in docs/analytics.md. With a
+:class:`~clarion.services.analytics.conversions.ConversionService`, a campaign's metrics
+also carry its conversions, the funnel down to them, and the A/B comparison on opens.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from clarion.domain.analytics.conversions import Contender, ab_test
 from clarion.domain.common.errors import NotFoundError
 from clarion.ports.analytics import AnalyticsQuery
 from clarion.resources import read_json, read_text
+from clarion.services.analytics.conversions import ConversionService
 
 
 def _campaign_metrics_columns(role: str) -> tuple[str, ...]:
@@ -28,6 +32,7 @@ COUNT_COLUMNS = _campaign_metrics_columns("count")
 RATE_COLUMNS = _campaign_metrics_columns("rate")
 
 HOLDOUT = "HOLDOUT"
+FUNNEL = ("sent", "delivered", "opened", "clicked")
 
 
 @cache
@@ -87,9 +92,32 @@ class CampaignMetrics:
     runs: list[dict[str, Any]]
     days: list[dict[str, Any]]
     detail: list[dict[str, Any]]
+    conversions: dict[str, Any] | None = None
+
+    @property
+    def funnel(self) -> dict[str, Any]:
+        """sent, delivered, opened, clicked (messages) and converted: the messages
+        credited with a conversion of the first goal (None without conversions)."""
+        steps: dict[str, Any] = {name: self.totals[name] for name in FUNNEL}
+        goals = (self.conversions or {}).get("goals") or []
+        steps["converted"] = goals[0]["attributed"]["converted_messages"] if goals else None
+        steps["goal"] = goals[0]["goal"] if goals else None
+        return steps
+
+    @property
+    def ab_test_on_opens(self) -> dict[str, Any] | None:
+        """Which treatment wins on unique opens over delivered messages (each goal's
+        ``ab_test`` compares the treatments on conversions)."""
+        return ab_test(
+            "open_rate",
+            [
+                Contender(str(t["treatment_id"]), int(t["opened"]), int(t["delivered"]))
+                for t in self.treatments
+            ],
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "campaign_id": self.campaign_id,
             **self.totals,
             "treatments": self.treatments,
@@ -98,6 +126,11 @@ class CampaignMetrics:
             "days": self.days,
             "by_treatment_run_day": self.detail,
         }
+        if self.conversions is not None:
+            data["funnel"] = self.funnel
+            data["ab_test_on_opens"] = self.ab_test_on_opens
+            data["conversions"] = self.conversions
+        return data
 
 
 def _key(value: Any) -> str:
@@ -105,13 +138,20 @@ def _key(value: Any) -> str:
 
 
 class AnalyticsService:
-    """Campaign metrics and event counts over the event store."""
+    """Campaign metrics and event counts over the event store; with ``conversions``,
+    campaign metrics include the campaign's conversions."""
 
-    def __init__(self, query: AnalyticsQuery) -> None:
+    def __init__(self, query: AnalyticsQuery, conversions: ConversionService | None = None) -> None:
         self._query = query
+        self._conversions = conversions
+
+    @property
+    def conversions(self) -> ConversionService | None:
+        return self._conversions
 
     def campaign_metrics(self, campaign_id: str) -> CampaignMetrics:
-        """Every metric of one campaign. Raises NotFoundError when no event names it."""
+        """Every metric of one campaign (and its conversions, when the service has a
+        ConversionService). Raises NotFoundError when no event names it."""
         rows = self._query.rows(campaign_metrics_sql(), {"campaign_id": campaign_id})
         by_grain: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
@@ -150,8 +190,13 @@ class AnalyticsService:
                 key=lambda r: (_key(r["treatment_id"]), _key(r["run_id"]), _key(r["day"])),
             )
         ]
+        conversions = (
+            self._conversions.campaign_conversions(campaign_id)
+            if self._conversions is not None
+            else None
+        )
         return CampaignMetrics(
-            campaign_id, _metrics(totals[0]), treatments, holdout, runs, days, detail
+            campaign_id, _metrics(totals[0]), treatments, holdout, runs, days, detail, conversions
         )
 
     def event_counts(

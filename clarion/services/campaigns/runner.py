@@ -42,6 +42,7 @@ from clarion.domain.campaigns.run import (
     RunRules,
     RunSummary,
     decide,
+    render_warnings_json,
 )
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
 from clarion.domain.events.records import EventRecord, MessageContext
@@ -366,6 +367,7 @@ class CampaignRunner:
                 )
 
         messages = []
+        warnings: dict[str, tuple[str, ...]] = {}
         for endpoint_id in to_send:
             if endpoint_id not in claimed:
                 continue  # claimed by an earlier attempt: its outcome stands
@@ -374,7 +376,7 @@ class CampaignRunner:
             channel = endpoint.channel_type
             assert channel is not None  # decide() sends only to endpoints with a channel
             plan = prepared.messages[treatment_id][channel]
-            content = plan.render(endpoint.to_pinpoint(), now=moment)
+            content, warnings[endpoint_id] = plan.render_checked(endpoint.to_pinpoint(), now=moment)
             messages.append(
                 OutboundMessage(
                     message_id=message_id_for(run_id, endpoint_id),
@@ -412,7 +414,7 @@ class CampaignRunner:
                 status = result.status.value if result else "UNKNOWN_FAILURE"
                 detail = f"{status}: {result.reason if result else 'no result'}"
             outcomes[endpoint_id] = LedgerOutcome(
-                reason, sent_treatment, None, message.message_id, detail
+                reason, sent_treatment, None, message.message_id, detail, warnings[endpoint_id]
             )
             events.append(
                 campaign_send_event(
@@ -551,7 +553,8 @@ class CampaignRunner:
     # -- completion ----------------------------------------------------------------------
 
     def summarise_run(self, run_id: str, *, now: datetime | None = None) -> dict[str, Any]:
-        """Count the run's outcomes from the ledger and store them on the run record.
+        """Count the run's outcomes and rendering warnings from the ledger and store
+        them on the run record.
 
         The state is COMPLETED, or PENDING_NEXT_RUN while endpoints are still deferred
         (``resume`` sends to them once their quiet time or local time comes).
@@ -560,6 +563,7 @@ class CampaignRunner:
         summary = RunSummary.from_counts(self._ledger.outcome_counts(run_id))
         run["Counts"] = dict(sorted(summary.counts.items()))
         run["Summary"] = summary.to_json()
+        run["RenderWarnings"] = render_warnings_json(self._ledger.warning_tally(run_id))
         pending = sum(summary.deferred.values())
         run["State"] = (
             CampaignStatus.PENDING_NEXT_RUN.value if pending else CampaignStatus.COMPLETED.value

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from clarion.domain.audience.endpoint import Endpoint, parse_iso8601
+from clarion.domain.campaigns.channel_messages import campaign_channel_messages
 from clarion.domain.campaigns.event_filter import event_filter_matches
 from clarion.domain.campaigns.model import (
     BASE_TREATMENT_ID,
@@ -19,12 +20,14 @@ from clarion.domain.campaigns.model import (
     validate_campaign_request,
     validate_campaign_response,
 )
-from clarion.domain.campaigns.run import RunSummary
+from clarion.domain.campaigns.run import RunSummary, render_warnings_report
 from clarion.domain.campaigns.schedule import next_run_time
 from clarion.domain.campaigns.schedule_expressions import nominal_run_time
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.events.records import EventRecord
 from clarion.domain.messaging.delivery import message_id_for
+from clarion.domain.templates.compiled import CompiledTemplate
+from clarion.domain.templates.lint import LintFinding
 from clarion.domain.templates.model import TemplateType
 from clarion.ports.audience import ProfileStore
 from clarion.ports.campaigns import CampaignRepository, CampaignRunStarter, CampaignScheduler
@@ -36,6 +39,7 @@ from clarion.services.campaigns.runner import (
     load_templates,
     utc_now,
 )
+from clarion.services.templates.lint import MessageToCheck, TemplateLinter
 
 ARN_PREFIX = "arn:clarion:campaigns"
 SCHEDULE_TRIGGER = "SCHEDULE"
@@ -73,6 +77,10 @@ class CampaignService:
         None keeps none. May be given as a function making it on first use.
     app_id
         The project id (ApplicationId in responses).
+    linter
+        Runs the dry run of the campaign's messages against its segment
+        (:meth:`preflight`), at launch and whenever asked; None runs none. May be given
+        as a function making it on first use.
     """
 
     def __init__(
@@ -86,11 +94,13 @@ class CampaignService:
         scheduler: CampaignScheduler | Callable[[], CampaignScheduler | None] | None = None,
         app_id: str = "clarion",
         clock: Callable[[], datetime] = utc_now,
+        linter: TemplateLinter | Callable[[], TemplateLinter | None] | None = None,
     ) -> None:
         self._repository = repository
         self._runner = runner
         self._templates = templates
         self._segments = segments
+        self._linter_source = linter
         self._starter_source = starter
         self._scheduler_source = scheduler
         self._app_id = app_id
@@ -103,6 +113,10 @@ class CampaignService:
     @property
     def scheduler(self) -> CampaignScheduler | None:
         return _made(self._scheduler_source)
+
+    @property
+    def _linter(self) -> TemplateLinter | None:
+        return _made(self._linter_source)
 
     # -- definitions -------------------------------------------------------------------
 
@@ -334,10 +348,16 @@ class CampaignService:
 
         Without a starter (local) the run executes here, through the same batch code the
         AWS Lambda functions call, and is summarised before this returns; with one, the
-        run is planned and handed to it (the state machine).
+        run is planned and handed to it (the state machine). The dry run of the
+        campaign's messages (:meth:`preflight`) is kept on the run record as
+        ``Preflight``.
         """
         moment = now or self._clock()
         run = self._runner.plan_run(campaign_id, now=moment)
+        if self._linter is not None:
+            findings = self.preflight(campaign_id, run.get("CampaignVersion"))
+            run = {**run, "Preflight": [f.to_json() for f in findings]}
+            self._repository.save_run(run)
         starter = self._starter
         if starter is not None:
             # EXECUTING before the start, so the run's own finish_run (which may come
@@ -353,6 +373,61 @@ class CampaignService:
             self._runner.execute(run["RunId"], now=moment)
             self._set_status(campaign_id, self._after_run_status(run, moment))
         return str(run["RunId"])
+
+    def preflight(self, campaign_id: str, version: int | None = None) -> list[LintFinding]:
+        """The dry run of what the campaign sends, against its segment: each message's
+        lint findings (names no endpoint has, unknown helpers and partials), and the
+        printed variables without a default that more than the linter's share of the
+        segment's endpoints lack (counted, never sent). Nothing is changed; a launch
+        and ``campaigns create`` report these. Empty without a linter.
+
+        Raises NotFoundError for an unknown campaign, or a template it names.
+        """
+        linter = self._linter
+        if linter is None:
+            return []
+        campaign = validate_campaign_response(self._repository.get_campaign(campaign_id, version))
+        messages: dict[tuple[str, str, int], MessageToCheck] = {}
+        for share in campaign.treatments():
+            if share.size_percent <= 0:
+                continue
+            prefix = (
+                ""
+                if share.treatment_id == BASE_TREATMENT_ID
+                else (f"Treatment {share.treatment_id}: ")
+            )
+            inline_name = f"campaign-{campaign.id}-{share.treatment_id}"
+            # The messages each channel gets, exactly as the run routes them.
+            routed = campaign_channel_messages(
+                inline_name,
+                share.message_configuration,
+                load_templates(self._templates, share.template_configuration),
+                campaign.custom_delivery_configuration,
+            )
+            by_message: dict[int, tuple[CompiledTemplate, list[str]]] = {}
+            for channel, message in routed.items():
+                entry = by_message.setdefault(id(message.compiled), (message.compiled, []))
+                entry[1].append(channel.value)
+            for compiled, channels in by_message.values():
+                inline = compiled.template_name.startswith(inline_name)
+                label = prefix + (
+                    f"the inline {compiled.template_type} message"
+                    if inline
+                    else compiled.template_name
+                )
+                key = (
+                    label if inline else compiled.template_name,
+                    compiled.template_type,
+                    compiled.version,
+                )
+                found = messages.get(key)
+                reached = tuple(sorted({*channels, *(found.channels if found else ())}))
+                messages[key] = MessageToCheck(
+                    found.label if found else label, compiled.template_type, compiled.body, reached
+                )
+        return linter.check_messages(
+            campaign.segment_id, campaign.segment_version, list(messages.values())
+        )
 
     def finish_run(self, run_id: str, now: datetime | None = None) -> CampaignStatus | None:
         """After a run on AWS (the summarise step, once nothing is deferred): the
@@ -459,6 +534,8 @@ class CampaignService:
 
     @staticmethod
     def run_report(run: Mapping[str, Any]) -> dict[str, Any]:
+        """A run's record as ``campaigns runs`` shows it: outcomes, the rendering
+        warnings its messages had, and what the dry run at launch found."""
         summary = RunSummary.from_counts(run.get("Counts") or {})
         return {
             "RunId": run["RunId"],
@@ -469,6 +546,8 @@ class CampaignService:
             "StartTime": run.get("StartTime"),
             "EndTime": run.get("EndTime"),
             **summary.to_json(),
+            "RenderWarnings": render_warnings_report(run.get("RenderWarnings"), summary),
+            "Preflight": list(run.get("Preflight") or []),
         }
 
     def _after_run_status(self, run: Mapping[str, Any], now: datetime) -> CampaignStatus:

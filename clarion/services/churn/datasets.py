@@ -15,6 +15,7 @@ from clarion.domain.churn.datasets import (
     training_csv,
     transform_csv,
 )
+from clarion.domain.churn.definition import ChurnDefinition
 from clarion.domain.churn.model import (
     FEATURE_COLUMNS,
     ID_COLUMN,
@@ -97,12 +98,24 @@ class FeatureFrame:
             self.labels[start:stop],
         )
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Row dicts (for a learner that only takes rows; small data)."""
+    def column(self, name: str) -> Any:
+        """One feature's values (a numpy view)."""
+        return self.features[:, FEATURE_COLUMNS.index(name)]
+
+    def columns(self, names: Sequence[str]) -> Any:
+        """The named features' columns, in that order (a numpy matrix)."""
+        if tuple(names) == FEATURE_COLUMNS:
+            return self.features
+        return self.features[:, [FEATURE_COLUMNS.index(n) for n in names]]
+
+    def rows(self, names: Sequence[str] = FEATURE_COLUMNS) -> list[dict[str, Any]]:
+        """Row dicts with the named features (for a learner that only takes rows, and
+        plain-Python scorers; small data)."""
+        matrix = self.columns(names).tolist()
         out = []
         for k in range(len(self)):
             row: dict[str, Any] = {ID_COLUMN: self.ids[k], SPLIT_COLUMN: self.splits[k]}
-            row.update(zip(FEATURE_COLUMNS, self.features[k].tolist(), strict=True))
+            row.update(zip(names, matrix[k], strict=True))
             row[LABEL_COLUMN] = None if self.labels[k] < 0 else int(self.labels[k])
             out.append(row)
         return out
@@ -144,44 +157,74 @@ class ChurnDatasets:
                 return cast(ColumnarAnalytics, candidate)
         return None
 
-    def query(self, as_of: date | datetime, splits: Sequence[str]) -> tuple[str, dict[str, int]]:
+    def query(
+        self,
+        as_of: date | datetime,
+        splits: Sequence[str],
+        definition: ChurnDefinition | None = None,
+    ) -> tuple[str, dict[str, Any]]:
         """The features SQL and its parameters for the wanted splits (``train``,
-        ``eval``, ``score``) of the time split at ``as_of``."""
-        split = TimeSplit.of(as_of, self._config.label_days)
-        return sql_source("features"), split.parameters(splits, self._config.active_days)
+        ``eval``, ``score``) of the time split at ``as_of``, under ``definition`` (the
+        configured one by default)."""
+        definition = definition or self._config.definition
+        split = TimeSplit.of(as_of, definition.label_days)
+        return sql_source("features"), split.parameters(splits, definition)
 
-    def rows(self, as_of: date | datetime, splits: Sequence[str]) -> list[dict[str, Any]]:
+    def rows(
+        self,
+        as_of: date | datetime,
+        splits: Sequence[str],
+        definition: ChurnDefinition | None = None,
+    ) -> list[dict[str, Any]]:
         """Rows of the features SQL for the wanted splits at ``as_of``."""
-        sql, parameters = self.query(as_of, splits)
+        sql, parameters = self.query(as_of, splits, definition)
         return self._analytics.rows(sql, parameters)
 
-    def frame(self, as_of: date | datetime, splits: Sequence[str]) -> FeatureFrame:
+    def frame(
+        self,
+        as_of: date | datetime,
+        splits: Sequence[str],
+        definition: ChurnDefinition | None = None,
+    ) -> FeatureFrame:
         """The same rows as :meth:`rows`, as columns: fetched as Arrow when an adapter
         can (no dict per row), else converted from rows."""
-        sql, parameters = self.query(as_of, splits)
+        sql, parameters = self.query(as_of, splits, definition)
         source = self._arrow_source()
         if source is not None:
             return FeatureFrame.from_arrow(source.arrow(sql, parameters))
         return FeatureFrame.from_rows(self._analytics.rows(sql, parameters))
 
     @staticmethod
-    def scoring_input(features_csv: str) -> tuple[str, int]:
-        """The batch transform input (id, features; no header) from the query's CSV
-        result, and how many rows it holds."""
-        rows = [r for r in parse_feature_csv(features_csv) if r[SPLIT_COLUMN] == "score"]
-        return transform_csv(rows), len(rows)
+    def scoring_rows(features_csv: str) -> list[dict[str, Any]]:
+        """The ``score`` rows of the query's CSV result."""
+        return [r for r in parse_feature_csv(features_csv) if r[SPLIT_COLUMN] == "score"]
 
     @staticmethod
-    def training_inputs(features_csv: str) -> dict[str, Any]:
+    def scoring_input(
+        features_csv: str, features: Sequence[str] = FEATURE_COLUMNS
+    ) -> tuple[str, int]:
+        """The batch transform input (id, the model's features; no header) from the
+        query's CSV result, and how many rows it holds."""
+        rows = ChurnDatasets.scoring_rows(features_csv)
+        return transform_csv(rows, features), len(rows)
+
+    @staticmethod
+    def training_inputs(features_csv: str, features: Sequence[str] | None = None) -> dict[str, Any]:
         """From the query's CSV result: the training CSV (label first, no header), the
-        held-out transform input (id, features) and the held-out labels."""
+        held-out transform input (id, features) and the held-out labels, on
+        ``features`` (by default those that vary across the training rows: they are
+        returned as ``features``)."""
+        from clarion.services.churn.candidates import varying_feature_rows
+
         rows = parse_feature_csv(features_csv)
         train = [r for r in rows if r[SPLIT_COLUMN] == "train"]
         held_out = [r for r in rows if r[SPLIT_COLUMN] == "eval"]
+        chosen = tuple(features) if features is not None else varying_feature_rows(train)
         return {
-            "train_csv": training_csv(train),
-            "eval_input_csv": transform_csv(held_out),
+            "train_csv": training_csv(train, chosen),
+            "eval_input_csv": transform_csv(held_out, chosen),
             "eval_labels_csv": labels_csv(held_out),
             "train_rows": len(train),
             "eval_rows": len(held_out),
+            "features": list(chosen),
         }

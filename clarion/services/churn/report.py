@@ -1,6 +1,7 @@
-"""The churn report: the latest held-out evaluation (the model beside its baselines and
-the true probabilities) and the retention uplift, as JSON and as an HTML page with PNG
-charts (ROC, lift by decile, calibration, uplift)."""
+"""The churn report: the latest held-out evaluation (every candidate, the one chosen and
+its lead with DeLong intervals, the current model and, for simulated data, the true
+probabilities), the rolling-origin backtest and the retention uplift, as JSON and as an
+HTML page with PNG charts (ROC, lift by decile, calibration, uplift)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from clarion.domain.churn.definition import ChurnDefinition, DefinitionMismatchError
+from clarion.domain.churn.selection import CANDIDATES
 from clarion.domain.common.errors import NotFoundError
 from clarion.ports.churn import ChurnModelStore
 from clarion.services.churn.retention import RetentionCampaigns
-from clarion.services.churn.shared import EVALUATION_DOC
+from clarion.services.churn.shared import BACKTEST_DOC, EVALUATION_DOC
 
 
 class ChurnReport:
@@ -38,63 +41,75 @@ class ChurnReport:
         self._retention = retention
         self._folder = folder
 
-    def report(self) -> dict[str, Any]:
-        """The latest evaluation (model, baselines, oracle) and the retention uplift, as
-        JSON, and as an HTML page with PNG charts (ROC, lift, calibration, uplift).
+    def dashboard(self) -> dict[str, Any]:
+        """What :meth:`report` answers, with no file written and the curves its charts
+        draw (ROC, lift by decile, calibration) per scorer: the console's churn page.
+        Raises NotFoundError."""
+        data = ChurnReport(self._models, self._retention).report()
+        evaluation = self._models.get_document(EVALUATION_DOC) or {}
+        return {**data, "curves": evaluation.get("curves", {})}
+
+    def report(self, definition: ChurnDefinition | None = None) -> dict[str, Any]:
+        """The latest evaluation (every candidate, the chosen one, the current model,
+        the oracle), the latest backtest of the same definition and the retention
+        uplift, as JSON, and as an HTML page with PNG charts.
 
         Raises
         ------
         NotFoundError
             No model has been evaluated yet.
+        DefinitionMismatchError
+            ``definition`` is given and the latest evaluation was of another one.
         """
-        evaluation = self._evaluation()
-        data = self._data(evaluation)
-        if self._folder is not None:
-            data["files"] = write_report(self._folder / "churn", data, evaluation["curves"])
-        return data
-
-    def dashboard(self) -> dict[str, Any]:
-        """What :meth:`report` answers, with the curves the charts draw (ROC, lift by
-        decile, calibration) per model, and no file written: the console's churn page.
-        Raises NotFoundError."""
-        evaluation = self._evaluation()
-        return {**self._data(evaluation), "curves": evaluation["curves"]}
-
-    def _evaluation(self) -> dict[str, Any]:
         evaluation = self._models.get_document(EVALUATION_DOC)
         if evaluation is None:
             raise NotFoundError("churn evaluation", "(none: run train first)")
-        return evaluation
-
-    def _data(self, evaluation: Mapping[str, Any]) -> dict[str, Any]:
+        evaluated = ChurnDefinition.from_json(evaluation.get("definition"))
+        if definition is not None and definition != evaluated:
+            raise DefinitionMismatchError(
+                f"the latest evaluation defines churn as {evaluated.describe()}, not "
+                f"{definition.describe()}: run train with this definition first"
+            )
+        backtest = self._models.get_document(BACKTEST_DOC)
+        if backtest and ChurnDefinition.from_json(backtest.get("definition")) != evaluated:
+            backtest = None
         uplift = self._retention.uplift()
         metrics = evaluation["metrics"]
+        chosen = evaluation["chosen"]
         data: dict[str, Any] = {
             "model_id": evaluation["model_id"],
+            "chosen": chosen,
             "as_of": evaluation["as_of"],
+            "definition": evaluated.to_json(),
             "held_out_window": evaluation["held_out_window"],
             "rows": evaluation["rows"],
             "auc": evaluation["auc"],
             "pr_auc": evaluation["pr_auc"],
             "top_decile_lift": evaluation["top_decile_lift"],
-            "calibration_error": metrics["model"]["calibration_error"],
-            "baselines": {k: metrics[k] for k in ("logistic", "recency") if k in metrics},
+            "calibration_error": metrics[chosen]["calibration_error"],
+            "candidates": {k: metrics[k] for k in CANDIDATES if k in metrics},
+            "selection": evaluation["selection"],
             "oracle": metrics.get("oracle"),
             "current": metrics.get("current"),
             "decision": evaluation["decision"],
+            "features": evaluation.get("features", []),
             "promoted": (p.model_id if (p := self._models.promoted()) else None),
+            "backtest": backtest,
             "uplift": uplift,
         }
+        if self._folder is not None:
+            data["files"] = write_report(self._folder / "churn", data, evaluation["curves"])
         return data
 
 
 # -- charts and the HTML page ---------------------------------------------------------
 
 _LABELS = {
-    "model": "XGBoost (candidate)",
-    "current": "current model",
+    "xgboost": "XGBoost",
     "logistic": "logistic regression",
+    "btyd": "BG/NBD",
     "recency": "recency rule",
+    "current": "current model",
     "oracle": "true probability",
 }
 
@@ -121,13 +136,17 @@ def _charts(data: Mapping[str, Any], curves: Mapping[str, Any]) -> dict[str, byt
     figure, axes = plt.subplots(figsize=(5, 5))
     for name, curve in curves.items():
         xs, ys = zip(*curve["roc"], strict=True)
-        auc = (data["oracle"] if name == "oracle" else None) or {}
+        known = {**data["candidates"], "oracle": data.get("oracle"), "current": data.get("current")}
+        auc = known.get(name) or {}
         label = _LABELS.get(name, name)
-        axes.plot(xs, ys, label=f"{label}" + (f" (AUC {auc['auc']:.3f})" if auc else ""))
+        shown = f" (AUC {auc['auc']:.3f})" if auc.get("auc") is not None else ""
+        axes.plot(xs, ys, label=label + shown)
     axes.plot([0, 1], [0, 1], color="#999", linestyle=":")
     axes.set_xlabel("false positive rate")
     axes.set_ylabel("true positive rate")
-    axes.set_title(f"ROC, held-out window (model AUC {data['auc']:.3f})")
+    axes.set_title(
+        f"ROC, held-out window (chosen: {_LABELS[data['chosen']]}, AUC {data['auc']:.3f})"
+    )
     axes.legend(fontsize=8)
     charts["roc"] = _png(figure)
 
@@ -197,29 +216,39 @@ def write_report(
         path = folder / f"{name}.png"
         path.write_bytes(png)
         paths[name] = str(path)
-    rows = [
-        (
-            "model",
-            data["auc"]
-            and {
-                "auc": data["auc"],
-                "pr_auc": data["pr_auc"],
-                "top_decile_lift": data["top_decile_lift"],
-                "calibration_error": data["calibration_error"],
-            },
-        )
-    ]
-    rows += [(name, m) for name, m in data["baselines"].items()]
+    rows = [(name, m) for name, m in data["candidates"].items()]
     if data.get("current"):
         rows.append(("current", data["current"]))
     if data.get("oracle"):
         rows.append(("oracle", data["oracle"]))
     columns = ("auc", "pr_auc", "top_decile_lift", "calibration_error")
     table = "".join(
-        f"<tr><td>{html.escape(_LABELS.get(name, name))}</td>"
+        f"<tr><td>{html.escape(_LABELS.get(name, name))}"
+        + (" (chosen)" if name == data["chosen"] else "")
+        + "</td>"
         + "".join(f"<td>{_cell((m or {}).get(c))}</td>" for c in columns)
         + "</tr>"
         for name, m in rows
+    )
+    leads = "".join(
+        f"<tr><td>{html.escape(_LABELS.get(c['b'], c['b']))}</td><td>{_cell(c['difference'])}</td>"
+        f"<td>{_cell(c['low'])} to {_cell(c['high'])}</td><td>{_cell(c['p_value'])}</td></tr>"
+        for c in data["selection"]["comparisons"]
+    )
+    backtest = data.get("backtest") or {}
+    backtest_rows = "".join(
+        f"<tr><td>{html.escape(r['held_out_cutoff'])}</td><td>{r['held_out_rows']}</td>"
+        + "".join(f"<td>{_cell(r['auc'].get(k))}</td>" for k in CANDIDATES)
+        + f"<td>{html.escape(_LABELS.get(r['winner'], r['winner']))}</td></tr>"
+        for r in backtest.get("cutoffs", [])
+    )
+    backtest_text = (
+        "<h2>Rolling-origin backtest</h2><table><thead><tr><th>held-out cut-off</th>"
+        "<th>rows</th>"
+        + "".join(f"<th>{html.escape(_LABELS[k])}</th>" for k in CANDIDATES)
+        + f"<th>chosen</th></tr></thead><tbody>{backtest_rows}</tbody></table>"
+        if backtest_rows
+        else "<p>No backtest of this definition yet (clarion churn backtest).</p>"
     )
     uplift = data.get("uplift") or {}
     uplift_text = (
@@ -242,12 +271,18 @@ def write_report(
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
         "figure{display:inline-block;margin:0 1em 1em 0}</style></head><body>"
         f"<h1>Churn model {html.escape(str(data['model_id']))}</h1>"
+        f"<p>Churn: {html.escape(ChurnDefinition.from_json(data['definition']).describe())}."
+        f" Chosen by held-out ROC-AUC: {html.escape(_LABELS[data['chosen']])}.</p>"
         f"<p>Held-out window: features before {html.escape(window['features_before'])}, "
         f"churn measured until {html.escape(window['labels_until'])}; {data['rows']} endpoints. "
         f"Decision: {html.escape(data['decision']['reason'])}.</p>"
         "<table><thead><tr><th>scorer</th><th>ROC-AUC</th><th>PR-AUC</th>"
         "<th>top-decile lift</th><th>calibration error</th></tr></thead>"
         f"<tbody>{table}</tbody></table>"
+        "<h2>The chosen scorer's lead (ROC-AUC difference, 95% DeLong interval)</h2>"
+        "<table><thead><tr><th>against</th><th>difference</th><th>interval</th>"
+        f"<th>p-value</th></tr></thead><tbody>{leads}</tbody></table>"
+        f"{backtest_text}"
         f"<h2>Retention campaign</h2>{uplift_text}<h2>Charts</h2>{images}"
         "<p>Definitions: docs/churn.md.</p></body></html>"
     )

@@ -7,13 +7,15 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from clarion.domain.churn.definition import ChurnDefinition, require_same_definition
 from clarion.domain.churn.model import CHURN_METRIC, FEATURE_COLUMNS, ChurnConfig, day_start
 from clarion.domain.churn.requests import churn_segment_request
 from clarion.domain.common.errors import NotFoundError
 from clarion.ports.audience import ProfileStore
 from clarion.ports.churn import ChurnLearner, ChurnModelStore
+from clarion.services.churn.candidates import model_scores
 from clarion.services.churn.datasets import ChurnDatasets
-from clarion.services.churn.shared import floats, is_columnar_learner, require_learner, utc_now
+from clarion.services.churn.shared import require_learner, utc_now
 from clarion.services.segments import SegmentService
 
 WRITE_BATCH = 500
@@ -58,16 +60,21 @@ class ChurnScoring:
         self._learner = learner
         self._clock = clock
 
-    def score(self, as_of: date | None = None) -> dict[str, Any]:
-        """Score every active endpoint with the promoted model and write
-        ``Metrics.ChurnRisk``.
+    def score(
+        self, as_of: date | None = None, definition: ChurnDefinition | None = None
+    ) -> dict[str, Any]:
+        """Score every endpoint in the population with the promoted model and write
+        ``Metrics.ChurnRisk``. The definition of churn (the configured one unless
+        given) must be the model's own.
 
         Raises
         ------
         NotFoundError
             No model is promoted yet.
+        DefinitionMismatchError
+            The promoted model was trained for another definition of churn.
         ValueError
-            The promoted model was trained on other features.
+            The promoted model was trained on features this version does not compute.
         RuntimeError
             There is no in-process learner (AWS).
         """
@@ -75,29 +82,29 @@ class ChurnScoring:
         current = self._models.promoted()
         if current is None:
             raise NotFoundError("promoted churn model", "(none: train one first)")
-        if tuple(current.features) != FEATURE_COLUMNS:
+        definition = definition or self._config.definition
+        require_same_definition(current.model_id, current.churn_definition, definition)
+        if any(name not in FEATURE_COLUMNS for name in current.features):
             raise ValueError(
                 f"the promoted model {current.model_id} was trained on other features: "
                 "train a new one"
             )
-        _, archive = self._models.load_model(current.model_id)
+        record, archive = self._models.load_model(current.model_id)
         moment = day_start(as_of or self._clock())
-        frame = self._datasets.frame(moment, ["score"])
+        frame = self._datasets.frame(moment, ["score"], definition)
         written = at_risk = 0
         # Scored and written a chunk at a time: the scores of a million endpoints never
         # wait as Python objects all at once.
         for start in range(0, len(frame), SCORE_CHUNK):
             part = frame.slice(start, start + SCORE_CHUNK)
-            if is_columnar_learner(learner):
-                columnar: Any = learner
-                scores = floats(columnar.predict_arrays(archive, part.features))
-            else:
-                scores = learner.predict(archive, part.rows())
+            scores = model_scores(record, archive, part, learner)
             written += self.write_scores(dict(zip(part.ids.tolist(), scores, strict=True)))
             at_risk += sum(1 for s in scores if s >= self._config.threshold)
         return {
             "model_id": current.model_id,
+            "kind": record.kind,
             "as_of": moment.date().isoformat(),
+            "definition": definition.to_json(),
             "scored": len(frame),
             "written": written,
             "at_risk": at_risk,

@@ -18,11 +18,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from clarion.domain.churn.model import ChurnConfig, ModelRecord
+from clarion.domain.churn.definition import ChurnDefinition
+from clarion.domain.churn.model import ChurnConfig
 from clarion.ports.analytics import AnalyticsQuery
 from clarion.ports.audience import ProfileStore
 from clarion.ports.churn import ChurnLearner, ChurnModelStore
 from clarion.ports.events import EventSink
+from clarion.services.churn.backtest import ChurnBacktest
 from clarion.services.churn.datasets import ChurnDatasets, FeatureFrame
 from clarion.services.churn.history import ChurnHistory, SimulatorSource
 from clarion.services.churn.report import ChurnReport
@@ -36,7 +38,8 @@ from clarion.services.segments import SegmentService
 class ChurnService:
     """Train, evaluate, promote and score churn models; keep the churn segment and the
     retention campaign; report. Each method is its use case's (the attributes
-    ``history``, ``datasets``, ``training``, ``scoring``, ``retention``, ``reporting``).
+    ``history``, ``datasets``, ``training``, ``backtesting``, ``scoring``, ``retention``,
+    ``reporting``).
 
     Parameters
     ----------
@@ -55,7 +58,7 @@ class ChurnService:
     launcher
         The campaign engine, for the retention campaign.
     config
-        Windows, threshold, holdout, promotion margin.
+        The definition of churn, threshold, holdout, promotion margin.
     reports
         The folder reports are written to (local).
     app_id
@@ -103,6 +106,9 @@ class ChurnService:
         self.training = ChurnTraining(
             models, self.datasets, self._config, learner=learner, history=self.history, clock=clock
         )
+        self.backtesting = ChurnBacktest(
+            models, self.training, self._config, learner=learner, clock=clock
+        )
         self.scoring = ChurnScoring(
             profiles, models, self.datasets, segments, self._config, learner=learner, clock=clock
         )
@@ -130,37 +136,53 @@ class ChurnService:
         """Write a simulated history ending at ``as_of``: :meth:`ChurnHistory.simulate`."""
         return self.history.simulate(customers, days, seed, as_of)
 
-    def dataset(self, as_of: date | datetime, splits: Sequence[str]) -> list[dict[str, Any]]:
+    def dataset(
+        self,
+        as_of: date | datetime,
+        splits: Sequence[str],
+        definition: ChurnDefinition | None = None,
+    ) -> list[dict[str, Any]]:
         """Rows of the features SQL for the wanted splits: :meth:`ChurnDatasets.rows`."""
-        return self.datasets.rows(as_of, splits)
+        return self.datasets.rows(as_of, splits, definition)
 
-    def dataset_frame(self, as_of: date | datetime, splits: Sequence[str]) -> FeatureFrame:
+    def dataset_frame(
+        self,
+        as_of: date | datetime,
+        splits: Sequence[str],
+        definition: ChurnDefinition | None = None,
+    ) -> FeatureFrame:
         """The same rows as columns: :meth:`ChurnDatasets.frame`."""
-        return self.datasets.frame(as_of, splits)
+        return self.datasets.frame(as_of, splits, definition)
 
     # -- training, scoring, segment -------------------------------------------------------
 
-    def train(self, as_of: date | None = None) -> dict[str, Any]:
-        """Train, evaluate against the baselines, promote if better:
-        :meth:`ChurnTraining.train`."""
-        return self.training.train(as_of)
-
-    def evaluate_candidate(
+    def train(
         self,
-        record: ModelRecord,
-        rows: Sequence[Mapping[str, Any]],
-        scores: Mapping[str, Sequence[float]],
+        as_of: date | None = None,
+        definition: ChurnDefinition | None = None,
+        *,
+        model_features: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """Metrics and the promotion decision: :meth:`ChurnTraining.evaluate_candidate`."""
-        return self.training.evaluate_candidate(record, rows, scores)
+        """Fit the candidates, choose on the held-out window, promote if better:
+        :meth:`ChurnTraining.train`."""
+        return self.training.train(as_of, definition, model_features=model_features)
 
-    def promote_if_better(self, record: ModelRecord, evaluation: Mapping[str, Any]) -> bool:
-        """Promote when the evaluation says so: :meth:`ChurnTraining.promote_if_better`."""
-        return self.training.promote_if_better(record, evaluation)
+    def backtest(
+        self,
+        as_of: date | None = None,
+        definition: ChurnDefinition | None = None,
+        *,
+        cutoffs: int | None = None,
+        step_days: int | None = None,
+    ) -> dict[str, Any]:
+        """The rolling-origin backtest: :meth:`ChurnBacktest.run`."""
+        return self.backtesting.run(as_of, definition, cutoffs=cutoffs, step_days=step_days)
 
-    def score(self, as_of: date | None = None) -> dict[str, Any]:
-        """Score active endpoints with the promoted model: :meth:`ChurnScoring.score`."""
-        return self.scoring.score(as_of)
+    def score(
+        self, as_of: date | None = None, definition: ChurnDefinition | None = None
+    ) -> dict[str, Any]:
+        """Score the population with the promoted model: :meth:`ChurnScoring.score`."""
+        return self.scoring.score(as_of, definition)
 
     def write_scores(self, scores: Mapping[str, float]) -> int:
         """Merge scores into endpoints' Metrics: :meth:`ChurnScoring.write_scores`."""
@@ -183,9 +205,10 @@ class ChurnService:
         """The retention uplift: :meth:`RetentionCampaigns.uplift`."""
         return self.retention.uplift(campaign)
 
-    def report(self) -> dict[str, Any]:
-        """The evaluation and the uplift, with the HTML page: :meth:`ChurnReport.report`."""
-        return self.reporting.report()
+    def report(self, definition: ChurnDefinition | None = None) -> dict[str, Any]:
+        """The evaluation, the backtest and the uplift, with the HTML page:
+        :meth:`ChurnReport.report`."""
+        return self.reporting.report(definition)
 
     def dashboard(self) -> dict[str, Any]:
         """The evaluation, its curves and the uplift: :meth:`ChurnReport.dashboard`."""

@@ -14,6 +14,8 @@ SIMULATION_DOC = "simulation"
 """The parameters of the simulated history (rebuilt for the oracle and the response)."""
 EVALUATION_DOC = "evaluation"
 """The latest held-out evaluation (what the report shows)."""
+BACKTEST_DOC = "backtest"
+"""The latest rolling-origin backtest (what the report shows beside the evaluation)."""
 CAMPAIGN_DOC = "retention-campaign"
 """The latest retention campaign launch (what the uplift is measured on)."""
 
@@ -44,7 +46,7 @@ def is_columnar_learner(learner: Any) -> bool:
     """Whether the learner takes feature matrices (``ColumnarChurnLearner``)."""
     return all(
         callable(getattr(learner, name, None))
-        for name in ("fit_arrays", "predict_arrays", "baseline_arrays")
+        for name in ("fit_arrays", "predict_arrays", "baseline_arrays", "logistic_arrays")
     )
 
 

@@ -1,55 +1,70 @@
-"""Training, evaluation and promotion of churn models.
+"""Training, evaluation, selection and promotion of churn models.
 
-Locally :meth:`ChurnTraining.train` fits the candidate in process and evaluates it on the
-held-out window beside the current model, the logistic baseline, the recency rule and
-(for simulated data) the true probabilities. On AWS SageMaker trains and scores, and the
-evaluation Lambda hands the transform outputs to :meth:`ChurnTraining.evaluate_outputs`.
+Every run fits four candidates on the training window: the XGBoost model, the logistic
+regression, the BG/NBD model and the recency rule. On the held-out window the one with
+the best ROC-AUC is chosen (``clarion.domain.churn.selection``, with DeLong intervals
+on its lead), and it replaces the current model only if it beats it on the same
+window. Every candidate is kept; the promoted pointer names the one that scores.
+
+Locally :meth:`ChurnTraining.train` does it all in process. On AWS SageMaker trains and
+applies the XGBoost model, and the evaluation Lambda hands the transform outputs and
+the features query's result to :meth:`ChurnTraining.evaluate_outputs`, which fits the
+baselines in plain Python and chooses the same way.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from clarion.domain.churn.datasets import parse_scores
-from clarion.domain.churn.metrics import (
-    ScoreMetrics,
-    calibration,
-    lift_curve,
-    recency_rule_scores,
-    roc_points,
-)
+from clarion.domain.churn.datasets import parse_feature_csv, parse_scores
+from clarion.domain.churn.definition import ChurnDefinition
+from clarion.domain.churn.metrics import ScoreMetrics, calibration, lift_curve, roc_points
 from clarion.domain.churn.model import (
+    BTYD_FEATURES,
     DEFAULT_HYPERPARAMETERS,
     FEATURE_COLUMNS,
     ID_COLUMN,
     LABEL_COLUMN,
-    RECENCY_FEATURE,
+    SPLIT_COLUMN,
     ChurnConfig,
     ModelRecord,
     TimeSplit,
     day_start,
 )
-from clarion.domain.churn.promotion import promotion_decision
+from clarion.domain.churn.scorers import (
+    BTYD,
+    XGBOOST,
+    RecencyRule,
+    baseline_archive,
+    fit_btyd,
+    fit_logistic,
+    load_baseline,
+    score_rows,
+)
+from clarion.domain.churn.selection import CANDIDATES, replacement_decision, select_scorer
 from clarion.ports.churn import ChurnLearner, ChurnModelStore
+from clarion.services.churn.candidates import (
+    fit_candidates,
+    model_scores,
+    varying_feature_rows,
+)
 from clarion.services.churn.datasets import ChurnDatasets, FeatureFrame
 from clarion.services.churn.history import ChurnHistory
-from clarion.services.churn.shared import (
-    EVALUATION_DOC,
-    floats,
-    is_columnar_learner,
-    iso,
-    require_learner,
-    utc_now,
-)
+from clarion.services.churn.shared import EVALUATION_DOC, iso, require_learner, utc_now
+
+
+def candidate_ids(run_id: str) -> dict[str, str]:
+    """The model id of each candidate of a training run (the XGBoost model keeps the
+    run's own id: on AWS, its training job's name)."""
+    return {kind: run_id if kind == XGBOOST else f"{run_id}-{kind}" for kind in CANDIDATES}
 
 
 class ChurnTraining:
-    """Train, evaluate and promote churn models.
+    """Train, evaluate, choose and promote churn models.
 
     Parameters
     ----------
@@ -58,7 +73,7 @@ class ChurnTraining:
     datasets
         The training and held-out rows.
     config
-        Windows and the promotion margin.
+        The definition of churn and the promotion margin.
     learner
         Fits and applies models in process (None on AWS, where SageMaker does).
     history
@@ -82,10 +97,19 @@ class ChurnTraining:
         self._history = history
         self._clock = clock
 
-    def train(self, as_of: date | None = None) -> dict[str, Any]:
-        """Train a candidate on the training window, evaluate it on the held-out window
-        beside the current model, the logistic baseline, the recency rule and (for
-        simulated data) the true probabilities; promote it if it beats the current one.
+    def train(
+        self,
+        as_of: date | None = None,
+        definition: ChurnDefinition | None = None,
+        *,
+        model_features: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Fit the candidates on the training window, evaluate them on the held-out
+        window beside the current model and (for simulated data) the true
+        probabilities, choose the best, and promote it if it beats the current model.
+
+        ``model_features`` limits what the XGBoost model and the logistic regression
+        read (by default every feature that varies on the training rows).
 
         Raises
         ------
@@ -95,117 +119,155 @@ class ChurnTraining:
             The history is too short for a training and a held-out window.
         """
         learner = require_learner(self._learner)
+        definition = definition or self._config.definition
         moment = day_start(as_of or self._clock())
-        frame = self._datasets.frame(moment, ["train", "eval"])
-        train, held_out = frame.select("train"), frame.select("eval")
-        del frame
-        if not len(train) or not len(held_out):
-            raise ValueError(
-                f"not enough history before {moment.date()}: {len(train)} training and "
-                f"{len(held_out)} held-out rows (need {2 * self._config.label_days} days "
-                "of events)"
-            )
-        hyperparameters = dict(DEFAULT_HYPERPARAMETERS)
-        model_id = f"churn-{moment:%Y%m%d}-{uuid.uuid4().hex[:8]}"
-        current = self._models.promoted()
-        # A model trained on another feature list cannot score these rows: it is not
-        # compared (the candidate is then promoted as the first of the new features).
-        comparable = current is not None and tuple(current.features) == FEATURE_COLUMNS
-        current_archive = (
-            self._models.load_model(current.model_id)[1]
-            if current is not None and comparable
-            else None
+        train, held_out = self.windows(moment, definition)
+        candidates = fit_candidates(
+            learner,
+            train,
+            held_out,
+            definition,
+            DEFAULT_HYPERPARAMETERS,
+            model_features=model_features,
         )
-        archive, hyperparameters, scores = self._fit_and_score(
-            learner, train, held_out, hyperparameters, current_archive
+        run_id = f"churn-{moment:%Y%m%d}-{uuid.uuid4().hex[:8]}"
+        records = self._records(
+            run_id,
+            moment,
+            definition,
+            candidates.model_features,
+            candidates.hyperparameters,
         )
-        scores["recency"] = recency_rule_scores(held_out.recency_rows())
-        oracle = self._oracle(moment, held_out)
+        scores: dict[str, list[float]] = dict(candidates.scores)
+        current, not_comparable = self._comparable_current(definition)
+        if current is not None and not_comparable is None:
+            stored, archive = self._models.load_model(current.model_id)
+            scores["current"] = model_scores(stored, archive, held_out, learner)
+        oracle = self._oracle(moment, held_out, definition)
         if oracle is not None:
             scores["oracle"] = oracle
-        rows = [
-            {ID_COLUMN: i, LABEL_COLUMN: int(y)}
-            for i, y in zip(held_out.ids.tolist(), held_out.labels.tolist(), strict=True)
-        ]
-        record = ModelRecord(
-            model_id=model_id,
-            as_of=moment.date().isoformat(),
-            created=iso(self._clock()),
-            hyperparameters=hyperparameters,
+        result = self.evaluate(
+            records,
+            held_out.labels.tolist(),
+            scores,
+            as_of=moment,
+            definition=definition,
+            current=current,
+            not_comparable=not_comparable,
+            fits={"btyd": candidates.fits.get(BTYD, {})},
         )
-        result = self.evaluate_candidate(record, rows, scores)
-        # Every candidate is kept; only a promoted one is used for scoring.
-        self._models.save_model(
-            ModelRecord.from_json({**record.to_json(), "metrics": result["metrics"]["model"]}),
-            archive,
-        )
+        for kind, record in records.items():
+            self._models.save_model(
+                replace(record, metrics=result["metrics"][kind]), candidates.artifacts[kind]
+            )
         if result["decision"]["promote"]:
-            stored, _ = self._models.load_model(model_id)
+            stored, _ = self._models.load_model(result["model_id"])
             self._models.promote(stored)
         return result
 
-    @staticmethod
-    def _fit_and_score(
-        learner: ChurnLearner,
-        train: FeatureFrame,
-        held_out: FeatureFrame,
-        hyperparameters: dict[str, str],
-        current_archive: bytes | None,
-    ) -> tuple[bytes, dict[str, str], dict[str, list[float]]]:
-        """Fit the candidate; score the held-out rows with it, the logistic baseline and
-        the current model (when comparable). On matrices when the learner takes them."""
-        scores: dict[str, list[float]]
-        if is_columnar_learner(learner):
-            columnar: Any = learner
-            archive, hyperparameters = columnar.fit_arrays(
-                train.features, train.labels, hyperparameters
-            )
-            scores = {
-                "model": floats(columnar.predict_arrays(archive, held_out.features)),
-                "logistic": floats(
-                    columnar.baseline_arrays(train.features, train.labels, held_out.features)
-                ),
-            }
-            if current_archive is not None:
-                scores["current"] = floats(
-                    columnar.predict_arrays(current_archive, held_out.features)
-                )
-            return archive, hyperparameters, scores
-        train_rows, held_rows = train.rows(), held_out.rows()
-        archive = learner.fit(train_rows, hyperparameters)
-        scores = {
-            "model": learner.predict(archive, held_rows),
-            "logistic": learner.baseline(train_rows, held_rows),
-        }
-        if current_archive is not None:
-            scores["current"] = learner.predict(current_archive, held_rows)
-        return archive, hyperparameters, scores
+    def windows(
+        self, moment: datetime, definition: ChurnDefinition
+    ) -> tuple[FeatureFrame, FeatureFrame]:
+        """The training and held-out rows at ``moment``.
 
-    def _oracle(self, as_of: datetime, held_out: FeatureFrame) -> list[float] | None:
-        if self._history is None:
+        Raises
+        ------
+        ValueError
+            Either window has no rows.
+        """
+        frame = self._datasets.frame(moment, ["train", "eval"], definition)
+        train, held_out = frame.select("train"), frame.select("eval")
+        if not len(train) or not len(held_out):
+            raise ValueError(
+                f"not enough history before {moment.date()}: {len(train)} training and "
+                f"{len(held_out)} held-out rows (need {2 * definition.label_days} days of "
+                f"events with {', '.join(definition.activity_events)})"
+            )
+        return train, held_out
+
+    def _records(
+        self,
+        run_id: str,
+        moment: datetime,
+        definition: ChurnDefinition,
+        features: Mapping[str, Sequence[str]],
+        hyperparameters: Mapping[str, str],
+        artifact: str = "",
+    ) -> dict[str, ModelRecord]:
+        created = iso(self._clock())
+        return {
+            kind: ModelRecord(
+                model_id=model_id,
+                as_of=moment.date().isoformat(),
+                created=created,
+                hyperparameters=dict(hyperparameters) if kind == XGBOOST else {},
+                features=tuple(features[kind]),
+                artifact=artifact if kind == XGBOOST else "",
+                kind=kind,
+                definition=definition.to_json(),
+            )
+            for kind, model_id in candidate_ids(run_id).items()
+        }
+
+    def _comparable_current(
+        self, definition: ChurnDefinition
+    ) -> tuple[ModelRecord | None, str | None]:
+        """The promoted model, and why it cannot score this window (None if it can)."""
+        current = self._models.promoted()
+        if current is None:
+            return None, None
+        if current.churn_definition != definition:
+            return current, (
+                f"the current model {current.model_id} defines churn otherwise "
+                f"({current.churn_definition.describe()}): not compared, replaced"
+            )
+        if any(name not in FEATURE_COLUMNS for name in current.features):
+            return current, (
+                f"the current model {current.model_id} was trained on features this "
+                "version does not compute: not compared, replaced"
+            )
+        return current, None
+
+    def _oracle(
+        self, as_of: datetime, held_out: FeatureFrame, definition: ChurnDefinition
+    ) -> list[float] | None:
+        # The simulator's truth is about sessions: only for the default definition.
+        if self._history is None or definition != ChurnDefinition():
             return None
-        cutoff = TimeSplit.of(as_of, self._config.label_days).eval_cutoff
+        cutoff = TimeSplit.of(as_of, definition.label_days).eval_cutoff
         return self._history.true_churn_probabilities(
             [str(i) for i in held_out.ids.tolist()], cutoff
         )
 
-    def evaluate_candidate(
+    def evaluate(
         self,
-        record: ModelRecord,
-        rows: Sequence[Mapping[str, Any]],
+        records: Mapping[str, ModelRecord],
+        labels: Sequence[int],
         scores: Mapping[str, Sequence[float]],
+        *,
+        as_of: datetime,
+        definition: ChurnDefinition,
+        current: ModelRecord | None = None,
+        not_comparable: str | None = None,
+        fits: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Metrics of every scorer on the held-out rows and the promotion decision for
-        the candidate (``scores["model"]``) against ``scores["current"]`` when given.
-        The evaluation is stored as the latest (``evaluation`` document)."""
-        labels = [int(row[LABEL_COLUMN]) for row in rows]
+        """Metrics of every scorer on the held-out rows, the chosen candidate (best
+        ROC-AUC, DeLong intervals on its lead) and whether it replaces the current
+        model (``scores["current"]``, when it could score these rows). Stored as the
+        latest evaluation (``evaluation`` document)."""
+        labels = [int(y) for y in labels]
         metrics = {name: ScoreMetrics.of(labels, list(s)).to_json() for name, s in scores.items()}
-        current_auc = metrics["current"]["auc"] if "current" in metrics else None
-        decision = promotion_decision(
-            metrics["model"]["auc"] if metrics["model"]["auc"] is not None else float("nan"),
-            current_auc,
-            self._config.min_auc_gain,
-        )
+        selection = select_scorer(labels, {k: scores[k] for k in CANDIDATES if k in scores})
+        winner = selection.winner
+        decision = replacement_decision(
+            labels,
+            winner,
+            scores[winner],
+            scores.get("current"),
+            min_gain=self._config.min_auc_gain,
+            not_comparable=not_comparable,
+        ).to_json()
+        decision["current_model_id"] = current.model_id if current is not None else None
         curves = {
             name: {
                 "roc": roc_points(labels, list(s)),
@@ -217,10 +279,13 @@ class ChurnTraining:
             }
             for name, s in scores.items()
         }
-        split = TimeSplit.of(datetime.fromisoformat(record.as_of), self._config.label_days)
+        split = TimeSplit.of(as_of, definition.label_days)
         result = {
-            "model_id": record.model_id,
-            "as_of": record.as_of,
+            "model_id": records[winner].model_id,
+            "chosen": winner,
+            "candidates": {kind: record.model_id for kind, record in records.items()},
+            "as_of": as_of.date().isoformat(),
+            "definition": definition.to_json(),
             "held_out_window": {
                 "features_before": iso(split.eval_cutoff),
                 "labels_from": iso(split.eval_cutoff),
@@ -228,59 +293,117 @@ class ChurnTraining:
             },
             "rows": len(labels),
             "metrics": metrics,
-            "auc": metrics["model"]["auc"],
-            "pr_auc": metrics["model"]["pr_auc"],
-            "top_decile_lift": metrics["model"]["top_decile_lift"],
-            "decision": decision.to_json(),
-            "config": self._config.to_json(),
+            "auc": metrics[winner]["auc"],
+            "pr_auc": metrics[winner]["pr_auc"],
+            "top_decile_lift": metrics[winner]["top_decile_lift"],
+            "selection": selection.to_json(),
+            "decision": decision,
+            "features": list(records[XGBOOST].features),
+            "fits": dict(fits or {}),
+            "config": self._config.with_definition(definition).to_json(),
             "curves": curves,
         }
         self._models.put_document(EVALUATION_DOC, result)
         return result
 
-    def promote_if_better(self, record: ModelRecord, evaluation: Mapping[str, Any]) -> bool:
-        """Promote ``record`` when the evaluation's decision says so (AWS step)."""
-        if evaluation["decision"]["promote"]:
-            self._models.promote(record)
-            return True
-        return False
+    # -- on AWS: SageMaker's outputs, baselines fitted here ---------------------------------
 
     def evaluate_outputs(
         self,
         record: ModelRecord,
-        eval_labels: str,
+        features_csv: str,
         outputs: Mapping[str, str],
-        eval_features: str | None = None,
     ) -> dict[str, Any]:
-        """Evaluate batch transform outputs (``id,score`` lines per scorer: ``model``,
-        and ``current`` when there is a promoted model) against the held-out labels;
-        promote the candidate when it wins. ``eval_features`` (the transform input)
-        adds the recency rule."""
-        labels = {
-            r[ID_COLUMN]: int(r[LABEL_COLUMN]) for r in csv.DictReader(io.StringIO(eval_labels))
-        }
+        """Evaluate a SageMaker-trained candidate from the batch transform outputs
+        (``id,score`` lines of the held-out input: ``model``, and ``current`` when the
+        promoted model is an XGBoost one that could score it) beside the baselines,
+        fitted here in plain Python on the training rows of the features query's CSV
+        result (``features_csv``); choose, and promote the winner if it beats the
+        current model. ``record`` is the XGBoost candidate (its ``artifact`` the
+        training job's ``model.tar.gz``, ``features`` what it was trained on)."""
+        definition = record.churn_definition
+        rows = parse_feature_csv(features_csv)
+        train = [r for r in rows if r[SPLIT_COLUMN] == "train"]
         parsed = {name: parse_scores(text) for name, text in outputs.items()}
-        ids = [i for i in labels if all(i in p for p in parsed.values())]
-        rows = [{ID_COLUMN: i, LABEL_COLUMN: labels[i]} for i in ids]
-        scores = {name: [p[i] for i in ids] for name, p in parsed.items()}
-        if eval_features:
-            recency = {}
-            position = 1 + FEATURE_COLUMNS.index(RECENCY_FEATURE)
-            for line in eval_features.splitlines():
-                parts = line.split(",")
-                if len(parts) > position:
-                    recency[parts[0]] = {RECENCY_FEATURE: float(parts[position])}
-            scores["recency"] = recency_rule_scores([recency.get(i, {}) for i in ids])
-        result = self.evaluate_candidate(record, rows, scores)
-        self._models.put_document(f"evaluation-{record.model_id}", result)
-        record = ModelRecord.from_json({**record.to_json(), "metrics": result["metrics"]["model"]})
-        promoted = self.promote_if_better(record, result)
+        held_out = [
+            r
+            for r in rows
+            if r[SPLIT_COLUMN] == "eval" and all(r[ID_COLUMN] in p for p in parsed.values())
+        ]
+        labels = [int(r[LABEL_COLUMN]) for r in held_out]
+        ids = [str(r[ID_COLUMN]) for r in held_out]
+        train_labels = [int(r[LABEL_COLUMN]) for r in train]
+        features = tuple(record.features) or varying_feature_rows(train)
+        logistic = fit_logistic(train, train_labels, features)
+        btyd = fit_btyd(
+            [{n: r.get(n) for n in BTYD_FEATURES} for r in train], definition.label_days
+        )
+        recency = RecencyRule(float(definition.lookback_days))
+        scores: dict[str, list[float]] = {XGBOOST: [parsed["model"][i] for i in ids]}
+        for model in (logistic, btyd, recency):
+            scores[model.kind] = score_rows(model, held_out)
+        current, not_comparable = self._comparable_current(definition)
+        if current is not None and not_comparable is None:
+            if "current" in parsed:
+                scores["current"] = [parsed["current"][i] for i in ids]
+            elif current.kind != XGBOOST:
+                _, archive = self._models.load_model(current.model_id)
+                scores["current"] = score_rows(load_baseline(archive), held_out)
+            else:
+                not_comparable = f"the current model {current.model_id} was not scored"
+        moment = day_start(datetime.fromisoformat(record.as_of))
+        run_id = record.model_id
+        records = self._records(
+            run_id,
+            moment,
+            definition,
+            {
+                XGBOOST: features,
+                "logistic": logistic.features,
+                "btyd": btyd.features,
+                "recency": recency.features,
+            },
+            record.hyperparameters,
+            artifact=record.artifact,
+        )
+        result = self.evaluate(
+            records,
+            labels,
+            scores,
+            as_of=moment,
+            definition=definition,
+            current=current,
+            not_comparable=not_comparable,
+            fits={"btyd": btyd.fit},
+        )
+        self._models.put_document(f"evaluation-{run_id}", result)
+        archives = {m.kind: baseline_archive(m) for m in (logistic, btyd, recency)}
+        for kind, candidate in records.items():
+            candidate = replace(candidate, metrics=result["metrics"][kind])
+            if kind == XGBOOST:
+                self._register(candidate)
+            else:
+                self._models.save_model(candidate, archives[kind])
+        winner, _ = self._models.load_model(result["model_id"])
+        promoted = bool(result["decision"]["promote"])
+        if promoted:
+            self._models.promote(winner)
         return {
-            "model_id": record.model_id,
+            "model_id": result["model_id"],
+            "chosen": result["chosen"],
             "promoted": promoted,
             "decision": result["decision"],
+            "selection": result["selection"],
             "auc": result["auc"],
             "pr_auc": result["pr_auc"],
             "top_decile_lift": result["top_decile_lift"],
             "rows": result["rows"],
         }
+
+    def _register(self, record: ModelRecord) -> None:
+        """Keep the record of a model whose artifact SageMaker already wrote."""
+        register = getattr(self._models, "register", None)
+        if callable(register):
+            register(record)
+        else:  # a store that keeps the bytes itself: copy them in
+            raise RuntimeError("this model store cannot register an artifact it does not hold")

@@ -1,15 +1,16 @@
 """Message templates: create and version them in Pinpoint's request shapes, read them,
-and render one for an endpoint."""
+lint them against the project's attribute names, and render one for an endpoint."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.templates.compiled import render_template
+from clarion.domain.templates.lint import LintFinding
 from clarion.domain.templates.model import (
     REQUEST_BODY_NAMES,
     MessageTemplate,
@@ -25,6 +26,7 @@ from clarion.domain.templates.rendered import (
 )
 from clarion.ports.audience import ProfileStore
 from clarion.ports.templates import TemplateRepository
+from clarion.services.templates.lint import TemplateLinter
 
 ARN_PREFIX = "arn:clarion:templates"
 
@@ -84,11 +86,20 @@ class TemplateService:
         Where templates are kept.
     profiles
         Endpoints to render for.
+    linter
+        Lints a template at create and update (its findings are returned beside the
+        result, under ``Warnings``) and on demand; the profiles' registry by default.
     """
 
-    def __init__(self, repository: TemplateRepository, profiles: ProfileStore) -> None:
+    def __init__(
+        self,
+        repository: TemplateRepository,
+        profiles: ProfileStore,
+        linter: TemplateLinter | None = None,
+    ) -> None:
         self._repository = repository
         self._profiles = profiles
+        self._linter = linter or TemplateLinter(profiles)
 
     def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Create from a CLI-style body: ``{"TemplateName": ..., "EmailTemplateRequest" |
@@ -138,8 +149,9 @@ class TemplateService:
                 [FieldProblem("TemplateName", f"a {kind} template named {name!r} exists")]
             )
         template = MessageTemplate.create(name, kind, request)
+        findings = self._linter.lint_version(template.versions[-1])
         self._repository.save_template(template)
-        return self._created(template, "Created")
+        return self._created(template, "Created", findings)
 
     def update(
         self,
@@ -156,8 +168,9 @@ class TemplateService:
         template = self._repository.get_template(kind, name).update(
             request, create_new_version=create_new_version, version=version
         )
+        findings = self._linter.lint_version(template.versions[-1])
         self._repository.save_template(template)
-        return self._created(template, "Accepted")
+        return self._created(template, "Accepted", findings)
 
     def set_active_version(
         self, name: str, template_type: TemplateType | str, version: int | str
@@ -271,14 +284,37 @@ class TemplateService:
         message = render_template(draft.version(None), endpoint.to_pinpoint(), variables, now=now)
         return {"EndpointId": endpoint_id, **rendered_parts(message)}
 
+    def lint(
+        self,
+        name: str,
+        template_type: TemplateType | str | None = None,
+        version: int | str | None = None,
+    ) -> dict[str, Any]:
+        """Lint a template version (the active one by default) against the project's
+        attribute names and Pinpoint's endpoint fields: ``{"TemplateName",
+        "TemplateType", "Version", "Findings": [...]}``. Raises NotFoundError."""
+        template = self.find(name, template_type)
+        chosen = template.version(version)
+        return {
+            "TemplateName": template.template_name,
+            "TemplateType": template.template_type.value,
+            "Version": str(chosen.version),
+            "Findings": [f.to_json() for f in self._linter.lint_version(chosen)],
+        }
+
     @staticmethod
-    def _created(template: MessageTemplate, message: str) -> dict[str, Any]:
+    def _created(
+        template: MessageTemplate, message: str, findings: Sequence[LintFinding]
+    ) -> dict[str, Any]:
+        # CreateTemplateMessageBody is Arn, Message and RequestID: the lint's warnings
+        # go beside it, as text (``lint`` gives them in full).
         return {
             "Arn": _arn(template),
             "Message": message,
             "TemplateName": template.template_name,
             "TemplateType": template.template_type.value,
             "Version": str(template.latest_version),
+            "Warnings": [str(f) for f in findings],
         }
 
 

@@ -6,7 +6,7 @@ import { add, h, notice, table } from "../dom.js";
 import { currentProject } from "../nav.js";
 import { chart } from "./charts.js";
 
-const LABELS = { model: "XGBoost (candidate)", current: "current model", logistic: "logistic regression", recency: "recency rule", oracle: "true probability" };
+const LABELS = { xgboost: "XGBoost", btyd: "BG/NBD", logistic: "logistic regression", recency: "recency rule", current: "current model", oracle: "true probability" };
 const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
 const num = (v) => (v === null || v === undefined ? "–" : Number(v).toFixed(3));
 
@@ -17,18 +17,18 @@ export async function churnPage(main) {
     add(main, notice("No churn model has been evaluated in this project yet (clarion churn train)."));
     return;
   }
+  // Every candidate scorer (the chosen one marked) beside the true probability.
   const models = [
-    { name: "model", auc: report.auc, pr_auc: report.pr_auc, top_decile_lift: report.top_decile_lift, calibration_error: report.calibration_error },
-    ...Object.entries(report.baselines || {}).map(([name, m]) => ({ name, ...m })),
+    ...Object.entries(report.candidates || report.baselines || {}).map(([name, m]) => ({ name, ...m })),
     ...(report.oracle ? [{ name: "oracle", ...report.oracle }] : []),
-  ].map((m) => ({ ...m, label: LABELS[m.name] || m.name }));
+  ].map((m) => ({ ...m, label: `${LABELS[m.name] || m.name}${m.name === report.chosen ? " (chosen)" : ""}` }));
   const uplift = report.uplift;
   const curves = report.curves || {};
   const names = Object.keys(curves);
   add(
     main,
-    h("p", {}, `Model ${report.model_id} as of ${report.as_of} · ${report.rows} endpoints held out · decision: ${report.decision?.promote ? "promoted" : JSON.stringify(report.decision)}`),
-    h("h2", {}, "The model beside its baselines"),
+    h("p", {}, `Model ${report.model_id} (${LABELS[report.chosen] || report.chosen || "model"}) as of ${report.as_of} · ${report.rows} endpoints held out · ${report.decision?.promote ? "promoted" : `not promoted: ${report.decision?.reason || ""}`}`),
+    h("h2", {}, "The chosen scorer beside the other candidates"),
     table(
       [
         { label: "Model", key: "label" },

@@ -42,6 +42,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from clarion.adapters.aws.common.project_keys import PROJECT_KEY
 from clarion.adapters.aws.common.retry import backoff_delay
 from clarion.adapters.aws.sentiment.social_store import (
     SOCIAL_HANDLE_FIELD,
@@ -51,8 +52,6 @@ from clarion.adapters.aws.sentiment.social_store import (
 from clarion.domain.audience.endpoint import ChannelType, Endpoint, parse_iso8601
 
 ATTRIBUTE_NAMES_ID = "#clarion/attribute-names"
-# The start of every key of a project other than the default one: ``app#<id>#``.
-PROJECT_KEY = "app#"
 USER_ID_INDEX = "UserIdIndex"
 ADDRESS_INDEX = "AddressIndex"
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from clarion.adapters.aws.churn.files import _missing, split_s3_url
-from clarion.domain.churn.model import ModelRecord
+from clarion.domain.churn.model import ModelRecord, artifact_file
 from clarion.domain.common.errors import NotFoundError
 
 MODELS_PREFIX = "models/churn/"
@@ -40,7 +40,7 @@ class S3ChurnModelStore:
         return data
 
     def save_model(self, record: ModelRecord, archive: bytes) -> str:
-        key = f"{MODELS_PREFIX}{record.model_id}/model.tar.gz"
+        key = f"{MODELS_PREFIX}{record.model_id}/{artifact_file(record.kind)}"
         self._client.put_object(Bucket=self._bucket, Key=key, Body=archive)
         url = f"s3://{self._bucket}/{key}"
         stored = ModelRecord.from_json({**record.to_json(), "artifact": url})

@@ -5,7 +5,8 @@ Table (``CLARION_SENDS_TABLE``): partition key ``Pk`` (S), sort key ``Sk`` (S), 
 
 - per (run, endpoint): ``Pk = "run#<run id>"``, ``Sk = <endpoint id>``, ``Claimed``
   (BOOL), ``Outcome`` (S, a Reason), optional ``TreatmentId``, ``UntilMs`` (N), ``MessageId``,
-  ``Detail``, ``ExpiresAt`` (a year on);
+  ``Detail``, ``Warnings`` (SS: the keys of the message's rendering warnings),
+  ``ExpiresAt`` (a year on);
 - send counts per (campaign, endpoint): ``Pk = "cap#<campaign id>#<endpoint id>"``,
   ``Sk = "total"`` or ``"day#<YYYY-MM-DD>"``, ``Sends`` (N) increased with ``ADD``; the
   daily items carry ``ExpiresAt`` two days after their day.
@@ -25,7 +26,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from clarion.adapters.aws.common.dynamo import conditional_check_failed, pk_sk_table_spec
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
 
 RUN_PREFIX = "run#"
 CAP_PREFIX = "cap#"
@@ -59,7 +60,7 @@ class DynamoDBSendLedger:
                     Key={"Pk": {"S": RUN_PREFIX + run_id}, "Sk": {"S": endpoint_id}},
                     UpdateExpression=(
                         "SET Claimed = :true, Outcome = :claimed, ExpiresAt = :expires "
-                        "REMOVE UntilMs, Detail"
+                        "REMOVE UntilMs, Detail, Warnings"
                     ),
                     ConditionExpression="attribute_not_exists(Pk) OR Claimed = :false",
                     ExpressionAttributeValues={
@@ -97,6 +98,11 @@ class DynamoDBSendLedger:
                 else:
                     names.append(f"{attribute} = :{attribute}")
                     values[f":{attribute}"] = {kind: str(value)}
+            if outcome.warnings:
+                names.append("Warnings = :Warnings")
+                values[":Warnings"] = {"SS": sorted(set(outcome.warnings))}
+            else:
+                removed.append("Warnings")
             expression = "SET " + ", ".join(names)
             if removed:
                 expression += " REMOVE " + ", ".join(removed)
@@ -143,6 +149,7 @@ class DynamoDBSendLedger:
                     int(item["UntilMs"]["N"]) if "UntilMs" in item else None,
                     item.get("MessageId", {}).get("S"),
                     item.get("Detail", {}).get("S"),
+                    tuple(sorted(item.get("Warnings", {}).get("SS", []))),
                 )
         return found
 
@@ -165,6 +172,19 @@ class DynamoDBSendLedger:
             reason = item["Outcome"]["S"]
             counts[reason] = counts.get(reason, 0) + 1
         return counts
+
+    def warning_tally(self, run_id: str) -> WarningTally:
+        messages = 0
+        by_warning: dict[str, int] = {}
+        for item in self._query(
+            run_id,
+            ProjectionExpression="Warnings",
+            FilterExpression="attribute_exists(Warnings)",
+        ):
+            messages += 1
+            for key in item["Warnings"]["SS"]:
+                by_warning[key] = by_warning.get(key, 0) + 1
+        return WarningTally(messages, by_warning)
 
     def deferred(self, run_id: str, due_by_ms: int) -> list[str]:
         items = self._query(

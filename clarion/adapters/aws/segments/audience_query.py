@@ -4,11 +4,12 @@ other jobs that read the lake (compaction, churn features, analytics)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from clarion.adapters.aws.audience.profile_store import PROJECT_KEY
+from clarion.adapters.aws.common.project_keys import PROJECT_KEY
 from clarion.domain.audience.rows import COLUMN_NAMES
+from clarion.domain.segments.sql import tally_sql
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 # GetQueryResults returns at most this many rows a call.
@@ -96,6 +97,16 @@ class AthenaAudienceQuery:
                 f"FROM {table} WHERE starts_with(id, '{prefix}')"
             )
         return f"WITH endpoints AS ({body}) SELECT * FROM ({sql})"
+
+    def tally(self, sql: str, conditions: Sequence[str]) -> tuple[int, list[int]]:
+        """One Athena query: the audience's size and each condition's count."""
+        query_id = self.execute(tally_sql(sql, conditions))
+        rows = list(self.results(query_id))
+        if len(rows) != 1 or len(rows[0]) != len(conditions) + 1 or rows[0][0] is None:
+            raise AthenaQueryError(
+                query_id, "SUCCEEDED", f"expected one row of counts, got {rows!r}"
+            )
+        return int(rows[0][0]), [int(value or 0) for value in rows[0][1:]]
 
     # -- general queries -----------------------------------------------------------------
 

@@ -205,14 +205,36 @@ class XGBoostChurnLearner:
     ) -> np.ndarray:
         """A logistic regression (standardised; counts on a log scale) fitted on the
         training matrix, applied to ``features``."""
+        return logistic_scores(self.logistic_arrays(train, labels), features)
+
+    def logistic_arrays(self, train: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+        """The logistic regression's parameters (``mean``, ``scale``, ``coef``,
+        ``intercept``; the columns in the matrix's order), fitted with scikit-learn:
+        what :class:`clarion.domain.churn.scorers.LogisticModel` keeps and scores."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        model.fit(_log_features(train), np.asarray(labels, dtype=np.int64))
-        result: np.ndarray = model.predict_proba(_log_features(features))[:, 1]
-        return result
+        logged = _log_features(np.asarray(train, dtype=np.float64))
+        scaler = StandardScaler().fit(logged)
+        model = LogisticRegression(max_iter=1000)
+        model.fit(scaler.transform(logged), np.asarray(labels, dtype=np.int64))
+        return {
+            "mean": scaler.mean_.tolist(),
+            "scale": scaler.scale_.tolist(),
+            "coef": model.coef_[0].tolist(),
+            "intercept": float(model.intercept_[0]),
+        }
+
+
+def logistic_scores(params: Mapping[str, Any], features: np.ndarray) -> np.ndarray:
+    """The logistic regression of :meth:`XGBoostChurnLearner.logistic_arrays` applied to
+    a matrix (columns in the order it was fitted on)."""
+    logged = _log_features(np.asarray(features, dtype=np.float64))
+    z = ((logged - np.asarray(params["mean"])) / np.asarray(params["scale"])) @ np.asarray(
+        params["coef"]
+    ) + float(params["intercept"])
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return result
 
 
 def _log_features(x: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from clarion.domain.churn.model import ModelRecord
+from clarion.domain.churn.model import ModelRecord, artifact_file
 from clarion.domain.common.errors import NotFoundError
 
 PROMOTED = "promoted.json"
@@ -28,7 +28,7 @@ class FileChurnModelStore:
     def save_model(self, record: ModelRecord, archive: bytes) -> str:
         folder = self._root / _safe(record.model_id)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "model.tar.gz"
+        path = folder / artifact_file(record.kind)
         path.write_bytes(archive)
         stored = ModelRecord.from_json({**record.to_json(), "artifact": str(path)})
         (folder / "model.json").write_text(json.dumps(stored.to_json(), indent=2), "utf-8")
@@ -39,7 +39,7 @@ class FileChurnModelStore:
         if not (folder / "model.json").exists():
             raise NotFoundError("churn model", model_id)
         record = ModelRecord.from_json(json.loads((folder / "model.json").read_text("utf-8")))
-        return record, (folder / "model.tar.gz").read_bytes()
+        return record, (folder / artifact_file(record.kind)).read_bytes()
 
     def promoted(self) -> ModelRecord | None:
         path = self._root / PROMOTED

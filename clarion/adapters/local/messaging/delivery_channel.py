@@ -12,6 +12,11 @@ Layout::
 A message whose id was written before is answered ``DUPLICATE`` and not written again.
 The campaign engine's ledger is the real guard against sending twice; this index makes
 the outbox agree with it cheaply (a set in memory, loaded once from the index file).
+
+Given an event sink, the outbox also records the send event the real service would
+publish for each message it writes (``_email.send``, ``_SMS.BUFFERED``,
+``_VOICE.BUFFERED``; see :mod:`~clarion.adapters.local.messaging.send_events`), so
+analytics right after a local launch count the messages as sent.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from clarion.adapters.local.messaging.send_events import send_events
 from clarion.domain.audience.endpoint import PUSH_CHANNELS, ChannelType
 from clarion.domain.messaging.delivery import (
     CustomContent,
@@ -33,6 +39,7 @@ from clarion.domain.messaging.delivery import (
 )
 from clarion.domain.messaging.mime import MessageContentError, content_problem, email_bytes
 from clarion.domain.templates.rendered import RenderedPush, RenderedSms, RenderedVoice
+from clarion.ports.events import EventSink
 
 # Used when neither the message nor the caller names a sender: the outbox delivers
 # nothing, so a placeholder on a reserved domain is honest.
@@ -97,6 +104,10 @@ class OutboxChannel:
         ``From`` for email messages whose sender names none.
     clock : callable, optional
         Returns the current time (timezone-aware); for tests.
+    events : EventSink, optional
+        Where the send events of the messages written go (none in a dry run).
+    app_id : str
+        The project id of send events whose message context names none.
 
     Thread-safe: concurrent ``deliver`` calls never write one id twice or interleave
     lines.
@@ -109,6 +120,8 @@ class OutboxChannel:
         write: bool = True,
         from_address: str = DEFAULT_FROM_ADDRESS,
         clock: Callable[[], datetime] | None = None,
+        events: EventSink | None = None,
+        app_id: str = "clarion",
     ) -> None:
         self.root = Path(home) / "outbox"
         self._write = write
@@ -116,6 +129,8 @@ class OutboxChannel:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._delivered: set[str] | None = None  # loaded on first use
+        self._events = events
+        self._app_id = app_id
 
     def _index(self) -> set[str]:
         if self._delivered is None:
@@ -154,6 +169,7 @@ class OutboxChannel:
             lines: dict[str, list[str]] = {}
             emails: list[tuple[str, bytes]] = []
             new_ids: list[str] = []
+            written: list[OutboundMessage] = []
             for index, target, payload in rendered:
                 message = messages[index]
                 if message.message_id in delivered:
@@ -163,6 +179,7 @@ class OutboxChannel:
                     continue
                 delivered.add(message.message_id)
                 new_ids.append(message.message_id)
+                written.append(message)
                 if isinstance(payload, bytes):
                     emails.append((target, payload))
                 else:
@@ -173,14 +190,21 @@ class OutboxChannel:
                     provider_message_id=f"outbox:{target}",
                 )
             if self._write and new_ids:
-                self._flush(emails, lines, new_ids)
+                self._flush(emails, lines, new_ids, written, now)
         return [result for result in results if result is not None]
 
     def _flush(
-        self, emails: list[tuple[str, bytes]], lines: dict[str, list[str]], new_ids: list[str]
+        self,
+        emails: list[tuple[str, bytes]],
+        lines: dict[str, list[str]],
+        new_ids: list[str],
+        written: list[OutboundMessage],
+        now: datetime,
     ) -> None:
-        # Content first, then the index: a crash in between re-delivers (at least once)
-        # rather than reporting a message that was never written as DUPLICATE.
+        # Content first, then the send events, then the index: a crash in between
+        # re-delivers (at least once) rather than reporting a message that was never
+        # written as DUPLICATE; a re-recorded send event names the same message id, which
+        # analytics count once.
         if emails:
             (self.root / "email").mkdir(parents=True, exist_ok=True)
         else:
@@ -190,6 +214,12 @@ class OutboxChannel:
         for target, batch in lines.items():
             with (self.root / target).open("a", encoding="utf-8") as handle:
                 handle.write("\n".join(batch) + "\n")
+        if self._events is not None:
+            records = send_events(
+                written, app_id=self._app_id, from_address=self._from_address, now=now
+            )
+            if records:
+                self._events.put_records(records)
         with (self.root / INDEX_FILE).open("a", encoding="utf-8") as handle:
             handle.write("\n".join(new_ids) + "\n")
 

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from clarion.adapters.local.common.database import LocalDatabase, schema
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason
+from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
 
 TOTAL = "total"
 
@@ -24,9 +24,11 @@ def _create_tables(connection: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS campaign_sends ("
         "run_id VARCHAR NOT NULL, endpoint_id VARCHAR NOT NULL, "
         "claimed BOOLEAN NOT NULL, reason VARCHAR NOT NULL, treatment_id VARCHAR, "
-        "until_ms BIGINT, message_id VARCHAR, detail VARCHAR, "
+        "until_ms BIGINT, message_id VARCHAR, detail VARCHAR, warnings VARCHAR[], "
         "PRIMARY KEY (run_id, endpoint_id))"
     )
+    # Homes made before rendering warnings were recorded.
+    connection.execute("ALTER TABLE campaign_sends ADD COLUMN IF NOT EXISTS warnings VARCHAR[]")
     connection.execute(
         "CREATE TABLE IF NOT EXISTS campaign_send_counts ("
         "campaign_id VARCHAR NOT NULL, endpoint_id VARCHAR NOT NULL, period VARCHAR NOT NULL, "
@@ -51,7 +53,7 @@ class DuckDBSendLedger:
                 "INSERT INTO campaign_sends (run_id, endpoint_id, claimed, reason) "
                 "SELECT ?, endpoint_id, true, ? FROM claiming "
                 "ON CONFLICT (run_id, endpoint_id) DO UPDATE SET claimed = true, "
-                "reason = excluded.reason, until_ms = NULL, detail = NULL "
+                "reason = excluded.reason, until_ms = NULL, detail = NULL, warnings = NULL "
                 "WHERE NOT campaign_sends.claimed "
                 "RETURNING endpoint_id",
                 [run_id, Reason.CLAIMED.value],
@@ -79,17 +81,23 @@ class DuckDBSendLedger:
                     "until_ms": pa.array([v.until_ms for _, v in rows], pa.int64()),
                     "message_id": pa.array([v.message_id for _, v in rows], pa.string()),
                     "detail": pa.array([v.detail for _, v in rows], pa.string()),
+                    "warnings": pa.array(
+                        [list(v.warnings) or None for _, v in rows], pa.list_(pa.string())
+                    ),
                 }
             )
             cursor.register("outcomes_in", table)
             try:
                 cursor.execute(
-                    "INSERT INTO campaign_sends SELECT ?, endpoint_id, claimed, reason, "
-                    "treatment_id, until_ms, message_id, detail FROM outcomes_in "
+                    "INSERT INTO campaign_sends (run_id, endpoint_id, claimed, reason, "
+                    "treatment_id, until_ms, message_id, detail, warnings) "
+                    "SELECT ?, endpoint_id, claimed, reason, treatment_id, until_ms, "
+                    "message_id, detail, warnings FROM outcomes_in "
                     "ON CONFLICT (run_id, endpoint_id) DO UPDATE SET "
                     "claimed = excluded.claimed, reason = excluded.reason, "
                     "treatment_id = excluded.treatment_id, until_ms = excluded.until_ms, "
-                    "message_id = excluded.message_id, detail = excluded.detail " + guard,
+                    "message_id = excluded.message_id, detail = excluded.detail, "
+                    "warnings = excluded.warnings " + guard,
                     [run_id],
                 )
             finally:
@@ -101,14 +109,17 @@ class DuckDBSendLedger:
         rows = (
             self._database.cursor()
             .execute(
-                "SELECT endpoint_id, reason, treatment_id, until_ms, message_id, detail "
-                "FROM campaign_sends WHERE run_id = ? AND list_contains(?, endpoint_id)",
+                "SELECT endpoint_id, reason, treatment_id, until_ms, message_id, detail, "
+                "warnings FROM campaign_sends WHERE run_id = ? AND list_contains(?, endpoint_id)",
                 [run_id, list(endpoint_ids)],
             )
             .fetchall()
         )
         return {
-            row[0]: LedgerOutcome(Reason(row[1]), row[2], row[3], row[4], row[5]) for row in rows
+            row[0]: LedgerOutcome(
+                Reason(row[1]), row[2], row[3], row[4], row[5], tuple(row[6] or ())
+            )
+            for row in rows
         }
 
     def outcome_counts(self, run_id: str) -> dict[str, int]:
@@ -121,6 +132,19 @@ class DuckDBSendLedger:
             .fetchall()
         )
         return {reason: int(count) for reason, count in rows}
+
+    def warning_tally(self, run_id: str) -> WarningTally:
+        cursor = self._database.cursor()
+        row = cursor.execute(
+            "SELECT count(*) FROM campaign_sends WHERE run_id = ? AND len(warnings) > 0",
+            [run_id],
+        ).fetchone()
+        rows = cursor.execute(
+            "SELECT warning, count(*) FROM (SELECT unnest(warnings) AS warning "
+            "FROM campaign_sends WHERE run_id = ?) GROUP BY warning",
+            [run_id],
+        ).fetchall()
+        return WarningTally(int(row[0]) if row else 0, {key: int(n) for key, n in rows})
 
     def deferred(self, run_id: str, due_by_ms: int) -> list[str]:
         rows = (

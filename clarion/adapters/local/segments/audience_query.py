@@ -6,7 +6,7 @@ DuckDB once per distinct query text.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import duckdb
@@ -16,6 +16,7 @@ import sqlglot
 from clarion.adapters.local.audience import profile_store as _profiles  # noqa: F401
 from clarion.adapters.local.common.database import LocalDatabase
 from clarion.adapters.local.segments import segment_repository as _segments  # noqa: F401
+from clarion.domain.segments.sql import tally_sql
 
 # Rows fetched at a time when streaming members: bounded memory for any audience size.
 FETCH_ROWS = 10_000
@@ -60,3 +61,9 @@ class DuckDBAudienceQuery:
     def scope(self, sql: str) -> str:
         """Unchanged: each project has its own database."""
         return sql
+
+    def tally(self, sql: str, conditions: Sequence[str]) -> tuple[int, list[int]]:
+        row = self._cursor().execute(to_duckdb(tally_sql(sql, conditions))).fetchone()
+        if row is None:  # pragma: no cover - an aggregate always returns its row
+            return 0, [0] * len(conditions)
+        return int(row[0]), [int(value or 0) for value in row[1:]]

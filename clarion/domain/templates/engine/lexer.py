@@ -63,16 +63,26 @@ _STANDALONE_KINDS = frozenset(
 @dataclass(slots=True)
 class Token:
     """One piece of a template: text, or a tag with its inner text, where it starts
-    (an offset into the source) and its ``~`` whitespace control."""
+    (an offset into the source) and its ``~`` whitespace control.
+
+    After whitespace control, ``standalone`` says the tag stood alone on its line (the
+    line is gone), ``indent`` is the whitespace that line began with (kept for partial
+    references, whose content takes it), and ``line_start`` says the token's remaining
+    content begins a line of the source (where an indented partial adds its indent).
+    """
 
     kind: TokenKind
     text: str
     offset: int
     strip_before: bool = False
     strip_after: bool = False
+    standalone: bool = False
+    indent: str = ""
+    line_start: bool = False
 
 
-def _position(source: str, offset: int) -> tuple[int, int]:
+def position(source: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` in ``source``."""
     line = source.count("\n", 0, offset) + 1
     column = offset - (source.rfind("\n", 0, offset) + 1) + 1
     return line, column
@@ -80,7 +90,7 @@ def _position(source: str, offset: int) -> tuple[int, int]:
 
 def syntax_error(source: str, offset: int, reason: str) -> TemplateSyntaxError:
     """The error for ``reason`` at ``offset`` in ``source``, with its line and column."""
-    line, column = _position(source, offset)
+    line, column = position(source, offset)
     return TemplateSyntaxError(reason, line, column)
 
 
@@ -162,7 +172,7 @@ def tokenize(source: str) -> list[Token]:
         text_start = pos
     if text_start < len(source):
         tokens.append(Token(TokenKind.TEXT, source[text_start:], text_start))
-    _apply_whitespace_control(tokens)
+    _apply_whitespace_control(source, tokens)
     return tokens
 
 
@@ -171,6 +181,14 @@ def _classify(source: str, offset: int, inner: str, before: bool, after: bool) -
     if not stripped:
         raise syntax_error(source, offset, "empty {{ }}")
     lead = stripped[0]
+    if lead == "=":
+        raise syntax_error(
+            source, offset, "set-delimiter tags ({{=<% %>=}}) are not supported: use {{ }}"
+        )
+    if lead == "*":
+        raise syntax_error(
+            source, offset, 'decorators other than {{#* inline "name"}} are not supported'
+        )
     if lead == "!":
         return Token(TokenKind.COMMENT, "", offset, before, after)
     if lead == "&":
@@ -199,26 +217,36 @@ _LEADING_LINE_BREAK = re.compile(r"^[ \t]*(?:\r?\n|$)")
 _LINE_BREAK_FIRST = re.compile(r"^[ \t]*\r?\n")
 
 
-def _apply_whitespace_control(tokens: list[Token]) -> None:
+def _apply_whitespace_control(source: str, tokens: list[Token]) -> None:
     # Decide which tags stand alone on their line from the source as written, then trim.
     standalone = [
         token.kind in _STANDALONE_KINDS and _is_standalone(tokens, index)
         for index, token in enumerate(tokens)
     ]
+    for token in tokens:
+        token.line_start = token.offset == 0 or source[token.offset - 1] == "\n"
     for index, token in enumerate(tokens):
         if token.kind == TokenKind.TEXT:
             continue
         before = tokens[index - 1] if index > 0 else None
         after = tokens[index + 1] if index + 1 < len(tokens) else None
         if standalone[index]:
+            token.standalone = True
+            token.line_start = False  # its line is removed
             if before is not None:
-                before.text = before.text[: before.text.rfind("\n") + 1]
+                cut = before.text.rfind("\n") + 1
+                token.indent = before.text[cut:]
+                before.text = before.text[:cut]
             if after is not None:
                 after.text = _LEADING_LINE_BREAK.sub("", after.text, count=1)
-        if token.strip_before and before is not None and before.kind == TokenKind.TEXT:
-            before.text = before.text.rstrip()
+                after.line_start = True
+        if token.strip_before:
+            token.line_start = False
+            if before is not None and before.kind == TokenKind.TEXT:
+                before.text = before.text.rstrip()
         if token.strip_after and after is not None and after.kind == TokenKind.TEXT:
             after.text = after.text.lstrip()
+            after.line_start = False
 
 
 def _is_standalone(tokens: list[Token], index: int) -> bool:

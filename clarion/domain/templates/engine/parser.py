@@ -4,11 +4,14 @@ references; expressions (paths, literals, sub-expressions, hash arguments) parse
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 from clarion.domain.templates.engine.lexer import (
     TemplateSyntaxError,
+    Token,
     TokenKind,
     syntax_error,
     tokenize,
@@ -25,10 +28,11 @@ class PathExpr:
     segments: tuple[str, ...]
     depth: int = 0
     data: bool = False  # @index, @root...
+    local: bool = False  # this.name or ./name: the current context only, no fallback
 
     @property
     def is_simple_name(self) -> bool:
-        return not self.data and self.depth == 0 and len(self.segments) == 1
+        return not self.data and not self.local and self.depth == 0 and len(self.segments) == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +148,10 @@ def _parse_path(raw: str, parser: _ExprParser) -> PathExpr:
     if data:
         text = text[1:]
     depth = 0
+    local = False
     if text.startswith("./"):
         text = text[2:]
+        local = True
     while text.startswith("../"):
         depth += 1
         text = text[3:]
@@ -165,14 +171,14 @@ def _parse_path(raw: str, parser: _ExprParser) -> PathExpr:
         bracketed = match.group(1)
         segment = bracketed if bracketed is not None else match.group(2)
         if first and bracketed is None and segment == "this":
-            pass  # "this" only names the current context
+            local = True  # "this" names the current context: no fallback outwards
         elif first and bracketed is None and segment == "." and not data:
             pass
         else:
             segments.append(segment)
         pos = match.end()
         first = False
-    return PathExpr(raw, tuple(segments), depth, data)
+    return PathExpr(raw, tuple(segments), depth, data, local and bool(segments))
 
 
 def _parse_expression(text: str, source: str, offset: int) -> CallExpr:
@@ -190,10 +196,12 @@ def _parse_expression(text: str, source: str, offset: int) -> CallExpr:
 
 @dataclass(slots=True)
 class Mustache:
-    """``{{expression}}`` (``escape``) or ``{{{expression}}}``."""
+    """``{{expression}}`` (``escape``) or ``{{{expression}}}``; ``offset`` is where the
+    tag starts in the part's source."""
 
     call: CallExpr
     escape: bool
+    offset: int = 0
 
 
 @dataclass(slots=True)
@@ -205,16 +213,30 @@ class Block:
     program: list[Node] = field(default_factory=list)
     inverse: list[Node] | None = None
     inverted: bool = False
+    offset: int = 0
 
 
 @dataclass(slots=True)
 class PartialRef:
-    """``{{> name context key=value}}``."""
+    """``{{> name context key=value}}``; ``standalone`` when it stood alone on its line,
+    whose leading whitespace (``indent``) then indents each line of the partial."""
 
     call: CallExpr
+    offset: int = 0
+    standalone: bool = False
+    indent: str = ""
 
 
 Node = str | Mustache | Block | PartialRef
+
+
+@dataclass(slots=True)
+class InlinePartial:
+    """A ``{{#* inline "name"}}`` body: its tree, and its tokens (after whitespace
+    control) to build an indented copy from when a standalone reference asks for one."""
+
+    nodes: list[Node]
+    tokens: list[Token]
 
 
 @dataclass(slots=True)
@@ -226,9 +248,10 @@ class _Frame:
     offset: int
     inline_name: str | None = None
     chained: bool = False  # opened by {{else if ...}}: closes with its parent
+    first_token: int = 0  # inline partials: where the body's tokens start
 
 
-def parse_template(source: str) -> tuple[list[Node], dict[str, list[Node]]]:
+def parse_template(source: str) -> tuple[list[Node], dict[str, InlinePartial]]:
     """The tree of a template part, and its inline partials by name.
 
     Raises
@@ -236,10 +259,18 @@ def parse_template(source: str) -> tuple[list[Node], dict[str, list[Node]]]:
     TemplateSyntaxError
         When the part is not valid Handlebars (the message names line and column).
     """
+    return parse_tokens(tokenize(source), source)
+
+
+def parse_tokens(
+    tokens: Sequence[Token], source: str
+) -> tuple[list[Node], dict[str, InlinePartial]]:
+    """The tree of a token list (:func:`parse_template` after tokenizing; also an
+    indented partial body, whose tokens came from the same ``source``)."""
     root: list[Node] = []
-    inline_partials: dict[str, list[Node]] = {}
+    inline_partials: dict[str, InlinePartial] = {}
     stack = [_Frame(None, root, 0)]
-    for token in tokenize(source):
+    for position, token in enumerate(tokens):
         top = stack[-1]
         kind = token.kind
         if kind == TokenKind.TEXT:
@@ -249,12 +280,16 @@ def parse_template(source: str) -> tuple[list[Node], dict[str, list[Node]]]:
             continue
         elif kind in (TokenKind.MUSTACHE, TokenKind.RAW):
             call = _parse_expression(token.text, source, token.offset)
-            top.nodes.append(Mustache(call, escape=kind == TokenKind.MUSTACHE))
+            top.nodes.append(Mustache(call, kind == TokenKind.MUSTACHE, token.offset))
         elif kind == TokenKind.PARTIAL:
-            top.nodes.append(PartialRef(_parse_expression(token.text, source, token.offset)))
+            call = _parse_expression(token.text, source, token.offset)
+            top.nodes.append(PartialRef(call, token.offset, token.standalone, token.indent))
         elif kind in (TokenKind.OPEN, TokenKind.INVERSE):
             call = _parse_expression(token.text, source, token.offset)
-            block = Block(call, head_name(call), inverted=kind == TokenKind.INVERSE)
+            _refuse_block_params(call, source, token.offset)
+            block = Block(
+                call, head_name(call), inverted=kind == TokenKind.INVERSE, offset=token.offset
+            )
             top.nodes.append(block)
             stack.append(_Frame(block, block.program, token.offset))
         elif kind == TokenKind.INLINE:
@@ -264,7 +299,9 @@ def parse_template(source: str) -> tuple[list[Node], dict[str, list[Node]]]:
             name_expr = call.params[0]
             name = name_expr.value if isinstance(name_expr, LiteralExpr) else name_expr.raw
             body: list[Node] = []
-            stack.append(_Frame(None, body, token.offset, inline_name=str(name)))
+            stack.append(
+                _Frame(None, body, token.offset, inline_name=str(name), first_token=position + 1)
+            )
         elif kind == TokenKind.ELSE:
             owner = top.block
             if owner is None or owner.inverse is not None:
@@ -273,7 +310,7 @@ def parse_template(source: str) -> tuple[list[Node], dict[str, list[Node]]]:
             if token.text:
                 # {{else if x}}: a nested block that ends with the enclosing {{/if}}.
                 call = _parse_expression(token.text, source, token.offset)
-                chained = Block(call, head_name(call))
+                chained = Block(call, head_name(call), offset=token.offset)
                 owner.inverse.append(chained)
                 stack.append(_Frame(chained, chained.program, token.offset, chained=True))
             else:
@@ -290,13 +327,59 @@ def parse_template(source: str) -> tuple[list[Node], dict[str, list[Node]]]:
                         source, token.offset, f"{{{{/{name}}}}} does not close {{{{#{expected}}}}}"
                     )
                 if frame.inline_name is not None:
-                    inline_partials[frame.inline_name] = frame.nodes
+                    inline_partials[frame.inline_name] = InlinePartial(
+                        frame.nodes, list(tokens[frame.first_token : position])
+                    )
                 if not frame.chained:
                     break
     if len(stack) > 1:
         frame = stack[-1]
         raise syntax_error(source, frame.offset, f"{{{{#{_frame_name(frame)}}}}} is not closed")
     return root, inline_partials
+
+
+def indented_tokens(tokens: Sequence[Token], indent: str) -> list[Token]:
+    """A partial body's tokens with ``indent`` at the start of each of its source lines,
+    as if the body's text had been indented before it was parsed (what handlebars.java
+    and the Mustache spec do for a standalone partial): lines of the partial's own text
+    are indented, text that values print is not. Lines that whitespace control removed
+    (standalone tags) take no indent, and no indent follows the body's last line break.
+    """
+    out: list[Token] = []
+    at_start = True  # the partial's first content begins a line
+    for token in tokens:
+        copy = replace(token)
+        if token.kind == TokenKind.TEXT:
+            if not token.text:
+                continue
+            text = token.text
+            body, last_break, tail = text.rpartition("\n")
+            if last_break:
+                # Every line break followed by more of this text gets the indent.
+                text = body.replace("\n", "\n" + indent) + "\n" + (indent + tail if tail else "")
+            if at_start or token.line_start:
+                text = indent + text
+            copy.text = text
+            at_start = False
+        elif not token.standalone:
+            if at_start or token.line_start:
+                out.append(Token(TokenKind.TEXT, indent, token.offset))
+            at_start = False
+        out.append(copy)
+    return out
+
+
+def _refuse_block_params(call: CallExpr, source: str, offset: int) -> None:
+    # ``{{#each list as |item index|}}``: handlebars.java's block parameters.
+    raws = [p.raw for p in call.params if isinstance(p, PathExpr)]
+    for first, second in pairwise(raws):
+        if first == "as" and second.startswith("|"):
+            raise syntax_error(
+                source,
+                offset,
+                "block parameters (as |name|) are not supported: use this, @index, @key "
+                "and ../ inside the block",
+            )
 
 
 def _frame_name(frame: _Frame) -> str:

@@ -1,6 +1,6 @@
 """The Handlebars runtime: a parsed template compiled to closures and rendered
-against one endpoint, with name lookup, blocks, partials, the helper registry and the
-warnings a render collects (nothing raises at render time)."""
+against one endpoint, with blocks, partials, the helper registry and the warnings a
+render collects (nothing raises at render time). Name lookup is in ``lookup``."""
 
 from __future__ import annotations
 
@@ -10,19 +10,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from clarion.domain.templates.engine.lookup import (
+    Resolution,
+    Scope,
+    enclosing_contexts,
+)
 from clarion.domain.templates.engine.parser import (
     Block,
     CallExpr,
     Expr,
+    InlinePartial,
     LiteralExpr,
     Mustache,
     Node,
     PartialRef,
     PathExpr,
     head_name,
+    indented_tokens,
     parse_template,
+    parse_tokens,
 )
 from clarion.domain.templates.engine.values import HTML_ESCAPES, as_text, is_empty, is_truthy
+from clarion.domain.templates.engine.warnings import RenderWarning, WarningKind
 
 MAX_EACH_ITEMS = 15
 MAX_PARTIAL_DEPTH = 10
@@ -32,9 +41,22 @@ MAX_PARTIAL_DEPTH = 10
 
 
 class RenderState:
-    """What one render of one template part needs besides the template."""
+    """What one render of one template part needs besides the template.
 
-    __slots__ = ("escape", "now", "partial_depth", "root", "timezone", "variables", "warnings")
+    ``missing`` collects the paths met without a value (no message variable, no
+    default); the mustache that prints nothing because of them reports them.
+    """
+
+    __slots__ = (
+        "escape",
+        "missing",
+        "now",
+        "partial_depth",
+        "root",
+        "timezone",
+        "variables",
+        "warnings",
+    )
 
     def __init__(
         self,
@@ -52,43 +74,16 @@ class RenderState:
         self.timezone = timezone
         self.warnings = warnings
         self.partial_depth = 0
+        self.missing: list[str] = []
 
-    def warn(self, message: str) -> None:
+    def warn(self, kind: WarningKind, expression: str, message: str) -> None:
+        """Note a problem, once per render (an ``each`` meets the same one per item)."""
         if message not in self.warnings:
-            self.warnings.append(message)
+            self.warnings.append(RenderWarning(message, kind, expression))
 
 
-class _Scope:
-    """One level of context: the value ``this`` names, its parent, @data variables."""
-
-    __slots__ = ("data", "parent", "value")
-
-    def __init__(self, value: Any, parent: _Scope | None, data: dict[str, Any] | None) -> None:
-        self.value = value
-        self.parent = parent
-        self.data = data
-
-
-def child_value(value: Any, segment: str) -> Any:
-    """The field ``segment`` of an object, the item at index ``segment`` of a list, or a
-    list's ``length``; None when there is none."""
-    kind = type(value)
-    if kind is dict:
-        return value.get(segment)
-    if kind is list or kind is tuple:
-        if segment.isdigit():
-            index = int(segment)
-            return value[index] if index < len(value) else None
-        if segment == "length":
-            return len(value)
-        return None
-    if isinstance(value, Mapping):
-        return value.get(segment)
-    return None
-
-
-_Evaluator = Callable[[_Scope, RenderState], Any]
-_Renderer = Callable[[_Scope, RenderState], str]
+_Evaluator = Callable[[Scope, RenderState], Any]
+_Renderer = Callable[[Scope, RenderState], str]
 
 
 @dataclass(slots=True)
@@ -115,16 +110,16 @@ class HelperCall:
     hash: dict[str, Any]
     raw_params: list[str]
     raw_hash: dict[str, str]
-    scope: _Scope
+    scope: Scope
     state: RenderState
     is_block: bool = False
-    program: Callable[[_Scope], str] | None = None
-    inverse_program: Callable[[_Scope], str] | None = None
+    program: Callable[[Scope], str] | None = None
+    inverse_program: Callable[[Scope], str] | None = None
 
     def fn(self, value: Any, data: dict[str, Any] | None = None) -> str:
         if self.program is None:
             return ""
-        return self.program(_Scope(value, self.scope, data))
+        return self.program(Scope(value, self.scope, data))
 
     def inverse(self) -> str:
         if self.inverse_program is None:
@@ -148,10 +143,22 @@ Helper = Callable[[HelperCall], Any]
 
 
 class _Compiler:
-    def __init__(self, defaults: Mapping[str, str], partials: dict[str, list[Node]]) -> None:
+    def __init__(
+        self,
+        source: str,
+        defaults: Mapping[str, str],
+        partials: dict[str, InlinePartial],
+        resolution: Resolution,
+    ) -> None:
+        self.source = source
         self.defaults = defaults
         self.partial_sources = partials
+        self.resolution = resolution
         self.partials: dict[str, _Renderer] = {}
+        # Partial bodies indented for a standalone reference, by (name, indent); made on
+        # first use, so a template pays only for the indents it uses.
+        self.indented: dict[tuple[str, str], _Renderer] = {}
+        self.base_indent = ""
 
     # ---- programs
 
@@ -176,14 +183,31 @@ class _Compiler:
         if not items:
             return lambda scope, state: ""
 
-        def render(scope: _Scope, state: RenderState) -> str:
+        def render(scope: Scope, state: RenderState) -> str:
             return "".join([p if p.__class__ is str else p(scope, state) for p in items])  # type: ignore[operator]
 
         return render
 
     def compile_partials(self) -> None:
-        for name, nodes in self.partial_sources.items():
-            self.partials[name] = self.program(nodes)
+        for name, partial in self.partial_sources.items():
+            self.partials[name] = self.program(partial.nodes)
+
+    def indented_partial(self, name: str, indent: str) -> _Renderer | None:
+        """The partial ``name`` with ``indent`` before each of its lines (compiled once)."""
+        key = (name, indent)
+        found = self.indented.get(key)
+        if found is None:
+            partial = self.partial_sources.get(name)
+            if partial is None:
+                return None
+            nodes, _ = parse_tokens(indented_tokens(partial.tokens, indent), self.source)
+            outer, self.base_indent = self.base_indent, indent
+            try:
+                found = self.program(nodes)
+            finally:
+                self.base_indent = outer
+            self.indented[key] = found
+        return found
 
     # ---- expressions
 
@@ -198,39 +222,14 @@ class _Compiler:
         return self.call(node)
 
     def path(self, node: PathExpr) -> _Evaluator:
-        segments = node.segments
-        depth = node.depth
+        find = self.resolution(node)
         key = node.raw
         base_key = re.sub(r"(?:\.\[\d+\])+$", "", key)
         default = self.defaults.get(key, self.defaults.get(base_key))
         lookup_keys = (key,) if base_key == key else (key, base_key)
 
-        if node.data:
-            name = segments[0] if segments else ""
-            rest = segments[1:]
-
-            def data(scope: _Scope, state: RenderState) -> Any:
-                if name == "root":
-                    value = state.root
-                else:
-                    for _ in range(depth):
-                        scope = scope.parent or scope
-                    value = scope.data.get(name) if scope.data else None
-                for segment in rest:
-                    value = child_value(value, segment)
-                return value
-
-            return data
-
-        def lookup(scope: _Scope, state: RenderState) -> Any:
-            for _ in range(depth):
-                scope = scope.parent or scope
-            value = scope.value
-            for segment in segments:
-                # Endpoints are plain dicts: skip the slower generic lookup for them.
-                value = value.get(segment) if type(value) is dict else child_value(value, segment)
-                if value is None:
-                    break
+        def lookup(scope: Scope, state: RenderState) -> Any:
+            value = find(scope, state.root)
             if value is None or value == "" or (type(value) is list and is_empty(value)):
                 variables = state.variables
                 if variables:
@@ -240,6 +239,8 @@ class _Compiler:
                             return found
                 if default is not None:
                     return default
+                state.missing.append(key)
+                return None  # missing or empty (["", ""] too): it renders empty
             return value
 
         return lookup
@@ -260,8 +261,8 @@ class _Compiler:
     def unknown_helper(self, name: str) -> _Evaluator:
         message = f"unknown helper {name!r}: rendered empty"
 
-        def missing(scope: _Scope, state: RenderState) -> Any:
-            state.warn(message)
+        def missing(scope: Scope, state: RenderState) -> Any:
+            state.warn(WarningKind.UNKNOWN_HELPER, name, message)
             return None
 
         return missing
@@ -282,7 +283,7 @@ class _Compiler:
         program, inverse = block if block is not None else (None, None)
         is_block = block is not None
 
-        def invoke(scope: _Scope, state: RenderState) -> Any:
+        def invoke(scope: Scope, state: RenderState) -> Any:
             call = HelperCall(
                 name,
                 [p(scope, state) for p in params],
@@ -304,17 +305,29 @@ class _Compiler:
     def mustache(self, node: Mustache) -> _Renderer:
         evaluate = self.call(node.call)
         escape = node.escape
-        source = node.call.raw
+        tag = f"{{{{{node.call.raw}}}}}"
 
-        def render(scope: _Scope, state: RenderState) -> str:
+        def render(scope: Scope, state: RenderState) -> str:
+            missing = state.missing
+            before = len(missing)
             try:
                 value = evaluate(scope, state)
                 if value.__class__ is list and len(value) == 1:
                     value = value[0]  # the common case: a one-value attribute
                 text = value if value.__class__ is str else as_text(value)
             except Exception as exc:  # a send must never fail on one bad expression
-                state.warn(f"{{{{{source}}}}}: {exc}; rendered empty")
-                return ""
+                state.warn(WarningKind.HELPER_ERROR, tag, f"{tag}: {exc}; rendered empty")
+                text = ""
+            if len(missing) > before:
+                # A name without a value made this print nothing: say which.
+                if not text:
+                    names = ", ".join(dict.fromkeys(missing[before:]))
+                    state.warn(
+                        WarningKind.MISSING_VALUE,
+                        tag,
+                        f"{tag}: no value for {names} and no default; rendered empty",
+                    )
+                del missing[before:]
             if escape and state.escape:
                 return text.translate(HTML_ESCAPES)
             return text
@@ -330,7 +343,7 @@ class _Compiler:
         if node.inverted:
             value = self.call(call)
 
-            def inverted(scope: _Scope, state: RenderState) -> str:
+            def inverted(scope: Scope, state: RenderState) -> str:
                 if is_truthy(value(scope, state)):
                     return inverse(scope, state) if inverse is not None else ""
                 return program(scope, state)
@@ -339,21 +352,21 @@ class _Compiler:
         if isinstance(head, PathExpr) and head.is_simple_name and head.segments[0] in HELPERS:
             invoke = self.helper_call(call, (program, inverse))
 
-            def helper_block(scope: _Scope, state: RenderState) -> str:
+            def helper_block(scope: Scope, state: RenderState) -> str:
                 return as_text(invoke(scope, state))
 
             return self._guard(helper_block, source)
         if call.params or call.hash:
             missing = self.unknown_helper(head.raw)
 
-            def unknown(scope: _Scope, state: RenderState) -> str:
+            def unknown(scope: Scope, state: RenderState) -> str:
                 missing(scope, state)
                 return ""
 
             return unknown
         value = self.call(call)
 
-        def section(scope: _Scope, state: RenderState) -> str:
+        def section(scope: Scope, state: RenderState) -> str:
             # A block named after a value: iterate a list, enter an object, test the rest.
             current = value(scope, state)
             if type(current) is list:
@@ -364,7 +377,7 @@ class _Compiler:
                 return inverse(scope, state) if inverse is not None else ""
             if current is True:
                 return program(scope, state)
-            return program(_Scope(current, scope, None), state)
+            return program(Scope(current, scope, None), state)
 
         return self._guard(section, source)
 
@@ -374,15 +387,23 @@ class _Compiler:
         name = str(head.value) if isinstance(head, LiteralExpr) else head.raw
         context = self.expr(call.params[0]) if call.params else None
         overrides = tuple((k, self.expr(v)) for k, v in call.hash)
+        indent = self.base_indent + node.indent if node.standalone else ""
         partials = self.partials
+        tag = f"{{{{> {call.raw}}}}}"
 
-        def render(scope: _Scope, state: RenderState) -> str:
-            body = partials.get(name)
+        def render(scope: Scope, state: RenderState) -> str:
+            body = self.indented_partial(name, indent) if indent else partials.get(name)
             if body is None:
-                state.warn(f"unknown partial {name!r}: rendered empty")
+                state.warn(
+                    WarningKind.UNKNOWN_PARTIAL, tag, f"unknown partial {name!r}: rendered empty"
+                )
                 return ""
             if state.partial_depth >= MAX_PARTIAL_DEPTH:
-                state.warn(f"partial {name!r} nests deeper than {MAX_PARTIAL_DEPTH}")
+                state.warn(
+                    WarningKind.TOO_DEEP,
+                    tag,
+                    f"partial {name!r} nests deeper than {MAX_PARTIAL_DEPTH}",
+                )
                 return ""
             target = context(scope, state) if context is not None else scope.value
             if overrides:
@@ -391,7 +412,7 @@ class _Compiler:
                 target = base
             state.partial_depth += 1
             try:
-                return body(_Scope(target, scope, scope.data), state)
+                return body(Scope(target, scope, scope.data), state)
             finally:
                 state.partial_depth -= 1
 
@@ -399,22 +420,29 @@ class _Compiler:
 
     @staticmethod
     def _guard(render: _Renderer, source: str) -> _Renderer:
-        def guarded(scope: _Scope, state: RenderState) -> str:
+        tag = f"{{{{#{source}}}}}"
+
+        def guarded(scope: Scope, state: RenderState) -> str:
+            missing = state.missing
+            before = len(missing)
             try:
                 return render(scope, state)
             except RecursionError:
-                state.warn(f"{{{{#{source}}}}}: nested too deeply; rendered empty")
+                state.warn(WarningKind.TOO_DEEP, tag, f"{tag}: nested too deeply; rendered empty")
                 return ""
             except Exception as exc:  # a send must never fail on one bad block
-                state.warn(f"{{{{#{source}}}}}: {exc}; rendered empty")
+                state.warn(WarningKind.HELPER_ERROR, tag, f"{tag}: {exc}; rendered empty")
                 return ""
+            finally:
+                # A block's condition may test a name that is missing: that is no warning.
+                del missing[before:]
 
         return guarded
 
 
 def render_items(
     items: Iterable[Any] | Mapping[str, Any],
-    scope: _Scope,
+    scope: Scope,
     state: RenderState,
     program: _Renderer,
     source: str,
@@ -426,9 +454,12 @@ def render_items(
         list(items.items()) if isinstance(items, Mapping) else [(None, item) for item in items]
     )
     if len(pairs) > MAX_EACH_ITEMS:
+        tag = f"{{{{#{source}}}}}"
         state.warn(
-            f"{{{{#{source}}}}}: {len(pairs)} items; Pinpoint iterates at most "
-            f"{MAX_EACH_ITEMS}, the rest were left out"
+            WarningKind.EACH_LIMIT,
+            tag,
+            f"{tag}: {len(pairs)} items; Pinpoint iterates at most "
+            f"{MAX_EACH_ITEMS}, the rest were left out",
         )
         pairs = pairs[:MAX_EACH_ITEMS]
     last = len(pairs) - 1
@@ -437,7 +468,7 @@ def render_items(
         data = {"index": index, "first": index == 0, "last": index == last}
         if key is not None:
             data["key"] = key
-        out.append(program(_Scope(item, scope, data), state))
+        out.append(program(Scope(item, scope, data), state))
     return "".join(out)
 
 
@@ -445,14 +476,36 @@ def render_items(
 
 
 class CompiledPart:
-    """One template part (a subject, an HTML body...) compiled for fast rendering."""
+    """One template part (a subject, an HTML body...) compiled for fast rendering.
+
+    Parameters
+    ----------
+    source : str
+        The part's Handlebars text.
+    defaults : Mapping, optional
+        DefaultSubstitutions by variable path.
+    resolution : callable, optional
+        How a path is looked up (``lookup.Resolution``); handlebars.java's by default.
+        Tests pass the reference model of an earlier resolution to compare against.
+
+    Raises
+    ------
+    TemplateSyntaxError
+        When ``source`` is not valid template syntax.
+    """
 
     __slots__ = ("_render", "source")
 
-    def __init__(self, source: str, defaults: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        defaults: Mapping[str, str] | None = None,
+        *,
+        resolution: Resolution = enclosing_contexts,
+    ) -> None:
         self.source = source
         nodes, inline = parse_template(source)
-        compiler = _Compiler(defaults or {}, inline)
+        compiler = _Compiler(source, defaults or {}, inline, resolution)
         compiler.compile_partials()
         self._render = compiler.program(nodes)
 
@@ -478,7 +531,8 @@ class CompiledPart:
         now : datetime, optional
             The time ``now`` prints (UTC when naive); the current time by default.
         warnings : list, optional
-            Receives one message per problem met; rendering itself never raises.
+            Receives one :class:`RenderWarning` per problem met; rendering itself never
+            raises.
         """
         sink = warnings if warnings is not None else []
         state = RenderState(context, variables, escape, now, endpoint_timezone(context), sink)
@@ -488,9 +542,9 @@ class CompiledPart:
         """Render with a state shared by the parts of one message (warnings collect in
         it); never raises."""
         try:
-            return self._render(_Scope(state.root, None, None), state)
+            return self._render(Scope(state.root, None, None), state)
         except RecursionError:
-            state.warn("template nests too deeply; rendered empty")
+            state.warn(WarningKind.TOO_DEEP, "", "template nests too deeply; rendered empty")
             return ""
 
 
@@ -512,14 +566,24 @@ def endpoint_timezone(context: Any) -> str | None:
 # --------------------------------------------------------------------------- helpers
 
 HELPERS: dict[str, Helper] = {}
+# Arguments a helper reads as a word when no value has that name (``inflect count apple
+# apples``, ``tz=America/Los_Angeles``): positions and keys, by helper name. The template
+# lint does not take them for variables.
+WORD_ARGUMENTS: dict[str, tuple[frozenset[int], frozenset[str]]] = {}
 
 
-def helper(*names: str) -> Callable[[Helper], Helper]:
-    """Register the decorated function as the helper called by each of ``names``."""
+def helper(
+    *names: str, words: Iterable[int] = (), word_keys: Iterable[str] = ()
+) -> Callable[[Helper], Helper]:
+    """Register the decorated function as the helper called by each of ``names``;
+    ``words`` and ``word_keys`` name the arguments it reads as words (WORD_ARGUMENTS)."""
+    spec = (frozenset(words), frozenset(word_keys))
 
     def register(function: Helper) -> Helper:
         for name in names:
             HELPERS[name] = function
+            if spec[0] or spec[1]:
+                WORD_ARGUMENTS[name] = spec
         return function
 
     return register

@@ -175,7 +175,7 @@ def _in_zone(moment: datetime, zone: tzinfo) -> datetime:
     return moment.astimezone(zone)
 
 
-@helper("dateFormat", "formatDate")
+@helper("dateFormat", "formatDate", word_keys=("tz",))
 def _date_format(call: HelperCall) -> Any:
     input_format = call.hash.get("inputFormat")
     output = call.hash.get("outputFormat", call.hash.get("format", call.param(1)))
@@ -183,7 +183,7 @@ def _date_format(call: HelperCall) -> Any:
     return _format_in_style(_in_zone(moment, _zone(call)), as_text(output) if output else None)
 
 
-@helper("now")
+@helper("now", word_keys=("tz",))
 def _now(call: HelperCall) -> Any:
     current = call.state.now or datetime.now(UTC)
     if current.tzinfo is None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from clarion.domain.templates.engine.runtime import HelperCall, child_value, helper, render_items
+from clarion.domain.templates.engine.lookup import child_value
+from clarion.domain.templates.engine.runtime import HelperCall, helper, render_items
 from clarion.domain.templates.engine.values import (
     HelperError,
     as_scalar,

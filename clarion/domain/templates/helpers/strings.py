@@ -146,7 +146,7 @@ def _substring(call: HelperCall) -> Any:
     return text[start:end]
 
 
-@helper("inflect")
+@helper("inflect", words=(1, 2))
 def _inflect(call: HelperCall) -> Any:
     count = as_number(call.param(0))
     singular = call.literal_or_value(call.param(1), _raw(call, 1))

@@ -4,7 +4,7 @@ UpdateTemplateActiveVersion."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from clarion.domain.templates.model import TemplateType
@@ -23,7 +23,10 @@ KINDS = (
 )
 
 
-def _message(call: Call, message: str) -> dict[str, Any]:
+def _message(call: Call, message: str, warnings: Sequence[str] = ()) -> dict[str, Any]:
+    # Pinpoint's answer has only a Message: the template lint's warnings go in it.
+    if warnings:
+        message = f"{message}. Warnings: " + "; ".join(warnings)
     return {"Message": message, "RequestID": call.request_id}
 
 
@@ -32,17 +35,17 @@ def _register(label: str, kind: TemplateType, member: str) -> None:
         created = call.root.template_service.create_template(
             call.get("TemplateName"), kind, call.body(member)
         )
-        return {"Arn": created["Arn"], "Message": "Created", "RequestID": call.request_id}
+        return {"Arn": created["Arn"], **_message(call, "Created", created["Warnings"])}
 
     def update(call: Call) -> dict[str, Any]:
-        call.root.template_service.update(
+        updated = call.root.template_service.update(
             call.get("TemplateName"),
             kind,
             call.body(member),
             create_new_version=bool(call.get("CreateNewVersion")),
             version=call.get("Version"),
         )
-        return _message(call, "Accepted")
+        return _message(call, "Accepted", updated["Warnings"])
 
     def get(call: Call) -> dict[str, Any]:
         return call.root.template_service.get(call.get("TemplateName"), kind, call.get("Version"))

@@ -7,7 +7,9 @@
 --
 -- Message counts are distinct message ids (`attributes['message_id']`; the event id when
 -- a record has none), so a record stored twice, a repeated open and the several SMS
--- statuses of one message each count once. `grain` says which grouping a row is:
+-- statuses of one message each count once. Push and custom messages have no provider
+-- event: their `_campaign.send` with status SUCCESS is the send. `grain` says which
+-- grouping a row is:
 --   campaign           one row per campaign
 --   treatment          per campaign and treatment (HOLDOUT is the held-out endpoints)
 --   run                per campaign and run
@@ -26,6 +28,7 @@ WITH campaign_events AS (
         dt AS day,
         event_type,
         element_at(attributes, 'campaign_send_status') AS send_status,
+        element_at(attributes, 'delivery_type') AS delivery_type,
         endpoint_id,
         coalesce(element_at(attributes, 'message_id'), event_id) AS message_key
     FROM events
@@ -46,6 +49,12 @@ counts AS (
         day,
         count(DISTINCT CASE
             WHEN event_type IN ('_email.send', '_SMS.BUFFERED', '_MMS.BUFFERED', '_VOICE.BUFFERED')
+                THEN message_key
+            WHEN event_type = '_campaign.send' AND send_status = 'SUCCESS'
+                AND delivery_type IN (
+                    'APNS', 'APNS_SANDBOX', 'APNS_VOIP', 'APNS_VOIP_SANDBOX', 'GCM', 'BAIDU', 'ADM',
+                    'CUSTOM'
+                )
                 THEN message_key
         END) AS sent,
         count(DISTINCT CASE
