@@ -10,7 +10,7 @@ SCAN_STAMP := $(SCAN_VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: venv demo test lint typecheck synth deploy bench clean
+.PHONY: venv console demo test lint typecheck synth deploy bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,24 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(STAMP)
+# The console: built from the pinned npm packages of console/ into the Python package,
+# so `clarion serve` serves it with no internet at run time.
+CONSOLE_OUT := clarion/entrypoints/console/static/index.html
+CONSOLE_SRC := $(wildcard console/src/*.js console/src/*/*.js console/src/*.css) console/index.html console/vite.config.js
+
+console/node_modules/.installed: console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_OUT): console/node_modules/.installed $(CONSOLE_SRC)
+	npm run --prefix console build --silent
+
+console: $(CONSOLE_OUT)
+
+demo: $(STAMP) $(CONSOLE_OUT)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash demo/run.sh
 
-test: $(STAMP) $(SCAN_STAMP)
+test: $(STAMP) $(SCAN_STAMP) $(CONSOLE_OUT)
 	$(PY) -m pytest -n 2 --dist loadfile -q
 
 lint: $(STAMP)
@@ -42,7 +56,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-synth: $(STAMP) $(SCAN_STAMP) node_modules/.installed
+synth: $(STAMP) $(SCAN_STAMP) node_modules/.installed $(CONSOLE_OUT)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx cdk synth --no-notices --quiet
 	# cfn-lint's exit code is a bitmask: 1 fatal, 2 errors, 4 warnings, 8 informational.
 	$(VENV)/bin/cfn-lint --ignore-checks W3696 W3005 -- cdk.out/*/*.template.json; \
@@ -58,4 +72,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) $(SCAN_VENV) node_modules cdk.out build .clarion .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) node_modules console/node_modules clarion/entrypoints/console/static cdk.out build .clarion .pytest_cache .mypy_cache .ruff_cache

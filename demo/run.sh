@@ -95,3 +95,6 @@ echo "Why did customer $first go where it went?"
 clarion journeys explain "$journey" --endpoint "$first" --now 2025-03-10T09:30:00Z
 
 printf '\nDone. Everything is under %s\n' "$CLARION_HOME"
+printf '\nThe console on this data (in a browser, no terminal needed after this):\n'
+printf '  CLARION_HOME=%s %s serve\n' "$CLARION_HOME" "$(command -v clarion)"
+printf '  then open http://127.0.0.1:8080/console/ (the campaign: http://127.0.0.1:8080/console/analytics/campaigns/%s)\n' "$campaign"

@@ -182,7 +182,10 @@ class Bootstrap:
         from clarion.services.audience import EndpointService
 
         return EndpointService(
-            self.adapters.profile_store, self.import_service, self.adapters.audience_query
+            self.adapters.profile_store,
+            self.import_service,
+            self.adapters.audience_query,
+            locator=self.adapters.endpoint_locator,
         )
 
     @cached_property
@@ -233,6 +236,8 @@ class Bootstrap:
             self.segment_service,
             a.profile_store,
             starter=a.import_job_starter,
+            uploads=a.upload_prefix,
+            exports=a.export_prefix,
         )
 
     @cached_property

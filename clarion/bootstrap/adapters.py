@@ -129,6 +129,17 @@ class Adapters(Protocol):
         ...
 
     @property
+    def upload_prefix(self) -> str | None:
+        """Where uploaded import files are kept (a URL job files can write); None where
+        uploads are not kept."""
+        ...
+
+    @property
+    def export_prefix(self) -> str | None:
+        """Where exports asked without a location are written; None where there is none."""
+        ...
+
+    @property
     def import_file_store(self) -> ImportFileStore | None:
         """Import files dropped in a bucket (AWS); None where files are read by path."""
         ...

@@ -101,6 +101,20 @@ class AwsAdapters:
 
         return project_key_prefix(self.settings.app_id)
 
+    @property
+    def upload_prefix(self) -> str | None:
+        """Uploaded import files: under ``uploads/`` of the data bucket, per project."""
+        bucket = self.settings.aws.data_bucket
+        if not bucket:
+            return None
+        return f"s3://{bucket}/uploads/{self.settings.app_id}"
+
+    @property
+    def export_prefix(self) -> str | None:
+        """Exports asked without a location: under ``exports/`` of the data bucket."""
+        bucket = self.settings.aws.data_bucket
+        return f"s3://{bucket}/exports/{self.settings.app_id}" if bucket else None
+
     def for_project(self, app_id: str) -> AwsAdapters:
         """The adapters of project ``app_id`` (module docstring)."""
         root = self.root

@@ -102,6 +102,14 @@ class LocalAdapters:
         return LocalAdapters(replace(root.settings, app_id=app_id, home=home), root=root)
 
     @property
+    def upload_prefix(self) -> str:
+        return (self.settings.home / "uploads").resolve().as_uri()
+
+    @property
+    def export_prefix(self) -> str:
+        return (self.settings.home / "exports").resolve().as_uri()
+
+    @property
     def reports_folder(self) -> Path:
         return self.settings.home / "reports"
 

@@ -44,6 +44,7 @@ API_HANDLER = "lambdas.api.handler.handler"
 API_SERVICE_NAME = "clarion-api"
 API_PREFIX = "v1"
 EXPORTS_PREFIX = "exports/"
+UPLOADS_PREFIX = "uploads/"
 DEAD_LETTERS_PREFIX = "dead-letters/"
 # API Gateway's errors, in Pinpoint's shape: response type → the error's name.
 GATEWAY_ERRORS = {
@@ -324,8 +325,20 @@ class PinpointApi(Construct):
             bucket_name=bucket_name,
             prefix=EXPORTS_PREFIX,
             key=key,
+            read=True,
             write=True,
-            reason="CreateExportJob writes its files under exports/<job id>/.",
+            reason="CreateExportJob writes its files under exports/<job id>/; the "
+            "console's download reads them back.",
+        )
+        grant_objects(
+            role,
+            bucket_name=bucket_name,
+            prefix=UPLOADS_PREFIX,
+            key=key,
+            read=True,
+            write=True,
+            reason="The console's uploads are kept under uploads/<project>/ and read by "
+            "the import job they are given to.",
         )
         grant_objects(
             role,

@@ -1,4 +1,5 @@
-"""Pinpoint's REST API on AWS: the API function behind an IAM-authorised REST API."""
+"""Pinpoint's REST API on AWS: the API function behind an IAM-authorised REST API, and
+the marketers' console (CloudFront, a Cognito user pool, a Cognito-authorised API)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from constructs import Construct
 
+from infra.constructs.console_site import ConsoleSite
 from infra.constructs.import_jobs import import_job_state_machine_arn
 from infra.constructs.messaging_channels import sends_table_name
 from infra.constructs.pinpoint_api import ApiLimits, CampaignTargets, PinpointApi
@@ -88,6 +90,16 @@ class ApiStack(FeatureStack):
             ),
             hook_functions=options.hook_functions or f"{prefix}-hook-*",
             journeys_table_name=config.journeys_table_name,
+        )
+        # The marketers' console: its pages, sign-in and the Cognito-authorised API.
+        self.console = ConsoleSite(
+            self,
+            "Console",
+            resource_prefix=prefix,
+            function=self.pinpoint.function.function,
+            log_retention=self.runtime.log_retention,
+            rate_limit=options.rate_limit,
+            burst_limit=options.burst_limit,
         )
         self.add_outputs(
             {

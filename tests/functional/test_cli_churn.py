@@ -55,6 +55,20 @@ def test_simulate_train_score_campaign_report(tmp_path: Path) -> None:
         assert Path(path).stat().st_size > 0
     assert set(report["files"]["charts"]) == {"roc", "lift", "calibration", "uplift"}
 
+    # The console's churn page reads the same report through the API, with its curves.
+    from starlette.testclient import TestClient
+
+    from clarion.bootstrap import Bootstrap, Settings
+    from clarion.entrypoints.api import create_app
+
+    with TestClient(create_app(Bootstrap(Settings(home=tmp_path)))) as client:
+        shown = client.get("/clarion/apps/clarion/churn/report").json()
+    assert shown["Evaluated"] is True
+    expected = {k: v for k, v in report.items() if k != "files"}
+    assert {k: v for k, v in shown.items() if k not in ("Evaluated", "curves")} == expected
+    assert set(shown["candidates"]) <= set(shown["curves"])
+    assert all(c["calibration"] for c in shown["curves"].values())
+
 
 def test_score_before_training_fails_cleanly(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["--home", str(tmp_path), "--json", "churn", "score"])

@@ -124,10 +124,16 @@ def function_with_id(template: dict[str, Any], handler: str) -> tuple[str, dict[
 
 
 def statements_of_role(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    """Every statement of the role's policies (aws-cdk moves what does not fit in the
+    inline policy to managed overflow policies)."""
+    policies = [
+        *resources(template, "AWS::IAM::Policy").values(),
+        *resources(template, "AWS::IAM::ManagedPolicy").values(),
+    ]
     return [
         statement
-        for policy in resources(template, "AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Roles"]
+        for policy in policies
+        if {"Ref": role_id} in policy.get("Roles", [])
         for statement in policy["PolicyDocument"]["Statement"]
     ]
 

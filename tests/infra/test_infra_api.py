@@ -22,21 +22,39 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def _pinpoint_api_id(template: dict[str, Any]) -> str:
+    return next(
+        logical_id
+        for logical_id, api_props in resources(template, "AWS::ApiGateway::RestApi").items()
+        if api_props["Name"].endswith("-pinpoint")
+    )
+
+
 def test_every_path_under_v1_is_proxied_with_iam_auth(synthesized: Any) -> None:
     template = api(synthesized)
-    methods = resources(template, "AWS::ApiGateway::Method")
+    rest_api = _pinpoint_api_id(template)
+    methods = [
+        m
+        for m in resources(template, "AWS::ApiGateway::Method").values()
+        if m["RestApiId"] == {"Ref": rest_api}
+    ]
     assert len(methods) == 1
-    (method,) = methods.values()
+    (method,) = methods
     props = method
     assert props["HttpMethod"] == "ANY"
     assert props["AuthorizationType"] == "AWS_IAM"
     assert props["Integration"]["Type"] == "AWS_PROXY"
-    paths = {r["PathPart"] for r in resources(template, "AWS::ApiGateway::Resource").values()}
+    paths = {
+        r["PathPart"]
+        for r in resources(template, "AWS::ApiGateway::Resource").values()
+        if r["RestApiId"] == {"Ref": rest_api}
+    }
     assert paths == {"v1", "{proxy+}"}
 
 
 def test_the_resource_policy_admits_the_account_over_tls_only(synthesized: Any) -> None:
-    (rest_api,) = resources(api(synthesized), "AWS::ApiGateway::RestApi").values()
+    template = api(synthesized)
+    rest_api = resources(template, "AWS::ApiGateway::RestApi")[_pinpoint_api_id(template)]
     statements = rest_api["Policy"]["Statement"]
     allow = next(s for s in statements if s["Effect"] == "Allow")
     deny = next(s for s in statements if s["Effect"] == "Deny")
@@ -47,7 +65,11 @@ def test_the_resource_policy_admits_the_account_over_tls_only(synthesized: Any) 
 
 def test_access_logs_are_encrypted_and_the_stage_throttled(synthesized: Any) -> None:
     template = api(synthesized)
-    (stage,) = resources(template, "AWS::ApiGateway::Stage").values()
+    (stage,) = [
+        st
+        for st in resources(template, "AWS::ApiGateway::Stage").values()
+        if st["RestApiId"] == {"Ref": _pinpoint_api_id(template)}
+    ]
     props = stage
     assert props["StageName"] == "live" and props["TracingEnabled"] is True
     settings = props["MethodSettings"][0]

@@ -16,7 +16,8 @@ ENVIRONMENT_JSON = (
     Path(__file__).resolve().parents[2] / "clarion" / "resources" / "contracts" / "environment.json"
 )
 # Variables the functions' runtime reads itself, not Clarion's settings.
-RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME"}
+# AWS_CA_BUNDLE: set by aws-cdk on its BucketDeployment function (the console pages).
+RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "AWS_CA_BUNDLE"}
 
 
 def declared() -> dict[str, str]:

@@ -11,6 +11,7 @@ import). The console mounts beside these routes later (``/console/``).
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import threading
@@ -33,6 +34,7 @@ from clarion.domain.common.errors import (
     NotFoundError,
     ProtectedError,
 )
+from clarion.entrypoints.api.access import authorize, console_user
 from clarion.entrypoints.api.context import Api, Call
 from clarion.entrypoints.api.errors import (
     ApiError,
@@ -46,6 +48,8 @@ from clarion.entrypoints.api.errors import (
     TooManyRequestsError,
     error_body,
 )
+from clarion.entrypoints.api.extensions import EXTENSIONS, PATH_MEMBERS, Download, Extension
+from clarion.entrypoints.api.extensions import parse_body as parse_extension_body
 from clarion.entrypoints.api.model import (
     OperationSpec,
     RequestShapeError,
@@ -59,13 +63,16 @@ from clarion.entrypoints.api.registry import NOT_OFFERED, handlers
 if TYPE_CHECKING:
     from clarion.bootstrap import Bootstrap
 
-__all__ = ["MAX_BODY_BYTES", "RateLimit", "create_app"]
+__all__ = ["MAX_BODY_BYTES", "TOKEN_HEADER", "RateLimit", "create_app"]
 
 logger = logging.getLogger("clarion.api")
 
 # API Gateway's own limit is 10 MB; Pinpoint refused larger PutEvents and batch bodies.
 MAX_BODY_BYTES = 7 * 1024 * 1024
 _JSON = "application/json"
+# The optional local token (``clarion serve --token``) travels in this header, beside
+# botocore's own SigV4 Authorization header.
+TOKEN_HEADER = "x-clarion-token"  # noqa: S105 - a header name, not a secret
 
 
 class RateLimit:
@@ -167,6 +174,68 @@ def _run(function: Callable[[Call], Any], call: Call) -> Any:
         raise BadRequestError(str(exc)) from None
 
 
+class Guard:
+    """Checks done before any operation: a console user's group (access.py), the
+    caller's rate and, when one is set, the local token (``clarion serve --token``)."""
+
+    def __init__(self, rate_limit: RateLimit | None, token: str | None) -> None:
+        self.rate_limit = rate_limit
+        self.token = token
+
+    def check(self, request: Request, operation: str) -> None:
+        authorize(console_user(request.scope), operation)
+        if self.token is not None:
+            given = request.headers.get(TOKEN_HEADER, "")
+            if not hmac.compare_digest(given.encode(), self.token.encode()):
+                raise ForbiddenError(f"this server asks for its token in the {TOKEN_HEADER} header")
+        if self.rate_limit is not None and not self.rate_limit.allow(caller_of(request)):
+            raise TooManyRequestsError("Too many requests: slow down and retry")
+
+
+class _ExtensionEndpoint:
+    """The Starlette endpoint of one Clarion extension operation (``/clarion/...``)."""
+
+    def __init__(self, spec: Extension, api: Api, guard: Guard) -> None:
+        self.spec = spec
+        self.api = api
+        self.guard = guard
+
+    async def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        try:
+            self.guard.check(request, self.spec.name)
+            params: dict[str, Any] = {
+                PATH_MEMBERS[key]: value for key, value in request.path_params.items()
+            }
+            params["Query"] = dict(request.query_params)
+            user = console_user(request.scope)
+            params["Identity"] = user.to_identity() if user else None
+            raw = await request.body()
+            if len(raw) > MAX_BODY_BYTES:
+                raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
+            if self.spec.raw_body:
+                params["Raw"] = raw
+            else:
+                params["Body"] = parse_extension_body(raw)
+            call = Call(self.spec.name, params, request_id, self.api)
+            body = await run_in_threadpool(_run, self.spec.function, call)
+        except ApiError as error:
+            return error_response(error, request_id)
+        except Exception:
+            logger.exception("extension %s failed", self.spec.name)
+            return error_response(InternalServerError("Internal server error"), request_id)
+        if isinstance(body, Download):
+            return Response(
+                body.content,
+                media_type=body.media_type,
+                headers={
+                    "x-amzn-RequestId": request_id,
+                    "Content-Disposition": f'attachment; filename="{body.filename}"',
+                },
+            )
+        return _json_response(self.spec.status, body, request_id)
+
+
 class _Endpoint:
     """The Starlette endpoint of one operation."""
 
@@ -176,19 +245,18 @@ class _Endpoint:
         api: Api,
         *,
         validate_responses: bool,
-        rate_limit: RateLimit | None,
+        guard: Guard,
     ) -> None:
         self.spec = spec
         self.api = api
         self.validate_responses = validate_responses
-        self.rate_limit = rate_limit
+        self.guard = guard
 
     async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         spec = self.spec
         try:
-            if self.rate_limit is not None and not self.rate_limit.allow(caller_of(request)):
-                raise TooManyRequestsError("Too many requests: slow down and retry")
+            self.guard.check(request, spec.name)
             function = handlers().get(spec.name)
             if function is None:
                 reason = NOT_OFFERED.get(spec.name, "it is not offered")
@@ -216,20 +284,29 @@ class _Endpoint:
 
 
 def routes(
-    api: Api, *, validate_responses: bool = False, rate_limit: RateLimit | None = None
+    api: Api, *, validate_responses: bool = False, guard: Guard | None = None
 ) -> list[BaseRoute]:
-    """One route per operation of the model, in match order."""
-    return [
+    """One route per operation of the model, in match order, then the extensions."""
+    guard = guard or Guard(None, None)
+    modelled: list[BaseRoute] = [
         Route(
             spec.route,
-            _Endpoint(
-                spec, api, validate_responses=validate_responses, rate_limit=rate_limit
-            ).handle,
+            _Endpoint(spec, api, validate_responses=validate_responses, guard=guard).handle,
             methods=[spec.method],
             name=spec.name,
         )
         for spec in routes_in_match_order()
     ]
+    extensions: list[BaseRoute] = [
+        Route(
+            spec.route,
+            _ExtensionEndpoint(spec, api, guard).handle,
+            methods=[spec.method],
+            name=spec.name,
+        )
+        for spec in EXTENSIONS
+    ]
+    return modelled + extensions
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -251,6 +328,8 @@ def create_app(
     *,
     validate_responses: bool = False,
     rate_limit: RateLimit | None = None,
+    token: str | None = None,
+    console: bool = True,
 ) -> Starlette:
     """The Pinpoint REST API on ``bootstrap``'s services.
 
@@ -263,11 +342,19 @@ def create_app(
         one does not fit.
     rate_limit
         Throttle each caller (``TooManyRequestsException``); None for no limit.
+    token
+        When set, every operation asks for it in the ``x-clarion-token`` header
+        (``ForbiddenException`` otherwise); the console's pages ask for it once.
+    console
+        Serve the console's pages at ``/console/`` (docs/console.md).
     """
+    from clarion.entrypoints.console import console_routes
+
     api = Api(bootstrap)
-    app = Starlette(
-        routes=routes(api, validate_responses=validate_responses, rate_limit=rate_limit),
-        exception_handlers={HTTPException: _http_error},
-    )
+    guard = Guard(rate_limit, token)
+    served = routes(api, validate_responses=validate_responses, guard=guard)
+    if console:
+        served += console_routes(token_required=token is not None)
+    app = Starlette(routes=served, exception_handlers={HTTPException: _http_error})
     app.state.api = api
     return app

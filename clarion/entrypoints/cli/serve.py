@@ -22,14 +22,27 @@ def serve(
         typer.Option("--rate-limit", min=0.001, help="Requests a second per caller (none)."),
     ] = None,
     burst: Annotated[int, typer.Option("--burst", min=1, help="Burst per caller.")] = 20,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="CLARION_API_TOKEN",
+            help="Ask every call for this token (x-clarion-token header; the console asks once).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve Pinpoint's REST API: boto3.client("pinpoint", endpoint_url=<the URL>)."""
+    """Serve Pinpoint's REST API (boto3.client("pinpoint", endpoint_url=<the URL>)) and
+    the console at <the URL>/console/."""
     import uvicorn
 
     from clarion.entrypoints.api import RateLimit, create_app
 
     cli = state(ctx)
-    app = create_app(cli.bootstrap, rate_limit=RateLimit(rate_limit, burst) if rate_limit else None)
+    app = create_app(
+        cli.bootstrap,
+        rate_limit=RateLimit(rate_limit, burst) if rate_limit else None,
+        token=token or None,
+    )
     shown = f"[{host}]" if ":" in host else host
     if host not in LOOPBACK:
         cli.err.print(
@@ -48,6 +61,7 @@ def serve(
             for sock in listener.sockets:
                 bound = sock.getsockname()[1]
         cli.console.print(f"Clarion Pinpoint API on http://{shown}:{bound}", highlight=False)
+        cli.console.print(f"Console on http://{shown}:{bound}/console/", highlight=False)
         cli.console.file.flush()
 
     server.startup = startup  # type: ignore[method-assign]

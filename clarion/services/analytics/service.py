@@ -226,3 +226,19 @@ class AnalyticsService:
             }
             for row in rows
         ]
+
+    def endpoint_events(self, endpoint_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The endpoint's most recent events, newest first (the console's audience page)."""
+        sql = (
+            "SELECT event_id, event_type, event_timestamp, arrival_timestamp FROM events "
+            f"WHERE endpoint_id = :endpoint_id ORDER BY event_timestamp DESC LIMIT {int(limit)}"
+        )
+        return [
+            {
+                "event_id": row["event_id"],
+                "event_type": row["event_type"],
+                "event_timestamp": int(row["event_timestamp"] or 0),
+                "arrival_timestamp": int(row["arrival_timestamp"] or 0),
+            }
+            for row in self._query.rows(sql, {"endpoint_id": endpoint_id})
+        ]

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from clarion.domain.audience.endpoint import Endpoint
+from clarion.domain.audience.endpoint import ChannelType, Endpoint
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
-from clarion.ports import AudienceQuery, ProfileStore
+from clarion.ports import AudienceQuery, EndpointLocator, ProfileStore
 from clarion.services.audience.imports import ImportResult
 
 # RemoveAttributes' attribute-type, and the endpoint map each names.
@@ -55,10 +55,12 @@ class EndpointService:
         profiles: ProfileStore,
         updates: EndpointUpdates | None = None,
         audience: AudienceQuery | None = None,
+        locator: EndpointLocator | None = None,
     ) -> None:
         self._profiles = profiles
         self._updates = updates
         self._audience = audience
+        self._locator = locator
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -68,6 +70,29 @@ class EndpointService:
         if endpoint is None:
             raise NotFoundError("endpoint", endpoint_id)
         return endpoint.to_pinpoint()
+
+    def find_by_address(self, address: str) -> list[dict[str, Any]]:
+        """The endpoints with this address (an email address, or a phone number on the
+        SMS and voice channels, or a push token on any other), in Pinpoint JSON.
+
+        Raises
+        ------
+        InvalidRecordError
+            For an empty address, or where no locator was given.
+        """
+        wanted = address.strip()
+        if not wanted or self._locator is None:
+            raise InvalidRecordError([FieldProblem("address", "is required")])
+        if "@" in wanted:
+            channels = [ChannelType.EMAIL]
+        elif wanted.startswith("+"):
+            channels = [ChannelType.SMS, ChannelType.VOICE]
+        else:
+            channels = [c for c in ChannelType if c not in (ChannelType.EMAIL, ChannelType.SMS)]
+        found = self._locator.endpoint_ids_by_address([(c, wanted) for c in channels])
+        ids = sorted({i for values in found.values() for i in values})
+        endpoints = self._profiles.get_endpoints(ids) if ids else {}
+        return [endpoints[i].to_pinpoint() for i in ids if i in endpoints]
 
     def user_endpoints(self, user_id: str) -> list[dict[str, Any]]:
         """Every endpoint of one user, in Pinpoint JSON. Raises ``NotFoundError`` when

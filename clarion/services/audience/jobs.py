@@ -43,6 +43,7 @@ from clarion.services.audience.imports import EndpointImportService
 IMPORT_KIND, EXPORT_KIND = "import-job", "export-job"
 MAX_FAILURES = 100  # Failures kept on a job record (TotalFailures counts them all)
 EXPORT_FILE_ENDPOINTS = 100_000
+_UPLOAD_SUFFIXES = (".csv", ".json", ".jsonl", ".csv.gz", ".json.gz")
 
 
 class Audience(Protocol):
@@ -88,9 +89,13 @@ class JobService:
         *,
         clock: Callable[[], str] = utc_now_iso,
         starter: ImportJobStarter | None = None,
+        uploads: str | None = None,
+        exports: str | None = None,
     ) -> None:
         self._starter = starter
         self._app_id = app_id
+        self._uploads = uploads
+        self._exports = exports
         self._store = store
         self._files = files
         self._imports = imports
@@ -294,6 +299,30 @@ class JobService:
             return str(exc)
         return None
 
+    def upload(self, name: str, data: bytes) -> str:
+        """Keep an uploaded import file where CreateImportJob can read it (the console's
+        upload); returns its URL, to be given as the job's S3Url.
+
+        Raises
+        ------
+        InvalidRecordError
+            For a name that is not a plain CSV or JSON file name, an empty file, or a
+            backend with no upload location.
+        """
+        plain = PurePosixPath(name).name
+        problems = []
+        if not plain or plain != name or not plain.lower().endswith(_UPLOAD_SUFFIXES):
+            problems.append(
+                FieldProblem("name", f"{name!r} must be a file name ending {_UPLOAD_SUFFIXES}")
+            )
+        if not data:
+            problems.append(FieldProblem("file", "is empty"))
+        if self._uploads is None:
+            problems.append(FieldProblem("file", "this backend keeps no uploaded files"))
+        if problems:
+            raise InvalidRecordError(problems)
+        return self._files.write(f"{self._uploads}/{uuid.uuid4().hex}/{plain}", data)
+
     # -- exports -------------------------------------------------------------------------
 
     def create_export_job(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -356,6 +385,31 @@ class JobService:
         )
         self._store.put_document(self._app_id, EXPORT_KIND, job_id, job)
         return job
+
+    def export_for_download(self, segment_id: str | None = None) -> dict[str, Any]:
+        """CreateExportJob to the backend's own export location (the console's export:
+        a marketer names no bucket). Raises InvalidRecordError or NotFoundError."""
+        if self._exports is None:
+            raise InvalidRecordError([FieldProblem("S3UrlPrefix", "this backend keeps no exports")])
+        request: dict[str, Any] = {"S3UrlPrefix": self._exports, "RoleArn": ""}
+        if segment_id:
+            request["SegmentId"] = segment_id
+        return self.create_export_job(request)
+
+    def export_data(self, job_id: str) -> bytes:
+        """The endpoints a completed export job wrote, as one newline-delimited JSON
+        document (the console's download). Raises NotFoundError."""
+        job = self.get_job(EXPORT_KIND, job_id)
+        base = str((job.get("Definition") or {}).get("S3UrlPrefix") or "").rstrip("/")
+        try:
+            urls = self._files.list(f"{base}/{job_id}/")
+        except FileNotFoundError:
+            return b""
+        parts = []
+        for url in urls:
+            with self._files.open(url) as stream:
+                parts.append(gzip.decompress(stream.read()))
+        return b"".join(parts)
 
     # -- reads ---------------------------------------------------------------------------
 

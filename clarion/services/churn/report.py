@@ -41,6 +41,14 @@ class ChurnReport:
         self._retention = retention
         self._folder = folder
 
+    def dashboard(self) -> dict[str, Any]:
+        """What :meth:`report` answers, with no file written and the curves its charts
+        draw (ROC, lift by decile, calibration) per scorer: the console's churn page.
+        Raises NotFoundError."""
+        data = ChurnReport(self._models, self._retention).report()
+        evaluation = self._models.get_document(EVALUATION_DOC) or {}
+        return {**data, "curves": evaluation.get("curves", {})}
+
     def report(self, definition: ChurnDefinition | None = None) -> dict[str, Any]:
         """The latest evaluation (every candidate, the chosen one, the current model,
         the oracle), the latest backtest of the same definition and the retention

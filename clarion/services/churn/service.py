@@ -209,3 +209,7 @@ class ChurnService:
         """The evaluation, the backtest and the uplift, with the HTML page:
         :meth:`ChurnReport.report`."""
         return self.reporting.report(definition)
+
+    def dashboard(self) -> dict[str, Any]:
+        """The evaluation, its curves and the uplift: :meth:`ChurnReport.dashboard`."""
+        return self.reporting.dashboard()

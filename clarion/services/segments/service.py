@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from clarion.domain.common.errors import (
@@ -242,6 +243,40 @@ class SegmentService:
     def preview(self, segment_id: str, version: int | None = None) -> int:
         """How many endpoints the segment holds now."""
         return self._audience.count(self.compile(segment_id, version))
+
+    def estimate(self, request: Mapping[str, Any], sample_size: int = 10) -> dict[str, Any]:
+        """Count, SQL and a sample of members of an unsaved WriteSegmentRequest, through
+        the same compiler and query as :meth:`preview` (the console's live estimate).
+
+        Raises
+        ------
+        InvalidRecordError
+            The body breaks a rule, or names a source segment that does not exist.
+        """
+        body = validate_write_request(request)
+        now = _iso(self._clock())
+        document = {
+            **body.to_pinpoint(),
+            "Id": "estimate",
+            "Name": body.name or "estimate",
+            "Version": 1,
+            "SegmentType": SegmentType.DIMENSIONAL.value,
+            "CreationDate": now,
+            "LastModifiedDate": now,
+        }
+        segment = validate_segment_response(document)
+        sql = self._audience.scope(compile_segment(segment, self._load, self._clock()))
+        return self._estimate(sql, sample_size)
+
+    def estimate_saved(
+        self, segment_id: str, version: int | None = None, sample_size: int = 10
+    ) -> dict[str, Any]:
+        """Count (equal to :meth:`preview`), SQL and a sample of a stored segment."""
+        return self._estimate(self.compile(segment_id, version), sample_size)
+
+    def _estimate(self, sql: str, sample_size: int) -> dict[str, Any]:
+        sample = list(islice(self._audience.endpoint_ids(sql), sample_size))
+        return {"Count": self._audience.count(sql), "Sql": sql, "Sample": sample}
 
     def contains(self, segment_id: str, version: int | None, endpoint_id: str) -> bool:
         """Whether the endpoint is in the segment now."""

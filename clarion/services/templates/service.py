@@ -258,6 +258,32 @@ class TemplateService:
             **rendered_parts(message),
         }
 
+    def render_draft(
+        self,
+        template_type: TemplateType | str,
+        request: Mapping[str, Any],
+        endpoint_id: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Render an unsaved template body (a Create*Template request) for an endpoint,
+        exactly as a saved version would render: the console's live preview.
+
+        Raises
+        ------
+        InvalidRecordError
+            The body breaks a rule (a syntax error names its field).
+        NotFoundError
+            No such endpoint.
+        """
+        draft = MessageTemplate.create("draft", _kind(template_type), request)
+        endpoint = self._profiles.get_endpoint(endpoint_id)
+        if endpoint is None:
+            raise NotFoundError("endpoint", endpoint_id)
+        message = render_template(draft.version(None), endpoint.to_pinpoint(), variables, now=now)
+        return {"EndpointId": endpoint_id, **rendered_parts(message)}
+
     def lint(
         self,
         name: str,

@@ -12,7 +12,10 @@ from functools import lru_cache
 import duckdb
 import sqlglot
 
+# The tables segment SQL reads exist even before anything was written to them.
+from clarion.adapters.local.audience import profile_store as _profiles  # noqa: F401
 from clarion.adapters.local.common.database import LocalDatabase
+from clarion.adapters.local.segments import segment_repository as _segments  # noqa: F401
 from clarion.domain.segments.sql import tally_sql
 
 # Rows fetched at a time when streaming members: bounded memory for any audience size.
