@@ -35,7 +35,7 @@ counts = MetricCounts(metrics, "journey_events")
 bootstrap = LazyBootstrap()
 
 
-@tracer.capture_method
+@tracer.capture_method(capture_response=False, capture_error=False)
 def record_handler(record: KinesisStreamRecord) -> dict[str, Any]:
     """Process one stream record; raises only for failures worth retrying."""
     result = bootstrap().journey_stream_consumer.consume(stream_record(record))
@@ -46,7 +46,7 @@ def record_handler(record: KinesisStreamRecord) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False, capture_error=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response = process_partial_response(
