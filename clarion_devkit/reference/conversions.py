@@ -109,6 +109,12 @@ class ReferenceConversions:
     def __init__(self, records: Sequence[EventRecord], campaign_id: str, goal: ConversionGoal):
         self.campaign_id = campaign_id
         self.goal = goal
+        # The event store keeps one record per event id (the first copy), so identical
+        # events (the same id) are one conversion and one amount of revenue here too.
+        unique: dict[str, EventRecord] = {}
+        for index, record in enumerate(records):
+            unique.setdefault(record.event_id or f"#{index}", record)
+        records = list(unique.values())
         sends = _sends(records)
         self.assignments = [s for s in sends if s[0] == campaign_id and s[3] not in NOT_ASSIGNED]
         audience = {s[4] for s in self.assignments}
