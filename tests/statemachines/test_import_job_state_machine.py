@@ -64,6 +64,9 @@ def moto_asl() -> dict[str, Any]:
         state.pop("ItemBatcher")
         state.pop("ResultWriter")
         state["ItemSelector"]["Job.$"] = "$.Job"
+        # One piece at a time: moto's in-process services are not safe to call from the
+        # interpreter's parallel iterations (a write can be lost, and a piece with it).
+        state["MaxConcurrency"] = 1
         for task in state["ItemProcessor"]["States"].values():
             for retry in task.get("Retry", []):
                 retry.pop("JitterStrategy", None)
