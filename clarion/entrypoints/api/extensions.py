@@ -38,6 +38,7 @@ PATH_MEMBERS = {
     "endpoint_id": "EndpointId",
     "job_id": "JobId",
     "campaign_id": "CampaignId",
+    "journey_id": "JourneyId",
 }
 
 # The largest file the console uploads in one request (API Gateway's payload limit is
@@ -277,6 +278,19 @@ def get_sentiment_report(call: Call) -> dict[str, Any]:
     since = _date(call, "since")
     service = call.project().sentiment_service
     return service.report(top=top, since_day=since.isoformat() if since else None)
+
+
+# -- journeys ---------------------------------------------------------------------------
+
+
+@extension("ExplainJourney", "GET", "/apps/{application_id}/journeys/{journey_id}/explain")
+def explain_journey(call: Call) -> dict[str, Any]:
+    """Why an endpoint (``?endpoint=``) did or did not enter or advance, as ``clarion
+    journeys explain`` answers: its entries, its path with each condition, its waits."""
+    endpoint_id = str((call.get("Query") or {}).get("endpoint") or "")
+    if not endpoint_id:
+        raise BadRequestError("endpoint: is required (the id of the endpoint to explain)")
+    return call.project().journey_reports.explain(call.get("JourneyId"), endpoint_id)
 
 
 # -- the console ------------------------------------------------------------------------

@@ -1,0 +1,194 @@
+"""The journeys pages in a real headless Chromium: the whitepaper's onboarding journey
+(a welcome email, a week's wait, a split on opening it, tips or basics) drawn on the
+canvas through the side form, a too-short wait refused by the API and shown on its
+node, saved, activated, entered by sign-ups, and its page showing each node's metrics;
+an endpoint explained; paused and resumed. Screenshots:
+build/console-screenshots/test_a_journey_drawn_saved_activated_and_measured/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from console_harness import ConsoleUnderTest
+
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "journeys"
+SIGN_UPS = ["e0", "e1", "e2"]
+
+
+def _setup(console: ConsoleUnderTest) -> None:
+    boot = console.bootstrap
+    boot.endpoint_service.update_endpoints(
+        [
+            {
+                "Id": f"e{i}",
+                "ChannelType": "EMAIL",
+                "Address": f"user{i}@example.com",
+                "User": {"UserId": f"u{i}", "UserAttributes": {"FirstName": [f"Name{i}"]}},
+            }
+            for i in range(4)
+        ]
+    )
+    for part in ("welcome", "tips", "basics"):
+        boot.template_service.create(
+            json.loads((DEMO / f"onboarding-{part}.json").read_text(encoding="utf-8"))
+        )
+
+
+def _sign_up(console: ConsoleUnderTest, endpoint_ids: list[str]) -> Any:
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    body = {
+        "BatchItem": {
+            endpoint_id: {
+                "Endpoint": {},
+                "Events": {f"sign-up-{endpoint_id}": {"EventType": "sign_up", "Timestamp": now}},
+            }
+            for endpoint_id in endpoint_ids
+        }
+    }
+    return console.bootstrap.event_ingest_service.put_events(body)
+
+
+def _add(console: ConsoleUnderTest, type_label: str, activity_id: str) -> None:
+    form = console.page.locator("form.add-activity")
+    form.get_by_label("Activity type").select_option(label=type_label)
+    form.get_by_label("New activity id").fill(activity_id)
+    form.get_by_role("button", name="Add activity").click()
+    console.page.locator(f"[data-testid=node-{activity_id}]").wait_for()
+
+
+def _select(console: ConsoleUnderTest, name: str) -> None:
+    """Select a node from the keyboard: focus its button, press Enter."""
+    console.page.get_by_role("button", name=name, exact=True).focus()
+    console.page.keyboard.press("Enter")
+    console.page.locator(f".activity-form h2:text-matches('{name.split()[-1]}$')").wait_for()
+
+
+def test_a_journey_drawn_saved_activated_and_measured(console: ConsoleUnderTest) -> None:
+    page = console.page
+    app = console.bootstrap.app_id
+    _setup(console)
+    # The refused save is a 400 answer, which the browser reports on its console.
+    console.expect_error(r"status of 400 \(Bad Request\)")
+
+    console.open(f"/console/journeys?project={app}")
+    page.get_by_label("Journey name").fill("onboarding")
+    page.get_by_role("button", name="Create journey").click()
+    page.wait_for_url(re.compile(r"/console/journeys/[0-9a-f]+\?"))
+    console.settle()
+    journey_id = page.url.split("/journeys/")[1].split("?")[0]
+    assert page.get_by_test_id("journey-state").inner_text() == "DRAFT"
+
+    # The start: sign-up events.
+    page.get_by_label("Starts").select_option("event")
+    page.get_by_label("Start event types").fill("sign_up")
+    side = page.locator("form.activity-form")
+
+    # Drawn one activity after the other, each connected after the selected one.
+    _add(console, "Email", "welcome")
+    side.get_by_label("Template", exact=True).fill("onboarding-welcome")
+    side.get_by_label("From address").fill("Clarion <hello@example.com>")
+    side.get_by_label("Description").fill("An email highlighting the features they get")
+    _add(console, "Wait", "week")
+    side.get_by_label("Wait for", exact=True).fill("PT5M")  # too short: the API refuses it
+    _add(console, "Yes/no split", "opened")
+    side.get_by_label("Condition 1: after the message of").select_option("welcome")
+    side.get_by_label("Condition 1: the event").select_option("_email.open")
+    _add(console, "Email", "tips")
+    side.get_by_label("Template", exact=True).fill("onboarding-tips")
+    _select(console, "Yes/no split activity opened")
+    _add(console, "Email", "basics")
+    side.get_by_label("Template", exact=True).fill("onboarding-basics")
+    assert page.get_by_test_id("save-status").inner_text() == "Unsaved changes."
+    # Every activity a node, every branch an arrow (welcome→week→opened→tips|basics,
+    # and the start's).
+    assert page.locator(".canvas-node[data-activity]").count() == 5
+    assert page.locator("path.canvas-edge").count() == 5
+    assert sorted(page.locator(".canvas-edge-label text").all_text_contents()) == ["no", "yes"]
+
+    # Refused: the error is on the node it names, and under the side form's field.
+    page.get_by_role("button", name="Save journey").click()
+    console.settle()
+    week = page.get_by_test_id("node-week")
+    assert "has-error" in (week.get_attribute("class") or "")
+    errors = week.get_by_test_id("node-errors").inner_text()
+    assert "Wait.WaitTime.WaitFor" in errors and "from one hour (PT1H)" in errors
+    assert page.locator("[data-testid=node-errors]").count() == 1  # only on that node
+    assert "week" in page.get_by_test_id("journey-errors").inner_text()
+    assert page.get_by_test_id("save-status").inner_text() == "Not saved: the API refused it."
+    console.shot("journey-refused-wait-on-its-node")
+
+    # Fixed on that node's form, saved.
+    page.get_by_role("button", name=re.compile(r"^Wait activity week")).click()
+    field = side.get_by_label("Wait for", exact=True)
+    assert field.get_attribute("aria-invalid") == "true"
+    field.fill("P7D")
+    page.get_by_role("button", name="Save journey").click()
+    console.settle()
+    assert page.get_by_test_id("save-status").inner_text() == "Saved."
+    assert page.locator("[data-testid=node-errors]").count() == 0
+    stored = console.bootstrap.journey_service.get_journey(journey_id)
+    activities = stored["Activities"]
+    assert stored["StartActivity"] == "welcome"
+    assert stored["StartCondition"]["EventStartCondition"]["EventFilter"]["Dimensions"] == {
+        "EventType": {"DimensionType": "INCLUSIVE", "Values": ["sign_up"]}
+    }
+    assert activities["welcome"]["EMAIL"] == {
+        "TemplateName": "onboarding-welcome",
+        "MessageConfig": {"FromAddress": "Clarion <hello@example.com>"},
+        "NextActivity": "week",
+    }
+    assert activities["week"]["Wait"] == {"WaitTime": {"WaitFor": "P7D"}, "NextActivity": "opened"}
+    split = activities["opened"]["ConditionalSplit"]
+    assert (split["TrueActivity"], split["FalseActivity"]) == ("tips", "basics")
+    opened = {"EventType": {"DimensionType": "INCLUSIVE", "Values": ["_email.open"]}}
+    assert split["Condition"]["Conditions"] == [
+        {"EventCondition": {"MessageActivity": "welcome", "Dimensions": opened}}
+    ]
+
+    # Activated; sign-ups enter it; its page shows each node's metrics.
+    page.get_by_role("button", name="Activate").click()
+    console.settle()
+    assert page.get_by_test_id("journey-state").inner_text() == "ACTIVE"
+    _sign_up(console, SIGN_UPS)
+    page.reload()
+    console.settle()
+    page.get_by_test_id("journey-metric-ENDPOINT_ENTERED").wait_for()
+    entered = page.get_by_test_id("journey-metric-ENDPOINT_ENTERED").locator(".kpi-value")
+    assert entered.inner_text() == str(len(SIGN_UPS))
+    metrics = console.bootstrap.journey_reports.execution_activity_metrics(journey_id, "welcome")
+    assert metrics["Metrics"]["SUCCESS"] == str(len(SIGN_UPS))
+    welcome = page.get_by_test_id("node-welcome").get_by_test_id("node-metrics").inner_text()
+    assert welcome == f"SUCCESS {len(SIGN_UPS)}"
+    waiting = page.get_by_test_id("node-week").get_by_test_id("node-metrics").inner_text()
+    assert waiting == f"WAITING {len(SIGN_UPS)}"
+    assert page.get_by_test_id("node-tips").get_by_test_id("node-metrics").inner_text() == (
+        "no one yet"
+    )
+
+    # Why is e0 where it is? The explain answer, its path lit on the canvas.
+    page.get_by_label("Endpoint id").fill("e0")
+    page.get_by_role("button", name="Explain", exact=True).click()
+    console.settle()
+    assert page.get_by_test_id("explain-summary").inner_text().startswith("Waiting at 'week'")
+    lit = page.locator(".canvas-node.on-path").evaluate_all("ns => ns.map(n => n.dataset.activity)")
+    assert lit == ["welcome", "week"]
+    console.shot("journey-active-metrics-explained")
+
+    # Paused, then resumed.
+    page.get_by_role("button", name="Pause").click()
+    console.settle()
+    assert page.get_by_test_id("journey-state").inner_text() == "PAUSED"
+    page.get_by_role("button", name="Resume").click()
+    console.settle()
+    assert page.get_by_test_id("journey-state").inner_text() == "ACTIVE"
+
+    # The list shows it with its state.
+    console.section("Journeys")
+    row = page.locator("table tbody tr", has_text="onboarding")
+    assert row.locator(".state").inner_text() == "ACTIVE"
+    console.shot("journeys-list")
