@@ -192,3 +192,76 @@ def test_a_journey_drawn_saved_activated_and_measured(console: ConsoleUnderTest)
     row = page.locator("table tbody tr", has_text="onboarding")
     assert row.locator(".state").inner_text() == "ACTIVE"
     console.shot("journeys-list")
+
+
+def test_every_activity_type_is_drawn_and_a_bad_split_shows_on_its_node(
+    console: ConsoleUnderTest,
+) -> None:
+    """The tests' branching journey (a holdout, a wait, a yes/no split, a multivariate
+    split with a segment condition, a random split, email, SMS and custom messages) as
+    the canvas draws it; a random split's percentages made to add up to 90 are refused
+    on that node."""
+    page = console.page
+    boot = console.bootstrap
+    _setup(console)
+    boot.template_service.create(
+        {"TemplateName": "onboarding-sms", "SMSTemplateRequest": {"Body": "Hi"}}
+    )
+    body = json.loads(
+        (
+            Path(__file__).resolve().parents[1] / "events" / "journeys" / "branching-journey.json"
+        ).read_text(encoding="utf-8")
+    )
+    new = boot.segment_service.create_imported_segment("new-customers")
+    vips = boot.segment_service.create_imported_segment("vips")
+    body["StartCondition"]["SegmentStartCondition"]["SegmentId"] = new
+    branches = body["Activities"]["engaged"]["MultiCondition"]["Branches"]
+    branches[2]["Condition"]["SegmentCondition"]["SegmentId"] = vips
+    journey_id = boot.journey_service.create_journey(body)["Id"]
+    console.expect_error(r"status of 400 \(Bad Request\)")
+
+    console.open(f"/console/journeys/{journey_id}?project={boot.app_id}")
+    page.locator("[data-testid=node-vip]").wait_for()
+    assert page.locator(".canvas-node.start").inner_text().endswith("segment new-customers")
+    assert page.locator(".canvas-node[data-activity]").count() == len(body["Activities"])
+    labels = sorted(page.locator(".canvas-edge-label text").all_text_contents())
+    branches = ["yes", "no", "branch 1", "branch 2", "branch 3", "otherwise", "50%", "50%"]
+    assert labels == sorted(["90% continue", *branches])
+    # Two branches of `engaged` lead to `vip`: two arrows, not one.
+    assert page.locator("path.canvas-edge").count() == 1 + 1 + 1 + 1 + 2 + 4 + 2
+    types = page.locator(".canvas-node[data-activity] .node-type").all_inner_texts()
+    assert {t.lower() for t in types} == {
+        "email",
+        "sms",
+        "custom",
+        "wait",
+        "holdout",
+        "yes/no split",
+        "multivariate split",
+        "random split",
+    }
+    assert page.get_by_test_id("node-hold").locator(".node-summary").inner_text() == (
+        "10% held out"
+    )
+
+    page.get_by_role("button", name="Multivariate split activity engaged").click()
+    side = page.locator("form.activity-form")
+    assert (
+        side.get_by_text("A segment condition (edit it in the activity JSON below).").count() == 2
+    )
+    assert side.get_by_label("Otherwise, next activity").input_value() == "thanks"
+
+    page.get_by_role("button", name="Random split activity ab").click()
+    side.get_by_label("Branch 1: percentage").fill("40")
+    assert page.get_by_test_id("node-ab").locator(".node-summary").inner_text() == "40% / 50%"
+    page.get_by_role("button", name="Save journey").click()
+    console.settle()
+    errors = page.get_by_test_id("node-ab").get_by_test_id("node-errors").inner_text()
+    assert (
+        "RandomSplit.Branches: the percentages add up to 90 (40 + 50); they must add up to 100"
+        in errors
+    )
+    # The whole reason is on the node, none of it left over at the top.
+    assert page.get_by_test_id("journey-errors").locator(".notice").count() == 1
+    assert page.locator("[data-testid=node-errors]").count() == 1
+    console.shot("branching-journey-refused-split")

@@ -25,9 +25,10 @@ function metricsText(metrics) {
 
 // Draw `journey` into `container` (emptied first). options: selected (an activity id),
 // errors ({id: [message]}), metrics ({id: Metrics map}), path (ids an endpoint went
-// through), onSelect(id).
+// through), startLabel (the start node's line), zoom (a scale; none: fit the width,
+// never above 1 nor below 0.5), onSelect(id). Returns the scale drawn at.
 export function drawCanvas(container, journey, options = {}) {
-  const { selected, errors = {}, metrics = {}, path = new Set(), onSelect = () => {} } = options;
+  const { selected, errors = {}, metrics = {}, path = new Set(), startLabel, zoom, onSelect = () => {} } = options;
   container.replaceChildren();
   const activities = journey.Activities || {};
   const surface = h("div", { class: "canvas-surface" });
@@ -40,7 +41,7 @@ export function drawCanvas(container, journey, options = {}) {
     "div",
     { class: "canvas-node start", dataset: { node: "start" } },
     h("span", { class: "node-type" }, "Start"),
-    h("span", { class: "node-summary" }, startSummary(journey)),
+    h("span", { class: "node-summary" }, startLabel || startSummary(journey)),
   );
   nodes.set(START, start);
   for (const [id, activity] of Object.entries(activities)) {
@@ -103,6 +104,10 @@ export function drawCanvas(container, journey, options = {}) {
   layout(graph);
 
   const size = graph.graph();
+  const fit = Math.min(1, Math.max(0.5, (container.clientWidth - 4) / size.width));
+  const scale = zoom || fit;
+  // CSS zoom (not a transform) so the scrolled area follows the drawn size.
+  surface.style.zoom = String(scale);
   surface.style.width = `${Math.ceil(size.width)}px`;
   surface.style.height = `${Math.ceil(size.height)}px`;
   edgesLayer.setAttribute("width", Math.ceil(size.width));
@@ -139,5 +144,5 @@ export function drawCanvas(container, journey, options = {}) {
       );
     }
   });
-  return surface;
+  return scale;
 }

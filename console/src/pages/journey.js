@@ -20,6 +20,7 @@ import {
   removeActivity,
   renameActivity,
   setPath,
+  startSummary,
   typeOf,
   writeRequest,
 } from "../canvas/activities.js";
@@ -57,6 +58,19 @@ function fieldName(parts) {
   return parts.map((p, i) => (typeof p === "number" ? `[${p}]` : i ? `.${p}` : p)).join("");
 }
 
+// The problems of a BadRequestException's message ("Field: reason; Other: reason"),
+// split only before the next field's name: a reason may hold "; " itself ("...add up
+// to 90 (40 + 50); they must add up to 100").
+function problemsOf(error) {
+  if (!(error instanceof ApiError)) return [{ field: "", reason: message(error) }];
+  return String(error.message || "")
+    .split(/; (?=[A-Za-z0-9_.[\]{}-]+: )/)
+    .map((part) => {
+      const match = /^([A-Za-z0-9_.[\]{}-]+): (.+)$/s.exec(part);
+      return match ? { field: match[1], reason: match[2] } : { field: "", reason: part };
+    });
+}
+
 function message(error) {
   return error instanceof ApiError ? `${error.code}: ${error.message}` : String(error?.message || error);
 }
@@ -76,6 +90,8 @@ export async function journeyPage(main, { id }) {
     metrics: {},
     path: new Set(),
     dirty: false,
+    zoom: null, // null: fit the canvas's width
+    drawnAt: 1,
   };
   if ((stored.State || "DRAFT") !== "DRAFT") await loadMetrics();
 
@@ -101,7 +117,23 @@ export async function journeyPage(main, { id }) {
     kpis,
     settings,
     status,
-    h("div", { class: "journey-editor" }, h("div", { class: "canvas-wrap" }, canvasBox), side),
+    h(
+      "div",
+      { class: "journey-editor" },
+      h(
+        "div",
+        {},
+        h(
+          "div",
+          { class: "canvas-zoom", role: "group", "aria-label": "Zoom" },
+          button("−", () => zoomBy(1 / 1.25), { class: "small", "aria-label": "Zoom out" }),
+          button("Fit", () => { view.zoom = null; renderCanvas(); }, { class: "small", "aria-label": "Zoom to fit" }),
+          button("+", () => zoomBy(1.25), { class: "small", "aria-label": "Zoom in" }),
+        ),
+        h("div", { class: "canvas-wrap" }, canvasBox),
+      ),
+      side,
+    ),
     explainBox,
     jsonBox,
   );
@@ -165,13 +197,28 @@ export async function journeyPage(main, { id }) {
   }
 
   function renderCanvas() {
-    drawCanvas(canvasBox, view.draft, {
+    view.drawnAt = drawCanvas(canvasBox, view.draft, {
+      zoom: view.zoom,
       selected: view.selected,
       errors: activityProblems(),
       metrics: view.metrics,
       path: view.path,
+      startLabel: startLabel(),
       onSelect: (activity) => select_(activity),
     });
+  }
+
+  // The start node's line, naming a segment by its name.
+  function startLabel() {
+    const start = view.draft.StartCondition || {};
+    const segmentId = start.SegmentStartCondition?.SegmentId || start.EventStartCondition?.SegmentId;
+    const named = segments.find((s) => s.Id === segmentId);
+    return named ? startSummary(view.draft).replace(segmentId, named.Name || segmentId) : startSummary(view.draft);
+  }
+
+  function zoomBy(factor) {
+    view.zoom = Math.min(2, Math.max(0.3, (view.drawnAt || 1) * factor));
+    renderCanvas();
   }
 
   function select_(activity) {
@@ -568,7 +615,7 @@ export async function journeyPage(main, { id }) {
   // -- saving, state, metrics, explain ------------------------------------------------
 
   function showRefusal(error) {
-    view.problems = error instanceof ApiError ? error.problems : [{ field: "", reason: message(error) }];
+    view.problems = problemsOf(error);
     for (const el of main.querySelectorAll(".field-error")) el.textContent = "";
     for (const el of main.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
     renderCanvas();
