@@ -114,6 +114,14 @@ def test_explain_names_what_is_missing(client: TestClient, root: Bootstrap) -> N
     unknown = client.get(f"/clarion/apps/{app}/journeys/nope/explain?endpoint=e0")
     assert unknown.status_code == 404, unknown.text
     assert unknown.headers["x-amzn-errortype"] == "NotFoundException"
+    # Another project's journey is explained in that project only.
+    other = client.post("/v1/apps", json={"Name": "other"}).json()["Id"]
+    theirs = client.post(f"/v1/apps/{other}/journeys", json=_onboarding()).json()["Id"]
+    mine = client.get(f"/clarion/apps/{other}/journeys/{theirs}/explain?endpoint=e0")
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["JourneyId"] == theirs
+    elsewhere = client.get(f"/clarion/apps/{app}/journeys/{theirs}/explain?endpoint=e0")
+    assert elsewhere.status_code == 404, elsewhere.text
 
 
 def test_a_bad_activity_is_named_by_its_id_in_the_error(

@@ -265,3 +265,17 @@ def test_every_activity_type_is_drawn_and_a_bad_split_shows_on_its_node(
     assert page.get_by_test_id("journey-errors").locator(".notice").count() == 1
     assert page.locator("[data-testid=node-errors]").count() == 1
     console.shot("branching-journey-refused-split")
+
+    # A rename carries every reference; a removal takes its arrows with it.
+    page.get_by_role("button", name="SMS activity reminderB").click()
+    side.get_by_label("Activity id").fill("reminderSms")
+    side.get_by_role("button", name="Rename").click()
+    assert page.get_by_test_id("node-reminderSms").count() == 1
+    page.get_by_role("button", name=re.compile(r"^Random split activity ab")).click()
+    assert side.get_by_label("Branch 2: next activity").input_value() == "reminderSms"
+    edges = page.locator("path.canvas-edge").count()
+    page.get_by_role("button", name="Custom activity vip").click()
+    side.get_by_role("button", name="Remove activity vip").click()
+    assert page.get_by_test_id("node-vip").count() == 0
+    assert page.locator(".canvas-node.missing").count() == 0
+    assert page.locator("path.canvas-edge").count() == edges - 2

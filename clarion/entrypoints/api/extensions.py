@@ -290,7 +290,7 @@ def explain_journey(call: Call) -> dict[str, Any]:
     endpoint_id = str((call.get("Query") or {}).get("endpoint") or "")
     if not endpoint_id:
         raise BadRequestError("endpoint: is required (the id of the endpoint to explain)")
-    return call.project().journey_reports.explain(call.get("JourneyId"), endpoint_id)
+    return call.project().journey_reports.explain(call.get("JourneyId"), endpoint_id, call.app_id)
 
 
 # -- the console ------------------------------------------------------------------------
