@@ -178,7 +178,7 @@ export async function journeyPage(main, { id }) {
           "div",
           { class: "kpi", "data-testid": `journey-metric-${name}` },
           h("span", { class: "kpi-value" }, totals[name] ?? "0"),
-          h("span", { class: "kpi-label" }, name),
+          h("span", { class: "kpi-label", title: name }, name.replaceAll("_", " ")),
         ),
       );
     }
