@@ -75,7 +75,7 @@ step "11. Predictive churn: simulated history, XGBoost trained and scored, churn
 clarion churn demo --customers 1500
 clarion churn report
 
-step "11. The whitepaper's onboarding journey: sign-up entry, welcome email, a week's wait, a split on opening it, tips or basics"
+step "12. The whitepaper's onboarding journey: sign-up entry, welcome email, a week's wait, a split on opening it, tips or basics"
 for template in "$here"/journeys/onboarding-{welcome,tips,basics}.json; do clarion templates create "$template"; done
 journey=$(clarion --json journeys create "$here/journeys/onboarding-journey.json" | json_field "['id']")
 echo "journey id: $journey"
@@ -98,3 +98,4 @@ printf '\nDone. Everything is under %s\n' "$CLARION_HOME"
 printf '\nThe console on this data (in a browser, no terminal needed after this):\n'
 printf '  CLARION_HOME=%s %s serve\n' "$CLARION_HOME" "$(command -v clarion)"
 printf '  then open http://127.0.0.1:8080/console/ (the campaign: http://127.0.0.1:8080/console/analytics/campaigns/%s)\n' "$campaign"
+printf '  the onboarding journey on its canvas: http://127.0.0.1:8080/console/journeys/%s\n' "$journey"
