@@ -84,8 +84,21 @@ def test_a_campaigns_conversions(console: ConsoleUnderTest) -> None:
     console.open(f"/console/analytics/campaigns/{campaign['Id']}?project={app}")
     page.wait_for_selector("section.conversions")
     console.settle()
-    goal = root.analytics_service.campaign_metrics(campaign["Id"]).to_json()["conversions"]
-    goal = goal["goals"][0]
+    metrics = root.analytics_service.campaign_metrics(campaign["Id"]).to_json()
+    goal = metrics["conversions"]["goals"][0]
+    # The rates over time: each day's rates of that day's counts, charted and downloadable.
+    assert page.locator("figure.chart", has_text="Rates per day (%)").count() == 1
+    assert page.locator("figure.chart", has_text="Rates per treatment (%)").count() == 1
+    days_table = page.locator(".table-wrap", has=page.locator("th", has_text="open_rate")).filter(
+        has=page.locator("th", has_text="Day")
+    )
+    with page.expect_download() as download:
+        days_table.get_by_role("button", name="Download CSV").click()
+    days = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    assert [d["Day"] for d in days] == [d["day"] for d in metrics["days"]]
+    for shown, api in zip(days, metrics["days"], strict=True):
+        assert float(shown["open_rate"]) == api["opened"] / api["delivered"]
+        assert float(shown["delivery_rate"]) == api["delivered"] / api["sent"]
     attributed = goal["attributed"]
     assert attributed["conversions"] > 0
     assert int(_kpi_value(console, "conv-conversions")) == attributed["conversions"]

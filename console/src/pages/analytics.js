@@ -10,6 +10,8 @@ import { currentProject, link } from "../nav.js";
 import { chart } from "./charts.js";
 
 const COUNTS = ["sent", "delivered", "opened", "clicked", "bounced", "complained", "unsubscribed"];
+const RATES = ["delivery_rate", "open_rate", "click_rate", "bounce_rate", "complaint_rate", "unsubscribe_rate"];
+const asPercent = (v) => (v === null || v === undefined ? null : Math.round(v * 10000) / 100);
 
 // Rates as the analytics service defines them, plus complaint and unsubscribe rates
 // over delivered messages.
@@ -95,8 +97,10 @@ export async function campaignAnalyticsPage(main, { id }) {
     ),
   );
   const days = metrics.days.map((d) => d.day);
+  const dayRates = metrics.days.map(withRates);
   add(main, 
     chart("line", days, COUNTS.map((k) => ({ label: k, data: metrics.days.map((d) => d[k]) })), "Per day"),
+    chart("line", days, RATES.map((k) => ({ label: k.replace("_", " "), data: dayRates.map((d) => asPercent(d[k])) })), "Rates per day (%)"),
   );
   const treatments = metrics.treatments.map(withRates);
   const treatmentName = (tid) => {
@@ -106,6 +110,7 @@ export async function campaignAnalyticsPage(main, { id }) {
   };
   add(main, 
     chart("bar", COUNTS, treatments.map((t) => ({ label: treatmentName(t.treatment_id), data: COUNTS.map((k) => t[k]) })), "Per treatment"),
+    chart("bar", RATES.map((k) => k.replace("_", " ")), treatments.map((t) => ({ label: treatmentName(t.treatment_id), data: RATES.map((k) => asPercent(t[k])) })), "Rates per treatment (%)"),
     h("h2", {}, "Per treatment (and the holdout)"),
     table(
       [
@@ -123,7 +128,7 @@ export async function campaignAnalyticsPage(main, { id }) {
       { csvName: `runs-${id}.csv` },
     ),
     h("h2", {}, "Per day"),
-    table([{ label: "Day", key: "day" }, ...COUNTS.map((k) => ({ label: k, key: k }))], metrics.days, { csvName: `days-${id}.csv` }),
+    table([{ label: "Day", key: "day" }, ...COUNTS.map((k) => ({ label: k, key: k })), ...RATES.map((k) => ({ label: k, key: k }))], dayRates, { csvName: `days-${id}.csv` }),
   );
   add(main, await campaignConversions(app, campaign, metrics, treatmentName));
 }
