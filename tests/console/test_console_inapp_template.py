@@ -29,6 +29,8 @@ def test_an_in_app_template_is_written_previewed_and_versioned(
     page.get_by_label("Header alignment").select_option("CENTER")
     page.get_by_label("Header colour").fill("#112233")
     page.get_by_label("Body", exact=True).fill("20% off <b>everything</b>")
+    # A choice left alone is its first option, shown and sent.
+    assert page.get_by_label("Body alignment").input_value() == "LEFT"
     page.get_by_label("Body colour").fill("#333333")
     page.get_by_label("Background colour").fill("#fff8e1")
     page.get_by_label("Primary button text").fill("Shop now")
@@ -54,7 +56,11 @@ def test_an_in_app_template_is_written_previewed_and_versioned(
         "Alignment": "CENTER",
         "TextColor": "#112233",
     }
-    assert message["BodyConfig"]["Body"] == "20% off <b>everything</b>"
+    assert message["BodyConfig"] == {
+        "Body": "20% off <b>everything</b>",
+        "Alignment": "LEFT",
+        "TextColor": "#333333",
+    }
     assert message["PrimaryBtn"]["DefaultConfig"] == {
         "Text": "Shop now",
         "ButtonAction": "LINK",

@@ -222,6 +222,14 @@ def test_the_segment_builder_gps_point_estimate_equals_the_api(
     error = page.locator("[id$='-km-error']")
     assert "RangeInKilometers" in error.inner_text()
     assert row.get_by_label("Range in kilometres").get_attribute("aria-invalid") == "true"
+    assert page.locator("ul.sample").count() == 0  # no stale sample beside the error
+    sent = json.loads(page.locator("details pre.json").inner_text())
+    assert (
+        sent["SegmentGroups"]["Groups"][0]["Dimensions"][0]["Location"]["GPSPoint"][
+            "RangeInKilometers"
+        ]
+        == 0
+    )
     console.shot("gps-range-refused")
     row.get_by_label("Range in kilometres").fill("20")
     console.settle()

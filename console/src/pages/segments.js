@@ -191,13 +191,14 @@ export async function segmentPage(main, { id }) {
       return;
     }
     clear(estimate).append(h("span", { class: "muted" }, "Estimating…"));
+    // The request as sent, even when the API refuses it.
+    requestBox.textContent = JSON.stringify(isImport ? { Name: model.name } : toRequest(model), null, 2);
     try {
       // The stored segment itself until it is edited (GetSegmentEstimate counts exactly
       // what `segments preview` counts), then the edited definition.
       const result = isImport || (saved && !edited)
         ? await clarion.segmentEstimate(app, id)
         : await clarion.estimateSegment(app, { ...toRequest(model), Name: model.name || "estimate" });
-      requestBox.textContent = JSON.stringify(isImport ? { Name: model.name } : toRequest(model), null, 2);
       if (ticket !== asked) return;
       clearErrors(form);
       clear(estimate).append(
@@ -213,6 +214,9 @@ export async function segmentPage(main, { id }) {
     } catch (error) {
       if (ticket !== asked) return;
       clear(estimate).append(h("span", { class: "muted" }, "No estimate: see the errors."));
+      // Nothing of the last estimate is left beside a definition that has none.
+      clear(sampleBox);
+      sqlBox.textContent = "";
       showErrors(form, error);
     }
   }

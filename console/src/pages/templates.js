@@ -98,8 +98,9 @@ export async function templatePage(main, { type, name, query }) {
   const inputs = FIELDS[kind].map(([path, label, multiline]) => {
     let el;
     if (Array.isArray(multiline)) {
-      el = select(multiline.map((v) => [v, v || "(none)"]), { value: getPath(body, path) ?? "" });
+      // A choice with no "(none)" starts at its first option, in the request too.
       if (!getPath(body, path) && multiline[0]) setPath(body, path, multiline[0]);
+      el = select(multiline.map((v) => [v, v || "(none)"]), { value: getPath(body, path) ?? "" });
       el.addEventListener("change", () => { setPath(body, path, el.value); changed(); });
     } else {
       el = multiline ? h("textarea", { rows: path === "HtmlPart" ? 10 : 4, spellcheck: false }, body && getPath(body, path) || "") : input({ value: getPath(body, path) || "" });
