@@ -13,7 +13,11 @@ import json
 import re
 from typing import Any
 
+import pytest
 from console_harness import ConsoleUnderTest
+
+from clarion.entrypoints.api.access import authorize, console_user
+from clarion.entrypoints.api.errors import ForbiddenError
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:push-key-AbCdEf"
 EVERY_CHANNEL = (
@@ -77,6 +81,10 @@ def test_an_admin_changes_every_kind_of_channel(console: ConsoleUnderTest) -> No
     stored = channels.get_channel(app, "APNS")
     assert stored["HasTokenKey"] is True and stored["DefaultAuthenticationMethod"] == "TOKEN"
     assert SECRET not in page.content()
+    # Pinpoint's APNSChannelResponse has no BundleId: the form says to give it again.
+    bundle = _channel(console, "APNS").get_by_label("Bundle id")
+    assert bundle.input_value() == ""
+    assert bundle.get_attribute("placeholder") == "not shown back: give it again to keep it"
 
     # FCM with its service JSON, ADM with its client secret, voice turned off.
     gcm = _channel(console, "GCM")
@@ -248,3 +256,42 @@ def test_the_segment_builder_gps_point_estimate_equals_the_api(
     assert float(row.get_by_label("Latitude").input_value()) == 48.8566
     assert float(row.get_by_label("Range in kilometres").input_value()) == 20
     console.shot("gps-saved")
+
+
+def test_the_apis_refusal_of_a_channel_change_is_shown_on_its_form(
+    console: ConsoleUnderTest,
+) -> None:
+    """On AWS the console API refuses a channel change to a user no longer in ``admin``
+    (the page was opened before the group changed): the refusal, in the API's own words
+    and shape (access.authorize's ForbiddenException), is shown on the form."""
+    page = console.page
+    app = console.bootstrap.app_id
+    claims = {"cognito:username": "mia", "cognito:groups": "marketer"}
+    user = console_user({"aws.event": {"requestContext": {"authorizer": {"claims": claims}}}})
+    with pytest.raises(ForbiddenError) as refused:
+        authorize(user, "UpdateSmsChannel")
+    refusal = str(refused.value)
+    page.route(
+        re.compile(r".*/v1/apps/[^/]+/channels/sms$"),
+        lambda route: (
+            route.fulfill(
+                status=403,
+                headers={"x-amzn-errortype": "ForbiddenException"},
+                content_type="application/json",
+                body=json.dumps({"Message": refusal, "RequestID": "r1"}),
+            )
+            if route.request.method == "PUT"
+            else route.continue_()
+        ),
+    )
+    console.expect_error(r"status of 403 \(Forbidden\)")
+    console.open(f"/console/settings?project={app}")
+    sms = _channel(console, "SMS")
+    sms.get_by_label("Sender id").fill("SHOP")
+    sms.get_by_role("button", name="Save the SMS channel").click()
+    shown = sms.locator(".form-errors .notice")
+    shown.wait_for()
+    assert shown.inner_text() == refusal
+    assert "only the admin group may call it" in refusal
+    assert "SMS" not in console.bootstrap.channel_service.channels(app)
+    console.shot("channel-change-refused")

@@ -76,7 +76,7 @@ export async function settingsPage(main, { query }) {
       details[c.platform] = await call("GET", `${app()}/channels/${c.path}`);
     }),
   );
-  for (const channel of CHANNELS) add(main, channelForm(channel, details[channel.platform], admin));
+  add(main, h("div", { class: "channels" }, CHANNELS.map((channel) => channelForm(channel, details[channel.platform], admin))));
 }
 
 // Every channel of Pinpoint's API: its platform (GetChannels' key), its path, and the
@@ -151,7 +151,10 @@ function channelForm(channel, current, admin) {
       // Never echoed: left empty, the stored reference is kept only if given again.
       el = input({ ...props, placeholder: current?.HasCredential ? "set: give it again to keep it" : "arn:aws:secretsmanager:..." });
     } else {
-      el = input({ ...props, value: current?.[member] ?? "" });
+      // Pinpoint's channel responses leave some request fields out (an APNs bundle id,
+      // an ADM client id): an update replaces the channel, so they are asked again.
+      const unseen = current && current[member] === undefined;
+      el = input({ ...props, value: current?.[member] ?? "", placeholder: unseen ? "not shown back: give it again to keep it" : undefined });
     }
     inputs[member] = el;
     return field(label, el, { name: member });
