@@ -8,7 +8,7 @@ import { audiencePage, endpointPage, importPage } from "./pages/audience.js";
 import { segmentPage, segmentsPage } from "./pages/segments.js";
 import { templatePage, templatesPage } from "./pages/templates.js";
 import { campaignPage, campaignsPage, campaignWizard } from "./pages/campaigns.js";
-import { analyticsPage, campaignAnalyticsPage } from "./pages/analytics.js";
+import { analyticsPage, campaignAnalyticsPage, journeyAnalyticsPage } from "./pages/analytics.js";
 import { journeysPage } from "./pages/journeys.js";
 import { churnPage, sentimentPage } from "./pages/insights.js";
 import { settingsPage } from "./pages/settings.js";
@@ -47,6 +47,7 @@ const ROUTES = [
   ["journeys/:id", journeysPage],
   ["analytics", analyticsPage],
   ["analytics/campaigns/:id", campaignAnalyticsPage],
+  ["analytics/journeys/:id", journeyAnalyticsPage],
   ["churn", churnPage],
   ["sentiment", sentimentPage],
   ["settings", settingsPage],

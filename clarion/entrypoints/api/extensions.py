@@ -251,6 +251,20 @@ def get_campaign_metrics(call: Call) -> dict[str, Any]:
         }
 
 
+@extension(
+    "GetJourneyConversions", "GET", "/apps/{application_id}/journeys/{journey_id}/conversions"
+)
+def get_journey_conversions(call: Call) -> dict[str, Any]:
+    """A journey's conversions per goal, as ``clarion analytics journey-conversions``
+    gives them (``since``, ``until``: the days the journey sent on)."""
+    project = call.project()
+    journey_id = call.get("JourneyId")
+    project.journey_service.get_journey(journey_id, call.app_id)
+    return project.conversion_service.journey_conversions(
+        journey_id, since=_date(call, "since"), until=_date(call, "until")
+    )
+
+
 @extension("GetEventCounts", "GET", "/apps/{application_id}/events/counts")
 def get_event_counts(call: Call) -> dict[str, Any]:
     """Events and distinct endpoints by UTC day and event type (``since``, ``until``)."""

@@ -26,7 +26,8 @@ export async function segmentsPage(main) {
 }
 
 // Every criterion the builder offers: [key, label, kind]. kind: set (SetDimension),
-// attribute (AttributeDimension, named), metric (MetricDimension, named), recency.
+// attribute (AttributeDimension, named), metric (MetricDimension, named), recency, gps
+// (GPSPointDimension: a point and a range in kilometres).
 const CRITERIA = [
   ["Demographic.Channel", "Channel", "set"],
   ["Demographic.Platform", "Platform", "set"],
@@ -35,6 +36,7 @@ const CRITERIA = [
   ["Demographic.Model", "Device model", "set"],
   ["Demographic.AppVersion", "App version", "set"],
   ["Location.Country", "Country", "set"],
+  ["Location.GPSPoint", "Within a distance of a point (GPS)", "gps"],
   ["Behavior.Recency", "Active / inactive in", "recency"],
   ["Attributes", "Endpoint attribute", "attribute"],
   ["UserAttributes", "User attribute", "attribute"],
@@ -55,6 +57,16 @@ export function criterionToDimension(c) {
   const [top, sub] = c.key.split(".");
   if (kind === "set") return { [top]: { [sub]: { DimensionType: c.op || "INCLUSIVE", Values: splitValues(c.values) } } };
   if (kind === "recency") return { Behavior: { Recency: { RecencyType: c.op || "ACTIVE", Duration: c.values || "DAY_30" } } };
+  if (kind === "gps") {
+    return {
+      Location: {
+        GPSPoint: {
+          Coordinates: { Latitude: Number(c.lat), Longitude: Number(c.lon) },
+          RangeInKilometers: Number(c.km),
+        },
+      },
+    };
+  }
   if (kind === "attribute") return { [top]: { [c.name]: { AttributeType: c.op || "INCLUSIVE", Values: splitValues(c.values) } } };
   return { [top]: { [c.name]: { ComparisonOperator: c.op || "GREATER_THAN", Value: Number(c.values) } } };
 }
@@ -64,6 +76,10 @@ export function dimensionToCriterion(d) {
   const inner = d[top];
   const [sub] = Object.keys(inner);
   const value = inner[sub];
+  if (top === "Location" && sub === "GPSPoint") {
+    const at = value.Coordinates || {};
+    return { key: "Location.GPSPoint", op: "", values: "", name: "", lat: String(at.Latitude ?? ""), lon: String(at.Longitude ?? ""), km: String(value.RangeInKilometers ?? "") };
+  }
   if (top === "Demographic" || top === "Location") {
     return { key: `${top}.${sub}`, op: value.DimensionType || "INCLUSIVE", values: (value.Values || []).join(", "), name: "" };
   }
@@ -122,6 +138,12 @@ function incomplete(model) {
     for (const c of group.criteria) {
       const kind = CRITERIA.find(([key]) => key === c.key)?.[2];
       if ((kind === "attribute" || kind === "metric") && !c.name) return "Name the attribute or metric to see the estimate.";
+      if (kind === "gps") {
+        if ([c.lat, c.lon, c.km].some((v) => !String(v ?? "").trim() || !Number.isFinite(Number(v)))) {
+          return "Give the point's latitude, longitude and range (numbers) to see the estimate.";
+        }
+        continue;
+      }
       if (kind !== "recency" && !String(c.values).trim()) return "Give every criterion a value to see the estimate.";
     }
   }
@@ -169,13 +191,14 @@ export async function segmentPage(main, { id }) {
       return;
     }
     clear(estimate).append(h("span", { class: "muted" }, "Estimating…"));
+    // The request as sent, even when the API refuses it.
+    requestBox.textContent = JSON.stringify(isImport ? { Name: model.name } : toRequest(model), null, 2);
     try {
       // The stored segment itself until it is edited (GetSegmentEstimate counts exactly
       // what `segments preview` counts), then the edited definition.
       const result = isImport || (saved && !edited)
         ? await clarion.segmentEstimate(app, id)
         : await clarion.estimateSegment(app, { ...toRequest(model), Name: model.name || "estimate" });
-      requestBox.textContent = JSON.stringify(isImport ? { Name: model.name } : toRequest(model), null, 2);
       if (ticket !== asked) return;
       clearErrors(form);
       clear(estimate).append(
@@ -191,6 +214,9 @@ export async function segmentPage(main, { id }) {
     } catch (error) {
       if (ticket !== asked) return;
       clear(estimate).append(h("span", { class: "muted" }, "No estimate: see the errors."));
+      // Nothing of the last estimate is left beside a definition that has none.
+      clear(sampleBox);
+      sqlBox.textContent = "";
       showErrors(form, error);
     }
   }
@@ -255,15 +281,32 @@ export async function segmentPage(main, { id }) {
     const op = select([], { "aria-label": "Operator" });
     const values = input({ value: c.values, placeholder: "values, comma separated", "aria-label": "Values" });
     const durations = select(RECENCY, { "aria-label": "Window" });
+    // Location.GPSPoint: its own three numbers, each named by its API field so an error
+    // about it is shown under it.
+    const gpsInputs = [
+      ["lat", "Latitude", "Coordinates.Latitude", "-90 to 90"],
+      ["lon", "Longitude", "Coordinates.Longitude", "-180 to 180"],
+      ["km", "Range in kilometres", "RangeInKilometers", "km"],
+    ].map(([part, label, member, placeholder]) => {
+      const el = input({ type: "number", step: "any", value: c[part] ?? "", placeholder, "aria-label": label });
+      el.id = `crit-${gi}-${ci}-${part}`;
+      el.dataset.field = `${path}.Location.GPSPoint.${member}`;
+      el.addEventListener("input", () => { c[part] = el.value; changed(); });
+      return el;
+    });
+    const gpsErrors = gpsInputs.map((el) => h("span", { class: "field-error", role: "alert", id: `${el.id}-error` }));
+    const gpsBox = h("span", { class: "gps" }, gpsInputs);
     function fill() {
       const kind = kindOf();
       clear(op);
-      const ops = kind === "set" ? ["INCLUSIVE", "EXCLUSIVE"] : kind === "attribute" ? ATTRIBUTE_TYPES : kind === "metric" ? METRIC_OPERATORS : ["ACTIVE", "INACTIVE"];
+      const ops = kind === "set" ? ["INCLUSIVE", "EXCLUSIVE"] : kind === "attribute" ? ATTRIBUTE_TYPES : kind === "metric" ? METRIC_OPERATORS : kind === "gps" ? [""] : ["ACTIVE", "INACTIVE"];
       for (const o of ops) op.append(h("option", { value: o }, o));
       if (!ops.includes(c.op)) c.op = ops[0];
       op.value = c.op;
       nameInput.hidden = !(kind === "attribute" || kind === "metric");
-      values.hidden = kind === "recency";
+      values.hidden = kind === "recency" || kind === "gps";
+      op.hidden = kind === "gps";
+      gpsBox.hidden = kind !== "gps";
       durations.hidden = kind !== "recency";
       if (kind === "recency") {
         if (!RECENCY.includes(c.values)) c.values = "DAY_30";
@@ -283,9 +326,10 @@ export async function segmentPage(main, { id }) {
     return h(
       "div",
       { class: "criterion" },
-      key, nameInput, op, values, durations,
+      key, nameInput, op, values, durations, gpsBox,
       button("Remove", () => { group.criteria.splice(ci, 1); renderGroups(); changed(); }, { class: "small", "aria-label": `Remove criterion ${ci + 1}` }),
       error,
+      gpsErrors,
     );
   }
 
