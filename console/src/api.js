@@ -29,9 +29,10 @@ export class ApiError extends Error {
     super(message);
     this.status = status;
     this.code = code;
-    // "Field.Path: reason; Other: reason" → [{field, reason}]
+    // "Field.Path: reason; Other: reason" → [{field, reason}], split only before the
+    // next field's name: a reason may hold "; " itself.
     this.problems = String(message || "")
-      .split("; ")
+      .split(/; (?=[A-Za-z0-9_.[\]{}-]+: )/)
       .map((part) => {
         const match = /^([A-Za-z0-9_.[\]{}-]+): (.+)$/s.exec(part);
         return match ? { field: match[1], reason: match[2] } : { field: "", reason: part };

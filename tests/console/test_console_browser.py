@@ -207,8 +207,6 @@ def test_a_template_preview_runs_no_script(console: ConsoleUnderTest) -> None:
 
 def test_every_page_opens_without_errors(console: ConsoleUnderTest) -> None:
     app = console.bootstrap.app_id
-    # Until the journeys engine lands, ListJourneys answers 405 and the page says why.
-    console.expect_error(r"status of 405 \(Method Not Allowed\)")
     for path in (
         "/console/",
         "/console/projects",
