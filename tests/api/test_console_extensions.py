@@ -114,6 +114,18 @@ def test_a_draft_template_previews_as_the_saved_version_renders(
     assert "Subject" in _error(client.post(path, json=broken), 400, "BadRequestException")
 
 
+def test_an_in_app_template_is_not_rendered_for_an_endpoint(client: TestClient) -> None:
+    # Pinpoint shows in-app templates as written: a preview answers why, not a push shape.
+    body = {"Alignment": "LEFT", "Body": "Hi", "TextColor": "#000000"}
+    content = {"Layout": "BOTTOM_BANNER", "Content": [{"BodyConfig": body}]}
+    assert client.post("/v1/templates/tip/inapp", json=content).status_code == 201
+    path = f"/clarion/apps/{APP}/templates/tip/inapp/preview"
+    saved = _error(client.post(path, json={"EndpointId": "e3"}), 400, "BadRequestException")
+    assert saved.startswith("TemplateType: an INAPP template is not rendered")
+    draft = client.post(path, json={"EndpointId": "e3", "Draft": content})
+    assert "INAPP" in _error(draft, 400, "BadRequestException")
+
+
 def test_an_uploaded_file_is_imported_with_its_bad_rows_reported(
     client: TestClient, root: Bootstrap
 ) -> None:

@@ -246,6 +246,7 @@ class TemplateService:
         """Render a template version (the active one by default) for an endpoint;
         returns the rendered parts as JSON. Raises NotFoundError."""
         template = self.find(name, template_type)
+        _refuse_in_app(template.template_type)
         endpoint = self._profiles.get_endpoint(endpoint_id)
         if endpoint is None:
             raise NotFoundError("endpoint", endpoint_id)
@@ -277,6 +278,7 @@ class TemplateService:
         NotFoundError
             No such endpoint.
         """
+        _refuse_in_app(_kind(template_type))
         draft = MessageTemplate.create("draft", _kind(template_type), request)
         endpoint = self._profiles.get_endpoint(endpoint_id)
         if endpoint is None:
@@ -320,6 +322,22 @@ class TemplateService:
 
 def _arn(template: MessageTemplate) -> str:
     return f"{ARN_PREFIX}:{template.template_name}/{template.template_type.value}"
+
+
+def _refuse_in_app(kind: TemplateType) -> None:
+    # Pinpoint shows an in-app template as written (the app fetches it with
+    # GetInAppMessages): there is nothing to render for an endpoint, and rendering it as
+    # push would answer the wrong shape.
+    if kind is TemplateType.INAPP:
+        raise InvalidRecordError(
+            [
+                FieldProblem(
+                    "TemplateType",
+                    "an INAPP template is not rendered for an endpoint: the app shows it "
+                    "as written (GetInAppMessages)",
+                )
+            ]
+        )
 
 
 def _kind(template_type: TemplateType | str) -> TemplateType:
