@@ -57,6 +57,7 @@ EXPECTED: dict[tuple[str, str], dict[str, set[str]]] = {
     ("Audience", "import_job_finish"): {"definitions": DEFINITIONS_RW},
     ("Audience", "endpoint_change_feed"): {},
     ("Audience", "compact_endpoints"): {},
+    ("Audience", "erase_lake"): {},
     ("Events", "events_consumer"): {
         "endpoints": ENDPOINTS_RW,
         "endpoints/index/UserIdIndex": QUERY,

@@ -1039,6 +1039,21 @@ def test_lambda_errors_are_classified(aws: AwsHarness):
     assert "ResourceNotFoundException" in (result.reason or "")
 
 
+def test_a_lambda_target_the_role_may_not_invoke_waits_for_the_grant(aws: AwsHarness):
+    # A target missing from messaging_custom_lambda_arns: the role has no invoke grant.
+    def answer(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise ServiceError(
+            "AccessDeniedException", "not authorized to perform: lambda:InvokeFunction", 403
+        )
+
+    assert aws.lambda_fake is not None
+    aws.lambda_fake.answer = answer
+    [result] = aws.channel().deliver([custom_message(1)])
+
+    assert result.status == DeliveryStatus.TEMPORARY_FAILURE
+    assert "AccessDeniedException" in (result.reason or "")
+
+
 @pytest.mark.parametrize(
     "target",
     ["http://hooks.example.com/x", "http://127.0.0.1:9/x", "ftp://example.com/x", "lambda-name"],
