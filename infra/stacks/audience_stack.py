@@ -83,3 +83,7 @@ class AudienceStack(FeatureStack):
             workgroup=data.workgroup,
             schedule_hour_utc=config.compaction_schedule_hour_utc,
         )
+        # What the CLI needs for the erase workflow (CLARION_ERASE_STATE_MACHINE_ARN).
+        self.add_outputs(
+            {"EraseStateMachineArn": self.lake_erasure.state_machine.state_machine_arn}
+        )

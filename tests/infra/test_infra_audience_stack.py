@@ -434,6 +434,18 @@ def test_the_api_starts_the_erase_workflow(synthesized: Any) -> None:
     assert any(":stateMachine:clarion-erase-lake" in r for r in started)
 
 
+def test_the_cli_gets_the_workflows_arn(synthesized: Any) -> None:
+    outputs = synthesized.templates["Audience"]["Outputs"]
+    (value,) = [o["Value"] for name, o in outputs.items() if name == "EraseStateMachineArn"]
+    machines = [
+        logical
+        for logical, r in synthesized.templates["Audience"]["Resources"].items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+        and "erase-lake" in str(r["Properties"].get("StateMachineName"))
+    ]
+    assert value == {"Ref": machines[0]}
+
+
 def test_staged_copies_expire(synthesized: Any) -> None:
     buckets = resources_of(synthesized.templates["Data"], "AWS::S3::Bucket")
     rules = [
