@@ -159,6 +159,11 @@ class ClarionConfig:
         return f"{self.resource_prefix}-campaign-run"
 
     @property
+    def erase_state_machine_name(self) -> str:
+        """The lake's erase workflow (the audience stack's; the API starts it)."""
+        return f"{self.resource_prefix}-erase-lake"
+
+    @property
     def import_job_state_machine_name(self) -> str:
         """The import-job state machine (the audience stack's; the API starts it)."""
         return f"{self.resource_prefix}-import-job"

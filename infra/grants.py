@@ -106,40 +106,72 @@ def grant_objects(
     acknowledge(grantee, f"AwsSolutions-IAM5[Resource::{nag_notation(grantee, objects)}]", reason)
 
 
+# DynamoDB actions by table, named after what the adapters (clarion/adapters/aws/) call
+# on it, so that each role is granted the union of the calls its handler's adapters
+# make and nothing else (tests/unit/test_dynamodb_grants.py reads the adapters' code
+# and checks these sets against it). Scan is needed only to list definitions, DeleteItem
+# only where something is deleted by key; IAM authorises each item of a
+# TransactWriteItems call as its PutItem or UpdateItem, and a BatchWriteItem call as
+# itself, puts and deletes alike (IAM cannot tell them apart).
+ENDPOINTS_READ = ("dynamodb:BatchGetItem", "dynamodb:GetItem")
+ENDPOINTS_WRITE = ("dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+DEFINITIONS_READ = ("dynamodb:GetItem", "dynamodb:Query")
+DEFINITIONS_LIST = ("dynamodb:Scan",)
+DEFINITIONS_WRITE = ("dynamodb:PutItem",)
+DEFINITIONS_DELETE = ("dynamodb:DeleteItem",)
+SENDS_READ = ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query")
+SENDS_WRITE = ("dynamodb:UpdateItem",)
+JOURNEYS_READ = ("dynamodb:BatchGetItem", "dynamodb:Query")
+JOURNEYS_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+JOURNEYS_DELETE = ("dynamodb:DeleteItem",)
+SOCIAL_READ = ("dynamodb:Query",)
+SOCIAL_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem")
+_WRITE_ACTIONS = frozenset(
+    {
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    }
+)
+_ITEM_ACTIONS = _WRITE_ACTIONS | {
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+}
+
+
 def grant_table_data(
     grantee: iam.IRole,
     *,
     table_name: str,
     key: kms.IKey,
+    actions: Sequence[str],
     index_names: Sequence[str] = (),
-    write: bool = False,
 ) -> None:
-    """Let ``grantee`` read (and with ``write``, write) the items of a table and query
-    its named indexes."""
+    """Let ``grantee`` make exactly ``actions`` (the module's ``*_READ``, ``*_WRITE``...
+    sets, joined) on the items of a table, and query its named indexes.
+
+    Raises
+    ------
+    ValueError
+        An action is not a DynamoDB item action (``dynamodb:*`` or a table action).
+    """
+    wanted = sorted(set(actions))
+    unknown = [action for action in wanted if action not in _ITEM_ACTIONS]
+    if unknown or not wanted:
+        raise ValueError(f"not DynamoDB item actions: {unknown or 'none given'}")
     table = table_arn(grantee, table_name)
-    actions = [
-        "dynamodb:GetItem",
-        "dynamodb:BatchGetItem",
-        "dynamodb:Query",
-        "dynamodb:Scan",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:DescribeTable",
-    ]
-    if write:
-        actions += [
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem",
-            "dynamodb:BatchWriteItem",
-        ]
+    grantee.add_to_principal_policy(iam.PolicyStatement(actions=wanted, resources=[table]))
     indexes = [f"{table}/index/{name}" for name in index_names]
-    grantee.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=[table]))
     if indexes:
+        # The adapters only query indexes (keys-only lookups); none scans one.
         grantee.add_to_principal_policy(
-            iam.PolicyStatement(actions=["dynamodb:Query", "dynamodb:Scan"], resources=indexes)
+            iam.PolicyStatement(actions=["dynamodb:Query"], resources=indexes)
         )
     kms_actions = ["kms:Decrypt", "kms:DescribeKey"]
-    if write:
+    if _WRITE_ACTIONS & set(wanted):
         kms_actions += ["kms:Encrypt", "kms:GenerateDataKey"]
     key.grant(grantee, *kms_actions)
 

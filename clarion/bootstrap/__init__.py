@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ErasureService,
         ImportJobPieces,
         JobService,
+        LakeErasureSteps,
         ObjectImportService,
     )
     from clarion.services.campaigns import (
@@ -195,6 +196,14 @@ class Bootstrap:
         from clarion.services.audience import ErasureService
 
         return ErasureService(self.adapters.profile_store, self.adapters.personal_data_eraser)
+
+    @cached_property
+    def lake_erasure_steps(self) -> LakeErasureSteps:
+        """The Parquet lake's erase workflow steps (AWS)."""
+        from clarion.services.audience import LakeErasureSteps
+
+        rewriter = _aws_only(self.adapters.lake_rewriter, "the lake's erase workflow")
+        return LakeErasureSteps(rewriter, self.settings.aws.glue_database)
 
     @cached_property
     def import_service(self) -> EndpointImportService:

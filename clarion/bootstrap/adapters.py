@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         ImportJobStarter,
         JobFiles,
         JourneyRepository,
+        LakeRewriter,
         MessageCounts,
         ParticipantStore,
         PersonalDataEraser,
@@ -115,6 +116,12 @@ class Adapters(Protocol):
     def columnar_endpoint_import(self) -> ColumnarEndpointImport | None:
         """CSV imports as columns (locally); None where every row is read by the import
         service (AWS, where imports run as jobs of batch workers)."""
+        ...
+
+    @property
+    def lake_rewriter(self) -> LakeRewriter | None:
+        """The Parquet lake's erase workflow steps (AWS); None locally, where the
+        eraser rewrites the files itself."""
         ...
 
     @property

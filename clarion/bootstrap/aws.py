@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         ImportJobStarter,
         JobFiles,
         JourneyRepository,
+        LakeRewriter,
         MessageCounts,
         ParticipantStore,
         PersonalDataEraser,
@@ -160,10 +161,27 @@ class AwsAdapters:
 
     @cached_property
     def personal_data_eraser(self) -> PersonalDataEraser:
-        """The data bucket's text datasets (the Parquet lake is found and reported)."""
+        """The data bucket's text datasets, and the Parquet lake through its erase
+        workflow where it is deployed (found and reported otherwise)."""
         from clarion.adapters.aws.audience.personal_data_eraser import S3PersonalDataEraser
 
-        return S3PersonalDataEraser(self.client("s3"), self.settings.aws.data_bucket)
+        arn = self.settings.aws.erase_state_machine_arn
+        return S3PersonalDataEraser(
+            self.client("s3"),
+            self.settings.aws.data_bucket,
+            stepfunctions=self.client("stepfunctions") if arn else None,
+            erase_state_machine_arn=arn,
+            key_prefix=self.key_prefix,
+        )
+
+    @cached_property
+    def lake_rewriter(self) -> LakeRewriter | None:
+        """The erase workflow's S3 and Athena-results steps."""
+        from clarion.adapters.aws.audience.lake_rewriter import S3LakeRewriter
+
+        return S3LakeRewriter(
+            self.client("s3"), self.client("athena"), self.settings.aws.data_bucket
+        )
 
     @cached_property
     def segment_repository(self) -> SegmentRepository:

@@ -69,6 +69,7 @@ class LocalAdapters:
     # Athena have no local stand-in that the services need.
     campaign_run_starter = None
     import_job_starter = None  # import jobs run within the call
+    lake_rewriter = None  # the eraser rewrites the local files itself
     post_queue = None
     churn_jobs = None
     churn_queries = None

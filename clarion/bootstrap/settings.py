@@ -75,6 +75,8 @@ class AwsSettings:
     sms_origination_identity: str = _env("sms_origination_identity", "")
     pinpoint_app_id: str = _env("pinpoint_app_id", "")
     webhook_secret_arn: str = _env("webhook_secret_arn", "")
+    # The hosts custom-channel webhooks may name, comma-separated (none by default).
+    webhook_allowed_hosts: str = _env("webhook_allowed_hosts", "")
     # Messages a delivery call sends at once on per-message APIs (SES, SMS, voice).
     delivery_threads: int = _env("delivery_threads", 8)
     # Engagement events and campaign runs.
@@ -85,6 +87,8 @@ class AwsSettings:
     campaign_state_machine_arn: str = _env("campaign_state_machine_arn", "")
     # Import jobs as Step Functions Distributed Maps; unset, jobs run within the call.
     import_job_state_machine_arn: str = _env("import_job_state_machine_arn", "")
+    # The Parquet lake's erase workflow; unset, erase only finds the lake's objects.
+    erase_state_machine_arn: str = _env("erase_state_machine_arn", "")
     campaign_schedule_group: str = _env("campaign_schedule_group", "")
     campaign_scheduler_role_arn: str = _env("campaign_scheduler_role_arn", "")
     # Social-sentiment triggers.

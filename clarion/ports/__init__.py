@@ -16,6 +16,7 @@ from clarion.ports.audience import (
     ImportFileStore,
     ImportJobStarter,
     JobFiles,
+    LakeRewriter,
     PersonalDataEraser,
     ProfileStore,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "ImportJobStarter",
     "JobFiles",
     "JourneyRepository",
+    "LakeRewriter",
     "MessageCounts",
     "ParticipantStore",
     "PersonalDataEraser",

@@ -191,6 +191,27 @@ class PersonalDataEraser(Protocol):
         rewritten (the local database file); called after the profile store's delete."""
 
 
+class LakeRewriter(Protocol):
+    """The steps of the Parquet lake's erase workflow that touch S3 and Athena's
+    results (AWS; docs/deploy.md, "Erasing a person")."""
+
+    @property
+    def bucket(self) -> str:
+        """The data bucket the lake lives in."""
+        ...
+
+    def found_objects(self, query_execution_id: str, prefix: str) -> list[str]:
+        """The keys under ``prefix`` that a finished find query (one ``path`` column of
+        ``s3://`` URLs) listed, sorted."""
+        ...
+
+    def replace_object(self, key: str, staging_prefix: str) -> ErasedItem:
+        """Put what an UNLOAD wrote under ``staging_prefix`` in place of ``key`` (the
+        first file at ``key``, any others beside it; none: ``key`` is deleted), then
+        delete the staging files and every earlier version of ``key``."""
+        ...
+
+
 class ImportJobStarter(Protocol):
     """Starts the import-job state machine, one execution per file of a job (AWS)."""
 

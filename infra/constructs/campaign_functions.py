@@ -6,6 +6,7 @@ the table). The settings ``clarion.bootstrap.settings`` reads come from the envi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,13 +17,24 @@ from constructs import Construct
 
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.environment import variable
-from infra.grants import grant_objects, grant_table_data
+from infra.grants import (
+    DEFINITIONS_READ,
+    DEFINITIONS_WRITE,
+    ENDPOINTS_READ,
+    SENDS_READ,
+    SENDS_WRITE,
+    grant_objects,
+    grant_table_data,
+)
 
 START_HANDLER = "lambdas.campaign_start.handler.handler"
 SEND_BATCH_HANDLER = "lambdas.campaign_send_batch.handler.handler"
 SUMMARISE_HANDLER = "lambdas.campaign_summarise.handler.handler"
 RESUME_HANDLER = "lambdas.campaign_resume.handler.handler"
 CAMPAIGN_SERVICE_NAME = "clarion-campaigns"
+_FUNCTION_ARN = re.compile(
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?"
+)
 # Where the resume passes write their batches (lambdas/campaign_resume/handler.py).
 CAMPAIGN_AUDIENCES_PREFIX = "campaign-audiences/"
 
@@ -34,7 +46,10 @@ class DeliverySettings:
     ``ses_identity`` is the verified SES identity (domain or address) mail is sent from;
     ``sms_origination_identity`` a phone number, sender id or pool (its ARN scopes the
     grant; a bare number or id is granted on the account's phone numbers, sender ids
-    and pools); ``pinpoint_app_id`` is set only when push is enabled.
+    and pools); ``pinpoint_app_id`` is set only when push is enabled;
+    ``webhook_allowed_hosts`` the hosts webhooks may name (``CLARION_WEBHOOK_ALLOWED_HOSTS``);
+    ``custom_lambda_arns`` the functions custom channels may invoke (the only
+    ``lambda:InvokeFunction`` grant).
     """
 
     app_id: str
@@ -47,6 +62,18 @@ class DeliverySettings:
     sms_origination_identity: str = ""
     pinpoint_app_id: str = ""
     webhook_secret_arn: str = ""
+    webhook_allowed_hosts: str = ""
+    custom_lambda_arns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for arn in self.custom_lambda_arns:
+            # A function ARN, optionally with a version or alias: never a wildcard,
+            # which would let a custom target invoke any function of the account.
+            if not _FUNCTION_ARN.fullmatch(arn):
+                raise ValueError(
+                    "messaging_custom_lambda_arns must list Lambda function ARNs "
+                    f"(arn:aws:lambda:<region>:<account>:function:<name>), not {arn!r}"
+                )
 
     def as_variables(self) -> dict[str, str]:
         variables = {
@@ -59,6 +86,7 @@ class DeliverySettings:
             variable("sms_origination_identity"): self.sms_origination_identity,
             variable("pinpoint_app_id"): self.pinpoint_app_id,
             variable("webhook_secret_arn"): self.webhook_secret_arn,
+            variable("webhook_allowed_hosts"): self.webhook_allowed_hosts,
         }
         return {name: value for name, value in variables.items() if value}
 
@@ -117,20 +145,28 @@ class CampaignFunctions(Construct):
         )
         sends = delivery.sends_table_name
         # start: reads segments, templates and campaigns; writes the run record.
-        grant_table_data(self.start.role, table_name=definitions_table_name, key=key, write=True)
+        grant_table_data(
+            self.start.role,
+            table_name=definitions_table_name,
+            key=key,
+            actions=DEFINITIONS_READ + DEFINITIONS_WRITE,
+        )
         # send batch: definitions (run, campaign, templates), endpoints, the ledger.
         role = self.send_batch.role
-        grant_table_data(role, table_name=definitions_table_name, key=key)
-        grant_table_data(role, table_name=endpoints_table_name, key=key)
-        grant_table_data(role, table_name=sends, key=key, write=True)
+        grant_table_data(role, table_name=definitions_table_name, key=key, actions=DEFINITIONS_READ)
+        grant_table_data(role, table_name=endpoints_table_name, key=key, actions=ENDPOINTS_READ)
+        grant_table_data(role, table_name=sends, key=key, actions=SENDS_READ + SENDS_WRITE)
         grant_delivery(role, key, delivery)
         # summarise: the run record (and the campaign's state); the ledger, read.
         grant_table_data(
-            self.summarise.role, table_name=definitions_table_name, key=key, write=True
+            self.summarise.role,
+            table_name=definitions_table_name,
+            key=key,
+            actions=DEFINITIONS_READ + DEFINITIONS_WRITE,
         )
-        grant_table_data(self.summarise.role, table_name=sends, key=key)
+        grant_table_data(self.summarise.role, table_name=sends, key=key, actions=SENDS_READ)
         # resume: the ledger, read; the batches object, written.
-        grant_table_data(self.resume.role, table_name=sends, key=key)
+        grant_table_data(self.resume.role, table_name=sends, key=key, actions=SENDS_READ)
         grant_objects(
             self.resume.role,
             bucket_name=bucket_name,
@@ -242,5 +278,14 @@ def grant_delivery(
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue"],
                 resources=[delivery.webhook_secret_arn],
+            )
+        )
+    # Custom channels' Lambda targets: exactly the configured functions, none otherwise
+    # (a target not listed fails with AccessDenied, a TEMPORARY_FAILURE until listed).
+    if delivery.custom_lambda_arns:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=sorted(set(delivery.custom_lambda_arns)),
             )
         )

@@ -27,7 +27,18 @@ from infra.constructs.event_lake import EVENTS_PREFIX, EVENTS_TABLE
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.query_workgroup import QueryWorkgroup
 from infra.environment import variable
-from infra.grants import grant_objects, grant_query_objects, grant_table_data, nag_notation
+from infra.grants import (
+    DEFINITIONS_LIST,
+    DEFINITIONS_READ,
+    DEFINITIONS_WRITE,
+    ENDPOINTS_READ,
+    ENDPOINTS_WRITE,
+    SENDS_READ,
+    grant_objects,
+    grant_query_objects,
+    grant_table_data,
+    nag_notation,
+)
 from infra.nag import acknowledge
 
 FEATURES_HANDLER = "lambdas.churn_features.handler.handler"
@@ -198,7 +209,9 @@ class ChurnFunctions(Construct):
             read=True,
             reason="Reads the scoring transform output of the run it is given.",
         )
-        grant_table_data(role, table_name=endpoints_table_name, key=key, write=True)
+        grant_table_data(
+            role, table_name=endpoints_table_name, key=key, actions=ENDPOINTS_READ + ENDPOINTS_WRITE
+        )
         self._grant_segment(
             key,
             bucket_name,
@@ -378,10 +391,16 @@ class ChurnFunctions(Construct):
     ) -> None:
         role = self.refresh_segment.role
         # The segment, the retention templates, campaign and run records.
-        grant_table_data(role, table_name=definitions_table_name, key=key, write=True)
+        # Finding the churn segment lists the segments (Scan).
+        grant_table_data(
+            role,
+            table_name=definitions_table_name,
+            key=key,
+            actions=DEFINITIONS_READ + DEFINITIONS_LIST + DEFINITIONS_WRITE,
+        )
         # Planning the launch's run reads endpoints and the send ledger.
-        grant_table_data(role, table_name=endpoints_table_name, key=key)
-        grant_table_data(role, table_name=settings.sends_table_name, key=key)
+        grant_table_data(role, table_name=endpoints_table_name, key=key, actions=ENDPOINTS_READ)
+        grant_table_data(role, table_name=settings.sends_table_name, key=key, actions=SENDS_READ)
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["states:StartExecution"],

@@ -28,6 +28,8 @@ class Prefixes:
     EXPORTS = "exports/"
     CHURN = "churn/"
     CAMPAIGN_AUDIENCES = "campaign-audiences/"
+    # The erase workflow's rewritten objects before they replace the originals.
+    ERASE_STAGING = "erase-staging/"
     # Lambda's own layout for stream batches it gave up on (on-failure destination).
     STREAM_FAILURES = "aws/lambda/"
 
@@ -183,6 +185,14 @@ class DataLake(Construct):
                 id="expire-athena-results",
                 prefix=Prefixes.ATHENA_RESULTS,
                 expiration=Duration.days(retention.athena_results_days),
+            ),
+            # An erase workflow that stopped half way leaves its staged copies (which
+            # hold everyone but the erased person): gone within two days.
+            s3.LifecycleRule(
+                id="expire-erase-staging",
+                prefix=Prefixes.ERASE_STAGING,
+                expiration=Duration.days(2),
+                noncurrent_version_expiration=Duration.days(1),
             ),
         ] + [
             s3.LifecycleRule(

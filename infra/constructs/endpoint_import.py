@@ -13,7 +13,14 @@ from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.profile_tables import USER_ID_INDEX
 from infra.constructs.queues import DeadLetterQueue
 from infra.environment import variable
-from infra.grants import grant_objects, grant_table_data
+from infra.grants import (
+    DEFINITIONS_READ,
+    DEFINITIONS_WRITE,
+    ENDPOINTS_READ,
+    ENDPOINTS_WRITE,
+    grant_objects,
+    grant_table_data,
+)
 
 IMPORT_HANDLER = "lambdas.import_endpoints.handler.handler"
 # Lambda's ceiling. Pinpoint import files go up to 1 GB; the handler streams the object,
@@ -97,9 +104,15 @@ class EndpointImport(Construct):
             table_name=endpoints_table_name,
             key=key,
             index_names=[USER_ID_INDEX],
-            write=True,
+            actions=ENDPOINTS_READ + ENDPOINTS_WRITE,
         )
-        grant_table_data(role, table_name=definitions_table_name, key=key, write=True)
+        # The imported segment (saved as a new version of its document).
+        grant_table_data(
+            role,
+            table_name=definitions_table_name,
+            key=key,
+            actions=DEFINITIONS_READ + DEFINITIONS_WRITE,
+        )
 
         self.rule = events.Rule(
             self,

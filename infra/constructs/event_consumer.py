@@ -15,7 +15,12 @@ from infra.constructs.lambda_runtime import (
 )
 from infra.constructs.profile_tables import ADDRESS_INDEX, USER_ID_INDEX
 from infra.environment import variable
-from infra.grants import grant_objects, grant_table_data
+from infra.grants import (
+    ENDPOINTS_READ,
+    ENDPOINTS_WRITE,
+    grant_objects,
+    grant_table_data,
+)
 
 CONSUMER_HANDLER = "lambdas.events_consumer.handler.handler"
 CONSUMER_SERVICE_NAME = "clarion-events"
@@ -68,7 +73,7 @@ class EventConsumer(Construct):
             table_name=endpoints_table_name,
             key=key,
             index_names=[USER_ID_INDEX, ADDRESS_INDEX],
-            write=True,
+            actions=ENDPOINTS_READ + ENDPOINTS_WRITE,
         )
         grant_objects(
             role,

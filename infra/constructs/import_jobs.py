@@ -26,7 +26,15 @@ from infra.constructs.data_lake import Prefixes
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.profile_tables import USER_ID_INDEX
 from infra.constructs.state_machines import logged_state_machine
-from infra.grants import grant_objects, grant_table_data, nag_notation
+from infra.grants import (
+    DEFINITIONS_READ,
+    DEFINITIONS_WRITE,
+    ENDPOINTS_READ,
+    ENDPOINTS_WRITE,
+    grant_objects,
+    grant_table_data,
+    nag_notation,
+)
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
 
@@ -88,13 +96,18 @@ class ImportJobs(Construct):
             timeout=Duration.minutes(2),
         )
         for function in (self.piece, self.finish):
-            grant_table_data(function.role, table_name=definitions_table_name, key=key, write=True)
+            grant_table_data(
+                function.role,
+                table_name=definitions_table_name,
+                key=key,
+                actions=DEFINITIONS_READ + DEFINITIONS_WRITE,
+            )
         grant_table_data(
             self.piece.role,
             table_name=endpoints_table_name,
             key=key,
             index_names=[USER_ID_INDEX],
-            write=True,
+            actions=ENDPOINTS_READ + ENDPOINTS_WRITE,
         )
         grant_objects(
             self.piece.role,

@@ -24,7 +24,18 @@ from infra.constructs.lambda_runtime import (
     add_kinesis_consumer,
 )
 from infra.environment import variable
-from infra.grants import grant_objects, grant_table_data
+from infra.grants import (
+    DEFINITIONS_LIST,
+    DEFINITIONS_READ,
+    DEFINITIONS_WRITE,
+    ENDPOINTS_READ,
+    JOURNEYS_READ,
+    JOURNEYS_WRITE,
+    SENDS_READ,
+    SENDS_WRITE,
+    grant_objects,
+    grant_table_data,
+)
 
 PLAN_HANDLER = "lambdas.journey_plan.handler.handler"
 ENTER_HANDLER = "lambdas.journey_enter.handler.handler"
@@ -114,20 +125,49 @@ class JourneyFunctions(Construct):
         )
         due = [DUE_INDEX]
         # plan, entered, finish: journeys, runs and control records; counters; segments.
+        # plan and finish list the journeys (Scan); entered reads and saves one run.
         for step in (self.plan, self.entered, self.finish):
-            grant_table_data(step.role, table_name=definitions_table_name, key=key, write=True)
             grant_table_data(
-                step.role, table_name=journeys_table_name, key=key, index_names=due, write=True
+                step.role,
+                table_name=definitions_table_name,
+                key=key,
+                actions=DEFINITIONS_READ
+                + DEFINITIONS_WRITE
+                + (DEFINITIONS_LIST if step is not self.entered else ()),
+            )
+            grant_table_data(
+                step.role,
+                table_name=journeys_table_name,
+                key=key,
+                index_names=due,
+                actions=JOURNEYS_READ + JOURNEYS_WRITE,
             )
         # enter, advance, events: also endpoints, the ledger and delivery.
         for mover in (self.enter, self.advance, self.events):
             role = mover.role
-            grant_table_data(role, table_name=definitions_table_name, key=key, write=True)
+            # The events consumer matches events against every journey (Scan).
             grant_table_data(
-                role, table_name=journeys_table_name, key=key, index_names=due, write=True
+                role,
+                table_name=definitions_table_name,
+                key=key,
+                actions=DEFINITIONS_READ
+                + DEFINITIONS_WRITE
+                + (DEFINITIONS_LIST if mover is self.events else ()),
             )
-            grant_table_data(role, table_name=endpoints_table_name, key=key)
-            grant_table_data(role, table_name=delivery.sends_table_name, key=key, write=True)
+            grant_table_data(
+                role,
+                table_name=journeys_table_name,
+                key=key,
+                index_names=due,
+                actions=JOURNEYS_READ + JOURNEYS_WRITE,
+            )
+            grant_table_data(role, table_name=endpoints_table_name, key=key, actions=ENDPOINTS_READ)
+            grant_table_data(
+                role,
+                table_name=delivery.sends_table_name,
+                key=key,
+                actions=SENDS_READ + SENDS_WRITE,
+            )
             grant_delivery(role, key, delivery)
         grant_objects(
             self.events.role,

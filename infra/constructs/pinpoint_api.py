@@ -37,7 +37,23 @@ from infra.constructs.iam_rest_api import API_STAGE, IamRestApi
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.constructs.query_workgroup import QueryWorkgroup
 from infra.environment import variable
-from infra.grants import grant_objects, grant_query_objects, grant_table_data, nag_notation
+from infra.grants import (
+    DEFINITIONS_DELETE,
+    DEFINITIONS_LIST,
+    DEFINITIONS_READ,
+    DEFINITIONS_WRITE,
+    ENDPOINTS_READ,
+    ENDPOINTS_WRITE,
+    JOURNEYS_DELETE,
+    JOURNEYS_READ,
+    JOURNEYS_WRITE,
+    SENDS_READ,
+    SENDS_WRITE,
+    grant_objects,
+    grant_query_objects,
+    grant_table_data,
+    nag_notation,
+)
 from infra.nag import acknowledge, skip_checkov
 
 API_HANDLER = "lambdas.api.handler.handler"
@@ -103,6 +119,7 @@ class PinpointApi(Construct):
         hook_functions: str,
         journeys_table_name: str = "",
         import_job_state_machine_arn: str | None = None,
+        erase_state_machine_arn: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
@@ -130,6 +147,12 @@ class PinpointApi(Construct):
                     if import_job_state_machine_arn
                     else {}
                 ),
+                # DeleteEndpoint and DeleteUserEndpoints start the lake's erase workflow.
+                **(
+                    {variable("erase_state_machine_arn"): erase_state_machine_arn}
+                    if erase_state_machine_arn
+                    else {}
+                ),
             },
         )
         role = self.function.role
@@ -137,12 +160,22 @@ class PinpointApi(Construct):
             # Journey operations: participants and counters (state changes, metrics,
             # explain); the journeys themselves are in the definitions table.
             grant_table_data(
-                role, table_name=journeys_table_name, key=key, index_names=("DueIndex",), write=True
+                role,
+                table_name=journeys_table_name,
+                key=key,
+                index_names=("DueIndex",),
+                actions=JOURNEYS_READ + JOURNEYS_WRITE + JOURNEYS_DELETE,
             )
         if import_job_state_machine_arn:
             role.add_to_principal_policy(
                 iam.PolicyStatement(
                     actions=["states:StartExecution"], resources=[import_job_state_machine_arn]
+                )
+            )
+        if erase_state_machine_arn:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["states:StartExecution"], resources=[erase_state_machine_arn]
                 )
             )
         self._grant(
@@ -304,10 +337,21 @@ class PinpointApi(Construct):
             table_name=endpoints_table_name,
             key=key,
             index_names=("UserIdIndex", "AddressIndex"),
-            write=True,
+            actions=ENDPOINTS_READ + ENDPOINTS_WRITE,
         )
-        grant_table_data(role, table_name=definitions_table_name, key=key, write=True)
-        grant_table_data(role, table_name=delivery.sends_table_name, key=key, write=True)
+        # Every definitions operation: get, list, save, delete.
+        grant_table_data(
+            role,
+            table_name=definitions_table_name,
+            key=key,
+            actions=DEFINITIONS_READ + DEFINITIONS_LIST + DEFINITIONS_WRITE + DEFINITIONS_DELETE,
+        )
+        grant_table_data(
+            role,
+            table_name=delivery.sends_table_name,
+            key=key,
+            actions=SENDS_READ + SENDS_WRITE,
+        )
         # SendMessages and SendUsersMessages deliver; PutEvents puts on the events stream.
         grant_delivery(role, key, delivery)
         # Jobs: import files under imports/, exports under exports/; imported segment

@@ -20,7 +20,17 @@ from infra.constructs.lambda_runtime import (
 )
 from infra.constructs.profile_tables import SOCIAL_HANDLE_INDEX, USER_ID_INDEX
 from infra.environment import variable
-from infra.grants import grant_objects, grant_table_data
+from infra.grants import (
+    DEFINITIONS_READ,
+    ENDPOINTS_READ,
+    ENDPOINTS_WRITE,
+    SENDS_READ,
+    SENDS_WRITE,
+    SOCIAL_READ,
+    SOCIAL_WRITE,
+    grant_objects,
+    grant_table_data,
+)
 from infra.nag import acknowledge
 
 SCORE_POSTS_HANDLER = "lambdas.score_posts.handler.handler"
@@ -162,17 +172,19 @@ class SocialScoring(Construct):
             table_name=endpoints_table_name,
             key=key,
             index_names=[USER_ID_INDEX, SOCIAL_HANDLE_INDEX],
-            write=True,
+            actions=ENDPOINTS_READ + ENDPOINTS_WRITE,
         )
         grant_table_data(
             role,
             table_name=social_table.table_name,
             key=key,
             index_names=[PROSPECT_INDEX],
-            write=True,
+            actions=SOCIAL_READ + SOCIAL_WRITE,
         )
-        grant_table_data(role, table_name=delivery.sends_table_name, key=key, write=True)
-        grant_table_data(role, table_name=definitions_table_name, key=key)
+        grant_table_data(
+            role, table_name=delivery.sends_table_name, key=key, actions=SENDS_READ + SENDS_WRITE
+        )
+        grant_table_data(role, table_name=definitions_table_name, key=key, actions=DEFINITIONS_READ)
         grant_delivery(role, key, delivery, stream_actions=("kinesis:PutRecords",))
         grant_objects(
             role,

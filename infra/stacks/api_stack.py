@@ -10,6 +10,7 @@ from constructs import Construct
 
 from infra.constructs.console_site import ConsoleSite
 from infra.constructs.import_jobs import import_job_state_machine_arn
+from infra.constructs.lake_erasure import erase_state_machine_arn
 from infra.constructs.messaging_channels import sends_table_name
 from infra.constructs.pinpoint_api import ApiLimits, CampaignTargets, PinpointApi
 from infra.stacks.feature_stack import FeatureStack, FeatureStackProps, options_from_context
@@ -75,6 +76,7 @@ class ApiStack(FeatureStack):
             import_job_state_machine_arn=import_job_state_machine_arn(
                 self, config.import_job_state_machine_name
             ),
+            erase_state_machine_arn=erase_state_machine_arn(self, config.erase_state_machine_name),
             delivery=props.messaging.delivery_settings(
                 config,
                 sends_table_name=sends_table_name(prefix),

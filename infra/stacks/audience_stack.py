@@ -12,6 +12,7 @@ from infra.constructs.endpoint_change_feed import EndpointChangeFeed
 from infra.constructs.endpoint_compaction import EndpointCompaction
 from infra.constructs.endpoint_import import EndpointImport
 from infra.constructs.import_jobs import ImportJobs
+from infra.constructs.lake_erasure import LakeErasure
 from infra.stacks.feature_stack import FeatureStack, FeatureStackProps
 
 
@@ -65,6 +66,15 @@ class AudienceStack(FeatureStack):
             delivery_stream_name=config.endpoint_changes_stream_name,
             log_retention=self.log_retention,
         )
+        self.lake_erasure = LakeErasure(
+            self,
+            "LakeErasure",
+            runtime=self.runtime,
+            state_machine_name=config.erase_state_machine_name,
+            catalog=data.catalog,
+            workgroup=data.workgroup,
+            log_retention=self.log_retention,
+        )
         self.compaction = EndpointCompaction(
             self,
             "EndpointCompaction",
@@ -72,4 +82,8 @@ class AudienceStack(FeatureStack):
             catalog=data.catalog,
             workgroup=data.workgroup,
             schedule_hour_utc=config.compaction_schedule_hour_utc,
+        )
+        # What the CLI needs for the erase workflow (CLARION_ERASE_STATE_MACHINE_ARN).
+        self.add_outputs(
+            {"EraseStateMachineArn": self.lake_erasure.state_machine.state_machine_arn}
         )

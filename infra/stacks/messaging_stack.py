@@ -35,7 +35,15 @@ class MessagingOptions:
         Secrets Manager names of the push credentials (``PushCredentials``)
         [``messaging_apns_secret``, ``messaging_fcm_secret``].
     webhook_secret_arn
-        Secret signing custom-channel webhooks [``messaging_webhook_secret_arn``].
+        Secret holding each webhook host's signing secret (a JSON object of host to
+        secret) [``messaging_webhook_secret_arn``].
+    webhook_allowed_hosts
+        The hosts custom-channel webhooks may name, comma-separated (``*.example.com``
+        for its subdomains); empty: no webhook is sent [``messaging_webhook_allowed_hosts``].
+    custom_lambda_arns
+        The Lambda functions custom channels may invoke, comma-separated ARNs; the
+        sending functions get ``lambda:InvokeFunction`` on exactly these, and on none
+        when empty [``messaging_custom_lambda_arns``].
     """
 
     email_identity: str = ""
@@ -45,6 +53,8 @@ class MessagingOptions:
     apns_secret: str = ""
     fcm_secret: str = ""
     webhook_secret_arn: str = ""
+    webhook_allowed_hosts: str = ""
+    custom_lambda_arns: str = ""
 
     @classmethod
     def from_context(cls, scope: Construct) -> MessagingOptions:
@@ -65,6 +75,10 @@ class MessagingOptions:
             sms_origination_identity=self.sms_origination_identity,
             pinpoint_app_id=pinpoint_app_id,
             webhook_secret_arn=self.webhook_secret_arn,
+            webhook_allowed_hosts=self.webhook_allowed_hosts,
+            custom_lambda_arns=tuple(
+                arn.strip() for arn in self.custom_lambda_arns.split(",") if arn.strip()
+            ),
         )
 
 

@@ -146,3 +146,55 @@ def role_statements(template: dict[str, Any], handler: str) -> list[dict[str, An
 
 def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# What a role may do to a table's items (stream reads are not counted).
+DYNAMODB_ITEM_ACTIONS = frozenset(
+    f"dynamodb:{name}"
+    for name in (
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "Scan",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "BatchWriteItem",
+        "ConditionCheckItem",
+        "PartiQLSelect",
+        "PartiQLInsert",
+        "PartiQLUpdate",
+        "PartiQLDelete",
+        "DescribeTable",
+    )
+)
+
+
+def table_actions(template: dict[str, Any], handler: str) -> dict[str, set[str]]:
+    """The DynamoDB actions the role of ``handler`` may make, by table (``endpoints``
+    for ``clarion-endpoints``) and index (``endpoints/index/UserIdIndex``)."""
+    found: dict[str, set[str]] = {}
+    tables = {
+        logical_id: r["Properties"]["TableName"]
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    }
+    for statement in role_statements(template, handler):
+        actions = {a for a in listed(statement["Action"]) if a in DYNAMODB_ITEM_ACTIONS}
+        if not actions:
+            continue
+        for resource in listed(statement["Resource"]):
+            text = json.dumps(resource)
+            for logical_id, table_name in tables.items():
+                text = text.replace(f'{{"Ref": "{logical_id}"}}', f'"{table_name}"')
+            text = text.replace('", "', "")
+            marker = ":table/clarion-"
+            assert marker in text, f"{handler}: DynamoDB actions on {text}"
+            name = text.split(marker, 1)[1].split('"', 1)[0]
+            found.setdefault(name, set()).update(actions)
+    return found
+
+
+def dynamo(*groups: tuple[str, ...]) -> set[str]:
+    """The union of infra.grants' action sets."""
+    return {action for group in groups for action in group}

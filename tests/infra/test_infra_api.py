@@ -137,6 +137,7 @@ def test_the_functions_role_is_least_privilege(synthesized: Any) -> None:
     assert any("stateMachine" in r for r in by_action["states:StartExecution"])
     assert all("function:clarion-hook-*" in r for r in by_action["lambda:InvokeFunction"])
     assert all(r != '"*"' for r in by_action["dynamodb:PutItem"])
+    assert all(r != '"*"' for r in by_action["dynamodb:BatchWriteItem"])
     assert "iam:PassRole" in actions and "scheduler:CreateSchedule" in actions
     assert "sts:AssumeRole" not in actions  # the events consumer forwards, not the API
 

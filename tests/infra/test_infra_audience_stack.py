@@ -13,7 +13,9 @@ HANDLERS = {
     "lambdas.compact_endpoints.handler.handler",
     "lambdas.import_job_piece.handler.handler",
     "lambdas.import_job_finish.handler.handler",
+    "lambdas.erase_lake.handler.handler",
 }
+ERASE_STEPS = "lambdas.erase_lake.handler.handler"
 # Actions AWS offers no resource-level permissions for (the import-job state machine
 # delivers its logs and traces).
 ACTIONS_WITHOUT_RESOURCES = {
@@ -309,3 +311,148 @@ def test_the_drop_folder_and_the_api_start_import_jobs(synthesized: Any) -> None
         if "CLARION_IMPORT_JOB_STATE_MACHINE_ARN" in f.get("Environment", {}).get("Variables", {})
     ]
     assert handler["Handler"].startswith("lambdas.api.")
+
+
+# -- the lake's erase workflow ---------------------------------------------------------------
+
+
+def _erase_machine(template: dict[str, Any]) -> dict[str, Any]:
+    (machine,) = [
+        m
+        for m in resources_of(template, "AWS::StepFunctions::StateMachine")
+        if "erase-lake" in str(m.get("StateMachineName"))
+    ]
+    return machine
+
+
+def _object_grants(statements: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """S3 object actions by the prefix (``events/``) of the ``<bucket>/<prefix>*``
+    resources they name."""
+    import json
+    import re
+
+    grants: dict[str, set[str]] = {}
+    for statement in statements:
+        actions = {a for a in as_list(statement["Action"]) if a.startswith("s3:")}
+        for resource in as_list(statement["Resource"]):
+            for prefix in re.findall(r'"/([a-z-]+/)\*"', json.dumps(resource)):
+                grants.setdefault(prefix, set()).update(actions)
+    return grants
+
+
+def test_the_erase_workflow_is_logged_encrypted_and_traced(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    machine = _erase_machine(template)
+
+    assert machine["StateMachineName"] == "clarion-erase-lake"
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
+    logging = machine["LoggingConfiguration"]
+    assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
+    log_group = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]
+    group = template["Resources"][log_group["Fn::GetAtt"][0]]["Properties"]
+    assert "KmsKeyId" in group and group["RetentionInDays"]
+    substituted = machine["DefinitionSubstitutions"]
+    assert set(substituted) == {"StepsFunctionArn", "AthenaWorkgroup"}
+    steps = [
+        logical
+        for logical, r in template["Resources"].items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == ERASE_STEPS
+    ]
+    assert substituted["StepsFunctionArn"] == {"Fn::GetAtt": [steps[0], "Arn"]}
+
+
+def test_the_erase_workflow_role_reads_the_lake_and_writes_only_staging(
+    synthesized: Any,
+) -> None:
+    template = synthesized.templates["Audience"]
+    role = _erase_machine(template)["RoleArn"]["Fn::GetAtt"][0]
+    statements = _role_statements(template, role)
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    objects = _object_grants(statements)
+
+    assert {"athena:StartQueryExecution", "athena:GetQueryExecution"} <= actions
+    assert "lambda:InvokeFunction" in actions
+    assert not {a for a in actions if a.startswith("dynamodb:")}
+    assert not {"s3:DeleteObject", "s3:DeleteObjectVersion"} & actions
+    for prefix in ("events/", "endpoint-changes/", "endpoint-snapshot/"):
+        assert objects[prefix] == {"s3:GetObject"}, prefix
+    assert "s3:PutObject" in objects["erase-staging/"]
+    assert "s3:GetObject" not in objects["erase-staging/"]
+    # The workflow invokes only its own steps function.
+    (invoke,) = [s for s in statements if "lambda:InvokeFunction" in as_list(s["Action"])]
+    assert len(as_list(invoke["Resource"])) == 1
+
+
+def test_only_the_steps_function_replaces_and_deletes_lake_objects(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    function = function_by_handler(template, ERASE_STEPS)
+    statements = _role_statements(template, function["Role"]["Fn::GetAtt"][0])
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    objects = _object_grants(statements)
+
+    assert "athena:GetQueryResults" in actions
+    assert "athena:StartQueryExecution" not in actions
+    assert not {a for a in actions if a.startswith(("dynamodb:", "states:"))}
+    for prefix in ("events/", "endpoint-changes/", "endpoint-snapshot/", "erase-staging/"):
+        assert {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"} <= objects[prefix]
+    assert set(objects) == {
+        "events/",
+        "endpoint-changes/",
+        "endpoint-snapshot/",
+        "erase-staging/",
+        "athena-results/",
+    }
+    assert objects["athena-results/"] == {"s3:GetObject"}
+
+
+def test_a_failed_erase_alarms_with_an_action(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    (alarm,) = [
+        a
+        for a in resources_of(template, "AWS::CloudWatch::Alarm")
+        if "clarion-erase-lake" in str(a.get("AlarmDescription", ""))
+    ]
+    assert alarm["AlarmActions"]
+
+
+def test_the_api_starts_the_erase_workflow(synthesized: Any) -> None:
+    import json
+
+    template = synthesized.templates["Api"]
+    function = function_by_handler(template, "lambdas.api.handler.handler")
+    variables = function["Environment"]["Variables"]
+    assert ":stateMachine:clarion-erase-lake" in json.dumps(
+        variables["CLARION_ERASE_STATE_MACHINE_ARN"]
+    )
+    statements = _role_statements(template, function["Role"]["Fn::GetAtt"][0])
+    started = [
+        json.dumps(s["Resource"])
+        for s in statements
+        if "states:StartExecution" in as_list(s["Action"])
+    ]
+    assert any(":stateMachine:clarion-erase-lake" in r for r in started)
+
+
+def test_the_cli_gets_the_workflows_arn(synthesized: Any) -> None:
+    outputs = synthesized.templates["Audience"]["Outputs"]
+    (value,) = [o["Value"] for name, o in outputs.items() if name == "EraseStateMachineArn"]
+    machines = [
+        logical
+        for logical, r in synthesized.templates["Audience"]["Resources"].items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+        and "erase-lake" in str(r["Properties"].get("StateMachineName"))
+    ]
+    assert value == {"Ref": machines[0]}
+
+
+def test_staged_copies_expire(synthesized: Any) -> None:
+    buckets = resources_of(synthesized.templates["Data"], "AWS::S3::Bucket")
+    rules = [
+        rule
+        for bucket in buckets
+        for rule in bucket.get("LifecycleConfiguration", {}).get("Rules", [])
+        if rule.get("Prefix") == "erase-staging/"
+    ]
+    assert len(rules) == 1
+    assert rules[0]["ExpirationInDays"] == 2

@@ -482,7 +482,8 @@ def test_refresh_segment_may_launch_only_the_campaign_state_machine(built: Built
     written = [
         text(s["Resource"])
         for s in statements
-        if {"dynamodb:PutItem", "s3:PutObject"} & set(listed(s["Action"]))
+        if {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "s3:PutObject"}
+        & set(listed(s["Action"]))
     ]
     assert any(":table/clarion-definitions" in w for w in written)
     assert any("/models/churn/documents/*" in w for w in written)

@@ -126,13 +126,15 @@ def test_the_consumer_role_reads_the_stream_and_writes_endpoints(synthesized: An
     actions = actions_of(statements)
 
     # s3:PutObject: failed batches kept under aws/lambda/ (the on-failure destination).
-    assert {"kinesis:GetRecords", "dynamodb:PutItem", "dynamodb:Query", "s3:PutObject"} <= (actions)
+    assert {"kinesis:GetRecords", "dynamodb:BatchWriteItem", "dynamodb:Query", "s3:PutObject"} <= (
+        actions
+    )
     assert "sqs:SendMessage" not in actions
     assert not {a for a in actions if a.startswith("kinesis:Put")}
     index_arns = [
         part
         for s in statements
-        if s["Action"] == ["dynamodb:Query", "dynamodb:Scan"]
+        if s["Action"] == "dynamodb:Query"
         for resource in s["Resource"]
         for part in resource["Fn::Join"][1]
         if isinstance(part, str)

@@ -38,6 +38,11 @@ SEND_BATCH = "lambdas.campaign_send_batch.handler.handler"
 # Actions AWS offers no resource-level permissions for.
 ACTIONS_WITHOUT_RESOURCES = TRACING_AND_LOG_DELIVERY_ACTIONS
 SMS_POOL = "arn:aws:sms-voice:us-east-1:123456789012:pool/pool-0123456789abcdef"
+CUSTOM_TARGETS = (
+    "arn:aws:lambda:us-east-1:123456789012:function:crm-sync",
+    "arn:aws:lambda:us-east-1:123456789012:function:loyalty:live",
+)
+WEBHOOK_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:clarion/webhooks-AbCdEf"
 PUSH_OPTIONS = MessagingOptions(
     email_identity="example.com",
     from_address="Clarion <news@example.com>",
@@ -45,6 +50,9 @@ PUSH_OPTIONS = MessagingOptions(
     push_enabled=True,
     apns_secret="clarion/apns",
     fcm_secret="clarion/fcm",
+    webhook_secret_arn=WEBHOOK_SECRET,
+    webhook_allowed_hosts="hooks.example.com,*.crm.example.org",
+    custom_lambda_arns=" , ".join(CUSTOM_TARGETS),
 )
 
 
@@ -220,6 +228,56 @@ def test_sends_only_from_the_configured_identities(built_with_push: Built) -> No
     (sms,) = [s for s in statements if "sms-voice:SendTextMessage" in listed(s["Action"])]
     assert SMS_POOL in listed(sms["Resource"]) and len(listed(sms["Resource"])) == 2
     assert not any("*" in json.dumps(r) for r in listed(sms["Resource"]))
+
+
+def _send_batch_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    properties = function(template, SEND_BATCH)
+    return statements_of_role(template, properties["Role"]["Fn::GetAtt"][0])
+
+
+def test_no_custom_lambda_target_configured_means_no_invoke_grant(built: Built) -> None:
+    for handler in HANDLERS:
+        properties = function(built.template, handler)
+        statements = statements_of_role(built.template, properties["Role"]["Fn::GetAtt"][0])
+        assert not any("lambda:InvokeFunction" in listed(s["Action"]) for s in statements)
+        assert not any("secretsmanager:GetSecretValue" in listed(s["Action"]) for s in statements)
+    variables = function(built.template, SEND_BATCH)["Environment"]["Variables"]
+    assert "CLARION_WEBHOOK_ALLOWED_HOSTS" not in variables
+
+
+def test_custom_lambda_targets_are_invoked_on_exactly_the_configured_arns(
+    built_with_push: Built,
+) -> None:
+    statements = _send_batch_statements(built_with_push.template)
+    (invoke,) = [s for s in statements if "lambda:InvokeFunction" in listed(s["Action"])]
+
+    assert listed(invoke["Action"]) == ["lambda:InvokeFunction"]
+    assert sorted(listed(invoke["Resource"])) == sorted(CUSTOM_TARGETS)
+    # Only the function that delivers may invoke them.
+    for handler in HANDLERS - {SEND_BATCH}:
+        properties = function(built_with_push.template, handler)
+        others = statements_of_role(built_with_push.template, properties["Role"]["Fn::GetAtt"][0])
+        assert not any("lambda:InvokeFunction" in listed(s["Action"]) for s in others)
+
+
+def test_webhooks_get_their_allowlist_and_only_their_secret(built_with_push: Built) -> None:
+    variables = function(built_with_push.template, SEND_BATCH)["Environment"]["Variables"]
+    assert variables["CLARION_WEBHOOK_ALLOWED_HOSTS"] == "hooks.example.com,*.crm.example.org"
+    assert variables["CLARION_WEBHOOK_SECRET_ARN"] == WEBHOOK_SECRET
+    statements = _send_batch_statements(built_with_push.template)
+    (secret,) = [s for s in statements if "secretsmanager:GetSecretValue" in listed(s["Action"])]
+    assert listed(secret["Resource"]) == [WEBHOOK_SECRET]
+
+
+@pytest.mark.parametrize(
+    "arns",
+    ["arn:aws:lambda:us-east-1:123456789012:function:*", "crm-sync", "arn:aws:lambda:*"],
+)
+def test_a_custom_target_that_is_not_a_function_arn_fails_synth(
+    tmp_path_factory: pytest.TempPathFactory, arns: str
+) -> None:
+    with pytest.raises(Exception, match="must list Lambda function ARNs"):
+        _build(tmp_path_factory.mktemp("messaging-bad"), MessagingOptions(custom_lambda_arns=arns))
 
 
 def test_an_origination_identity_that_is_not_an_arn_fails_synth(

@@ -213,7 +213,8 @@ def test_the_scoring_role_names_its_tables_indexes_and_stream(synthesized: Any) 
     writes = {
         rendered(r).split(":table/", 1)[1]
         for s in dynamodb
-        if "dynamodb:PutItem" in listed(s["Action"])
+        if {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"}
+        & set(listed(s["Action"]))
         for r in listed(s["Resource"])
     }
     assert writes == {"clarion-endpoints", "clarion-social", "clarion-sends"}

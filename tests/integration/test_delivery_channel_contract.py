@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -35,6 +36,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from clarion.adapters.aws.messaging.channels.custom import MAX_CUSTOM_PAYLOAD_BYTES
 from clarion.adapters.aws.messaging.channels.errors import ChannelConfigurationError
 from clarion.adapters.aws.messaging.channels.webhooks import (
+    BATCH_ID_HEADER,
     SIGNATURE_HEADER,
     sign_webhook_body,
     urllib_post,
@@ -67,6 +69,14 @@ SENDER = "Clarion Team <news@example.com>"
 LAMBDA_ARN = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:clarion-custom"
 WEBHOOK_URL = "https://hooks.example.com/clarion"
 SECRET_VALUE = "test-webhook-secret-not-real"
+# Each receiving host has its own signing secret (the webhook secret is host → secret).
+LOCAL_SECRET_VALUE = "test-local-webhook-secret-not-real"
+OTHER_SECRET_VALUE = "test-other-webhook-secret-not-real"
+WEBHOOK_SECRETS = {
+    "hooks.example.com": SECRET_VALUE,
+    "127.0.0.1": LOCAL_SECRET_VALUE,
+    "crm.example.org": OTHER_SECRET_VALUE,
+}
 SETTINGS = AwsSettings(
     region=REGION,
     ses_configuration_set="clarion-email",
@@ -75,6 +85,7 @@ SETTINGS = AwsSettings(
     sms_origination_identity="+12065550100",
     pinpoint_app_id="app-123",
     webhook_secret_arn="",  # set per test from the moto secret
+    webhook_allowed_hosts="hooks.example.com, 127.0.0.1, *.example.org, nosecret.example.com",
 )
 CONTEXT = MessageContext(
     app_id="app-123",
@@ -312,7 +323,9 @@ def make_aws_harness(*, fakes: bool = True) -> AwsHarness:
 
     ses.meta.events.register("before-parameter-build.sesv2.SendEmail", keep)
     secrets = _client("secretsmanager")
-    arn = secrets.create_secret(Name="clarion/webhook", SecretString=SECRET_VALUE)["ARN"]
+    arn = secrets.create_secret(Name="clarion/webhook", SecretString=json.dumps(WEBHOOK_SECRETS))[
+        "ARN"
+    ]
     settings = AwsSettings(**{**_fields(SETTINGS), "webhook_secret_arn": arn})
     harness = AwsHarness(
         ses,
@@ -1026,6 +1039,21 @@ def test_lambda_errors_are_classified(aws: AwsHarness):
     assert "ResourceNotFoundException" in (result.reason or "")
 
 
+def test_a_lambda_target_the_role_may_not_invoke_waits_for_the_grant(aws: AwsHarness):
+    # A target missing from messaging_custom_lambda_arns: the role has no invoke grant.
+    def answer(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise ServiceError(
+            "AccessDeniedException", "not authorized to perform: lambda:InvokeFunction", 403
+        )
+
+    assert aws.lambda_fake is not None
+    aws.lambda_fake.answer = answer
+    [result] = aws.channel().deliver([custom_message(1)])
+
+    assert result.status == DeliveryStatus.TEMPORARY_FAILURE
+    assert "AccessDeniedException" in (result.reason or "")
+
+
 @pytest.mark.parametrize(
     "target",
     ["http://hooks.example.com/x", "http://127.0.0.1:9/x", "ftp://example.com/x", "lambda-name"],
@@ -1061,8 +1089,89 @@ def test_webhook_secret_is_read_once_and_never_reported(aws: AwsHarness):
 
     assert calls == ["get"]
     assert results[0].status == DeliveryStatus.TEMPORARY_FAILURE
-    assert all(SECRET_VALUE not in (r.reason or "") for r in results)
-    assert all(SECRET_VALUE.encode() not in body for _, body, _ in aws.webhook.posts)
+    for value in WEBHOOK_SECRETS.values():
+        assert all(value not in (r.reason or "") for r in results)
+        assert all(value.encode() not in body for _, body, _ in aws.webhook.posts)
+        assert all(value not in str(headers) for _, _, headers in aws.webhook.posts)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example.net/hook",
+        "https://hooks.example.com.evil.net/hook",  # a suffix of an allowed host is not it
+        "https://example.org/hook",  # *.example.org allows subdomains only
+    ],
+)
+def test_a_webhook_host_outside_the_allowlist_fails_before_anything_is_sent(
+    aws: AwsHarness, target: str
+):
+    [refused, sent] = aws.channel().deliver(
+        [custom_message(1, target), custom_message(2, WEBHOOK_URL)]
+    )
+
+    assert refused.status == DeliveryStatus.PERMANENT_FAILURE
+    assert "not in the allowed hosts (CLARION_WEBHOOK_ALLOWED_HOSTS)" in (refused.reason or "")
+    assert sent.status == DeliveryStatus.SUCCESSFUL
+    assert [url for url, _, _ in aws.webhook.posts] == [WEBHOOK_URL]
+
+
+def test_no_allowlist_allows_no_webhook(aws: AwsHarness):
+    settings = AwsSettings(**{**_fields(aws.settings), "webhook_allowed_hosts": ""})
+    [result] = aws.channel(settings=settings).deliver([custom_message(1, WEBHOOK_URL)])
+
+    assert result.status == DeliveryStatus.PERMANENT_FAILURE
+    assert "'hooks.example.com' is not in the allowed hosts" in (result.reason or "")
+    assert aws.webhook.posts == []
+
+
+def test_each_webhook_host_is_signed_with_its_own_secret(aws: AwsHarness):
+    other = "https://crm.example.org/in"
+    aws.channel().deliver([custom_message(1, WEBHOOK_URL), custom_message(2, other)])
+
+    signed = {url: (body, headers[SIGNATURE_HEADER]) for url, body, headers in aws.webhook.posts}
+    body, header = signed[WEBHOOK_URL]
+    assert verify_webhook_signature(SECRET_VALUE, header, body)
+    assert verify_webhook_signature(OTHER_SECRET_VALUE, header, body) is None
+    body, header = signed[other]
+    assert verify_webhook_signature(OTHER_SECRET_VALUE, header, body)
+    assert verify_webhook_signature(SECRET_VALUE, header, body) is None
+
+
+def test_an_allowed_host_without_its_own_secret_is_a_temporary_failure(aws: AwsHarness):
+    [result] = aws.channel().deliver([custom_message(1, "https://nosecret.example.com/x")])
+
+    assert result.status == DeliveryStatus.TEMPORARY_FAILURE
+    assert (
+        result.reason
+        == "the webhook secret holds no signing secret for host 'nosecret.example.com'"
+    )
+    assert aws.webhook.posts == []
+
+
+def test_a_shared_plain_secret_is_refused_as_a_configuration_error(aws: AwsHarness):
+    aws.secrets.put_secret_value(SecretId=aws.settings.webhook_secret_arn, SecretString="shared")
+    [result] = aws.channel().deliver([custom_message(1, WEBHOOK_URL)])
+
+    assert result.status == DeliveryStatus.TEMPORARY_FAILURE
+    assert "JSON object of host to that host's signing secret" in (result.reason or "")
+    assert "shared" not in (result.reason or "")
+    assert aws.webhook.posts == []
+
+
+def test_the_delivery_id_is_signed_and_the_same_for_a_retried_batch(aws: AwsHarness):
+    aws.webhook.statuses = [503, 204]
+    aws.channel().deliver([custom_message(1, WEBHOOK_URL)])
+
+    [(_, body, first), (_, again, second)] = aws.webhook.posts
+    ids = [
+        verify_webhook_signature(SECRET_VALUE, h[SIGNATURE_HEADER], b)
+        for b, h in ((body, first), (again, second))
+    ]
+    assert ids[0] is not None and ids == [first[BATCH_ID_HEADER]] * 2
+    # A replay under another id (to slip past the receiver's seen-ids check) fails.
+    forged = first[SIGNATURE_HEADER].replace(f"id={ids[0]}", "id=fresh")
+    assert verify_webhook_signature(SECRET_VALUE, forged, body) is None
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -1070,14 +1179,17 @@ class _Receiver(BaseHTTPRequestHandler):
     the documented scheme, not with Clarion's own verifier)."""
 
     received: list[dict[str, Any]] = []
+    seen: set[str] = set()
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         fields = dict(item.split("=", 1) for item in self.headers[SIGNATURE_HEADER].split(","))
-        expected = hmac.new(
-            SECRET_VALUE.encode(), fields["t"].encode() + b"." + body, hashlib.sha256
-        ).hexdigest()
-        ok = hmac.compare_digest(expected, fields["v1"])
+        fresh = abs(time.time() - int(fields["t"])) <= 300
+        signed = f"{fields['t']}.{fields['id']}.".encode() + body
+        expected = hmac.new(LOCAL_SECRET_VALUE.encode(), signed, hashlib.sha256).hexdigest()
+        ok = fresh and hmac.compare_digest(expected, fields["v2"]) and fields["id"] not in self.seen
+        if ok:
+            type(self).seen.add(fields["id"])
         if ok:
             type(self).received.append(json.loads(body))
         self.send_response(204 if ok else 401)
@@ -1090,6 +1202,7 @@ class _Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[str]:
     _Receiver.received = []
+    _Receiver.seen = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     server.timeout = 5
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
@@ -1129,10 +1242,13 @@ def test_a_tampered_body_fails_verification(aws: AwsHarness, receiver: str):
 
 def test_signature_verification_rules():
     body = b'{"Messages":[]}'
-    header = sign_webhook_body("s3cret", body, 1_700_000_000)
+    header = sign_webhook_body("s3cret", body, 1_700_000_000, "batch-1")
 
-    assert verify_webhook_signature("s3cret", header, body, now=1_700_000_100)
-    assert not verify_webhook_signature("s3cret", header, body + b" ", now=1_700_000_100)
-    assert not verify_webhook_signature("other", header, body, now=1_700_000_100)
-    assert not verify_webhook_signature("s3cret", header, body, now=1_700_000_301)  # replay
-    assert not verify_webhook_signature("s3cret", "garbage", body, now=1_700_000_000)
+    assert header.startswith("t=1700000000,id=batch-1,v2=")
+    assert verify_webhook_signature("s3cret", header, body, now=1_700_000_100) == "batch-1"
+    assert verify_webhook_signature("s3cret", header, body + b" ", now=1_700_000_100) is None
+    assert verify_webhook_signature("other", header, body, now=1_700_000_100) is None
+    assert verify_webhook_signature("s3cret", header, body, now=1_700_000_301) is None  # replay
+    assert verify_webhook_signature("s3cret", "garbage", body, now=1_700_000_000) is None
+    with pytest.raises(ValueError, match="delivery id"):
+        sign_webhook_body("s3cret", body, 1, "a,b")

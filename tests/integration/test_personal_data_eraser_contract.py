@@ -5,8 +5,9 @@ receipt names each place.
 ``local`` erases under a home in ``tmp_path`` (dead letters written by the local
 DeadLetterSink, files beside them); ``aws`` erases the data bucket on moto (dead
 letters written by the S3 DeadLetterSink, objects under ``imports/`` and
-``import-results/``), old object versions included. The Parquet lake is the AWS
-adapter's stated gap: its objects are found and reported, not rewritten.
+``import-results/``), old object versions included. The AWS adapter hands the Parquet
+lake to its erase workflow (tests/statemachines/test_erase_lake_state_machine.py);
+without the workflow, as here, it finds and reports the lake's objects.
 """
 
 from __future__ import annotations

@@ -128,8 +128,10 @@ class ErasureSubject:
 @dataclass(frozen=True)
 class ErasedItem:
     """What one store gave up: ``action`` is ``deleted`` (records or files removed),
-    ``rewritten`` (records kept with the person replaced by the token) or ``pending``
-    (an asynchronous erase started: ``location`` names it)."""
+    ``rewritten`` (records kept with the person replaced by the token, or a file
+    written again without them), ``found`` (held the person, left as it is) or
+    ``scheduled`` (an asynchronous erase started: ``location`` names it, ``count`` says
+    how many datasets it covers)."""
 
     store: str
     location: str

@@ -13,6 +13,7 @@ from clarion.services.audience.erasure import ErasureService
 from clarion.services.audience.import_jobs import ImportJobPieces, job_segment_id, object_job_id
 from clarion.services.audience.imports import EndpointImportService, ImportResult, Rejection
 from clarion.services.audience.jobs import JobService
+from clarion.services.audience.lake_erasure import LakeErasureSteps
 from clarion.services.audience.object_imports import (
     ImportObject,
     ImportStatus,
@@ -33,6 +34,7 @@ __all__ = [
     "ImportResult",
     "ImportStatus",
     "JobService",
+    "LakeErasureSteps",
     "ObjectImport",
     "ObjectImportService",
     "Rejection",

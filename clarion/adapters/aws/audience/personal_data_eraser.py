@@ -6,11 +6,14 @@ object that holds the person is rewritten without them (JSON lines and CSV lose 
 person's lines, JSON documents are scrubbed, anything else is deleted); the previous
 version of a rewritten object is deleted too, so versioning does not keep the person.
 
-Parquet objects (the event lake, the endpoint change feed and snapshots) that hold the
-person are found and listed in the receipt with the action ``found``: rewriting them
-needs a Parquet writer, which the AWS runtime does not ship, so they age out under the
-bucket's lifecycle rules (docs/deploy.md states the windows). The profile itself is
-deleted from DynamoDB before this runs, so nothing sends to the person meanwhile.
+Parquet objects (the event lake, the endpoint change feed and snapshots) are rewritten
+by the erase workflow (a Step Functions state machine running Athena UNLOADs:
+clarion.domain.audience.lake_erasure), which this starts: the receipt lists it with the
+action ``scheduled`` and the execution's ARN, since it finishes after the call. Its
+input holds only SHA-256 digests of the person's values. Where the workflow is not
+deployed, Parquet objects that hold the person's bytes are found and listed with the
+action ``found`` (a byte scan: values inside compressed pages can escape it), and they
+age out under the bucket's lifecycle rules (docs/deploy.md states the windows).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from clarion.domain.audience.erasure import ErasedItem, ErasureSubject
+from clarion.domain.audience.lake_erasure import subject_digests
 
 __all__ = ["TEXT_PREFIXES", "S3PersonalDataEraser"]
 
@@ -39,6 +43,10 @@ TEXT_PREFIXES = (
 # Parquet datasets: found and reported (module docstring).
 PARQUET_PREFIXES = ("events/", "endpoint-changes/", "endpoint-snapshot/")
 _LINE_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".tsv", ".txt")
+# The erase workflow first waits this long, so that the change feed's tombstone of the
+# profile's delete (DynamoDB stream, then up to 5 minutes of Firehose buffering) is in
+# the lake when its find queries run.
+SETTLE_SECONDS = 600
 # Larger objects are reported, not read into a Lambda's memory.
 MAX_OBJECT_BYTES = 256 * 1024 * 1024
 
@@ -53,18 +61,31 @@ class S3PersonalDataEraser:
         *,
         text_prefixes: Sequence[str] = TEXT_PREFIXES,
         parquet_prefixes: Sequence[str] = PARQUET_PREFIXES,
+        stepfunctions: Any = None,
+        erase_state_machine_arn: str = "",
+        key_prefix: str = "",
+        settle_seconds: int = SETTLE_SECONDS,
     ) -> None:
         self._s3 = s3
         self._bucket = bucket
         self._text_prefixes = tuple(text_prefixes)
         self._parquet_prefixes = tuple(parquet_prefixes)
+        self._stepfunctions = stepfunctions
+        self._workflow = erase_state_machine_arn
+        self._key_prefix = key_prefix
+        self._settle_seconds = settle_seconds
 
     def erase(self, subject: ErasureSubject, token: str) -> list[ErasedItem]:
         if subject.empty or not self._bucket:
             return []
         needles = [value.encode() for value in subject.values]
         items: list[ErasedItem] = []
-        for prefix in self._text_prefixes + self._parquet_prefixes:
+        scanned = self._text_prefixes
+        if self._workflow and self._stepfunctions is not None:
+            items.append(self._start_workflow(subject, token))
+        else:
+            scanned += self._parquet_prefixes
+        for prefix in scanned:
             for obj in self._objects(prefix):
                 key = obj["Key"]
                 if int(obj.get("Size", 0)) > MAX_OBJECT_BYTES:
@@ -78,6 +99,26 @@ class S3PersonalDataEraser:
                     continue
                 items.append(self._erase_object(key, data, subject, token))
         return items
+
+    def _start_workflow(self, subject: ErasureSubject, token: str) -> ErasedItem:
+        """Start the lake's erase workflow (one execution per erase, named after its
+        token, so running the same erase twice starts it once)."""
+        request = {
+            "Token": token,
+            "Digests": list(subject_digests(subject, self._key_prefix)),
+            "SettleSeconds": self._settle_seconds,
+        }
+        name = "erase-" + token.removeprefix("erased-")[:70]
+        try:
+            answer = self._stepfunctions.start_execution(
+                stateMachineArn=self._workflow,
+                name=name,
+                input=json.dumps(request, separators=(",", ":")),
+            )
+            arn = str(answer["executionArn"])
+        except self._stepfunctions.exceptions.ExecutionAlreadyExists:
+            arn = self._workflow.replace(":stateMachine:", ":execution:") + f":{name}"
+        return ErasedItem("s3", arn, "scheduled", len(self._parquet_prefixes))
 
     def compact(self) -> None:
         """Nothing to do: rewritten objects' old versions are deleted as they go, and

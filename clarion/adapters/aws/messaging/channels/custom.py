@@ -1,6 +1,6 @@
 """The CUSTOM channel: messages for one target in batches of up to 100 and 256 KB,
-handed to a Lambda function (an asynchronous ``Invoke``) or POSTed, signed, to an HTTPS
-webhook.
+handed to a Lambda function (an asynchronous ``Invoke``) or POSTed, signed with the
+host's own secret, to an HTTPS webhook on an allowed host.
 
 The payload is ``{"Version": "1", "Messages": [...]}``, one entry per message with its
 id, address, endpoint id, data and MessageContext ids (docs/channels.md)."""
@@ -33,7 +33,10 @@ from clarion.adapters.aws.messaging.channels.webhooks import (
     WEBHOOK_ATTEMPTS,
     WEBHOOK_TIMEOUT_SECONDS,
     HttpPost,
+    host_allowed,
+    parse_allowed_hosts,
     sign_webhook_body,
+    target_secrets,
     urllib_post,
 )
 from clarion.bootstrap.settings import AwsSettings
@@ -98,7 +101,8 @@ class WebhookTarget:
     secrets
         A boto3 ``secretsmanager`` client.
     settings : AwsSettings
-        ``webhook_secret_arn``: the secret whose ``SecretString`` signs every body.
+        ``webhook_secret_arn``: the secret whose ``SecretString`` is a JSON object of
+        host to that host's signing secret.
     http_post : callable
         ``(url, body, headers, timeout) -> status``.
     clock, sleep
@@ -119,7 +123,7 @@ class WebhookTarget:
         self._http_post = http_post
         self._clock = clock
         self._sleep = sleep
-        self._secret: tuple[str, float] | None = None
+        self._secrets_by_host: tuple[dict[str, str], float] | None = None
         self._secret_lock = threading.Lock()
 
     def send(
@@ -131,8 +135,16 @@ class WebhookTarget:
         The batch id (``X-Clarion-Batch-Id``, also the provider message id) is the same
         for every attempt, so a receiver can de-duplicate on it.
         """
+        host = (urlsplit(target).hostname or "").lower()
         try:
-            secret = self._webhook_secret()
+            secret = self._webhook_secret(host)
+        except ChannelConfigurationError as exc:
+            # The deployment is at fault, not the message: it goes out once the
+            # secret names the host.
+            return [
+                (i, result_for(messages[i], DeliveryStatus.TEMPORARY_FAILURE, str(exc)))
+                for i in indices
+            ]
         except Exception as exc:
             # Never log or return the secret; the error names only the failure.
             return [(i, failure_for(messages[i], exc)) for i in indices]
@@ -148,7 +160,7 @@ class WebhookTarget:
             headers = {
                 "Content-Type": "application/json",
                 "User-Agent": "clarion-webhook/1",
-                SIGNATURE_HEADER: sign_webhook_body(secret, body, int(self._clock())),
+                SIGNATURE_HEADER: sign_webhook_body(secret, body, int(self._clock()), batch_id),
                 BATCH_ID_HEADER: batch_id,
             }
             try:
@@ -161,17 +173,27 @@ class WebhookTarget:
                 break
         return [(i, result_for(messages[i], status, reason, provider_id=batch_id)) for i in indices]
 
-    def _webhook_secret(self) -> str:
+    def _webhook_secret(self, host: str) -> str:
         # Shared by the pool's threads: one read per TTL, whoever asks first.
         with self._secret_lock:
             now = self._clock()
-            if self._secret is None or now - self._secret[1] > SECRET_TTL_SECONDS:
+            cached = self._secrets_by_host
+            if cached is None or now - cached[1] > SECRET_TTL_SECONDS:
                 value = self._secrets.get_secret_value(SecretId=self._settings.webhook_secret_arn)
-                secret = value.get("SecretString")
-                if not secret:
+                text = value.get("SecretString")
+                if not text:
                     raise ChannelConfigurationError("the webhook secret has no SecretString")
-                self._secret = (secret, now)
-            return self._secret[0]
+                try:
+                    cached = (target_secrets(text), now)
+                except ValueError as exc:
+                    raise ChannelConfigurationError(str(exc)) from None
+                self._secrets_by_host = cached
+            secret = cached[0].get(host)
+            if secret is None:
+                raise ChannelConfigurationError(
+                    f"the webhook secret holds no signing secret for host {host!r}"
+                )
+            return secret
 
 
 class CustomChannel:
@@ -183,7 +205,8 @@ class CustomChannel:
     lambda_client, secrets
         boto3 ``lambda`` and ``secretsmanager`` clients.
     settings : AwsSettings
-        ``webhook_secret_arn`` (required for webhooks).
+        ``webhook_secret_arn`` (required for webhooks) and ``webhook_allowed_hosts``
+        (the hosts webhooks may name; none by default).
     http_post : callable, optional
         ``(url, body, headers, timeout) -> status`` for webhooks; urllib by default.
     allow_http_localhost : bool
@@ -204,6 +227,7 @@ class CustomChannel:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._settings = settings
+        self._allowed_hosts = parse_allowed_hosts(settings.webhook_allowed_hosts)
         self._allow_http_localhost = allow_http_localhost
         self._lambda = LambdaTarget(lambda_client)
         self._webhook = WebhookTarget(
@@ -264,13 +288,20 @@ class CustomChannel:
         if _LAMBDA_ARN.match(target):
             return None
         parts = urlsplit(target)
-        if parts.scheme == "https" and parts.hostname:
-            return None
-        if parts.scheme == "http" and self._allow_http_localhost and parts.hostname in LOCAL_HOSTS:
-            return None
-        if parts.scheme == "http":
+        if parts.scheme == "http" and not (
+            self._allow_http_localhost and parts.hostname in LOCAL_HOSTS
+        ):
             return "webhooks must use https:// (plain http:// is refused)"
-        return "a custom target must be a Lambda function ARN or an https:// URL"
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            return "a custom target must be a Lambda function ARN or an https:// URL"
+        if not host_allowed(parts.hostname, self._allowed_hosts):
+            # Checked before anything is sent: a signed body goes only to hosts the
+            # operator listed.
+            return (
+                f"the webhook host {parts.hostname!r} is not in the allowed hosts "
+                "(CLARION_WEBHOOK_ALLOWED_HOSTS)"
+            )
+        return None
 
 
 def _webhook_status(code: int) -> tuple[DeliveryStatus, str | None]:
