@@ -72,4 +72,5 @@ class AudienceStack(FeatureStack):
             catalog=data.catalog,
             workgroup=data.workgroup,
             schedule_hour_utc=config.compaction_schedule_hour_utc,
+            change_retention_days=config.change_retention_days,
         )
