@@ -31,7 +31,8 @@ class ClarionConfig:
         this many days plus one. Must stay well beyond the compaction interval (one
         day): the view reads changes since the newest snapshot.
     snapshot_retention_days
-        Compaction snapshots older than this expire (the newest is at most a day old).
+        The compaction deletes snapshots older than this after a successful snapshot,
+        never the newest (no lifecycle rule expires them).
     infrequent_access_after_days
         Data-lake objects move to S3 Standard-IA after this many days.
     log_retention_days

@@ -273,7 +273,9 @@ class Bootstrap:
 
         compactor = _aws_only(self.adapters.endpoint_compactor, "endpoint compaction")
         return EndpointCompactionService(
-            compactor, retention_days=self.settings.aws.change_retention_days
+            compactor,
+            retention_days=self.settings.aws.change_retention_days,
+            snapshot_retention_days=self.settings.aws.snapshot_retention_days,
         )
 
     # -- events and analytics ---------------------------------------------------------

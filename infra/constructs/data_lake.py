@@ -170,11 +170,12 @@ class DataLake(Construct):
                 prefix=Prefixes.ENDPOINT_CHANGE_ERRORS,
                 expiration=Duration.days(retention.endpoint_changes_days),
             ),
+            # Snapshots are not expired by a rule either: the compaction deletes old ones
+            # and never the newest, which the view needs however old it is.
             s3.LifecycleRule(
-                id="expire-endpoint-snapshots",
+                id="archive-endpoint-snapshots",
                 prefix=Prefixes.ENDPOINT_SNAPSHOT,
                 transitions=[infrequent_access],
-                expiration=Duration.days(retention.endpoint_snapshots_days),
             ),
             s3.LifecycleRule(
                 id="expire-athena-results",

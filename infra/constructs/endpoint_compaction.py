@@ -29,7 +29,8 @@ class EndpointCompaction(Construct):
     view then reads only that snapshot and the changes since. After a successful
     snapshot the function deletes the change objects older than
     ``change_retention_days`` (no lifecycle rule does: changes never expire before a
-    snapshot absorbed them). Two alarms act on the stack's operator alerts: a failed
+    snapshot absorbed them), and the snapshots older than ``snapshot_retention_days``
+    but the newest. Two alarms act on the stack's operator alerts: a failed
     run, and no successful run for two days (a schedule that stopped, a function that
     never starts).
     """
@@ -44,6 +45,7 @@ class EndpointCompaction(Construct):
         workgroup: QueryWorkgroup,
         schedule_hour_utc: int,
         change_retention_days: int,
+        snapshot_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
@@ -64,6 +66,7 @@ class EndpointCompaction(Construct):
             extra_environment={
                 variable("compaction_sql"): render_sql("compact_endpoints.sql"),
                 variable("change_retention_days"): str(change_retention_days),
+                variable("snapshot_retention_days"): str(snapshot_retention_days),
             },
         )
         role = self.function.role

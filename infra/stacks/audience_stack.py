@@ -73,4 +73,5 @@ class AudienceStack(FeatureStack):
             workgroup=data.workgroup,
             schedule_hour_utc=config.compaction_schedule_hour_utc,
             change_retention_days=config.change_retention_days,
+            snapshot_retention_days=config.snapshot_retention_days,
         )

@@ -162,6 +162,7 @@ def test_compaction_deletes_absorbed_changes_and_alarms_with_an_action(synthesiz
     function = function_by_handler(template, "lambdas.compact_endpoints.handler.handler")
     # It deletes change objects itself, after a snapshot, past the configured retention.
     assert function["Environment"]["Variables"]["CLARION_CHANGE_RETENTION_DAYS"] == "30"
+    assert function["Environment"]["Variables"]["CLARION_SNAPSHOT_RETENTION_DAYS"] == "90"
     deletes = [
         s
         for s in statements(template)

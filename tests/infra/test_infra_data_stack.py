@@ -113,10 +113,10 @@ def test_the_data_bucket_lifecycle_keeps_changes_and_aborts_uploads(synthesized:
     assert rules["abort-incomplete-uploads-and-old-versions"]["AbortIncompleteMultipartUpload"] == {
         "DaysAfterInitiation": 7
     }
-    snapshots = rules["expire-endpoint-snapshots"]
+    snapshots = rules["archive-endpoint-snapshots"]
     assert snapshots["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
-    errors = rules["expire-endpoint-change-errors"]
-    assert snapshots["ExpirationInDays"] > errors["ExpirationInDays"]
+    # Nor snapshots: the compaction deletes old ones, never the newest.
+    assert "ExpirationInDays" not in snapshots
 
 
 def test_every_prefix_with_personal_data_expires(synthesized: Any) -> None:
@@ -135,8 +135,9 @@ def test_every_prefix_with_personal_data_expires(synthesized: Any) -> None:
     personal = set(TEXT_PREFIXES) | set(PARQUET_PREFIXES) | {"events-errors/"}
     # Endpoint changes are deleted by the compaction after a snapshot absorbed them
     # (tests/infra/test_infra_audience_stack.py), never by a lifecycle rule.
-    assert "endpoint-changes/" not in expiry
-    personal.discard("endpoint-changes/")
+    # Snapshots likewise (the newest is always kept).
+    assert not expiry.get("endpoint-changes/") and not expiry.get("endpoint-snapshot/")
+    personal -= {"endpoint-changes/", "endpoint-snapshot/"}
     assert personal <= set(expiry), personal - set(expiry)
     kept = {prefix for prefix in personal if not expiry[prefix]}
     assert kept == {"imported-segments/"}

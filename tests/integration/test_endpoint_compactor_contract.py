@@ -148,3 +148,17 @@ def test_expiry_deletes_only_change_objects_written_before_the_cutoff(
     assert backend.keys("endpoint-changes/") == []
     assert backend.keys("endpoint-changes-errors/") == ["endpoint-changes-errors/x.json"]
     assert len(backend.keys("endpoint-snapshot/")) == 1
+
+
+def test_old_snapshots_are_deleted_but_never_the_newest(backend: CompactorBackend) -> None:
+    for ms in (100, 200, 300):
+        backend.put(f"endpoint-snapshot/snapshot_ms={ms}/part-0.parquet")
+    backend.put("endpoint-changes/dt=2026-01-01/a.parquet")
+    assert backend.compactor.expire_snapshots(250) == 2
+    assert backend.keys("endpoint-snapshot/") == [
+        "endpoint-snapshot/snapshot_ms=300/part-0.parquet"
+    ]
+    # However old, the newest stays: the view needs it.
+    assert backend.compactor.expire_snapshots(10_000) == 0
+    assert len(backend.keys("endpoint-snapshot/")) == 1
+    assert len(backend.keys("endpoint-changes/")) == 1

@@ -5,7 +5,8 @@ only the changes since, so what it scans stays about one day of changes.
 Change objects are deleted here, after a snapshot succeeded, and never by a blind
 lifecycle rule: a compaction failing for weeks then keeps every change (the view reads
 them), instead of letting changes expire before any snapshot absorbed them, which would
-drop those endpoints from every segment. Only objects written ``retention_days`` ago
+drop those endpoints from every segment. Old snapshots go the same way (never the
+newest, however old). Only change objects written ``retention_days`` ago
 *and* well before the snapshot (``ABSORBED_MARGIN_MS``: the view's two days of late
 changes, plus one) are deleted.
 """
@@ -65,6 +66,9 @@ class EndpointCompactionService:
     retention_days
         Change objects are kept at least this long, then deleted after a successful
         snapshot; 0 or None never deletes any.
+    snapshot_retention_days
+        Snapshots older than this are deleted after a successful snapshot (never the
+        newest); 0 or None never deletes any.
     clock_ms
         The time in epoch milliseconds (tests pass a fixed one).
     """
@@ -74,10 +78,12 @@ class EndpointCompactionService:
         compactor: EndpointCompactor,
         *,
         retention_days: int | None = None,
+        snapshot_retention_days: int | None = None,
         clock_ms: Callable[[], int] = _now_ms,
     ) -> None:
         self._compactor = compactor
         self._retention_days = retention_days
+        self._snapshot_retention_days = snapshot_retention_days
         self._clock_ms = clock_ms
 
     def compact(
@@ -104,6 +110,8 @@ class EndpointCompactionService:
         if self._retention_days and previous is not None:
             cutoff = min(moment - ABSORBED_MARGIN_MS, now - self._retention_days * DAY_MS)
             expired = self._compactor.expire_absorbed_changes(cutoff)
+        if self._snapshot_retention_days:
+            self._compactor.expire_snapshots(now - self._snapshot_retention_days * DAY_MS)
         return CompactionResult(
             snapshot_ms=moment, query_execution_id=query_id, expired_changes=expired
         )

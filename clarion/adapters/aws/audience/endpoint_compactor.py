@@ -127,6 +127,52 @@ class AthenaEndpointCompactor:
                     newest = int(found.group(1))
         return newest
 
+    def _keys(self, prefix: str) -> list[dict[str, Any]]:
+        pages = self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        return [item for page in pages for item in page.get("Contents", [])]
+
+    def _delete(self, keys: list[str], what: str) -> int:
+        deleted = 0
+        for start in range(0, len(keys), _DELETE_BATCH):
+            chunk = keys[start : start + _DELETE_BATCH]
+            response = self._s3.delete_objects(
+                Bucket=self._bucket,
+                Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
+            )
+            errors = response.get("Errors") or []
+            if errors:
+                raise RuntimeError(
+                    f"{len(errors)} {what} objects could not be deleted "
+                    f"({errors[0].get('Code')}); {deleted} were"
+                )
+            deleted += len(chunk)
+        return deleted
+
+    def expire_snapshots(self, older_than_ms: int) -> int:
+        """Delete the objects of snapshot partitions older than ``older_than_ms``; the
+        newest partition is always kept, however old (a compaction failing for months
+        must not leave the view without a snapshot)."""
+        self._require_bucket()
+        partitions: dict[int, list[str]] = {}
+        for item in self._keys(SNAPSHOT_PREFIX):
+            found = _SNAPSHOT_PARTITION.search("/" + item["Key"])
+            if found:
+                partitions.setdefault(int(found.group(1)), []).append(item["Key"])
+        if not partitions:
+            return 0
+        newest = max(partitions)
+        old = [
+            k
+            for ms, keys in partitions.items()
+            if ms < older_than_ms and ms != newest
+            for k in keys
+        ]
+        deleted = self._delete(old, "endpoint snapshot")
+        logger.info("Expired old endpoint snapshots", extra={"deleted": deleted})
+        return deleted
+
     def expire_absorbed_changes(self, written_before_ms: int) -> int:
         """Delete the change objects last modified before ``written_before_ms``.
 
@@ -139,26 +185,7 @@ class AthenaEndpointCompactor:
         """
         self._require_bucket()
         cutoff = datetime.fromtimestamp(written_before_ms / 1000, UTC)
-        keys: list[str] = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=CHANGES_PREFIX
-        ):
-            keys.extend(
-                item["Key"] for item in page.get("Contents", []) if item["LastModified"] < cutoff
-            )
-        deleted = 0
-        for start in range(0, len(keys), _DELETE_BATCH):
-            chunk = keys[start : start + _DELETE_BATCH]
-            response = self._s3.delete_objects(
-                Bucket=self._bucket,
-                Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True},
-            )
-            errors = response.get("Errors") or []
-            if errors:
-                raise RuntimeError(
-                    f"{len(errors)} endpoint change objects could not be deleted "
-                    f"({errors[0].get('Code')}); {deleted} were"
-                )
-            deleted += len(chunk)
+        keys = [i["Key"] for i in self._keys(CHANGES_PREFIX) if i["LastModified"] < cutoff]
+        deleted = self._delete(keys, "endpoint change")
         logger.info("Expired absorbed endpoint changes", extra={"deleted": deleted})
         return deleted
