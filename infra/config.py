@@ -26,10 +26,13 @@ class ClarionConfig:
     athena_bytes_scanned_cutoff
         Athena cancels any query of the workgroup that scans more than this.
     change_retention_days
-        Endpoint change objects older than this expire. Must stay well beyond the
-        compaction interval (one day): the view reads changes since the newest snapshot.
+        The compaction deletes endpoint change objects older than this, after a
+        successful snapshot (no lifecycle rule expires them); the change table shows
+        this many days plus one. Must stay well beyond the compaction interval (one
+        day): the view reads changes since the newest snapshot.
     snapshot_retention_days
-        Compaction snapshots older than this expire (the newest is at most a day old).
+        The compaction deletes snapshots older than this after a successful snapshot,
+        never the newest (no lifecycle rule expires them).
     infrequent_access_after_days
         Data-lake objects move to S3 Standard-IA after this many days.
     log_retention_days

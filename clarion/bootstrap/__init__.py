@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         ObjectImportService,
     )
     from clarion.services.campaigns import (
+        CampaignReconciler,
         CampaignRunner,
         CampaignRunSteps,
         CampaignService,
@@ -280,7 +281,11 @@ class Bootstrap:
         from clarion.services.audience import EndpointCompactionService
 
         compactor = _aws_only(self.adapters.endpoint_compactor, "endpoint compaction")
-        return EndpointCompactionService(compactor)
+        return EndpointCompactionService(
+            compactor,
+            retention_days=self.settings.aws.change_retention_days,
+            snapshot_retention_days=self.settings.aws.snapshot_retention_days,
+        )
 
     # -- events and analytics ---------------------------------------------------------
 
@@ -454,6 +459,23 @@ class Bootstrap:
             governor=self.message_governor,
             hooks=a.campaign_hooks,
             project_settings=self._project_settings,
+        )
+
+    @cached_property
+    def campaign_reconciler(self) -> CampaignReconciler:
+        """Resolves campaign runs' in-doubt messages from the delivery events."""
+        from clarion.services.campaigns import CampaignReconciler
+
+        a = self.adapters
+        return CampaignReconciler(
+            a.campaign_repository,
+            a.send_ledger,
+            a.analytics_query,
+            a.profile_store,
+            self.event_sink,
+            app_id=self.app_id,
+            summarise=self.campaign_runner.summarise_run,
+            clock=self.now,
         )
 
     @cached_property

@@ -270,6 +270,8 @@ class AwsAdapters:
             workgroup=aws.athena_workgroup,
             database=aws.glue_database,
             output_location=aws.athena_output or None,
+            s3=self.client("s3"),
+            bucket=aws.data_bucket,
         )
 
     # -- messaging and campaigns ------------------------------------------------------

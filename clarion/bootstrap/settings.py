@@ -68,6 +68,12 @@ class AwsSettings:
     # SQL with a ``{snapshot_ms}`` placeholder), both set by the audience stack.
     endpoint_changes_stream: str = _env("endpoint_changes_stream", "")
     compaction_sql: str = _env("compaction_sql", "")
+    # Days change objects are kept before a successful compaction deletes them (0: never
+    # deleted); set by the audience stack from the change_retention_days setting.
+    change_retention_days: int = _env("change_retention_days", 0)
+    # Days snapshots are kept before a successful compaction deletes them (never the
+    # newest; 0: never deleted).
+    snapshot_retention_days: int = _env("snapshot_retention_days", 0)
     # Messaging (delivery through SES v2, End User Messaging and Pinpoint push).
     ses_configuration_set: str = _env("ses_configuration_set", "")
     from_address: str = _env("from_address", "")

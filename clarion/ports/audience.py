@@ -88,6 +88,22 @@ class EndpointCompactor(Protocol):
         that wrote it; raises when it failed or did not finish in time."""
         ...
 
+    def latest_snapshot_ms(self) -> int | None:
+        """The newest snapshot written so far (its ``snapshot_ms``), None for none."""
+        ...
+
+    def expire_snapshots(self, older_than_ms: int) -> int:
+        """Delete the snapshot partitions whose ``snapshot_ms`` is before
+        ``older_than_ms``, never the newest one. Returns the objects deleted."""
+        ...
+
+    def expire_absorbed_changes(self, written_before_ms: int) -> int:
+        """Delete the change objects written before ``written_before_ms`` (epoch ms):
+        called only after a successful snapshot absorbed them, so a change is never
+        deleted before a snapshot holds it. Returns how many were deleted; raises when
+        some could not be."""
+        ...
+
 
 class ImportFileStore(Protocol):
     """Endpoint files dropped for import, and the result written beside each one: any

@@ -60,6 +60,18 @@ class SendLedger(Protocol):
         """Endpoints deferred in the run whose deferral ends at or before ``due_by_ms``."""
         ...
 
+    def in_doubt(self, run_id: str) -> dict[str, LedgerOutcome]:
+        """The run's in-doubt records: claims without an outcome (``CLAIMED``) and
+        claims reconciliation released as not seen (``FAILED``, detail starting
+        ``IN_DOUBT``)."""
+        ...
+
+    def resolve_in_doubt(self, run_id: str, outcomes: Mapping[str, LedgerOutcome]) -> set[str]:
+        """Record each outcome (``SENT`` or ``FAILED``) only where the record is still in
+        doubt (as ``in_doubt`` lists it), atomically per endpoint; returns the ids
+        written. The record stays claimed, so nothing resolved is ever claimed again."""
+        ...
+
     def cap_counts(
         self, campaign_id: str, endpoint_ids: Sequence[str], day: str
     ) -> dict[str, CapCount]:

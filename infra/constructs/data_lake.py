@@ -163,23 +163,21 @@ class DataLake(Construct):
                 ),
                 noncurrent_version_expiration=Duration.days(retention.noncurrent_versions_days),
             ),
-            # Compaction folds changes into a snapshot daily; older change objects are
-            # only kept to survive missed compactions.
-            s3.LifecycleRule(
-                id="expire-endpoint-changes",
-                prefix=Prefixes.ENDPOINT_CHANGES,
-                expiration=Duration.days(retention.endpoint_changes_days),
-            ),
+            # No rule expires endpoint-changes/: the compaction deletes change objects
+            # itself, after a snapshot absorbed them (EndpointCompaction). A lifecycle
+            # rule would expire them during a long compaction failure, silently dropping
+            # their endpoints from every segment.
             s3.LifecycleRule(
                 id="expire-endpoint-change-errors",
                 prefix=Prefixes.ENDPOINT_CHANGE_ERRORS,
                 expiration=Duration.days(retention.endpoint_changes_days),
             ),
+            # Snapshots are not expired by a rule either: the compaction deletes old ones
+            # and never the newest, which the view needs however old it is.
             s3.LifecycleRule(
-                id="expire-endpoint-snapshots",
+                id="archive-endpoint-snapshots",
                 prefix=Prefixes.ENDPOINT_SNAPSHOT,
                 transitions=[infrequent_access],
-                expiration=Duration.days(retention.endpoint_snapshots_days),
             ),
             s3.LifecycleRule(
                 id="expire-athena-results",

@@ -26,8 +26,13 @@ class EndpointCompaction(Construct):
 
     The statement writes the current version of every live endpoint into a new
     ``endpoint_snapshot`` partition named by the run's time; the ``endpoint_latest``
-    view then reads only that snapshot and the changes since. Old change objects expire
-    by lifecycle, so what the view scans stays about one day of changes.
+    view then reads only that snapshot and the changes since. After a successful
+    snapshot the function deletes the change objects older than
+    ``change_retention_days`` (no lifecycle rule does: changes never expire before a
+    snapshot absorbed them), and the snapshots older than ``snapshot_retention_days``
+    but the newest. Two alarms act on the stack's operator alerts: a failed
+    run, and no successful run for two days (a schedule that stopped, a function that
+    never starts).
     """
 
     def __init__(
@@ -39,6 +44,8 @@ class EndpointCompaction(Construct):
         catalog: AudienceCatalog,
         workgroup: QueryWorkgroup,
         schedule_hour_utc: int,
+        change_retention_days: int,
+        snapshot_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
         key, bucket_name = runtime.key, runtime.bucket_name
@@ -56,7 +63,11 @@ class EndpointCompaction(Construct):
             # Two compactions at once would write two snapshots of the same changes.
             reserved_concurrent_executions=1,
             dead_letter_queue=self.dead_letter_queue.queue,
-            extra_environment={variable("compaction_sql"): render_sql("compact_endpoints.sql")},
+            extra_environment={
+                variable("compaction_sql"): render_sql("compact_endpoints.sql"),
+                variable("change_retention_days"): str(change_retention_days),
+                variable("snapshot_retention_days"): str(snapshot_retention_days),
+            },
         )
         role = self.function.role
         workgroup.grant_query(role)
@@ -75,7 +86,11 @@ class EndpointCompaction(Construct):
             prefix=Prefixes.ENDPOINT_CHANGES,
             key=key,
             read=True,
-            reason="The endpoint_latest view reads every change object under endpoint-changes/.",
+            delete=True,
+            reason=(
+                "The endpoint_latest view reads every change object under endpoint-changes/; "
+                "the function deletes those a snapshot absorbed."
+            ),
         )
         grant_objects(
             role,
@@ -110,8 +125,8 @@ class EndpointCompaction(Construct):
                 retry_attempts=2,
             )
         )
-        # A missed compaction is harmless for weeks (changes outlive it), but it should
-        # be noticed long before the changes expire.
+        # A missed compaction loses nothing (changes are only deleted after a snapshot),
+        # but it should be noticed: the view reads more changes every day it fails.
         self.failure_alarm = cloudwatch.Alarm(
             self,
             "Failing",
@@ -121,4 +136,30 @@ class EndpointCompaction(Construct):
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        # Errors alone miss a compaction that never runs; changes are kept meanwhile
+        # (nothing is lost), but the view's scans grow with every day of them.
+        function = self.function.function
+        successes = cloudwatch.MathExpression(
+            expression="invocations - errors",
+            using_metrics={
+                "invocations": function.metric_invocations(
+                    period=Duration.days(1), statistic=cloudwatch.Stats.SUM
+                ),
+                "errors": function.metric_errors(
+                    period=Duration.days(1), statistic=cloudwatch.Stats.SUM
+                ),
+            },
+            label="Successful compactions",
+            period=Duration.days(1),
+        )
+        self.stale_alarm = cloudwatch.Alarm(
+            self,
+            "NoSnapshot",
+            alarm_description="No successful endpoint compaction for two days",
+            metric=successes,
+            threshold=1,
+            evaluation_periods=2,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )

@@ -82,6 +82,8 @@ class AudienceStack(FeatureStack):
             catalog=data.catalog,
             workgroup=data.workgroup,
             schedule_hour_utc=config.compaction_schedule_hour_utc,
+            change_retention_days=config.change_retention_days,
+            snapshot_retention_days=config.snapshot_retention_days,
         )
         # What the CLI needs for the erase workflow (CLARION_ERASE_STATE_MACHINE_ARN).
         self.add_outputs(

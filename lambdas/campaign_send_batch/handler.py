@@ -9,7 +9,9 @@ An ItemBatcher-shaped input (``{"Items": [{"id": ...}, ...], "BatchInput": {"Run
 ...}}``) is accepted too. The batch goes through ``CampaignRunSteps.send_batch``, which
 claims endpoints in the send ledger before delivering, so a retried invocation sends
 nothing twice; infrastructure errors (DynamoDB, Kinesis) are raised so Step Functions
-retries the batch. Afterwards the invocation is held to ``InvocationRate`` messages a
+retries the batch. Throttled and temporary delivery failures are retried with backoff
+within the invocation's remaining time (less ``RETRY_MARGIN_S``), then recorded as
+failures with their reason. Afterwards the invocation is held to ``InvocationRate`` messages a
 second (the campaign's MessagesPerSecond divided by the Map's concurrency).
 
 Returns ``{"RunId", "Batch", "Endpoints", "Counts"}``.
@@ -29,6 +31,17 @@ logger, tracer, metrics = powertools()
 counts = MetricCounts(metrics, "campaign_send_batch")
 
 bootstrap = LazyBootstrap()
+
+# Left for recording outcomes and events after the last retry, and for the pacing wait.
+RETRY_MARGIN_S = 30.0
+
+
+def retry_budget_s(remaining_ms: int) -> float:
+    """How long throttled and temporary failures may be retried in this invocation: the
+    remaining time less a margin (a third of it when less than twice the margin is
+    left), so the outcomes are recorded before Lambda's timeout."""
+    remaining = remaining_ms / 1000
+    return remaining - RETRY_MARGIN_S if remaining > 2 * RETRY_MARGIN_S else remaining / 3
 
 
 class BatchRow(BaseModel):
@@ -107,6 +120,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request.endpoint_ids,
         invocation_rate=request.invocation_rate,
         label=request.label,
+        time_budget_s=retry_budget_s(context.get_remaining_time_in_millis()),
     )
     if sent.counts.get("SENT"):
         counts.count("sent", sent.counts["SENT"])

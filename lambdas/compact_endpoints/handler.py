@@ -5,10 +5,13 @@ the statement the stack passes in ``CLARION_COMPACTION_SQL`` (from
 ``clarion/resources/sql/audience/compact_endpoints.sql``) with the run's time, in epoch
 milliseconds, as the new ``endpoint_snapshot`` partition
 (``EndpointCompactionService``). The ``endpoint_latest`` view then reads that snapshot
-and only the changes since. A failed or timed-out query raises, so the scheduled
-invocation is retried and, in the end, lands in the dead-letter queue.
+and only the changes since. Then, and only then, the change objects older than
+``CLARION_CHANGE_RETENTION_DAYS`` are deleted (a snapshot holds them). A failed or
+timed-out query, a previous snapshot older than the change table shows, or a failed
+deletion raises, so the scheduled invocation is retried, alarmed and, in the end, lands
+in the dead-letter queue.
 
-Returns ``{"snapshot_ms", "query_execution_id"}``.
+Returns ``{"snapshot_ms", "query_execution_id", "expired_changes"}``.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     result = bootstrap().endpoint_compaction_service.compact(timeout_s=max(remaining_s, 1.0))
     logger.info(
         "Snapshot written",
-        extra={"snapshot_ms": result.snapshot_ms, "query_id": result.query_execution_id},
+        extra={
+            "snapshot_ms": result.snapshot_ms,
+            "query_id": result.query_execution_id,
+            "expired_changes": result.expired_changes,
+        },
     )
     return result.to_json()

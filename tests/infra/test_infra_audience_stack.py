@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk.assertions import Match
@@ -156,6 +157,28 @@ def test_compaction_runs_daily_with_its_sql(synthesized: Any) -> None:
         r for r in resources_of(template, "AWS::Events::Rule") if "ScheduleExpression" in r
     ]
     assert [s["ScheduleExpression"] for s in schedules] == ["cron(0 3 * * ? *)"]
+
+
+def test_compaction_deletes_absorbed_changes_and_alarms_with_an_action(synthesized: Any) -> None:
+    template = synthesized.templates["Audience"]
+    function = function_by_handler(template, "lambdas.compact_endpoints.handler.handler")
+    # It deletes change objects itself, after a snapshot, past the configured retention.
+    assert function["Environment"]["Variables"]["CLARION_CHANGE_RETENTION_DAYS"] == "30"
+    assert function["Environment"]["Variables"]["CLARION_SNAPSHOT_RETENTION_DAYS"] == "90"
+    deletes = [
+        s
+        for s in statements(template)
+        if "s3:DeleteObject" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        and "endpoint-changes/*" in json.dumps(s["Resource"])
+    ]
+    assert deletes
+    alarms = {a["AlarmDescription"]: a for a in resources_of(template, "AWS::CloudWatch::Alarm")}
+    failing = alarms["Endpoint compaction failed in the last day"]
+    stale = alarms["No successful endpoint compaction for two days"]
+    # Both act (the stack's operator alerts topic), and silence counts as failure.
+    assert failing["AlarmActions"] and stale["AlarmActions"]
+    assert stale["TreatMissingData"] == "breaching"
+    assert stale["EvaluationPeriods"] == 2
 
 
 def test_queues_are_kms_encrypted(synthesized: Any) -> None:

@@ -96,7 +96,7 @@ def test_the_data_bucket_is_encrypted_private_versioned_logged_and_sends_events(
     )
 
 
-def test_the_data_bucket_lifecycle_expires_changes_and_aborts_uploads(synthesized: Any) -> None:
+def test_the_data_bucket_lifecycle_keeps_changes_and_aborts_uploads(synthesized: Any) -> None:
     template = synthesized.templates["Data"]
     (bucket,) = [
         r
@@ -106,14 +106,17 @@ def test_the_data_bucket_lifecycle_expires_changes_and_aborts_uploads(synthesize
         and r["Properties"].get("VersioningConfiguration")
     ]
     rules = {rule["Id"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
-    assert rules["expire-endpoint-changes"]["Prefix"] == "endpoint-changes/"
-    assert rules["expire-endpoint-changes"]["ExpirationInDays"] == 30
+    # No rule expires endpoint changes: the compaction deletes them once a snapshot holds
+    # them (a rule would expire them during a long compaction failure).
+    assert not [r for r in rules.values() if r.get("Prefix") == "endpoint-changes/"]
+    assert rules["expire-endpoint-change-errors"]["ExpirationInDays"] == 30
     assert rules["abort-incomplete-uploads-and-old-versions"]["AbortIncompleteMultipartUpload"] == {
         "DaysAfterInitiation": 7
     }
-    snapshots = rules["expire-endpoint-snapshots"]
+    snapshots = rules["archive-endpoint-snapshots"]
     assert snapshots["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
-    assert snapshots["ExpirationInDays"] > rules["expire-endpoint-changes"]["ExpirationInDays"]
+    # Nor snapshots: the compaction deletes old ones, never the newest.
+    assert "ExpirationInDays" not in snapshots
 
 
 def test_every_prefix_with_personal_data_expires(synthesized: Any) -> None:
@@ -130,6 +133,11 @@ def test_every_prefix_with_personal_data_expires(synthesized: Any) -> None:
     rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
     expiry = {rule.get("Prefix"): rule.get("ExpirationInDays") for rule in rules}
     personal = set(TEXT_PREFIXES) | set(PARQUET_PREFIXES) | {"events-errors/"}
+    # Endpoint changes are deleted by the compaction after a snapshot absorbed them
+    # (tests/infra/test_infra_audience_stack.py), never by a lifecycle rule.
+    # Snapshots likewise (the newest is always kept).
+    assert not expiry.get("endpoint-changes/") and not expiry.get("endpoint-snapshot/")
+    personal -= {"endpoint-changes/", "endpoint-snapshot/"}
     assert personal <= set(expiry), personal - set(expiry)
     kept = {prefix for prefix in personal if not expiry[prefix]}
     assert kept == {"imported-segments/"}

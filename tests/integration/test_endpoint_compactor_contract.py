@@ -4,6 +4,7 @@ query is answered through botocore's Stubber."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from clarion.ports.audience import EndpointCompactor
 REGION = "us-east-1"
 WORKGROUP = "contract-workgroup"
 DATABASE = "contract_db"
+BUCKET = "contract-lake"
 STATEMENT = "INSERT INTO endpoint_snapshot SELECT *, {snapshot_ms} FROM endpoint_latest"
 
 
@@ -27,12 +29,16 @@ class CompactorBackend:
     compactor: EndpointCompactor
     queries: Callable[[], list[dict[str, Any]]]
     failing: Callable[[], tuple[EndpointCompactor, Stubber]]
+    put: Callable[[str], Any]
+    keys: Callable[[str], list[str]]
 
 
 def _aws() -> Iterator[CompactorBackend]:
     from clarion.adapters.aws.audience.endpoint_compactor import AthenaEndpointCompactor
 
     with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
         athena = boto3.client("athena", region_name=REGION)
         athena.create_work_group(
             Name=WORKGROUP,
@@ -52,9 +58,16 @@ def _aws() -> Iterator[CompactorBackend]:
 
         yield CompactorBackend(
             "aws",
-            AthenaEndpointCompactor(athena, STATEMENT, workgroup=WORKGROUP, database=DATABASE),
+            AthenaEndpointCompactor(
+                athena, STATEMENT, workgroup=WORKGROUP, database=DATABASE, s3=s3, bucket=BUCKET
+            ),
             queries,
             failing,
+            lambda key: s3.put_object(Bucket=BUCKET, Key=key, Body=b"parquet"),
+            lambda prefix: sorted(
+                item["Key"]
+                for item in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+            ),
         )
 
 
@@ -109,3 +122,43 @@ def test_a_statement_without_the_placeholder_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="snapshot_ms"):
         compactor.compact(1000)
+
+
+def test_the_latest_snapshot_is_the_newest_partition(backend: CompactorBackend) -> None:
+    assert backend.compactor.latest_snapshot_ms() is None
+    backend.put("endpoint-snapshot/snapshot_ms=900/part-0.parquet")
+    backend.put("endpoint-snapshot/snapshot_ms=1000/part-0.parquet")
+    backend.put("endpoint-snapshot/snapshot_ms=1000/part-1.parquet")
+    assert backend.compactor.latest_snapshot_ms() == 1000
+
+
+def test_expiry_deletes_only_change_objects_written_before_the_cutoff(
+    backend: CompactorBackend,
+) -> None:
+    backend.put("endpoint-changes/dt=2026-01-01/a.parquet")
+    backend.put("endpoint-changes/dt=2026-01-02/b.parquet")
+    backend.put("endpoint-changes-errors/x.json")
+    backend.put("endpoint-snapshot/snapshot_ms=1000/part-0.parquet")
+    # Written just now: a cutoff in the past deletes none of them.
+    assert backend.compactor.expire_absorbed_changes(1_000) == 0
+    assert len(backend.keys("endpoint-changes/")) == 2
+    future = int(time.time() * 1000) + 3_600_000
+    assert backend.compactor.expire_absorbed_changes(future) == 2
+    # Nothing outside the changes prefix is touched.
+    assert backend.keys("endpoint-changes/") == []
+    assert backend.keys("endpoint-changes-errors/") == ["endpoint-changes-errors/x.json"]
+    assert len(backend.keys("endpoint-snapshot/")) == 1
+
+
+def test_old_snapshots_are_deleted_but_never_the_newest(backend: CompactorBackend) -> None:
+    for ms in (100, 200, 300):
+        backend.put(f"endpoint-snapshot/snapshot_ms={ms}/part-0.parquet")
+    backend.put("endpoint-changes/dt=2026-01-01/a.parquet")
+    assert backend.compactor.expire_snapshots(250) == 2
+    assert backend.keys("endpoint-snapshot/") == [
+        "endpoint-snapshot/snapshot_ms=300/part-0.parquet"
+    ]
+    # However old, the newest stays: the view needs it.
+    assert backend.compactor.expire_snapshots(10_000) == 0
+    assert len(backend.keys("endpoint-snapshot/")) == 1
+    assert len(backend.keys("endpoint-changes/")) == 1

@@ -148,3 +148,54 @@ def test_a_retried_claim_clears_old_warnings_and_a_skip_never_overwrites_them(le
     ledger.record_outcomes("r1", {"a": LedgerOutcome(Reason.SKIPPED_OPT_OUT)})
 
     assert ledger.warning_tally("r1").by_warning == {key: 1}
+
+
+def test_in_doubt_lists_claims_without_an_outcome_and_released_ones(ledger: Any):
+    ledger.claim("run-1", ["a", "b", "c", "d"])
+    ledger.record_outcomes(
+        "run-1",
+        {
+            "b": LedgerOutcome(Reason.SENT, "0", None, "m-b", "ok"),
+            "c": LedgerOutcome(Reason.FAILED, "0", None, "m-c", "PERMANENT_FAILURE: no"),
+            "d": LedgerOutcome(Reason.FAILED, "0", None, "m-d", "IN_DOUBT: not seen"),
+        },
+    )
+    ledger.record_outcomes("run-1", {"e": LedgerOutcome(Reason.HOLDOUT, "0")})
+    found = ledger.in_doubt("run-1")
+    assert sorted(found) == ["a", "d"]
+    assert found["a"].reason == Reason.CLAIMED
+    assert found["d"].reason == Reason.FAILED
+    assert ledger.in_doubt("run-2") == {}
+
+
+def test_resolve_in_doubt_writes_only_records_still_in_doubt(ledger: Any):
+    ledger.claim("run-1", ["a", "b", "c"])
+    ledger.record_outcomes("run-1", {"b": LedgerOutcome(Reason.SENT, "0", None, "m-b", "ok")})
+    written = ledger.resolve_in_doubt(
+        "run-1",
+        {
+            "a": LedgerOutcome(Reason.FAILED, None, None, "m-a", "IN_DOUBT: not seen"),
+            # A send recorded meanwhile is never overwritten, nor is an unknown endpoint.
+            "b": LedgerOutcome(Reason.FAILED, None, None, "m-b", "IN_DOUBT: not seen"),
+            "zz": LedgerOutcome(Reason.FAILED, None, None, "m-z", "IN_DOUBT: not seen"),
+        },
+    )
+    assert written == {"a"}
+    assert ledger.outcomes("run-1", ["b"])["b"].reason == Reason.SENT
+    assert ledger.outcomes("run-1", ["zz"]) == {}
+    # A released record is still in doubt: evidence arriving later makes it SENT once.
+    assert ledger.resolve_in_doubt(
+        "run-1", {"a": LedgerOutcome(Reason.SENT, "1", None, "m-a", "RECONCILED: _email.send")}
+    ) == {"a"}
+    assert ledger.outcomes("run-1", ["a"])["a"] == LedgerOutcome(
+        Reason.SENT, "1", None, "m-a", "RECONCILED: _email.send"
+    )
+    assert ledger.in_doubt("run-1") == {"c": ledger.outcomes("run-1", ["c"])["c"]}
+    # Resolved records stay claimed: a retried batch cannot claim (and send) them again.
+    assert ledger.claim("run-1", ["a", "b", "c"]) == set()
+    assert (
+        ledger.resolve_in_doubt(
+            "run-1", {"a": LedgerOutcome(Reason.FAILED, None, None, "m-a", "IN_DOUBT: x")}
+        )
+        == set()
+    )

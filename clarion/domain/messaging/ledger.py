@@ -65,6 +65,20 @@ SEND_STATUS = {
 }
 
 
+# The detail of an in-doubt claim that reconciliation found no delivery evidence for:
+# recorded FAILED (never resent), and looked at again by a later reconciliation, which
+# makes it SENT if the provider's events arrive after all.
+IN_DOUBT_DETAIL = "IN_DOUBT"
+
+
+def is_unresolved_in_doubt(outcome: LedgerOutcome) -> bool:
+    """True for a claim with no outcome (``CLAIMED``) and for one reconciliation
+    released as not seen (``FAILED`` with an ``IN_DOUBT`` detail)."""
+    return outcome.reason == Reason.CLAIMED or (
+        outcome.reason == Reason.FAILED and (outcome.detail or "").startswith(IN_DOUBT_DETAIL)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CapCount:
     """Successful sends of one campaign to one endpoint: on a (UTC) day, and ever."""

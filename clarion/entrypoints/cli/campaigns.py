@@ -3,6 +3,7 @@ and report on their runs; ``tick`` runs the scheduled campaigns that are due (lo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +16,8 @@ from clarion.entrypoints.cli.output import NowOption, state
 from clarion.entrypoints.cli.templates import print_warnings, read_json_file
 
 app = typer.Typer(
-    help="Campaigns in Pinpoint's shapes: create, launch, runs, tick.", no_args_is_help=True
+    help="Campaigns in Pinpoint's shapes: create, launch, runs, tick, reconcile.",
+    no_args_is_help=True,
 )
 
 
@@ -110,6 +112,50 @@ def resume(ctx: typer.Context, run_id: Annotated[str, typer.Argument(metavar="RU
     cli.emit(report, lambda c: _print_runs(c, [report]))
 
 
+@app.command("reconcile")
+def reconcile(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(metavar="RUN")],
+    settle_minutes: Annotated[
+        float,
+        typer.Option(
+            "--settle-minutes",
+            min=0,
+            help="Refuse runs active more recently than this (batches may still be "
+            "delivering, their events arriving).",
+        ),
+    ] = 30.0,
+    now: NowOption = None,
+) -> None:
+    """Resolve a run's in-doubt messages (claimed, outcome never recorded) from the
+    delivery events: SENT where the provider published an event for the message,
+    otherwise FAILED (IN_DOUBT, never resent; a later reconcile makes it SENT if the
+    events arrive). Prints what changed and the run's new summary."""
+    cli = state(ctx)
+    try:
+        result = cli.bootstrap.campaign_reconciler.reconcile(
+            run_id, now=cli.at(now), settle=timedelta(minutes=settle_minutes)
+        )
+    except (InvalidRecordError, NotFoundError) as exc:
+        raise cli.fail(str(exc)) from None
+    data = result.to_json()
+
+    def show(console: Console) -> None:
+        console.print(
+            f"Run {run_id}: {data['InDoubt']} in doubt: {data['Sent']} sent (a delivery "
+            f"event), {data['NotSeen']} not seen (failed, not resent), "
+            f"{data['Unchanged']} resolved meanwhile",
+            markup=False,
+            highlight=False,
+        )
+        for endpoint_id, event_type in data["SentEndpoints"].items():
+            console.print(f"  sent {endpoint_id} ({event_type})", markup=False, highlight=False)
+        for endpoint_id in data["NotSeenEndpoints"]:
+            console.print(f"  not seen {endpoint_id}", markup=False, highlight=False)
+
+    cli.emit(data, show)
+
+
 @app.command("tick")
 def tick(ctx: typer.Context, now: NowOption = None) -> None:
     """Run every scheduled campaign that is due, and resume runs whose deferred endpoints
@@ -138,7 +184,8 @@ def tick(ctx: typer.Context, now: NowOption = None) -> None:
 
 @app.command("runs")
 def runs(ctx: typer.Context, campaign_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
-    """Per run: targeted, sent, skipped by reason, held out, deferred, failed."""
+    """Per run: targeted, sent, skipped by reason, held out, deferred, failed, in doubt
+    (with the in-doubt endpoints listed)."""
     cli = state(ctx)
     try:
         reports = cli.bootstrap.campaign_service.runs(campaign_id)
@@ -158,6 +205,7 @@ def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
         "Held out",
         "Deferred",
         "Failed",
+        "In doubt",
         Column("Skipped", no_wrap=True),
         Column("Warned", no_wrap=True),
     )
@@ -173,12 +221,20 @@ def _print_runs(console: Console, reports: list[dict[str, Any]]) -> None:
             str(r["HeldOut"]),
             str(sum(r["Deferred"].values())),
             str(r["Failed"]),
+            str(r.get("InDoubt", 0)),
             skipped or "-",
             _warned(r.get("RenderWarnings") or {}),
         )
     console.print(table)
     for r in reports:
         run = str(r["RunId"])[:8]
+        in_doubt = r.get("InDoubtEndpoints") or []
+        if in_doubt:
+            console.print(
+                f"run {run}: in doubt (campaigns reconcile {r['RunId']}): " + ", ".join(in_doubt),
+                markup=False,
+                highlight=False,
+            )
         for key, count in (r.get("RenderWarnings") or {}).get("Warnings", {}).items():
             console.print(f"run {run}: {count} messages: {key}", markup=False, highlight=False)
         for finding in r.get("Preflight") or []:

@@ -7,7 +7,11 @@ from clarion.services.audience.change_feed import (
     EndpointChangeFeedService,
     change_row,
 )
-from clarion.services.audience.compaction import CompactionResult, EndpointCompactionService
+from clarion.services.audience.compaction import (
+    CompactionGapError,
+    CompactionResult,
+    EndpointCompactionService,
+)
 from clarion.services.audience.endpoints import EndpointService
 from clarion.services.audience.erasure import ErasureService
 from clarion.services.audience.import_jobs import ImportJobPieces, job_segment_id, object_job_id
@@ -22,6 +26,7 @@ from clarion.services.audience.object_imports import (
 )
 
 __all__ = [
+    "CompactionGapError",
     "CompactionResult",
     "EndpointChange",
     "EndpointChangeFeedService",

@@ -1,7 +1,9 @@
 """Campaign use cases: create, update, launch and schedule campaigns, run them (plan,
 send batches, summarise; on AWS as the campaign state machine's steps), and start EVENT
-campaigns from ingested events."""
+campaigns from ingested events, and resolve runs' in-doubt messages from the delivery
+events."""
 
+from clarion.services.campaigns.reconcile import CampaignReconciler, Reconciliation
 from clarion.services.campaigns.run_steps import (
     BatchSent,
     CampaignRunSteps,
@@ -15,11 +17,13 @@ from clarion.services.campaigns.service import CampaignService, EventCampaignTri
 
 __all__ = [
     "BatchSent",
+    "CampaignReconciler",
     "CampaignRunSteps",
     "CampaignRunner",
     "CampaignService",
     "EventCampaignTrigger",
     "PassSummary",
+    "Reconciliation",
     "ResumePass",
     "RunStart",
     "batches",

@@ -211,13 +211,15 @@ class CampaignRunSteps:
         *,
         invocation_rate: float | None = None,
         label: str = "",
+        time_budget_s: float | None = None,
     ) -> BatchSent:
         """Send one batch, then wait as long as ``invocation_rate`` messages a second
         asks. Infrastructure errors (DynamoDB, Kinesis) are raised, so the batch is
-        retried."""
+        retried. Throttled and temporary failures are retried within ``time_budget_s``
+        (the invocation's remaining time, less a margin)."""
         ids = [i for i in endpoint_ids if i]
         started = self._monotonic()
-        counts = self._runner.send_batch(run_id, ids) if ids else {}
+        counts = self._runner.send_batch(run_id, ids, time_budget_s=time_budget_s) if ids else {}
         delivered = counts.get("SENT", 0) + counts.get("FAILED", 0)
         pause = pause_needed(delivered, self._monotonic() - started, invocation_rate)
         if pause:

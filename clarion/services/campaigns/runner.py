@@ -61,6 +61,7 @@ from clarion.domain.messaging.ledger import (
     cap_day,
     to_ms,
 )
+from clarion.domain.messaging.retry import RetryPolicy, is_retryable
 from clarion.domain.templates.configuration import TemplateConfiguration
 from clarion.domain.templates.model import TemplateType, TemplateVersion
 from clarion.ports.audience import ProfileStore
@@ -70,6 +71,10 @@ from clarion.ports.messaging import DeliveryChannel, SendLedger
 from clarion.ports.templates import TemplateRepository
 
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_RETRY_POLICY = RetryPolicy()
+# The in-doubt endpoints a run record lists (the count is always complete); the ledger
+# has them all (``campaigns reconcile``).
+IN_DOUBT_LISTED = 1000
 
 
 class AudienceSource(Protocol):
@@ -162,7 +167,10 @@ class CampaignRunner:
         (MessagesPerSecond, MaximumDuration) and CampaignHook are what a campaign without
         its own uses.
     clock, sleep, monotonic
-        Time sources (tests pass fakes); ``sleep`` paces Limits.MessagesPerSecond.
+        Time sources (tests pass fakes); ``sleep`` paces Limits.MessagesPerSecond and
+        waits between retries.
+    retry_policy
+        The backoff of throttled and temporary failures within a batch.
     """
 
     def __init__(
@@ -183,6 +191,7 @@ class CampaignRunner:
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     ) -> None:
         self._campaigns = campaigns
         self._templates = templates
@@ -200,6 +209,7 @@ class CampaignRunner:
         self._sleep = sleep
         self._monotonic = monotonic
         self._prepared: dict[str, PreparedRun] = {}
+        self.retry_policy = retry_policy
 
     # -- planning ----------------------------------------------------------------------
 
@@ -309,12 +319,20 @@ class CampaignRunner:
     # -- batches -----------------------------------------------------------------------
 
     def send_batch(
-        self, run_id: str, endpoint_ids: Sequence[str], *, now: datetime | None = None
+        self,
+        run_id: str,
+        endpoint_ids: Sequence[str],
+        *,
+        now: datetime | None = None,
+        time_budget_s: float | None = None,
     ) -> dict[str, int]:
         """Decide, claim, render, deliver and record for one batch of the audience.
 
         Returns this batch's outcomes counted by reason. Endpoints a previous attempt
         claimed are left alone (their outcome stands), so the batch can be retried.
+        Throttled and temporary failures are tried again with backoff (``retry_policy``)
+        while ``time_budget_s`` (the seconds this call may take: a Lambda's remaining
+        time, less a margin) and the run's MaximumDuration allow; then they are final.
         """
         moment = now or self._clock()
         prepared = self._prepare(self._campaigns.get_run(run_id))
@@ -397,10 +415,13 @@ class CampaignRunner:
 
         delivered: list[str] = []
         started = self._monotonic()
+        attempts: dict[str, int] = {}
         if hook is not None and hook.mode == "DELIVERY":
             results = self._deliver_by_hook(run_id, prepared, hook, messages, endpoints, moment)
         else:
-            results = {r.message_id: r for r in self._channel.deliver(messages)} if messages else {}
+            results = self._deliver(
+                messages, moment, rules.expires_at, time_budget_s, started, attempts
+            )
         for message in messages:
             endpoint_id = message.context.endpoint_id or ""
             result = results.get(message.message_id)
@@ -413,6 +434,9 @@ class CampaignRunner:
                 reason = Reason.FAILED
                 status = result.status.value if result else "UNKNOWN_FAILURE"
                 detail = f"{status}: {result.reason if result else 'no result'}"
+                tries = attempts.get(message.message_id, 1)
+                if tries > 1:
+                    detail += f" (after {tries} attempts)"
             outcomes[endpoint_id] = LedgerOutcome(
                 reason, sent_treatment, None, message.message_id, detail, warnings[endpoint_id]
             )
@@ -445,6 +469,54 @@ class CampaignRunner:
             if endpoint_id not in claimed:
                 summary.add("ALREADY_CLAIMED")
         return summary.counts
+
+    def _deliver(
+        self,
+        messages: Sequence[OutboundMessage],
+        now: datetime,
+        expires_at: datetime | None,
+        time_budget_s: float | None,
+        started: float,
+        attempts: dict[str, int],
+    ) -> dict[str, DeliveryResult]:
+        """Deliver, then try the throttled and temporarily failed messages again with
+        backoff while the budget allows (``attempts`` gets the tries per message id).
+
+        Only ``THROTTLED`` and ``TEMPORARY_FAILURE`` are retried: the provider refused
+        those before accepting anything, so a retry cannot send a message twice.
+        """
+        if not messages:
+            return {}
+        limits = []
+        if time_budget_s is not None:
+            limits.append(started + time_budget_s)
+        if expires_at is not None:
+            limits.append(started + (expires_at - now).total_seconds())
+        deadline = min(limits) if limits else None
+        results = {r.message_id: r for r in self._channel.deliver(messages)}
+        pending = list(messages)
+        tries = 1
+        while True:
+            pending = [m for m in pending if is_retryable(results[m.message_id].status)]
+            if not pending:
+                break
+            remaining = None if deadline is None else deadline - self._monotonic()
+            wait = self.retry_policy.next_delay(tries, remaining)
+            if wait is None:
+                break
+            self._sleep(wait)
+            tries += 1
+            for message in pending:
+                attempts[message.message_id] = tries
+            try:
+                retried = self._channel.deliver(pending)
+            except Exception:
+                # A raise means nothing of that call went out (the DeliveryChannel
+                # contract): the earlier results stand, and the sends of the first call
+                # are still recorded rather than left in doubt.
+                break
+            results.update({r.message_id: r for r in retried})
+        return results
 
     def _event(
         self,
@@ -564,6 +636,11 @@ class CampaignRunner:
         run["Counts"] = dict(sorted(summary.counts.items()))
         run["Summary"] = summary.to_json()
         run["RenderWarnings"] = render_warnings_json(self._ledger.warning_tally(run_id))
+        if summary.in_doubt:
+            claimed = [k for k, v in self._ledger.in_doubt(run_id).items() if v.reason == "CLAIMED"]
+            run["InDoubtEndpoints"] = claimed[:IN_DOUBT_LISTED]
+        else:
+            run.pop("InDoubtEndpoints", None)
         pending = sum(summary.deferred.values())
         run["State"] = (
             CampaignStatus.PENDING_NEXT_RUN.value if pending else CampaignStatus.COMPLETED.value

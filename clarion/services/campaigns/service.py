@@ -226,7 +226,9 @@ class CampaignService:
                 "SuccessfulEndpointCount": summary.sent,
                 "Result": (
                     "SUCCESS"
-                    if run.get("State") == CampaignStatus.COMPLETED.value and not summary.failed
+                    if run.get("State") == CampaignStatus.COMPLETED.value
+                    and not summary.failed
+                    and not summary.in_doubt
                     else ("FAILURE" if summary.failed and not summary.sent else None)
                 ),
                 "ExecutionMetrics": {k: str(v) for k, v in sorted(summary.counts.items())},
@@ -548,6 +550,12 @@ class CampaignService:
             **summary.to_json(),
             "RenderWarnings": render_warnings_report(run.get("RenderWarnings"), summary),
             "Preflight": list(run.get("Preflight") or []),
+            # Only when there are some (the ledger has them all: campaigns reconcile).
+            **(
+                {"InDoubtEndpoints": list(run["InDoubtEndpoints"])}
+                if run.get("InDoubtEndpoints")
+                else {}
+            ),
         }
 
     def _after_run_status(self, run: Mapping[str, Any], now: datetime) -> CampaignStatus:

@@ -26,13 +26,32 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from clarion.adapters.aws.common.dynamo import conditional_check_failed, pk_sk_table_spec
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
+from clarion.domain.messaging.ledger import (
+    IN_DOUBT_DETAIL,
+    CapCount,
+    LedgerOutcome,
+    Reason,
+    WarningTally,
+)
 
 RUN_PREFIX = "run#"
 CAP_PREFIX = "cap#"
 TOTAL = "total"
 RUN_RECORD_TTL_SECONDS = 366 * 24 * 3600
 _BATCH_GET = 100
+# A record still in doubt: claimed without an outcome, or released as not seen.
+_IN_DOUBT_CONDITION = (
+    "Outcome = :in_doubt_claimed OR (Outcome = :in_doubt_failed "
+    "AND begins_with(Detail, :in_doubt_detail))"
+)
+
+
+def _in_doubt_values() -> dict[str, Any]:
+    return {
+        ":in_doubt_claimed": {"S": Reason.CLAIMED.value},
+        ":in_doubt_failed": {"S": Reason.FAILED.value},
+        ":in_doubt_detail": {"S": IN_DOUBT_DETAIL},
+    }
 
 
 def sends_table_spec(table_name: str) -> dict[str, Any]:
@@ -199,6 +218,57 @@ class DynamoDBSendLedger:
             },
         )
         return sorted(item["Sk"]["S"] for item in items)
+
+    def in_doubt(self, run_id: str) -> dict[str, LedgerOutcome]:
+        items = self._query(
+            run_id,
+            FilterExpression=_IN_DOUBT_CONDITION,
+            values=_in_doubt_values(),
+        )
+        return {
+            item["Sk"]["S"]: LedgerOutcome(
+                Reason(item["Outcome"]["S"]),
+                item.get("TreatmentId", {}).get("S"),
+                int(item["UntilMs"]["N"]) if "UntilMs" in item else None,
+                item.get("MessageId", {}).get("S"),
+                item.get("Detail", {}).get("S"),
+            )
+            for item in sorted(items, key=lambda i: i["Sk"]["S"])
+        }
+
+    def resolve_in_doubt(self, run_id: str, outcomes: Mapping[str, LedgerOutcome]) -> set[str]:
+        written: set[str] = set()
+        for endpoint_id, outcome in outcomes.items():
+            names = ["Claimed = :true", "Outcome = :reason", "ExpiresAt = :expires"]
+            values: dict[str, Any] = {
+                **_in_doubt_values(),
+                ":true": {"BOOL": True},
+                ":reason": {"S": outcome.reason.value},
+                ":expires": {"N": self._expires()},
+            }
+            for attribute, value in (
+                ("TreatmentId", outcome.treatment_id),
+                ("MessageId", outcome.message_id),
+                ("Detail", outcome.detail),
+            ):
+                if value is not None:
+                    names.append(f"{attribute} = :{attribute}")
+                    values[f":{attribute}"] = {"S": str(value)}
+            try:
+                self._dynamodb.update_item(
+                    TableName=self._table,
+                    Key={"Pk": {"S": RUN_PREFIX + run_id}, "Sk": {"S": endpoint_id}},
+                    UpdateExpression="SET " + ", ".join(names),
+                    # The guard and the write are one conditional update per endpoint.
+                    ConditionExpression=_IN_DOUBT_CONDITION,
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as exc:
+                if conditional_check_failed(exc):
+                    continue
+                raise
+            written.add(endpoint_id)
+        return written
 
     def cap_counts(
         self, campaign_id: str, endpoint_ids: Sequence[str], day: str

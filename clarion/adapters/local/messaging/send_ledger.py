@@ -13,9 +13,21 @@ import duckdb
 import pyarrow as pa
 
 from clarion.adapters.local.common.database import LocalDatabase, schema
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
+from clarion.domain.messaging.ledger import (
+    IN_DOUBT_DETAIL,
+    CapCount,
+    LedgerOutcome,
+    Reason,
+    WarningTally,
+)
 
 TOTAL = "total"
+# A record still in doubt: claimed without an outcome, or released as not seen.
+_IN_DOUBT = "(reason = ? OR (reason = ? AND starts_with(coalesce(detail, ''), ?)))"
+_IN_DOUBT_TARGET = (
+    "(campaign_sends.reason = ? OR (campaign_sends.reason = ? "
+    "AND starts_with(coalesce(campaign_sends.detail, ''), ?)))"
+)
 
 
 @schema
@@ -157,6 +169,52 @@ class DuckDBSendLedger:
             .fetchall()
         )
         return [endpoint_id for (endpoint_id,) in rows]
+
+    def in_doubt(self, run_id: str) -> dict[str, LedgerOutcome]:
+        rows = (
+            self._database.cursor()
+            .execute(
+                "SELECT endpoint_id, reason, treatment_id, until_ms, message_id, detail "
+                "FROM campaign_sends WHERE run_id = ? AND " + _IN_DOUBT + " ORDER BY endpoint_id",
+                [run_id, Reason.CLAIMED.value, Reason.FAILED.value, IN_DOUBT_DETAIL],
+            )
+            .fetchall()
+        )
+        return {
+            row[0]: LedgerOutcome(Reason(row[1]), row[2], row[3], row[4], row[5]) for row in rows
+        }
+
+    def resolve_in_doubt(self, run_id: str, outcomes: Mapping[str, LedgerOutcome]) -> set[str]:
+        if not outcomes:
+            return set()
+        rows = list(outcomes.items())
+        table = pa.table(
+            {
+                "endpoint_id": [k for k, _ in rows],
+                "reason": [v.reason.value for _, v in rows],
+                "treatment_id": pa.array([v.treatment_id for _, v in rows], pa.string()),
+                "message_id": pa.array([v.message_id for _, v in rows], pa.string()),
+                "detail": pa.array([v.detail for _, v in rows], pa.string()),
+            }
+        )
+        cursor = self._database.cursor()
+        cursor.register("resolving", table)
+        try:
+            # One statement: the guard and the write are atomic per row.
+            written = cursor.execute(
+                "UPDATE campaign_sends SET claimed = true, reason = resolving.reason, "
+                "treatment_id = coalesce(resolving.treatment_id, campaign_sends.treatment_id), "
+                "message_id = coalesce(resolving.message_id, campaign_sends.message_id), "
+                "detail = resolving.detail FROM resolving "
+                "WHERE campaign_sends.run_id = ? "
+                "AND campaign_sends.endpoint_id = resolving.endpoint_id AND "
+                + _IN_DOUBT_TARGET
+                + " RETURNING campaign_sends.endpoint_id",
+                [run_id, Reason.CLAIMED.value, Reason.FAILED.value, IN_DOUBT_DETAIL],
+            ).fetchall()
+        finally:
+            cursor.unregister("resolving")
+        return {endpoint_id for (endpoint_id,) in written}
 
     def cap_counts(
         self, campaign_id: str, endpoint_ids: Sequence[str], day: str

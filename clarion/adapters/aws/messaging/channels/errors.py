@@ -1,5 +1,7 @@
 """How each AWS delivery API's errors are classified: throttled, temporary or
-permanent (a permanent failure is never retried), with the reason recorded."""
+permanent (a permanent failure is never retried), with the reason recorded. The codes
+are the domain's (:func:`clarion.domain.messaging.retry.classify_provider_error`); this
+module maps botocore's exceptions onto them."""
 
 from __future__ import annotations
 
@@ -12,66 +14,11 @@ from botocore.exceptions import (
 )
 
 from clarion.domain.messaging.delivery import DeliveryStatus
+from clarion.domain.messaging.retry import classify_provider_error
 
 
 class ChannelConfigurationError(ValueError):
     """The deployment lacks a setting a channel needs (nothing was sent)."""
-
-
-# -------------------------------------------------------------------- error classification
-
-_THROTTLING = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "LimitExceededException",  # SES: the sending rate; botocore retries it as such
-        "EC2ThrottledException",
-    }
-)
-# Deployment or account state, not the message: once fixed, the same message goes out.
-_TEMPORARY = frozenset(
-    {
-        "AccessDeniedException",
-        "ForbiddenException",
-        "AccountSuspendedException",
-        "SendingPausedException",
-        "ServiceQuotaExceededException",  # End User Messaging spend limits reset monthly
-        "InternalServerException",
-        "InternalServerErrorException",
-        "InternalFailure",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "ServiceException",
-        "ResourceNotReadyException",
-        "ResourceConflictException",
-        "KMSAccessDeniedException",
-        "EC2UnexpectedException",
-        "ENILimitReachedException",
-    }
-)
-# Sending the same message again through this deployment can never succeed.
-_PERMANENT = frozenset(
-    {
-        "MessageRejected",
-        "MailFromDomainNotVerifiedException",
-        "BadRequestException",
-        "NotFoundException",
-        "ValidationException",
-        "ResourceNotFoundException",
-        "ConflictException",
-        "PayloadTooLargeException",
-        "MethodNotAllowedException",
-        "InvalidRequestContentException",
-        "RequestTooLargeException",
-        "InvalidParameterValueException",
-        "UnsupportedMediaTypeException",
-        "RecursiveInvocationException",
-    }
-)
-_SMS_OPT_OUT_REASONS = frozenset({"DESTINATION_PHONE_NUMBER_OPTED_OUT"})
 
 
 def classify_error(error: Exception) -> tuple[DeliveryStatus, str]:
@@ -92,18 +39,15 @@ def classify_error(error: Exception) -> tuple[DeliveryStatus, str]:
         text = f"{code}: {err.get('Message', '')}".rstrip(": ")
         if reason_code:
             text += f" ({reason_code})"
-        if code == "ConflictException" and reason_code in _SMS_OPT_OUT_REASONS:
-            return DeliveryStatus.OPT_OUT, text
-        if code in _THROTTLING:
-            return DeliveryStatus.THROTTLED, text
-        if code in _TEMPORARY:
-            return DeliveryStatus.TEMPORARY_FAILURE, text
-        if code in _PERMANENT:
-            return DeliveryStatus.PERMANENT_FAILURE, text
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if isinstance(status, int) and status >= 500:
-            return DeliveryStatus.TEMPORARY_FAILURE, text
-        return DeliveryStatus.UNKNOWN_FAILURE, text
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return (
+            classify_provider_error(
+                code,
+                http_status=status if isinstance(status, int) else None,
+                reason_code=str(reason_code) if reason_code else None,
+            ),
+            text,
+        )
     if isinstance(error, ParamValidationError):
         return DeliveryStatus.PERMANENT_FAILURE, f"invalid request: {error}"
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError):
