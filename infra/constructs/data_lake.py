@@ -39,7 +39,6 @@ class DataLakeRetention:
     """How long each dataset is kept, in days."""
 
     endpoint_changes_days: int
-    endpoint_snapshots_days: int
     infrequent_access_after_days: int
     athena_results_days: int = 30
     noncurrent_versions_days: int = 30

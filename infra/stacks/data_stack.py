@@ -42,7 +42,6 @@ class DataStack(Stack):
             bucket_name=data_bucket_name(self, config.resource_prefix),
             retention=DataLakeRetention(
                 endpoint_changes_days=config.change_retention_days,
-                endpoint_snapshots_days=config.snapshot_retention_days,
                 infrequent_access_after_days=config.infrequent_access_after_days,
                 imports_days=config.import_retention_days,
                 events_days=config.event_retention_days,
