@@ -10,7 +10,10 @@ Clarion offers (the app's registry), and every extension with a body.
 Each gets the corpus of bad inputs (not UTF-8, binary, empty, 10,000-deep nesting, a
 20 MB line, wrong JSON types) and bytes from hypothesis. A command must end with exit
 code 1 or 2 and the file named in its message; an operation with HTTP 400 or 413 in
-Pinpoint's error shape (``Message``, ``RequestID``, ``X-Amzn-ErrorType``).
+Pinpoint's error shape (``Message``, ``RequestID``, ``X-Amzn-ErrorType``); the intakes
+the Lambda functions behind API Gateway call (posts, events) with a refusal and its
+reason. Line-oriented files are also given good lines beside bad ones, and must keep
+the good ones.
 """
 
 from __future__ import annotations
@@ -489,3 +492,21 @@ def test_a_header_name_with_a_line_break_is_refused_when_the_template_is_made(
         },
     }
     _check_api(client.post(f"/v1/apps/{APP}/messages", json=message), "send")
+
+
+# -- the Lambda intakes (API Gateway straight to a function) -------------------------------
+
+
+def test_the_post_and_event_intakes_refuse_the_corpus_with_a_reason(tmp_path: Path) -> None:
+    root = Bootstrap(Settings(home=tmp_path / "home"))
+    for name, data in CORPUS.items():
+        text = data.decode("utf-8", errors="replace")  # as lambdas/_runtime.api_body reads it
+        posts = root.post_intake_service.submit(text)
+        assert posts.accepted == 0, name
+        if posts.refused is None:
+            assert posts.rejected > 0 and all(r.get("Problems") for r in posts.results), name
+        else:
+            assert posts.refused.reason, name
+        events = root.event_intake_service.put_events(text)
+        assert events.problems, name
+        assert all(p.field and p.reason for p in events.problems), name

@@ -77,6 +77,8 @@ class PostIntakeService:
             return PostSubmission(refused=FieldProblem("(request)", str(exc)))
         items = body.get("Posts") if isinstance(body, dict) and "Posts" in body else body
         items = items if isinstance(items, list) else [items]
+        if not items:
+            return PostSubmission(refused=FieldProblem("Posts", "holds no posts"))
         if len(items) > MAX_POSTS_PER_REQUEST:
             reason = f"holds {len(items)} posts; the limit is {MAX_POSTS_PER_REQUEST}"
             return PostSubmission(refused=FieldProblem("Posts", reason))
