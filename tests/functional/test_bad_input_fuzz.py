@@ -510,3 +510,15 @@ def test_the_post_and_event_intakes_refuse_the_corpus_with_a_reason(tmp_path: Pa
         events = root.event_intake_service.put_events(text)
         assert events.problems, name
         assert all(p.field and p.reason for p in events.problems), name
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json.gz"])
+def test_endpoints_import_answers_the_corpus_under_every_format_name(
+    suffix: str, tmp_path: Path
+) -> None:
+    # The format is found from the name and the content: the same bytes are read as CSV
+    # and as a gzipped export too.
+    for name, data in CORPUS.items():
+        bad = tmp_path / f"{name}{suffix}"
+        bad.write_bytes(data)
+        _check_cli(tmp_path / "home", ["endpoints", "import", str(bad)], bad)

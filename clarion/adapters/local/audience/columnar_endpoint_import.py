@@ -352,10 +352,10 @@ def _header_layout(header: bytes) -> Layout | None:
         return None
     if '"' in decoded and not pc.match_substring_regex(pa.array([decoded]), _WHOLE_LINE)[0].as_py():
         return None
-    cells = next(csv.reader([decoded], strict=False), [])
     try:
+        cells = next(csv.reader([decoded], strict=False), [])
         columns = parse_header(cells)
-    except ImportFileError:
+    except (ImportFileError, csv.Error):  # a header cell over csv's field limit too
         return None
     return Layout.of(columns)
 
