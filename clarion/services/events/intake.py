@@ -85,13 +85,15 @@ class EventIntakeService:
         self._dead_letters = dead_letters
         self._app_id = app_id
 
-    def put_events(self, text: str, *, app_id: str | None = None) -> PutEventsOutcome:
-        """Ingest the text of a PutEvents request body for project ``app_id``."""
+    def put_events(self, text: str | bytes, *, app_id: str | None = None) -> PutEventsOutcome:
+        """Ingest the text of a PutEvents request body for project ``app_id`` (bytes are
+        read as UTF-8)."""
         try:
             body = parse_json(text)
         except JsonInputError as exc:
             problem = FieldProblem("(request)", str(exc))
-            reject = Reject("put_events", None, None, (problem,), text)
+            raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+            reject = Reject("put_events", None, None, (problem,), raw)
             self._dead_letters.put_rejects([reject], origin="api")
             return PutEventsOutcome([problem])
         return self.put_events_body(body, app_id=app_id)

@@ -66,9 +66,11 @@ class PostIntakeService:
         self._queue = queue
         self._dead_letters = dead_letters
 
-    def submit(self, text: str) -> PostSubmission:
-        """Validate, queue and dead-letter the posts of a request body."""
-        if len(text.encode("utf-8")) > MAX_BODY_BYTES:
+    def submit(self, text: str | bytes) -> PostSubmission:
+        """Validate, queue and dead-letter the posts of a request body (bytes are read
+        as UTF-8)."""
+        size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "replace"))
+        if size > MAX_BODY_BYTES:
             problem = FieldProblem("(request)", f"is over {MAX_BODY_BYTES} bytes")
             return PostSubmission(refused=problem, too_large=True)
         try:
