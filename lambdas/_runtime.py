@@ -199,12 +199,13 @@ def stream_record(record: KinesisStreamRecord) -> StreamRecord:
     )
 
 
-def api_body(event: APIGatewayProxyEvent) -> str:
-    """The text of an API Gateway proxy event's body (base64-decoded when it says so;
-    bytes that are not UTF-8 replaced, so a bad body is refused rather than a crash)."""
+def api_body(event: APIGatewayProxyEvent) -> str | bytes:
+    """An API Gateway proxy event's body: its text, or its bytes when it came base64
+    encoded (the intake's JSON reader refuses bytes that are not UTF-8 with the reason,
+    rather than reading replacement characters into a record)."""
     raw = event.body or ""
     if event.is_base64_encoded:
-        raw = base64.b64decode(raw).decode("utf-8", errors="replace")
+        return base64.b64decode(raw)
     return str(raw)
 
 

@@ -3,6 +3,7 @@ EventBridge, normalised onto the Kinesis stream; rejects dead-lettered in S3."""
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 from collections.abc import Callable, Iterator
@@ -163,3 +164,22 @@ def test_sns_and_eventbridge_delivery_records_are_forwarded(deployment: Deployme
     assert kinds == ["_SMS.OPTOUT", "_SMS.SUCCESS", "_email.open"]
     letters = S3DeadLetterSink(deployment.s3, BUCKET).read_all()
     assert [letter["record_id"] for letter in letters] == ["sns-bad"]
+
+
+def test_a_body_that_is_not_utf8_or_nests_too_deep_is_refused_with_the_reason(
+    deployment: Deployment,
+) -> None:
+    binary = {
+        **api_event("{}"),
+        "isBase64Encoded": True,
+        "body": base64.b64encode(b'{"BatchItem": "\xff\xfe"}').decode(),
+    }
+    deep = api_event("[" * 10_000 + "]" * 10_000)
+    reasons = []
+    for event in (binary, deep):
+        response = deployment.handler.handler(event, deployment.context)
+        assert response["statusCode"] == 400
+        reasons += [p["reason"] for p in json.loads(response["body"])["Problems"]]
+    assert "not UTF-8" in reasons[0]
+    assert "deeper than" in reasons[1]
+    assert deployment.stream_lines() == []

@@ -27,6 +27,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic.alias_generators import to_pascal
 
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.ids import id_problem
 from clarion.domain.common.model import RECORD, PinpointModel, validation_problems
 
 MAX_ATTRIBUTE_NAME_LENGTH = 50
@@ -305,6 +306,13 @@ def validate_endpoint(data: Mapping[str, Any]) -> Endpoint:
     except ValidationError as exc:
         raise InvalidRecordError(validation_problems(exc, _field_path)) from None
     problems = []
+    id_reason = id_problem(endpoint.id)
+    if id_reason is not None:
+        problems.append(FieldProblem("Id", id_reason))
+    if endpoint.user_id:  # an empty UserId is no user, as before
+        user_reason = id_problem(endpoint.user_id)
+        if user_reason is not None:
+            problems.append(FieldProblem("User.UserId", user_reason))
     if endpoint.channel_type is None:
         problems.append(FieldProblem("ChannelType", "is required"))
     if not endpoint.address:

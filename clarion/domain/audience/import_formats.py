@@ -25,7 +25,6 @@ import csv
 import gzip
 import hashlib
 import io
-import json
 import math
 import uuid
 from collections.abc import Iterable, Iterator
@@ -35,6 +34,7 @@ from pathlib import PurePath
 from typing import IO, Any, cast
 
 from clarion.domain.common.errors import FieldProblem, ImportFileError
+from clarion.domain.common.json_input import JsonInputError, parse_json
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -405,9 +405,10 @@ def _json_records(source: IO[bytes], *, require_id: bool) -> Iterator[ParsedReco
             )
             continue
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield ParsedRecord(number, {}, [FieldProblem("(record)", f"not valid JSON: {exc.msg}")])
+            data = parse_json(text)
+        except JsonInputError as exc:
+            reason = str(exc).replace("is not JSON:", "not valid JSON:", 1)
+            yield ParsedRecord(number, {}, [FieldProblem("(record)", reason)])
             continue
         if not isinstance(data, dict):
             yield ParsedRecord(

@@ -20,6 +20,7 @@ from functools import lru_cache
 from clarion.domain.audience.endpoint import PUSH_CHANNELS, ChannelType
 from clarion.domain.events.records import MessageContext
 from clarion.domain.messaging.delivery import CustomContent, OutboundMessage
+from clarion.domain.templates.model import HEADER_NAME
 from clarion.domain.templates.rendered import (
     RenderedEmail,
     RenderedPush,
@@ -211,7 +212,7 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _SIMPLE_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*\Z")
 # Message ids the writer puts in a boundary and a Message-ID as they are.
 _FAST_ID = re.compile(r"[A-Za-z0-9_-]{1,53}\Z")
-_FIELD_NAME = re.compile(r"[!-9;-~]+\Z")  # RFC 5322 ftext
+_FIELD_NAME = HEADER_NAME  # RFC 5322 ftext, the rule templates are checked by
 # Header names the standard library parses as structured headers (addresses, dates,
 # parameters); their values go through its own parser and folder.
 _STRUCTURED = frozenset(MIME_POLICY.header_factory.registry) - {"subject"}  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@ and validation, handles and hashtags normalised, the dedupe key."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,11 +14,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
 )
 
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.common.model import validation_problems
 from clarion.domain.events.records import Reject, check_epoch_ms
 
@@ -72,6 +75,9 @@ class SocialPost(BaseModel):
     created_at: int
     hashtags: tuple[str, ...] = ()
     in_reply_to: str | None = None
+    # Keys of the input outside the documented shape (parse_post fills it): the post is
+    # processed without them, with a warning naming each.
+    _unknown_keys: tuple[str, ...] = PrivateAttr(default=())
 
     @field_validator("post_id", "in_reply_to", mode="before")
     @classmethod
@@ -170,6 +176,12 @@ class SocialPost(BaseModel):
         object.__setattr__(self, "hashtags", tuple(seen.values())[:MAX_HASHTAGS])
 
     @property
+    def warnings(self) -> list[str]:
+        """One warning per input key outside the documented shape, with the documented
+        key it most looks like (a mistyped ``author_followers`` loses the count)."""
+        return [unknown_key_warning(key) for key in self._unknown_keys]
+
+    @property
     def key(self) -> str:
         """The dedupe key: the same (platform, post id) is one post."""
         return dedupe_key(self.platform, self.post_id)
@@ -226,9 +238,24 @@ def parse_post(data: Any) -> SocialPost:
             [FieldProblem("(record)", f"is {size} bytes; the limit is {MAX_POST_BYTES}")]
         )
     try:
-        return SocialPost.model_validate(data)
+        post = SocialPost.model_validate(data)
     except ValidationError as exc:
         raise InvalidRecordError(validation_problems(exc)) from None
+    unknown = tuple(str(key) for key in data if key not in POST_KEYS)
+    if unknown:
+        post._unknown_keys = unknown
+    return post
+
+
+# The documented keys of a post (docs/sentiment.md).
+POST_KEYS = frozenset(SocialPost.model_fields)
+
+
+def unknown_key_warning(key: str) -> str:
+    """The warning for a key outside the documented shape of a post."""
+    close = difflib.get_close_matches(key, sorted(POST_KEYS), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{key!r} is not a key of a post and was ignored{hint}"
 
 
 def _reject(index: int, raw: Any, problems: Sequence[FieldProblem]) -> Reject:
@@ -244,17 +271,19 @@ def parse_post_lines(lines: Iterable[str | bytes]) -> tuple[list[SocialPost], li
     posts: list[SocialPost] = []
     rejects: list[Reject] = []
     for number, line in enumerate(lines, start=1):
-        text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-        if not text.strip():
+        if not line.strip():
             continue
-        if len(text.encode("utf-8")) > MAX_POST_BYTES * 2:
+        size = len(line) if isinstance(line, bytes) else len(line.encode("utf-8", "replace"))
+        if size > MAX_POST_BYTES * 2:
             problem = FieldProblem("(record)", f"the line is over {MAX_POST_BYTES * 2} bytes")
-            rejects.append(_reject(number, text[:200], [problem]))
+            rejects.append(_reject(number, None, [problem]))
             continue
         try:
-            data = json.loads(text)
-        except ValueError as exc:
-            rejects.append(_reject(number, text, [FieldProblem("(record)", f"not JSON: {exc}")]))
+            data = parse_json(line)
+        except JsonInputError as exc:
+            # The raw line is kept only when it is text (a dead letter is JSON).
+            raw = line if isinstance(line, str) else line.decode("utf-8", "replace")
+            rejects.append(_reject(number, raw, [FieldProblem("(record)", f"the line {exc}")]))
             continue
         try:
             posts.append(parse_post(data))

@@ -39,6 +39,8 @@ MAX_TEMPLATE_VERSIONS = 5000
 MAX_EMAIL_HEADERS = 15
 MAX_HEADER_NAME_LENGTH = 126
 MAX_HEADER_VALUE_LENGTH = 870
+# A header field name (RFC 5322 3.6.8 ftext): printable ASCII but the colon, no space.
+HEADER_NAME = re.compile(r"[!-9;-~]+\Z")
 
 # "A template name must start with an alphanumeric character and can contain a maximum
 # of 128 characters. The characters can be alphanumeric characters, underscores (_), or
@@ -97,8 +99,29 @@ class _TemplateRequest(PinpointModel):
 
 
 class MessageHeader(PinpointModel):
+    """An email header of a template or a SendMessages body: its name is checked here,
+    when it is given, rather than when a message is written (where a CR or LF in it
+    would start another header on the MIME path)."""
+
     name: str = Field(min_length=1, max_length=MAX_HEADER_NAME_LENGTH)
     value: str = Field(max_length=MAX_HEADER_VALUE_LENGTH)
+
+    @field_validator("name")
+    @classmethod
+    def _field_name(cls, value: str) -> str:
+        if HEADER_NAME.match(value) is None:
+            raise ValueError(
+                f"{value!r} is not a header name: RFC 5322 allows printable ASCII "
+                "characters other than the colon, and no space"
+            )
+        return value
+
+    @field_validator("value")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if "\r" in value or "\n" in value:
+            raise ValueError("a header value may not hold a line break (CR or LF)")
+        return value
 
 
 class EmailTemplateRequest(_TemplateRequest):

@@ -34,6 +34,8 @@ from clarion.domain.common.errors import (
     NotFoundError,
     ProtectedError,
 )
+from clarion.domain.common.ids import id_problem
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.entrypoints.api.access import authorize, console_user
 from clarion.entrypoints.api.context import Api, Call
 from clarion.entrypoints.api.errors import (
@@ -151,10 +153,24 @@ async def _read_params(spec: OperationSpec, request: Request) -> dict[str, Any]:
         raise PayloadTooLargeError(f"the request body is over {MAX_BODY_BYTES} bytes")
     if spec.payload is not None and raw.strip():
         try:
-            params[spec.payload] = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadRequestError(f"the request body is not JSON: {exc}") from None
+            params[spec.payload] = parse_json(raw)
+        except JsonInputError as exc:
+            raise BadRequestError(f"the request body ({spec.payload}) {exc}") from None
     return params
+
+
+def _check_path_ids(spec: OperationSpec, params: Mapping[str, Any]) -> list[str]:
+    """Problems of the ids in the path: each is a key or a file name below (the id rule,
+    clarion.domain.common.ids); an ARN is not an id."""
+    problems = []
+    for member in spec.path_members:
+        value = params.get(member.name)
+        if member.wire_name == "resource-arn" or value is None:
+            continue
+        reason = id_problem(value)
+        if reason is not None:
+            problems.append(f"{member.name}: {reason}")
+    return problems
 
 
 def _run(function: Callable[[Call], Any], call: Call) -> Any:
@@ -207,6 +223,13 @@ class _ExtensionEndpoint:
             params: dict[str, Any] = {
                 PATH_MEMBERS[key]: value for key, value in request.path_params.items()
             }
+            wrong = [
+                f"{name}: {reason}"
+                for name, value in params.items()
+                if (reason := id_problem(value)) is not None
+            ]
+            if wrong:
+                raise BadRequestError.of(wrong)
             params["Query"] = dict(request.query_params)
             user = console_user(request.scope)
             params["Identity"] = user.to_identity() if user else None
@@ -265,7 +288,7 @@ class _Endpoint:
                 params = await _read_params(spec, request)
             except RequestShapeError as exc:
                 raise BadRequestError(str(exc)) from None
-            problems = validate_input(spec.name, params)
+            problems = _check_path_ids(spec, params) or validate_input(spec.name, params)
             if problems:
                 raise BadRequestError.of(problems)
             call = Call(spec.name, params, request_id, self.api)

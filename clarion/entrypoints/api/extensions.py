@@ -17,13 +17,13 @@ and Starlette's routing is all they need.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from clarion.domain.common.errors import NotFoundError
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.entrypoints.api.context import Call
 from clarion.entrypoints.api.errors import BadRequestError
 
@@ -216,6 +216,9 @@ def get_endpoint_events(call: Call) -> dict[str, Any]:
 def export_endpoints(call: Call) -> dict[str, Any]:
     """CreateExportJob to the backend's own location (body: optional ``SegmentId``)."""
     body = call.body("Body")
+    unknown = sorted(set(body) - {"SegmentId"})
+    if unknown:
+        raise BadRequestError(f"{', '.join(unknown)}: not a member of the export request")
     segment_id = body.get("SegmentId")
     if segment_id is not None and not isinstance(segment_id, str):
         raise BadRequestError("SegmentId: must be a string")
@@ -330,6 +333,9 @@ def parse_body(raw: bytes) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequestError(f"the request body is not JSON: {exc}") from None
+        body = parse_json(raw)
+    except JsonInputError as exc:
+        raise BadRequestError(f"the request body {exc}") from None
+    if not isinstance(body, dict):  # every extension with a body takes an object
+        raise BadRequestError(f"the request body must be a JSON object, not {type(body).__name__}")
+    return body

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import read_json_file
 from clarion.entrypoints.cli.output import state
-from clarion.entrypoints.cli.templates import read_json_file
 from clarion.services.analytics.service import COUNT_COLUMNS, RATE_COLUMNS
 
 app = typer.Typer(
@@ -52,6 +52,8 @@ def campaign(
             data["report"] = cli.bootstrap.report_service.campaign_report(campaign_id).to_json()
     except NotFoundError as exc:
         raise cli.fail(str(exc)) from None
+    except InvalidRecordError as exc:
+        raise cli.fail(str(exc), code=2) from None
     cli.emit(data, lambda console: _print_campaign(console, data))
 
 
@@ -222,7 +224,7 @@ def set_goals(
             read_json_file(cli, file), campaign_id, journey_id
         )
     except InvalidRecordError as exc:
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{file}: {exc}") from None
     cli.emit(
         document,
         lambda c: c.print(f"Stored {document['Scope']} goals, version {document['Version']}"),
@@ -294,6 +296,8 @@ def report(
         written = cli.bootstrap.report_service.campaign_report(campaign_id)
     except NotFoundError as exc:
         raise cli.fail(str(exc)) from None
+    except InvalidRecordError as exc:
+        raise cli.fail(str(exc), code=2) from None
     if open_it:
         webbrowser.open(written.html.resolve().as_uri())
     data = written.to_json()

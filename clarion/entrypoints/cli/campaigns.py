@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import read_json_file
 from clarion.entrypoints.cli.output import NowOption, state
-from clarion.entrypoints.cli.templates import print_warnings, read_json_file
+from clarion.entrypoints.cli.templates import print_warnings
 
 app = typer.Typer(
     help="Campaigns in Pinpoint's shapes: create, launch, runs, tick, reconcile.",
@@ -52,7 +53,7 @@ def create(
     except (InvalidRecordError, NotFoundError, ValueError) as exc:
         # ValueError: the schedule could not be written (Scheduler settings missing, or
         # a MONTHLY time no Scheduler expression keeps); the campaign itself is stored.
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{file}: {exc}") from None
     warnings = [str(f) for f in service.preflight(campaign["Id"])]
     data: dict[str, Any] = {"id": campaign["Id"], "warnings": warnings}
     if goals is not None:

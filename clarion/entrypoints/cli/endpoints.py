@@ -22,6 +22,7 @@ from rich.table import Table
 from clarion.domain.audience.erasure import ErasureReceipt
 from clarion.domain.audience.import_formats import FileFormat, ImportFileError
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import require_some_accepted
 from clarion.entrypoints.cli.output import CliState, state
 from clarion.services.audience.imports import ImportResult
 
@@ -87,6 +88,7 @@ def import_endpoints(
     except (OSError, EOFError) as exc:
         raise cli.fail(f"cannot read {file}: {exc}", code=2) from None
     cli.emit(result.to_json(), lambda console: _print_summary(console, file, result))
+    require_some_accepted(cli, file, result.imported + result.updated, result.rejected_lines)
 
 
 def _print_summary(console: Console, file: Path, result: ImportResult) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clarion.entrypoints.cli.files import read_lines_file, require_some_accepted
 from clarion.entrypoints.cli.output import CliState, NowOption, state
 from clarion.services.events.ingest import IngestResult, IngestSource
 
@@ -21,16 +22,10 @@ app = typer.Typer(
 _SHOWN_REJECTIONS = 20
 
 
-def _read(cli: CliState, file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise cli.fail(f"cannot read {file}: {exc}", code=2) from None
-
-
 def _emit(cli: CliState, file: Path, result: IngestResult) -> None:
     data = result.to_json()
     cli.emit(data, lambda console: _print_summary(console, file, data))
+    require_some_accepted(cli, file, result.accepted, len(data["rejected"]))
 
 
 def _print_summary(console: Console, file: Path, data: dict[str, Any]) -> None:
@@ -74,7 +69,7 @@ def put(
     Campaigns and journeys the events start or move act at ``--now``."""
     cli = state(ctx)
     cli.at(now)
-    text = _read(cli, file)
+    text = read_lines_file(cli, file)
     result = cli.bootstrap.event_ingest_service.put_text(text, origin=file.name, app_id=app_id)
     _emit(cli, file, result)
 
@@ -92,6 +87,6 @@ def ingest(
     Journeys the events move act at ``--now``."""
     cli = state(ctx)
     cli.at(now)
-    text = _read(cli, file)
+    text = read_lines_file(cli, file)
     result = cli.bootstrap.event_ingest_service.ingest_text(text, source, origin=file.name)
     _emit(cli, file, result)

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import read_json_file
 from clarion.entrypoints.cli.output import CliState, NowOption, state
-from clarion.entrypoints.cli.templates import read_json_file
 
 app = typer.Typer(
     help="Journeys in Pinpoint's shapes: create, publish, pause, tick, metrics, explain.",
@@ -41,7 +41,7 @@ def create(
     try:
         journey = cli.bootstrap.journey_service.create_journey(body)
     except _ERRORS as exc:
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{file}: {exc}") from None
     cli.emit({"id": journey["Id"]}, lambda c: c.print(f"Created journey {journey['Id']}"))
 
 
@@ -57,7 +57,7 @@ def update(
     try:
         journey = cli.bootstrap.journey_service.update_journey(journey_id, body)
     except _ERRORS as exc:
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{file}: {exc}") from None
     _created(cli, journey, "Updated")
 
 

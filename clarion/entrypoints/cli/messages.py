@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import read_json_file
 from clarion.entrypoints.cli.output import state
-from clarion.entrypoints.cli.templates import read_json_file
 
 app = typer.Typer(help="Transactional messages: reminders, alerts, one-offs.", no_args_is_help=True)
 
@@ -28,5 +28,5 @@ def send(
     try:
         response = cli.bootstrap.message_service.send(body)
     except (InvalidRecordError, NotFoundError) as exc:
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{file}: {exc}") from None
     cli.emit(response)

@@ -3,7 +3,6 @@ show the SQL a segment compiles to (to run in Athena yourself)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import json_type, read_json_file
 from clarion.entrypoints.cli.output import CliState, state
 
 app = typer.Typer(
@@ -28,29 +28,28 @@ VersionOption = Annotated[
 ]
 
 
-def _run(cli: CliState, action: Callable[[], T]) -> T:
-    """Run a service call, turning domain errors into a clear message and exit code 1."""
+def _run(cli: CliState, action: Callable[[], T], file: Path | None = None) -> T:
+    """Run a service call, turning domain errors into a clear message (naming the
+    definition file, when there is one) and exit code 1."""
+    where = f"{file}: " if file is not None else ""
     try:
         return action()
     except InvalidRecordError as exc:
-        raise cli.fail(f"invalid segment: {exc}") from None
+        raise cli.fail(f"{where}invalid segment: {exc}") from None
     except NotFoundError as exc:
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{where}{exc}") from None
 
 
 def _read_request(cli: CliState, file: Path) -> dict[str, Any]:
     """A WriteSegmentRequest from a file: the bare body, or the AWS CLI's
     ``{"WriteSegmentRequest": {...}}`` form."""
-    try:
-        body = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise cli.fail(f"cannot read {file}: {exc.strerror or exc}", code=2) from None
-    except json.JSONDecodeError as exc:
-        raise cli.fail(f"{file} is not JSON: {exc}", code=2) from None
-    if isinstance(body, dict) and set(body) == {"WriteSegmentRequest"}:
+    body = read_json_file(cli, file, what="a JSON object (a WriteSegmentRequest)")
+    if set(body) == {"WriteSegmentRequest"}:
         body = body["WriteSegmentRequest"]
     if not isinstance(body, dict):
-        raise cli.fail(f"{file} must hold a JSON object (a WriteSegmentRequest)", code=2)
+        raise cli.fail(
+            f"{file}: WriteSegmentRequest must be a JSON object, not {json_type(body)}", code=2
+        )
     return body
 
 
@@ -62,7 +61,7 @@ def create(
     """Create a segment; prints its id."""
     cli = state(ctx)
     request = _read_request(cli, file)
-    segment = _run(cli, lambda: cli.bootstrap.segment_service.create_segment(request))
+    segment = _run(cli, lambda: cli.bootstrap.segment_service.create_segment(request), file)
     cli.emit(
         {"id": segment["Id"]},
         lambda console: console.print(f"created segment {segment['Id']}", highlight=False),
@@ -78,7 +77,9 @@ def update(
     """Store a new version of a segment; prints its id and version."""
     cli = state(ctx)
     request = _read_request(cli, file)
-    segment = _run(cli, lambda: cli.bootstrap.segment_service.update_segment(segment_id, request))
+    segment = _run(
+        cli, lambda: cli.bootstrap.segment_service.update_segment(segment_id, request), file
+    )
     cli.emit(
         {"id": segment["Id"], "version": segment["Version"]},
         lambda console: console.print(

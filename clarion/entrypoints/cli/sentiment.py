@@ -11,6 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from clarion.domain.common.errors import InvalidRecordError
+from clarion.entrypoints.cli.files import (
+    read_lines_file,
+    read_text_file,
+    require_some_accepted,
+)
 from clarion.entrypoints.cli.output import CliState, state
 from clarion.services.sentiment.service import SentimentRun, load_rules
 
@@ -23,11 +28,10 @@ app = typer.Typer(
 def _use_rules(cli: CliState, rules: Path | None) -> None:
     if rules is None:
         return
+    text = read_text_file(cli, rules)
     try:
-        load_rules(rules.read_text(encoding="utf-8"), name=rules.name)  # refused here if bad
+        load_rules(text, name=rules.name)  # refused here if bad
         cli.use_settings(replace(cli.bootstrap.settings, sentiment_rules=str(rules)))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise cli.fail(f"cannot read {rules}: {exc}", code=2) from None
     except InvalidRecordError as exc:
         raise cli.fail(f"{rules.name}: {exc}", code=2) from None
 
@@ -44,17 +48,17 @@ def ingest(
     """Score posts, match authors, fire rules; one JSON object per post with --json."""
     cli = state(ctx)
     _use_rules(cli, rules)
-    try:
-        with file.open(encoding="utf-8") as handle:
-            run = cli.bootstrap.sentiment_service.ingest_lines(handle, origin=file.name)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise cli.fail(f"cannot read {file}: {exc}", code=2) from None
+    # Bytes: a line that is not UTF-8 is rejected on its own, the others kept.
+    raw = read_lines_file(cli, file)
+    run = cli.bootstrap.sentiment_service.ingest_lines(raw.splitlines(), origin=file.name)
     data = {
         "summary": run.summary(),
         "dead_letters": run.dead_letters,
         "posts": [o.to_json() for o in run.outcomes],
     }
     cli.emit(data, lambda console: _print_run(console, file, run))
+    rejected = run.count("REJECTED")
+    require_some_accepted(cli, file, len(run.outcomes) - rejected, rejected)
 
 
 def _print_run(console: Console, file: Path, run: SentimentRun) -> None:
@@ -80,6 +84,8 @@ def _print_run(console: Console, file: Path, run: SentimentRun) -> None:
             f"rules: {rules}; actions: {actions}",
             highlight=False,
         )
+        for warning in data.get("warnings", []):
+            console.print(f"    warning: {warning}", markup=False, highlight=False)
 
 
 @app.command("report")

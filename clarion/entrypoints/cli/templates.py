@@ -3,27 +3,17 @@ show, lint and render them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from clarion.domain.common.errors import InvalidRecordError, NotFoundError
+from clarion.entrypoints.cli.files import read_json_file
 from clarion.entrypoints.cli.output import CliState, state
 
 app = typer.Typer(help="Message templates in Pinpoint's shapes, versioned.", no_args_is_help=True)
-
-
-def read_json_file(cli: CliState, file: Path) -> Any:
-    """The JSON in ``file``; exit code 2 when it cannot be read or parsed."""
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise cli.fail(f"cannot read {file}: {exc.strerror or exc}", code=2) from None
-    except json.JSONDecodeError as exc:
-        raise cli.fail(f"{file} is not JSON: {exc}", code=2) from None
 
 
 def parse_variables(cli: CliState, pairs: list[str] | None) -> dict[str, str]:
@@ -53,7 +43,7 @@ def create(
     try:
         created = cli.bootstrap.template_service.create(body)
     except InvalidRecordError as exc:
-        raise cli.fail(str(exc)) from None
+        raise cli.fail(f"{file}: {exc}") from None
 
     def show(console: Console) -> None:
         console.print(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clarion.domain.common.ids import check_id
 from clarion.domain.common.intervals import wilson_interval
 from clarion.services.analytics.service import COUNT_COLUMNS, RATE_COLUMNS, AnalyticsService
 
@@ -295,6 +296,10 @@ class ReportService:
         self._folder = folder
 
     def campaign_report(self, campaign_id: str) -> Report:
+        """Write the report of ``campaign_id`` under its folder. Raises
+        InvalidRecordError for an id that cannot name a folder (the id rule)."""
+        # The id names the report's folder: the id rule keeps ``..`` from leaving it.
+        name = _SAFE_NAME.sub("_", check_id(campaign_id, "CampaignId"))
         metrics = self._analytics.campaign_metrics(campaign_id).to_json()
         charts = {
             "funnel": funnel_chart(metrics),
@@ -304,7 +309,7 @@ class ReportService:
         goals = (metrics.get("conversions") or {}).get("goals") or []
         if goals:
             charts["lift"] = lift_chart(goals[0])
-        folder = self._folder / (_SAFE_NAME.sub("_", campaign_id) or "campaign")
+        folder = self._folder / name
         folder.mkdir(parents=True, exist_ok=True)
         paths = {}
         for name, data in charts.items():

@@ -17,11 +17,9 @@ from typing import Any
 from clarion.domain.audience.endpoint import Endpoint
 from clarion.domain.audience.rows import COLUMN_NAMES, endpoint_row
 from clarion.domain.common.errors import describe_without_values
+from clarion.domain.common.ids import RESERVED_ID_PREFIX
 from clarion.ports.audience import EndpointChangeFeed
 
-# Items of the endpoints table under this prefix are Clarion's own bookkeeping (the
-# attribute-name registry), not endpoints.
-RESERVED_ID_PREFIX = "#clarion/"
 # DynamoDB stream sequence numbers have 21 to 40 digits; padded, string order is numeric.
 SEQUENCE_DIGITS = 40
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from clarion.domain.audience.endpoint import utc_now_iso
 from clarion.domain.audience.import_formats import FileFormat, ImportFileError, read_records
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
+from clarion.domain.common.ids import id_problem
 from clarion.ports.audience import ImportJobStarter, JobFiles, ProfileStore
 from clarion.ports.common import ProjectStore
 from clarion.services.audience.import_jobs import (
@@ -116,6 +117,8 @@ class JobService:
         url = request.get("S3Url")
         file_format = str(request.get("Format") or "").upper()
         problems = []
+        if job_id is not None and (reason := id_problem(job_id)) is not None:
+            problems.append(FieldProblem("JobId", reason))
         if not isinstance(url, str) or not url:
             problems.append(FieldProblem("S3Url", "is required"))
         if file_format not in ("CSV", "JSON"):

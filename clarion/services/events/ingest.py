@@ -9,7 +9,8 @@ and the good records beside them are still processed.
 
 from __future__ import annotations
 
-import json
+import codecs
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -22,6 +23,7 @@ from clarion.domain.audience.endpoint import (
     OptOut,
 )
 from clarion.domain.common.errors import FieldProblem
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.effects import (
     ActivityEffect,
     Effect,
@@ -146,16 +148,24 @@ class ParsedInput:
     lines: list[int] | None
 
 
-def parse_text(text: str, source: str) -> ParsedInput:
+# A JSON line longer than this is rejected unread (a Kinesis record holds at most 1 MB).
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def parse_text(text: str | bytes, source: str) -> ParsedInput:
     """Read a file's text: one JSON document (an object, or an array of records) or JSON
-    lines. A line that is not JSON becomes a reject naming its line; the others are kept.
+    lines. A line that is not JSON (nor UTF-8, or nests too deep, or is over
+    ``MAX_LINE_BYTES``) becomes a reject naming its line; the others are kept. Bytes
+    that are not UTF-8 as a whole are read line by line.
     """
-    stripped = text.strip()
-    if not stripped:
+    if isinstance(text, bytes):
+        with contextlib.suppress(UnicodeDecodeError):  # else read line by line below
+            text = text.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    if not text.strip():
         return ParsedInput([], [], None)
     try:
-        whole = json.loads(stripped)
-    except json.JSONDecodeError:
+        whole = parse_json(text)
+    except JsonInputError:
         whole = None
     else:
         if isinstance(whole, list):
@@ -165,16 +175,22 @@ def parse_text(text: str, source: str) -> ParsedInput:
     items: list[tuple[int, Any]] = []
     rejects: list[Reject] = []
     lines: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    pieces: Iterable[str | bytes] = text.splitlines()
+    for number, line in enumerate(pieces, start=1):
         if not line.strip():
             continue
         position = len(lines)
         lines.append(number)
+        size = len(line) if isinstance(line, bytes) else len(line.encode("utf-8", "replace"))
+        if size > MAX_LINE_BYTES:
+            problem = FieldProblem("(line)", f"is {size} bytes; the limit is {MAX_LINE_BYTES}")
+            rejects.append(Reject(source, position, None, (problem,), None))
+            continue
         try:
-            items.append((position, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            problem = FieldProblem("(line)", f"is not JSON: {exc.msg} at column {exc.colno}")
-            rejects.append(Reject(source, position, None, (problem,), line))
+            items.append((position, parse_json(line)))
+        except JsonInputError as exc:
+            raw = line if isinstance(line, str) else line.decode("utf-8", "replace")
+            rejects.append(Reject(source, position, None, (FieldProblem("(line)", str(exc)),), raw))
     return ParsedInput(items, rejects, lines)
 
 
@@ -252,7 +268,9 @@ class EventIngestService:
         """Ingest decoded records of one source; ``items`` are (input position, record)."""
         return self.process(self.normalise(items, IngestSource(source)), origin=origin)
 
-    def ingest_text(self, text: str, source: IngestSource | str, *, origin: str) -> IngestResult:
+    def ingest_text(
+        self, text: str | bytes, source: IngestSource | str, *, origin: str
+    ) -> IngestResult:
         """Ingest a file's text of one source (JSON document or JSON lines)."""
         kind = IngestSource(source)
         parsed = parse_text(text, _source_name(kind))
@@ -263,7 +281,9 @@ class EventIngestService:
         result.lines = parsed.lines
         return result
 
-    def put_text(self, text: str, *, origin: str, app_id: str | None = None) -> IngestResult:
+    def put_text(
+        self, text: str | bytes, *, origin: str, app_id: str | None = None
+    ) -> IngestResult:
         """``clarion events put``: a PutEvents body, or Pinpoint records as JSON lines."""
         parsed = parse_text(text, "pinpoint")
         if len(parsed.items) == 1 and parsed.lines is None:

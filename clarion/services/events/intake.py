@@ -9,12 +9,12 @@ normalised is dead-lettered with the reason: nothing is dropped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from clarion.domain.common.errors import FieldProblem
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.normalise.common import now_ms
 from clarion.domain.events.normalise.kinesis import normalise_payload
 from clarion.domain.events.normalise.put_events import check_put_events_request
@@ -85,13 +85,15 @@ class EventIntakeService:
         self._dead_letters = dead_letters
         self._app_id = app_id
 
-    def put_events(self, text: str, *, app_id: str | None = None) -> PutEventsOutcome:
-        """Ingest the text of a PutEvents request body for project ``app_id``."""
+    def put_events(self, text: str | bytes, *, app_id: str | None = None) -> PutEventsOutcome:
+        """Ingest the text of a PutEvents request body for project ``app_id`` (bytes are
+        read as UTF-8)."""
         try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = FieldProblem("(request)", f"is not JSON: {exc.msg}")
-            reject = Reject("put_events", None, None, (problem,), text)
+            body = parse_json(text)
+        except JsonInputError as exc:
+            problem = FieldProblem("(request)", str(exc))
+            raw = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
+            reject = Reject("put_events", None, None, (problem,), raw)
             self._dead_letters.put_rejects([reject], origin="api")
             return PutEventsOutcome([problem])
         return self.put_events_body(body, app_id=app_id)

@@ -10,12 +10,12 @@ campaign engine's trigger. A record that cannot be read is dead-lettered with th
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from clarion.domain.common.errors import FieldProblem
+from clarion.domain.common.json_input import parse_json
 from clarion.domain.events.normalise.kinesis import normalise_payload
 from clarion.domain.events.records import Normalised, Reject
 from clarion.domain.events.rows import DERIVED_STREAM_KEYS
@@ -37,7 +37,7 @@ class StreamRecord:
     def decode(self) -> tuple[Any, FieldProblem | None]:
         """The decoded JSON payload, or None and why it is not base64 JSON."""
         try:
-            return json.loads(base64.b64decode(self.data)), None
+            return parse_json(base64.b64decode(self.data)), None
         except (ValueError, TypeError) as exc:
             return None, FieldProblem("kinesis.data", f"is not base64 JSON: {exc}")
 

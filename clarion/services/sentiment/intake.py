@@ -10,12 +10,12 @@ accepted here and dropped by the scoring (one dedupe point, after the queue).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.records import Reject
 from clarion.domain.sentiment.posts import MAX_POST_BYTES, SocialPost, parse_post
 from clarion.ports.events import DeadLetterSink
@@ -66,17 +66,21 @@ class PostIntakeService:
         self._queue = queue
         self._dead_letters = dead_letters
 
-    def submit(self, text: str) -> PostSubmission:
-        """Validate, queue and dead-letter the posts of a request body."""
-        if len(text.encode("utf-8")) > MAX_BODY_BYTES:
+    def submit(self, text: str | bytes) -> PostSubmission:
+        """Validate, queue and dead-letter the posts of a request body (bytes are read
+        as UTF-8)."""
+        size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "replace"))
+        if size > MAX_BODY_BYTES:
             problem = FieldProblem("(request)", f"is over {MAX_BODY_BYTES} bytes")
             return PostSubmission(refused=problem, too_large=True)
         try:
-            body = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return PostSubmission(refused=FieldProblem("(request)", f"is not JSON: {exc.msg}"))
+            body = parse_json(text)
+        except JsonInputError as exc:
+            return PostSubmission(refused=FieldProblem("(request)", str(exc)))
         items = body.get("Posts") if isinstance(body, dict) and "Posts" in body else body
         items = items if isinstance(items, list) else [items]
+        if not items:
+            return PostSubmission(refused=FieldProblem("Posts", "holds no posts"))
         if len(items) > MAX_POSTS_PER_REQUEST:
             reason = f"holds {len(items)} posts; the limit is {MAX_POSTS_PER_REQUEST}"
             return PostSubmission(refused=FieldProblem("Posts", reason))
@@ -92,9 +96,10 @@ class PostIntakeService:
                 results.append({"Index": index, "StatusCode": 400, "Problems": problems})
                 continue
             accepted.append(post)
-            results.append(
-                {"Index": index, "Post": post.key, "StatusCode": 202, "Message": "Accepted"}
-            )
+            result = {"Index": index, "Post": post.key, "StatusCode": 202, "Message": "Accepted"}
+            if post.warnings:
+                result["Warnings"] = post.warnings
+            results.append(result)
         if accepted:
             self._queue.put_posts(accepted)
         if rejects:

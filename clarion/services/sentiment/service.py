@@ -17,6 +17,7 @@ For each batch of posts (docs/sentiment.md has the whole flow):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ from clarion.domain.campaigns.channel_messages import campaign_send_event
 from clarion.domain.campaigns.model import QuietTime
 from clarion.domain.campaigns.quiet_time import quiet_time_until
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.json_input import MAX_JSON_DEPTH, json_depth
 from clarion.domain.events.records import (
     EventRecord,
     Reject,
@@ -138,6 +140,8 @@ class PostOutcome:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"post": self.key, "status": self.status}
+        if self.post is not None and self.post.warnings:
+            data["warnings"] = self.post.warnings
         if self.post is not None:
             data["author"] = self.post.author_handle
             data["platform"] = self.post.platform
@@ -713,11 +717,31 @@ def load_rules(text: str, *, name: str = "rules") -> RuleSet:
     InvalidRecordError
         The file is not YAML, or breaks the rules model (``name`` prefixes the fields).
     """
+    if _bracket_depth(text) > MAX_JSON_DEPTH:  # before PyYAML, which takes seconds on it
+        raise InvalidRecordError([FieldProblem(name, f"nests deeper than {MAX_JSON_DEPTH} levels")])
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidRecordError([FieldProblem(name, f"is not YAML or JSON: {exc}")]) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        data = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        depth = json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidRecordError([FieldProblem(name, f"nests deeper than {MAX_JSON_DEPTH} levels")])
     return parse_rules(data)
+
+
+def _bracket_depth(text: str) -> int:
+    """How deep the flow collections (``[`` and ``{``) of ``text`` nest, counting every
+    bracket (one in a quoted string too: an over-estimate, which only a text with
+    dozens of unclosed brackets in its strings could reach)."""
+    depth = deepest = 0
+    for char in re.sub(r"[^\[\]{}]+", "", text):
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def default_rules() -> RuleSet:

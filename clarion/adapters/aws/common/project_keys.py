@@ -5,4 +5,7 @@ importing them (they import the segment query)."""
 
 from __future__ import annotations
 
-PROJECT_KEY = "app#"
+from clarion.domain.common.ids import PROJECT_KEY_PREFIX
+
+# One value with the id rule that keeps endpoint ids from starting with it.
+PROJECT_KEY = PROJECT_KEY_PREFIX

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -87,6 +88,7 @@ from clarion.domain.audience.import_formats import (
     records_of,
 )
 from clarion.domain.audience.rows import COLUMN_NAMES
+from clarion.domain.common.ids import MAX_ID_BYTES, RESERVED_ID_PREFIXES
 from clarion.ports.audience import ImportChunk
 
 DEFAULT_BLOCK_BYTES = 16 << 20
@@ -350,10 +352,10 @@ def _header_layout(header: bytes) -> Layout | None:
         return None
     if '"' in decoded and not pc.match_substring_regex(pa.array([decoded]), _WHOLE_LINE)[0].as_py():
         return None
-    cells = next(csv.reader([decoded], strict=False), [])
     try:
+        cells = next(csv.reader([decoded], strict=False), [])
         columns = parse_header(cells)
-    except ImportFileError:
+    except (ImportFileError, csv.Error):  # a header cell over csv's field limit too
         return None
     return Layout.of(columns)
 
@@ -585,6 +587,10 @@ class _Rows:
         """Rows the domain is sure to accept with exactly the columns the insert builds."""
         cells, layout, session = self.cells, self.layout, self._session
         ok = self.keys.is_valid().to_numpy(zero_copy_only=False) & ~duplicated(self.keys)
+        ok &= _ids_plainly_ok(self.keys)
+        given_user = self._new.get("User.UserId")
+        if given_user is not None:
+            ok &= _ids_plainly_ok(given_user, empty_ok=True)
         ok &= ~self._escapes & ~cells.quotes & ~self._metrics.doubtful
         ok &= address_ok(
             self.merged("ChannelType", "channel_type"),
@@ -648,3 +654,25 @@ class _Rows:
             pc.fill_null(pc.is_in(stored_user, value_set=risky), False),
         )
         return touches.to_numpy(zero_copy_only=False)
+
+
+# Ids the domain's id rule (clarion.domain.common.ids) might refuse: a folder name, a
+# reserved prefix, a separator or control character. At least as strict as the rule
+# (rows it doubts go to the per-row importer, which applies the rule itself).
+_DOUBTFUL_ID = (
+    r"^\.\.?$|^(?:"
+    + "|".join(re.escape(prefix) for prefix in RESERVED_ID_PREFIXES)
+    + r")|[/\\\x00-\x1f\x7f]"
+)
+
+
+def _ids_plainly_ok(values: pa.Array, *, empty_ok: bool = False) -> np.ndarray:
+    """True where the id is null (no value given) or plainly meets the id rule (an empty
+    user id is no user id, which the rule leaves alone)."""
+    doubtful = pc.or_(
+        pc.match_substring_regex(values, _DOUBTFUL_ID),
+        pc.greater(pc.binary_length(values), MAX_ID_BYTES),
+    )
+    if not empty_ok:
+        doubtful = pc.or_(doubtful, pc.equal(values, ""))
+    return ~pc.fill_null(doubtful, False).to_numpy(zero_copy_only=False)

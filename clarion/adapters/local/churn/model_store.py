@@ -9,12 +9,14 @@ from typing import Any
 
 from clarion.domain.churn.model import ModelRecord, artifact_file
 from clarion.domain.common.errors import NotFoundError
+from clarion.domain.common.ids import id_problem
 
 PROMOTED = "promoted.json"
 
 
 def _safe(name: str) -> str:
-    if not name or "/" in name or "\\" in name or name.startswith("."):
+    # The id rule (no folder name, separator or reserved prefix), and no hidden file.
+    if id_problem(name) is not None or name.startswith("."):
         raise ValueError(f"bad name {name!r}")
     return name
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from clarion.domain.common.errors import FieldProblem
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.normalise.common import EventSource, _Builder, _one
 from clarion.domain.events.normalise.pinpoint import _pinpoint_record
 from clarion.domain.events.normalise.put_events import normalise_put_events
@@ -56,7 +56,7 @@ def decode_kinesis_event(event: Mapping[str, Any]) -> tuple[list[KinesisPayload]
             )
         payload: Any = None
         try:
-            payload = json.loads(base64.b64decode(kinesis.get("data", ""), validate=True))
+            payload = parse_json(base64.b64decode(kinesis.get("data", ""), validate=True))
         except (binascii.Error, ValueError, TypeError) as exc:
             problems.append(FieldProblem("kinesis.data", f"is not base64 JSON: {exc}"))
         if problems:
@@ -73,8 +73,8 @@ def unwrap_envelope(payload: Any) -> Any:
     if isinstance(payload, Mapping):
         if payload.get("Type") == "Notification" and isinstance(payload.get("Message"), str):
             try:
-                return json.loads(payload["Message"])
-            except json.JSONDecodeError:
+                return parse_json(payload["Message"])
+            except JsonInputError:
                 return payload
         if "detail-type" in payload and isinstance(payload.get("detail"), Mapping):
             return payload["detail"]

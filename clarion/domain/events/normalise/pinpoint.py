@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
+from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.normalise.common import EventSource, _one
 from clarion.domain.events.records import EventRecord, Normalised
 
@@ -14,8 +14,8 @@ from clarion.domain.events.records import EventRecord, Normalised
 def _pinpoint_record(record: Any, **_: Any) -> EventRecord:
     if isinstance(record, str | bytes):
         try:
-            record = json.loads(record)
-        except json.JSONDecodeError as exc:
+            record = parse_json(record)
+        except JsonInputError as exc:
             raise InvalidRecordError([FieldProblem("(record)", f"is not JSON: {exc}")]) from None
     if not isinstance(record, Mapping):
         raise InvalidRecordError([FieldProblem("(record)", "must be a JSON object")])
