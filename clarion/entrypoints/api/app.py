@@ -69,8 +69,9 @@ __all__ = ["MAX_BODY_BYTES", "TOKEN_HEADER", "RateLimit", "create_app"]
 
 logger = logging.getLogger("clarion.api")
 
-# API Gateway's own limit is 10 MB; Pinpoint refused larger PutEvents and batch bodies.
-MAX_BODY_BYTES = 7 * 1024 * 1024
+# API Gateway's own limit is 10 MB and a synchronous Lambda payload 6 MB (the body and
+# the event around it): 5 MiB leaves room for the rest of the event.
+MAX_BODY_BYTES = 5 * 1024 * 1024
 _JSON = "application/json"
 # The optional local token (``clarion serve --token``) travels in this header, beside
 # botocore's own SigV4 Authorization header.

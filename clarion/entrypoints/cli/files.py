@@ -25,7 +25,7 @@ __all__ = [
 
 # A definition (segment, template, campaign, journey, message, goals, rules) is one
 # request body: the API's limit on a body (MAX_BODY_BYTES) holds for the file too.
-MAX_DEFINITION_BYTES = 7 * 1024 * 1024
+MAX_DEFINITION_BYTES = 5 * 1024 * 1024
 
 _JSON_TYPES = {
     dict: "a JSON object",
