@@ -135,7 +135,7 @@ def _mutate(draw: st.DrawFn, record: dict[str, Any]) -> None:
     if draw(st.integers(min_value=0, max_value=3)) == 0:
         del target[key]
     else:
-        target[key] = draw(st.sampled_from(ODD_VALUES))
+        target[key] = copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))
 
 
 @st.composite

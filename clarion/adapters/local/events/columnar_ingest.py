@@ -33,6 +33,7 @@ mapping from SES and SMS records to Pinpoint's; pyarrow and DuckDB do the table 
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections.abc import Iterable
@@ -47,13 +48,15 @@ from clarion.domain.events.normalise.kinesis import normalise_payload
 from clarion.domain.events.normalise.lines import line_not_json
 from clarion.domain.events.normalise.ses import (
     _SES_DETAIL,
+    _SNAKE_NAMES,
+    _VERBATIM_KEYS,
     SES_HARD_BOUNCE_TYPES,
     SES_SOFT_BOUNCE_TYPES,
     _joined,
     _mail_facet,
     _ses_attributes,
     ses_event_type,
-    snake_keys,
+    snake_case,
 )
 from clarion.domain.events.normalise.sms import _SMS_FAMILIES, _millicents, sms_event_type
 from clarion.domain.events.records import (
@@ -70,6 +73,8 @@ from clarion.domain.events.rows import compact_json, event_date
 from clarion.ports.events import ColumnarIngestResult
 
 DEFAULT_BATCH = 10_000
+# The database's checkpoint threshold while an ingestion runs (see ingest_lines).
+CHECKPOINT_THRESHOLD = "256MiB"
 _BOUNCE_TYPES = SES_HARD_BOUNCE_TYPES | SES_SOFT_BOUNCE_TYPES
 _SMS_PREFIXES = tuple(_SMS_FAMILIES)
 # The keys of the Pinpoint records the fast row takes (no device, endpoint or facets:
@@ -410,6 +415,30 @@ def _map(maps: list[dict[str, Any]], kind: pa.DataType) -> pa.Array:
     )
 
 
+def _snake_keys(value: Any) -> Any:
+    """The reference's ``snake_keys`` for decoded JSON (dicts with string keys, lists and
+    scalars only), with the name cache read inline and scalars never passed to a call."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        names = _SNAKE_NAMES
+        for key, item in value.items():
+            name = names.get(key)
+            if name is None:
+                name = snake_case(key)
+            inner = type(item)
+            if (inner is dict or inner is list) and key not in _VERBATIM_KEYS:
+                item = _snake_keys(item)
+            out[name] = item
+        return out
+    if kind is list:
+        return [
+            _snake_keys(item) if type(item) is dict or type(item) is list else item
+            for item in value
+        ]
+    return value
+
+
 # -- fast rows: the common shapes ----------------------------------------------------
 
 
@@ -453,7 +482,7 @@ def _ses_row(
     )
     distinguishing = detail.get("link") or detail.get("feedbackId") or ""
     facets = {
-        "email_channel": {"mail_event": {"mail": _mail_facet(mail), facet_key: snake_keys(detail)}}
+        "email_channel": {"mail_event": {"mail": _mail_facet(mail), facet_key: _snake_keys(detail)}}
     }
     columns.add_delivery(
         make_event_id("ses", message_id, kind, stamp, distinguishing),
@@ -520,7 +549,7 @@ def _sms_row(
     )
     if account is not None and type(account) is not str:
         raise _DeferredError
-    facets = {_SMS_FAMILIES[prefix][1]: snake_keys(record)}
+    facets = {_SMS_FAMILIES[prefix][1]: _snake_keys(record)}
     columns.add_delivery(
         make_event_id("sms_v2", message_id, kind, stamp),
         event_type,
@@ -664,6 +693,41 @@ class DuckDBColumnarEventIngest:
         app_id: str,
         arrival_timestamp: int,
         aws_account_id: str | None = None,
+    ) -> ColumnarIngestResult:
+        cursor = self._database.cursor()
+        (threshold,) = cursor.execute(
+            "SELECT current_setting('checkpoint_threshold')"
+        ).fetchone() or ("16MiB",)
+        # DuckDB checkpoints whenever its log passes the threshold (16 MiB by default:
+        # every 15,000 rows or so here), and each checkpoint compresses the new rows and
+        # writes the event-id index whole, so a long ingestion spends most of its time in
+        # them. A larger threshold for the ingestion checkpoints every few hundred
+        # thousand rows instead; one checkpoint at the end leaves the log empty.
+        cursor.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        # The rows are acyclic (dicts, lists and strings freed by reference counting),
+        # yet the cyclic collector's passes over a batch's growing containers take about
+        # a quarter of the time: it is paused while the lines are read.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            result = self._ingest(lines, app_id, arrival_timestamp, aws_account_id)
+        finally:
+            if collecting:
+                gc.enable()
+            cursor.execute(f"SET checkpoint_threshold = '{threshold.replace(' ', '')}'")
+        self._finish(cursor)
+        return result
+
+    def _finish(self, cursor: Any) -> None:
+        """One checkpoint after the ingestion: the log is left empty."""
+        cursor.execute("CHECKPOINT")
+
+    def _ingest(
+        self,
+        lines: Iterable[str],
+        app_id: str,
+        arrival_timestamp: int,
+        aws_account_id: str | None,
     ) -> ColumnarIngestResult:
         result = ColumnarIngestResult()
         arrival_ok = _epoch_ok(arrival_timestamp)
