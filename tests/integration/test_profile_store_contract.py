@@ -471,3 +471,39 @@ def test_local_set_metrics_leaves_the_rows_a_put_would(tmp_path: Any, make_endpo
         )
         database.close()
     assert rows[0] == rows[1]
+
+
+def test_aws_set_metrics_merges_into_a_write_made_since_its_read(
+    endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint
+):
+    """The endpoint is rewritten between set_metrics' read and its UpdateItem: the
+    condition fails, the new document is read and the metrics merged into it, so the
+    other write is kept; an endpoint deleted in the window is skipped, not recreated."""
+    from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore
+
+    client, table = endpoints_table
+    store = DynamoDBProfileStore(client, table)
+    store.put_endpoints([make_endpoint("e-1", Metrics={"Visits": 1}), make_endpoint("e-2")])
+    concurrent = make_endpoint("e-1", Attributes={"Plan": ["Gold"]}, Metrics={"Visits": 2})
+    update_item = client.update_item
+    raced: set[str] = set()
+
+    def racing_update(**kwargs: Any) -> Any:
+        endpoint_id = kwargs["Key"]["Id"]["S"]
+        if endpoint_id not in raced:
+            raced.add(endpoint_id)
+            if endpoint_id == "e-1":
+                DynamoDBProfileStore(client, table).put_endpoints([concurrent])
+            else:
+                DynamoDBProfileStore(client, table).delete_endpoints([endpoint_id])
+        return update_item(**kwargs)
+
+    client.update_item = racing_update
+    try:
+        written = store.set_metrics({"e-1": {"ChurnRisk": 0.5}, "e-2": {"ChurnRisk": 0.5}})
+    finally:
+        client.update_item = update_item
+
+    assert written == 1
+    assert store.get_endpoint("e-1") == _merged(concurrent, {"ChurnRisk": 0.5})
+    assert store.get_endpoint("e-2") is None
