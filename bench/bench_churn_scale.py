@@ -16,8 +16,8 @@ CLARION_HOME):
 * training: XGBoost from the matrix (early stopping on a validation split of the
   training rows, nthread 2); baseline: the logistic regression on the same matrix;
 * scoring: the promoted model over the score split in chunks; baseline: the recency rule;
-* writing ``Metrics.ChurnRisk`` through the profile store (up to ``--write-limit``
-  endpoints; it is per endpoint and dominated by the store).
+* writing ``Metrics.ChurnRisk`` through the profile store's bulk ``set_metrics`` (up to
+  ``--write-limit`` endpoints; bench_score_writes sets it beside the per-document path).
 
 Each step records its wall time and the process's resident set size after it; the peak
 is ``ru_maxrss``.
@@ -72,21 +72,15 @@ class _Steps:
 
 
 def _write_scores(database: LocalDatabase, ids: list[str], scores: list[float]) -> int:
+    """The scores written as churn scoring writes them: bulk ``set_metrics`` (the
+    per-document path it replaced is measured beside it by bench_score_writes)."""
     store = DuckDBProfileStore(database)
-    written = 0
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found = store.get_endpoints(chunk)
-        updated = []
-        for k, endpoint_id in enumerate(chunk):
-            endpoint = found.get(endpoint_id)
-            if endpoint is None:
-                continue
-            metrics = {**(endpoint.metrics or {}), CHURN_METRIC: round(scores[start + k], 6)}
-            updated.append(endpoint.model_copy(update={"metrics": metrics}))
-        store.put_endpoints(updated)
-        written += len(updated)
-    return written
+    return store.set_metrics(
+        {
+            endpoint_id: {CHURN_METRIC: round(score, 6)}
+            for endpoint_id, score in zip(ids, scores, strict=True)
+        }
+    )
 
 
 def measure(customers: int, days: int, memory_limit: str, write_limit: int) -> dict[str, Any]:

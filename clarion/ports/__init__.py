@@ -44,7 +44,14 @@ from clarion.ports.churn import (
     SimulatedPopulation,
 )
 from clarion.ports.common import ProjectStore
-from clarion.ports.events import DeadLetterSink, EventForwarder, EventSink, StreamDestination
+from clarion.ports.events import (
+    ColumnarEventIngest,
+    ColumnarIngestResult,
+    DeadLetterSink,
+    EventForwarder,
+    EventSink,
+    StreamDestination,
+)
 from clarion.ports.journeys import CommitResult, CounterKey, JourneyRepository, ParticipantStore
 from clarion.ports.messaging import DeliveryChannel, MessageCounts, SendLedger
 from clarion.ports.segments import AudienceQuery, SegmentRepository
@@ -76,7 +83,9 @@ __all__ = [
     "ColumnarAnalytics",
     "ColumnarChurnLearner",
     "ColumnarEndpointImport",
+    "ColumnarEventIngest",
     "ColumnarEventSink",
+    "ColumnarIngestResult",
     "CommitResult",
     "ConversionGoalStore",
     "CounterKey",

@@ -50,6 +50,29 @@ class ProfileStore(Protocol):
         """Raise each endpoint's last-activity time (epoch ms) to at least the given one."""
         ...
 
+    def set_metrics(self, metrics: Mapping[str, Mapping[str, float]]) -> int:
+        """Set metrics on many endpoints at once, in bulk.
+
+        Parameters
+        ----------
+        metrics
+            Endpoint id -> {metric name: value}. Each named metric of an endpoint is set
+            (added, or replaced); its other metrics and every other field are kept, as a
+            read, merge and ``put_endpoints`` would keep them. Ids of endpoints that do
+            not exist are skipped (nothing is created).
+
+        Returns
+        -------
+        int
+            How many endpoints were written.
+
+        Raises
+        ------
+        ValueError
+            A value is not a finite number, or a name is empty (nothing is written).
+        """
+        ...
+
 
 class EndpointLocator(Protocol):
     """Finds endpoints by address, for delivery events that carry no endpoint id (mail

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from clarion.domain.events.records import EventRecord, Reject
@@ -62,4 +62,49 @@ class EventForwarder(Protocol):
     def forward(self, destination: StreamDestination, records: Sequence[EventRecord]) -> None:
         """Write every record (Pinpoint's event-stream JSON, one per record), retrying
         what the stream refuses; raises when records could not be written."""
+        ...
+
+
+@dataclass
+class ColumnarIngestResult:
+    """What one columnar ingestion did: lines read, records normalised (``accepted``),
+    rows new to the store (``stored``), lines the columns left to the per-record
+    normaliser (``deferred``), and the rejects, in line order (``index`` is the line's
+    position from 0)."""
+
+    lines: int = 0
+    accepted: int = 0
+    stored: int = 0
+    deferred: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+
+
+class ColumnarEventIngest(Protocol):
+    """Normalises and stores JSON lines of mixed event records as columns (locally:
+    pyarrow and DuckDB), leaving to the per-record normaliser only the lines it cannot
+    decide alone, so that stored records and rejects are exactly the per-record path's
+    (:func:`~clarion.domain.events.normalise.normalise_json_lines` and the local
+    EventSink's ``put_records``)."""
+
+    def ingest_lines(
+        self,
+        lines: Iterable[str],
+        *,
+        app_id: str,
+        arrival_timestamp: int,
+        aws_account_id: str | None = None,
+    ) -> ColumnarIngestResult:
+        """Normalise and store every line (SES, SMS v2, Pinpoint records, PutEvents
+        bodies, envelopes of them); blank lines are skipped, and every line that cannot
+        be used is rejected with its position and reasons while the others are stored.
+
+        Parameters
+        ----------
+        app_id
+            The project for records that name none.
+        arrival_timestamp
+            Epoch ms of the records' arrival.
+        aws_account_id
+            For records that carry no account of their own.
+        """
         ...

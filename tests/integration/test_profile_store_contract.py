@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -354,3 +355,155 @@ def test_aws_writes_the_social_handle_and_its_index_finds_it(
     instagram.put_endpoints([make_endpoint("e-1", user_id="u-1")])
     assert handle_of("e-1") is None
     assert lookup.endpoint_ids_by_handle("TwitterHandle", ["ana_q"]) == {"ana_q": ["e-2"]}
+
+
+# -- set_metrics: bulk metric writes ----------------------------------------------------
+
+
+def _merged(endpoint: Endpoint, values: dict[str, float]) -> Endpoint:
+    """The per-document path's result: read, merge into Metrics, write."""
+    return endpoint.model_copy(update={"metrics": {**(endpoint.metrics or {}), **values}})
+
+
+def test_set_metrics_merges_into_each_endpoint_and_keeps_the_rest(
+    profiles: ProfileBackend, make_endpoint: MakeEndpoint
+):
+    effective = "2024-05-01T10:00:00"
+    rich = make_endpoint(
+        "e-1",
+        user_id="u-1",
+        Attributes={"Plan": ["Gold"]},
+        Metrics={"Visits": 3, "ChurnRisk": 0.9},
+        Location={"Country": "FR", "Latitude": 48.85},
+        EffectiveDate=effective + "Z",
+    )
+    bare = make_endpoint("e-2", ChannelType="SMS", Address="+14155550100")
+    profiles.store.put_endpoints([rich, bare])
+    profiles.store.record_activity({"e-1": _ms(effective) + 5000})
+
+    written = profiles.store.set_metrics(
+        {"e-1": {"ChurnRisk": 0.123457}, "e-2": {"ChurnRisk": 1, "Score": -2.5}, "ghost": {"X": 1}}
+    )
+
+    assert written == 2
+    assert profiles.store.get_endpoint("e-1") == _merged(rich, {"ChurnRisk": 0.123457})
+    assert profiles.store.get_endpoint("e-2") == _merged(bare, {"ChurnRisk": 1.0, "Score": -2.5})
+    assert profiles.store.get_endpoint("ghost") is None  # nothing created
+    assert profiles.last_active_ms("e-1") == _ms(effective) + 5000  # activity kept
+    assert [e.id for e in profiles.store.endpoints_for_user("u-1")] == ["e-1"]
+
+
+def test_set_metrics_registers_the_names(profiles: ProfileBackend, make_endpoint: MakeEndpoint):
+    profiles.store.put_endpoints([make_endpoint("e-1", Attributes={"Plan": ["Gold"]})])
+    assert profiles.store.attribute_names() == {"Attributes.Plan"}
+
+    profiles.store.set_metrics({"e-1": {"ChurnRisk": 0.5}})
+
+    expected = {"Attributes.Plan", "Metrics.ChurnRisk"}
+    assert profiles.store.attribute_names() == expected
+    assert profiles.new_store().attribute_names() == expected
+
+
+def test_set_metrics_across_the_service_limits(
+    profiles: ProfileBackend, make_endpoint: MakeEndpoint
+):
+    endpoints = [make_endpoint(f"e-{n:03d}", Metrics={"Visits": n}) for n in range(230)]
+    profiles.store.put_endpoints(endpoints)
+    scores = {e.id: {"ChurnRisk": round(n / 230, 6)} for n, e in enumerate(endpoints)}
+
+    assert profiles.store.set_metrics(scores) == 230
+    # Written again: the values replace the earlier ones.
+    again = {i: {"ChurnRisk": 1 - v["ChurnRisk"]} for i, v in scores.items()}
+    assert profiles.store.set_metrics(again) == 230
+
+    found = profiles.store.get_endpoints([e.id for e in endpoints])
+    assert found == {e.id: _merged(e, again[e.id]) for e in endpoints}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"ChurnRisk": float("nan")}, {"ChurnRisk": float("inf")}, {"": 1.0}, {"N" * 51: 1.0}],
+)
+def test_set_metrics_refuses_what_an_endpoint_cannot_hold(
+    profiles: ProfileBackend, make_endpoint: MakeEndpoint, bad: dict[str, float]
+):
+    endpoint = make_endpoint("e-1", Metrics={"Visits": 1})
+    profiles.store.put_endpoints([endpoint, make_endpoint("e-2")])
+
+    with pytest.raises(ValueError, match="e-2"):
+        profiles.store.set_metrics({"e-1": {"ChurnRisk": 0.5}, "e-2": bad})
+
+    assert profiles.store.get_endpoint("e-1") == endpoint  # nothing written
+    assert profiles.store.set_metrics({}) == 0
+
+
+def test_local_set_metrics_leaves_the_rows_a_put_would(tmp_path: Any, make_endpoint: MakeEndpoint):
+    """Locally the ``endpoints`` relation (read by segment SQL) must change as a put of
+    the merged endpoint would change it, not just the document."""
+    from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
+    from clarion.adapters.local.common.database import LocalDatabase
+
+    endpoints = [
+        make_endpoint("e-1", Metrics={"Visits": 3}, EffectiveDate="2024-05-01T10:00:00Z"),
+        make_endpoint("e-2", Attributes={"Ünïcode": ["zoë"]}),
+    ]
+    values = {"e-1": {"ChurnRisk": 0.25, "Visits": 4.0}, "e-2": {"ChurnRisk": 0.75}}
+    rows = []
+    for bulk in (True, False):
+        database = LocalDatabase(tmp_path / f"home-{bulk}")
+        store = DuckDBProfileStore(database)
+        store.put_endpoints(endpoints)
+        if bulk:
+            store.set_metrics(values)
+        else:
+            store.put_endpoints([_merged(e, values[e.id]) for e in endpoints])
+        cursor = database.cursor()
+        found = cursor.execute("SELECT * FROM endpoints ORDER BY id").fetchall()
+        names = [c[0] for c in cursor.description]
+        rows.append(
+            [
+                {
+                    **dict(zip(names, row, strict=True)),
+                    "document": json.loads(row[names.index("document")]),
+                }
+                for row in found
+            ]
+        )
+        database.close()
+    assert rows[0] == rows[1]
+
+
+def test_aws_set_metrics_merges_into_a_write_made_since_its_read(
+    endpoints_table: tuple[Any, str], make_endpoint: MakeEndpoint
+):
+    """The endpoint is rewritten between set_metrics' read and its UpdateItem: the
+    condition fails, the new document is read and the metrics merged into it, so the
+    other write is kept; an endpoint deleted in the window is skipped, not recreated."""
+    from clarion.adapters.aws.audience.profile_store import DynamoDBProfileStore
+
+    client, table = endpoints_table
+    store = DynamoDBProfileStore(client, table)
+    store.put_endpoints([make_endpoint("e-1", Metrics={"Visits": 1}), make_endpoint("e-2")])
+    concurrent = make_endpoint("e-1", Attributes={"Plan": ["Gold"]}, Metrics={"Visits": 2})
+    update_item = client.update_item
+    raced: set[str] = set()
+
+    def racing_update(**kwargs: Any) -> Any:
+        endpoint_id = kwargs["Key"]["Id"]["S"]
+        if endpoint_id not in raced:
+            raced.add(endpoint_id)
+            if endpoint_id == "e-1":
+                DynamoDBProfileStore(client, table).put_endpoints([concurrent])
+            else:
+                DynamoDBProfileStore(client, table).delete_endpoints([endpoint_id])
+        return update_item(**kwargs)
+
+    client.update_item = racing_update
+    try:
+        written = store.set_metrics({"e-1": {"ChurnRisk": 0.5}, "e-2": {"ChurnRisk": 0.5}})
+    finally:
+        client.update_item = update_item
+
+    assert written == 1
+    assert store.get_endpoint("e-1") == _merged(concurrent, {"ChurnRisk": 0.5})
+    assert store.get_endpoint("e-2") is None

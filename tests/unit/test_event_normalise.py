@@ -711,3 +711,15 @@ def test_sessions_and_purchases_record_activity_and_metrics() -> None:
 def test_custom_events_change_no_endpoint() -> None:
     records = normalise_put_events(fixture("put_events/mixed_batch.json"), app_id=APP).records
     assert classify_effects(records) == []
+
+
+def test_an_sms_price_too_large_for_a_float_is_rejected_and_the_rest_kept():
+    good = fixture("sms_v2/text_delivered.json")
+    huge = {**good, "messageId": "m-huge", "totalMessagePrice": 10**400}
+    out = normalise_sms_events([huge, good], app_id=APP, arrival_timestamp=ARRIVAL)
+
+    assert [r.attributes["message_id"] for r in out.records] == [good["messageId"]]
+    (reject,) = out.rejects
+    assert (reject.index, reject.record_id) == (0, "m-huge")
+    assert reject.problems[0].field == "(record)"
+    assert "too large" in reject.problems[0].reason

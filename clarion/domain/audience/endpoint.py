@@ -358,6 +358,34 @@ def merge_endpoint(existing: Endpoint, update: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
+def checked_metric_updates(
+    metrics: Mapping[str, Mapping[str, float]],
+) -> dict[str, dict[str, float]]:
+    """The updates of ``ProfileStore.set_metrics`` as floats, checked by the rules an
+    endpoint's ``Metrics`` follow (names of 1 to 50 characters, finite numbers), so that
+    a bulk write can never store what ``put_endpoints`` of a validated endpoint could
+    not. Raises ValueError naming the endpoint and metric."""
+    checked: dict[str, dict[str, float]] = {}
+    for endpoint_id, values in metrics.items():
+        row: dict[str, float] = {}
+        for name, number in values.items():
+            if not isinstance(name, str) or not name or len(name) > MAX_ATTRIBUTE_NAME_LENGTH:
+                raise ValueError(
+                    f"endpoint {endpoint_id!r}: metric name {name!r} must be 1 to "
+                    f"{MAX_ATTRIBUTE_NAME_LENGTH} characters"
+                )
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise ValueError(f"endpoint {endpoint_id!r}: metric {name!r} must be a number")
+            if not math.isfinite(number):
+                raise ValueError(
+                    f"endpoint {endpoint_id!r}: metric {name!r} must be a finite number"
+                )
+            row[name] = float(number)
+        if row:
+            checked[endpoint_id] = row
+    return checked
+
+
 _ATTRIBUTE_NAME_PREFIXES = ("Attributes.", "User.UserAttributes.", "Metrics.")
 
 

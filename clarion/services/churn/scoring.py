@@ -18,7 +18,9 @@ from clarion.services.churn.datasets import ChurnDatasets
 from clarion.services.churn.shared import require_learner, utc_now
 from clarion.services.segments import SegmentService
 
-WRITE_BATCH = 500
+# Scores a bulk write: large enough that a statement's fixed cost is spread thin, small
+# enough that one batch's updates never wait long in memory.
+WRITE_BATCH = 50_000
 SCORE_CHUNK = 200_000
 
 
@@ -112,21 +114,19 @@ class ChurnScoring:
         }
 
     def write_scores(self, scores: Mapping[str, float], batch: int = WRITE_BATCH) -> int:
-        """Merge each score into its endpoint's Metrics as ChurnRisk, in batches (read,
-        merge, write); endpoints that no longer exist are skipped. Returns how many
-        endpoints were written."""
+        """Merge each score into its endpoint's Metrics as ChurnRisk, ``batch`` endpoints
+        a bulk write (:meth:`ProfileStore.set_metrics`: one statement locally, no
+        endpoint read into Python); endpoints that no longer exist are skipped. Returns
+        how many endpoints were written."""
         ids = list(scores)
         written = 0
         for start in range(0, len(ids), batch):
-            chunk = ids[start : start + batch]
-            found = self._profiles.get_endpoints(chunk)
-            updated = []
-            for endpoint_id, endpoint in found.items():
-                metrics = dict(endpoint.metrics or {})
-                metrics[CHURN_METRIC] = round(float(scores[endpoint_id]), 6)
-                updated.append(endpoint.model_copy(update={"metrics": metrics}))
-            self._profiles.put_endpoints(updated)
-            written += len(updated)
+            written += self._profiles.set_metrics(
+                {
+                    endpoint_id: {CHURN_METRIC: round(float(scores[endpoint_id]), 6)}
+                    for endpoint_id in ids[start : start + batch]
+                }
+            )
         return written
 
     def refresh_segment(self, count: bool = True) -> dict[str, Any]:

@@ -49,7 +49,12 @@ from clarion.adapters.aws.sentiment.social_store import (
     social_handle_index_spec,
     social_handle_value,
 )
-from clarion.domain.audience.endpoint import ChannelType, Endpoint, parse_iso8601
+from clarion.domain.audience.endpoint import (
+    ChannelType,
+    Endpoint,
+    checked_metric_updates,
+    parse_iso8601,
+)
 
 ATTRIBUTE_NAMES_ID = "#clarion/attribute-names"
 USER_ID_INDEX = "UserIdIndex"
@@ -58,6 +63,8 @@ ADDRESS_INDEX = "AddressIndex"
 WRITE_BATCH_SIZE = 25  # BatchWriteItem's limit
 READ_BATCH_SIZE = 100  # BatchGetItem's limit
 MAX_BATCH_ATTEMPTS = 10
+# Concurrent UpdateItem calls of one ``set_metrics``: each is a round trip of its own.
+METRIC_WRITERS = 16
 
 
 class UnprocessedItemsError(RuntimeError):
@@ -299,6 +306,43 @@ class DynamoDBProfileStore:
             # list() so that the first error is raised here.
             list(pool.map(lambda update: self._raise_last_active(*update), updates))
 
+    def set_metrics(self, metrics: Mapping[str, Mapping[str, float]]) -> int:
+        """Set metrics on many endpoints: the documents are read 100 a call
+        (BatchGetItem), each is merged in memory, and written back by one conditional
+        UpdateItem per endpoint, ``METRIC_WRITERS`` at a time.
+
+        UpdateItem rather than BatchWriteItem: a batch's PutRequest replaces the whole
+        item, so ``LastActiveMs`` (raised by activity at any time) would have to be read
+        and could be lost in the window, while UpdateItem sets only ``Document`` and
+        ``UpdatedAtMs``. Its condition (the document is still the one read) means a
+        concurrent write of the endpoint is never overwritten: the document is read
+        again and merged again; an endpoint deleted meanwhile is skipped, and the
+        condition creates no item. PartiQL's BatchExecuteStatement would save round
+        trips (25 statements a call) but bills each statement as a write all the same,
+        and reports conditional failures per statement, so the retry code would be the
+        same with a second dialect; the thread pool gets the throughput instead. Throttling
+        is retried by the client's own retry mode.
+        """
+        checked = checked_metric_updates(metrics)
+        checked.pop(ATTRIBUTE_NAMES_ID, None)
+        if not checked:
+            return 0
+        self._register_names({f"Metrics.{name}" for values in checked.values() for name in values})
+        items = self._batches.get(
+            [{"Id": {"S": self._key(i)}} for i in checked],
+            "#id, #doc",
+            {"#id": "Id", "#doc": "Document"},
+        )
+        work = [
+            (endpoint_id, item["Document"]["S"], checked[endpoint_id])
+            for item in items
+            if (endpoint_id := self._unkey(item["Id"]["S"])) in checked
+        ]
+        if not work:
+            return 0
+        with ThreadPoolExecutor(max_workers=min(METRIC_WRITERS, len(work))) as pool:
+            return sum(pool.map(lambda one: self._set_metrics_of(*one), work))
+
     # -- reads -------------------------------------------------------------------------
 
     def get_endpoints(self, endpoint_ids: Sequence[str]) -> dict[str, Endpoint]:
@@ -423,6 +467,43 @@ class DynamoDBProfileStore:
             # Unknown endpoint, or already at least as recent: both are fine.
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def _set_metrics_of(self, endpoint_id: str, document: str, values: dict[str, float]) -> int:
+        """Merge ``values`` into one endpoint's stored document; 1 when written, 0 when
+        the endpoint was deleted meanwhile."""
+        key = {"Id": {"S": self._key(endpoint_id)}}
+        for _ in range(MAX_BATCH_ATTEMPTS):
+            body = json.loads(document)
+            body["Metrics"] = {**(body.get("Metrics") or {}), **values}
+            try:
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="SET #doc = :new, UpdatedAtMs = :now",
+                    ConditionExpression="#doc = :old",
+                    ExpressionAttributeNames={"#doc": "Document"},
+                    ExpressionAttributeValues={
+                        ":new": {"S": json.dumps(body, separators=(",", ":"), ensure_ascii=False)},
+                        ":old": {"S": document},
+                        ":now": {"N": str(int(time.time() * 1000))},
+                    },
+                )
+                return 1
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+            # Written (or deleted) since it was read: merge into what is there now.
+            item = self._client.get_item(
+                TableName=self._table,
+                Key=key,
+                ProjectionExpression="#doc",
+                ExpressionAttributeNames={"#doc": "Document"},
+                ConsistentRead=True,
+            ).get("Item")
+            if item is None:
+                return 0
+            document = item["Document"]["S"]
+        raise UnprocessedItemsError(self._table, "UpdateItem", 1)
 
     def _register_names(self, names: set[str]) -> None:
         new = names - self._known_names

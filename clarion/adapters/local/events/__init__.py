@@ -1,5 +1,7 @@
-"""Local event adapters: the DuckDB EventSink and the file DeadLetterSink."""
+"""Local event adapters: the DuckDB EventSink, the columnar ingestion of JSON lines and
+the file DeadLetterSink."""
 
+from clarion.adapters.local.events.columnar_ingest import DuckDBColumnarEventIngest
 from clarion.adapters.local.events.dead_letter_sink import FileDeadLetterSink
 from clarion.adapters.local.events.event_sink import (
     ARROW_SCHEMA,
@@ -11,6 +13,7 @@ from clarion.adapters.local.events.event_sink import (
 
 __all__ = [
     "ARROW_SCHEMA",
+    "DuckDBColumnarEventIngest",
     "DuckDBEventStore",
     "FileDeadLetterSink",
     "duckdb_type",

@@ -4,9 +4,9 @@ Sources (docs/events.md has the full mapping): PutEvents request bodies
 (``put_events``), SES v2 event-publishing records (``ses``), End User Messaging SMS and
 voice v2 records and inbound SMS (``sms``), Pinpoint event-stream records replayed from
 old streams (``pinpoint``), and Lambda's Kinesis event holding any of them
-(``kinesis``). Every normaliser returns ``Normalised``: the records made and one
-``Reject`` per input it could not use, naming the record, the field and the reason. One
-bad record never stops the rest."""
+(``kinesis``), and JSON lines of any of them (``lines``). Every normaliser returns
+``Normalised``: the records made and one ``Reject`` per input it could not use,
+naming the record, the field and the reason. One bad record never stops the rest."""
 
 from clarion.domain.events.normalise.common import EventSource, now_ms
 from clarion.domain.events.normalise.kinesis import (
@@ -15,6 +15,7 @@ from clarion.domain.events.normalise.kinesis import (
     normalise_kinesis_event,
     normalise_payload,
 )
+from clarion.domain.events.normalise.lines import normalise_json_lines
 from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
 from clarion.domain.events.normalise.put_events import (
     check_put_events_request,
@@ -28,6 +29,7 @@ __all__ = [
     "check_put_events_request",
     "decode_kinesis_event",
     "detect_source",
+    "normalise_json_lines",
     "normalise_kinesis_event",
     "normalise_payload",
     "normalise_pinpoint_records",

@@ -83,7 +83,8 @@ def _one(
         problems = tuple(exc.problems)
     except ValidationError as exc:
         problems = tuple(_problems(exc))
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        # OverflowError: a JSON integer too large for a float (an SMS price of 1e400).
         problems = (FieldProblem("(record)", f"cannot be read: {exc}"),)
     return Reject(source.value, index, record_id or _record_id(source, record), problems, record)
 
