@@ -42,6 +42,9 @@ ASL_FILE = PROJECT_ROOT / "infra" / "statemachines" / "import_job.asl.json"
 PIECE_HANDLER = "lambdas.import_job_piece.handler.handler"
 FINISH_HANDLER = "lambdas.import_job_finish.handler.handler"
 RESULTS_PREFIX = "import-job-results/"  # the Map's ResultWriter (no row data)
+# The piece worker's budget: one ItemBatcher batch (at most 1,000 rows, 240 KB) a call.
+PIECE_MEMORY_MB = 1024
+PIECE_TIMEOUT_SECONDS = 300
 PIECES_FAILED_METRIC: str = json.loads(METRICS_CONTRACT.read_text(encoding="utf-8"))["functions"][
     "import_job_piece"
 ]["counts"]["pieces_failed"]
@@ -83,8 +86,8 @@ class ImportJobs(Construct):
             handler=PIECE_HANDLER,
             service_name="import_job_piece",
             description="Imports one batch of an import job's rows",
-            memory_size=1024,
-            timeout=Duration.minutes(5),
+            memory_size=PIECE_MEMORY_MB,
+            timeout=Duration.seconds(PIECE_TIMEOUT_SECONDS),
         )
         self.finish = ClarionFunction(
             self,

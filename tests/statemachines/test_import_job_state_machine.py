@@ -362,3 +362,228 @@ def test_a_file_dropped_in_the_bucket_becomes_one_job_however_often_it_is_delive
         if s.get("Name") == "vip-customers"
     ]
     assert [s["Id"] for s in named] == [job["Definition"]["SegmentId"]]
+
+
+# -- a 10,000,000-row job -------------------------------------------------------------
+#
+# moto's interpreter runs the Map one item at a time in process (about a tenth of a second
+# an item here), so a 10,000,000-row file cannot run through it. What a 10M-row job needs
+# is checked piece by piece instead: the deployed ASL's batching against Step Functions'
+# limits for the whitepaper rows of such a file, the worker on a batch of the largest
+# size the ASL can hand it (its DynamoDB round trips and memory against the Lambda's
+# budget), the finishing step gathering the pieces of a 10M-row job, and a realistic
+# whitepaper file (with bad rows and a retried piece) run through the interpreter.
+
+TEN_MILLION = 10_000_000
+# Step Functions' documented limits for a Distributed Map (quotas page).
+ITEM_READER_MAX_OBJECT_BYTES = 10 * 1000**3  # an S3 object read by ItemReader: 10 GB
+MAX_CONCURRENCY_LIMIT = 10_000  # concurrent child workflow executions of a Map Run
+MAX_BATCH_BYTES = 256 * 1024  # a task's input (ItemBatcher's MaxInputBytesPerBatch)
+CHILD_HISTORY_EVENTS = 25_000  # events of one (Standard) child execution
+# A generous DynamoDB round trip for the worker's budget (real ones take milliseconds;
+# this leaves room for throttling back-offs).
+ROUND_TRIP_SECONDS = 0.1
+
+
+def _whitepaper_items(count: int, bad_rows: int = 0) -> tuple[list[dict[str, Any]], Any]:
+    """Whitepaper rows as the CSV ItemReader and ItemSelector hand them to the Map: each
+    row an object of header to string, with its 0-based index (and the sample's bad
+    rows)."""
+    import csv
+    import io
+
+    from clarion_devkit.samples.customers import write_customers
+
+    text = io.StringIO(newline="")
+    sample = write_customers(text, count, seed=13, bad_rows=bad_rows)
+    rows = csv.DictReader(io.StringIO(text.getvalue(), newline=""))
+    return [{"Index": n, "Row": row} for n, row in enumerate(rows)], sample
+
+
+def _rows_per_batch(state: dict[str, Any], items: list[dict[str, Any]]) -> int:
+    """Rows in the fullest batch ItemBatcher makes of these rows (the largest row each
+    time): its MaxItemsPerBatch, or fewer when MaxInputBytesPerBatch is reached first."""
+    batcher = state["ItemBatcher"]
+    envelope = len(json.dumps({"Items": [], "BatchInput": {"Job": {"JobId": "x" * 64}}}))
+    largest = max(len(json.dumps(item)) + 1 for item in items)
+    by_bytes = (batcher["MaxInputBytesPerBatch"] - envelope) // largest
+    return int(min(batcher["MaxItemsPerBatch"], by_bytes))
+
+
+def test_a_ten_million_row_file_fits_the_distributed_maps_limits() -> None:
+    """The deployed ASL against Step Functions' limits for a 10M-row whitepaper file."""
+    import math
+
+    from infra.constructs.import_jobs import PIECE_TIMEOUT_SECONDS
+
+    items, _ = _whitepaper_items(2000)
+    state = deployed_asl()["States"]["CsvRows"]
+    per_batch = _rows_per_batch(state, items)
+    batches = math.ceil(TEN_MILLION / per_batch)
+    line_bytes = max(len(",".join(item["Row"].values())) + 1 for item in items)
+
+    assert TEN_MILLION * line_bytes < ITEM_READER_MAX_OBJECT_BYTES  # one ItemReader object
+    # About 300 whitepaper rows a batch (bytes decide), so some 33,000 batches.
+    assert 100 <= per_batch <= 1000, per_batch
+    assert state["ItemBatcher"]["MaxInputBytesPerBatch"] <= MAX_BATCH_BYTES
+    assert state["MaxConcurrency"] <= MAX_CONCURRENCY_LIMIT
+    # Every batch of the file is a child execution; a Map Run has no limit on their
+    # number, only on how many run at once. At 40 at a time, each piece well inside its
+    # timeout, the file is read in hours, not the year a Standard execution may run.
+    assert batches <= 100_000, batches
+    assert batches / state["MaxConcurrency"] * PIECE_TIMEOUT_SECONDS < 365 * 24 * 3600
+    # A failed piece never fails the file: it is recorded, the other pieces go on.
+    assert state["ToleratedFailurePercentage"] == 100.0
+    # A child's history: each task attempt and retry is a handful of events.
+    piece = state["ItemProcessor"]["States"]["ImportPiece"]
+    recorder = state["ItemProcessor"]["States"]["RecordFailedPiece"]
+    attempts = sum(1 + r["MaxAttempts"] for r in piece["Retry"]) + sum(
+        1 + r["MaxAttempts"] for r in recorder["Retry"]
+    )
+    assert attempts * 10 < CHILD_HISTORY_EVENTS
+    # No row reaches the parent execution's state (its 256 KB and history limits).
+    assert state["ResultPath"] is None and "ResultWriter" in state
+
+
+def test_the_piece_worker_takes_the_largest_batch_within_its_lambda_budget(
+    deployment: Deployment,
+) -> None:
+    """A batch as full as the ASL makes them for whitepaper rows: every row written, in a
+    bounded number of DynamoDB round trips and far less memory than the function has."""
+    import math
+    import tracemalloc
+
+    from infra.constructs.import_jobs import PIECE_MEMORY_MB, PIECE_TIMEOUT_SECONDS
+    from lambdas.import_job_piece import handler as piece
+
+    items, _ = _whitepaper_items(2000)
+    per_batch = _rows_per_batch(deployed_asl()["States"]["CsvRows"], items)
+    batch = items[:per_batch]
+    assert len(json.dumps({"Items": batch})) <= MAX_BATCH_BYTES
+    store = deployment.boot.adapters.project_store
+    job = {"ApplicationId": APP_ID, "JobId": "j-big", "File": 0, "Format": "CSV"}
+    store.put_document(APP_ID, "import-job", "j-big", {"Id": "j-big", "JobStatus": "PROCESSING"})
+    store.put_document(APP_ID, "import-job-run", "j-big", {"Files": ["customers.csv"]})
+
+    calls: list[str] = []
+    events = deployment.clients["dynamodb"].meta.events
+    events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    tracemalloc.start()
+    try:
+        result = piece.handler({"Items": batch, "BatchInput": {"Job": job}}, Context("piece"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result == {"Processed": per_batch, "Failed": 0}
+    # Round trips: reads and writes of 25-100 items at a time, and the per-user limit's
+    # lookups (one a user, every whitepaper row has its own user).
+    assert len(calls) <= 2 * per_batch + 4 * math.ceil(per_batch / 25), len(calls)
+    assert len(calls) * ROUND_TRIP_SECONDS < PIECE_TIMEOUT_SECONDS / 2
+    assert peak < PIECE_MEMORY_MB * 1024 * 1024 / 8, peak
+
+
+class _Documents:
+    """The project store's document calls gather_job makes, in a dict."""
+
+    def __init__(self) -> None:
+        self.documents: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def put_document(self, app_id: str, kind: str, key: str, document: Any) -> None:
+        self.documents.setdefault((app_id, kind), {})[key] = json.loads(json.dumps(document))
+
+    def get_document(self, app_id: str, kind: str, key: str) -> dict[str, Any] | None:
+        return self.documents.get((app_id, kind), {}).get(key)
+
+    def list_documents(self, app_id: str, kind: str) -> dict[str, dict[str, Any]]:
+        return dict(self.documents.get((app_id, kind), {}))
+
+
+def test_the_finishing_step_gathers_the_pieces_of_a_ten_million_row_job() -> None:
+    """Every piece of a 10M-row file in 1,000-row batches: the counts add up, failed
+    pieces and rejected rows are gathered (the rejected rows kept to the job's limit)."""
+    from clarion.services.audience.import_jobs import (
+        FILE_KIND,
+        MAX_FAILURES,
+        PIECE_KIND,
+        RUN_KIND,
+        gather_job,
+    )
+
+    store = _Documents()
+    job_id, rows = "j-10m", 1000
+    store.put_document(APP_ID, "import-job", job_id, {"Id": job_id, "JobStatus": "PROCESSING"})
+    store.put_document(APP_ID, RUN_KIND, job_id, {"Files": ["customers.csv"]})
+    failed_pieces = {first for first in range(0, TEN_MILLION, 1_000_000)}  # ten pieces
+    for first in range(0, TEN_MILLION, rows):
+        if first in failed_pieces:
+            piece = {"Status": "FAILED", "Processed": 0, "Failed": rows, "Problems": rows}
+            piece["Failures"] = [f"rows {first}-{first + rows - 1}: States.Timeout"]
+        else:
+            bad = 1 if first % 7000 == 0 else 0
+            piece = {"Status": "COMPLETED", "Processed": rows - bad, "Failed": bad}
+            piece["Problems"] = bad
+            piece["Failures"] = [f"line {first + 2}: Address: not valid"] if bad else []
+        piece.update({"File": 0, "First": first, "Rows": rows})
+        store.put_document(APP_ID, f"{PIECE_KIND}#{job_id}", f"00000#{first:012d}", piece)
+    store.put_document(APP_ID, f"{FILE_KIND}#{job_id}", "00000", {"Status": "COMPLETED"})
+
+    job = gather_job(store, APP_ID, job_id)  # type: ignore[arg-type]
+
+    rejected = sum(1 for first in range(0, TEN_MILLION, rows) if first % 7000 == 0)
+    rejected -= sum(1 for first in failed_pieces if first % 7000 == 0)
+    assert job["JobStatus"] == "COMPLETED"
+    assert (job["TotalPieces"], job["CompletedPieces"], job["FailedPieces"]) == (10_000, 9_990, 10)
+    assert job["TotalProcessed"] == TEN_MILLION - 10 * rows - rejected
+    assert job["TotalFailures"] == 10 * rows + rejected
+    assert len(job["Failures"]) == MAX_FAILURES
+    assert job["Failures"][0] == "customers.csv rows 0-999: States.Timeout"
+
+
+def test_a_whitepaper_file_runs_through_the_interpreter_with_bad_rows_and_a_retry(
+    deployment: Deployment,
+) -> None:
+    """A realistic (if small) file: the whitepaper header, bad rows spread through it, a
+    piece that fails once; every good row kept once, every bad one reported by line."""
+    import csv
+    import io
+
+    from clarion.domain.audience import address_endpoint_id
+    from clarion.services.audience import job_segment_id
+
+    rows = 150
+    items, sample = _whitepaper_items(rows, bad_rows=3)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=list(items[0]["Row"]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(item["Row"] for item in items)
+    url = deployment.put_file("imports/whitepaper/customers.csv", text.getvalue())
+    deployment.fail = {rows // 2: 1}
+    jobs = deployment.boot.job_service
+    created = jobs.create_import_job(
+        {"S3Url": url, "Format": "CSV", "DefineSegment": True, "SegmentName": "whitepaper"},
+        job_id="whitepaper-1",
+    )
+
+    executions = deployment.wait_all(timeout_s=170.0)
+    assert [e["status"] for e in executions] == ["SUCCEEDED"]
+    job = jobs.get_job("import-job", "whitepaper-1")
+    assert job["JobStatus"] == "COMPLETED"
+    assert (job["TotalPieces"], job["CompletedPieces"], job["FailedPieces"]) == (rows, rows, 0)
+    assert job["TotalProcessed"] == rows - 3
+    expected = sorted(
+        f"customers.csv line {line}: {field}:" for line, field in sample.bad_rows.items()
+    )
+    # "<file> line <n>: <field>: <reason>": the line (header is line 1) and the field.
+    assert sorted(":".join(f.split(":")[:2]) + ":" for f in job["Failures"]) == expected
+    assert created["Definition"]["SegmentId"] == job_segment_id("whitepaper-1")
+    good = [
+        address_endpoint_id(item["Row"]["ChannelType"], item["Row"]["Address"])
+        for item in items
+        if item["Index"] + 2 not in sample.bad_rows
+    ]
+    stored = deployment.boot.adapters.profile_store.get_endpoints(good)
+    members = _imported_members(deployment, job_segment_id("whitepaper-1"))
+    assert sorted(members) == sorted(stored) and len(stored) == len(set(good))
+    piece_calls = [p for n, p in deployment.invocations if n == FUNCTIONS["piece"]]
+    assert sum(1 for p in piece_calls if p.get("Index") == rows // 2) == 2  # the retry
