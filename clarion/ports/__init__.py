@@ -21,6 +21,7 @@ from clarion.ports.audience import (
 )
 from clarion.ports.campaigns import (
     BatchObject,
+    CampaignAudienceQuery,
     CampaignBatchStore,
     CampaignHookInvoker,
     CampaignRepository,
@@ -60,6 +61,7 @@ __all__ = [
     "AnalyticsQuery",
     "AudienceQuery",
     "BatchObject",
+    "CampaignAudienceQuery",
     "CampaignBatchStore",
     "CampaignHookInvoker",
     "CampaignRepository",

@@ -3,6 +3,8 @@ compiler to Trino SQL."""
 
 from clarion.domain.segments.model import (
     DURATION_MS,
+    MAX_DIMENSIONS,
+    MAX_VALUES_PER_DIMENSION,
     AttributeDimension,
     AttributeType,
     ComparisonOperator,
@@ -24,15 +26,22 @@ from clarion.domain.segments.model import (
     validate_write_request,
 )
 from clarion.domain.segments.sql import (
+    ATHENA_MAX_QUERY_BYTES,
     EARTH_RADIUS_KM,
+    MAX_SEGMENT_SQL_BYTES,
     SegmentResolver,
+    check_sql_size,
     compile_segment,
     day_bounds,
 )
 
 __all__ = [
+    "ATHENA_MAX_QUERY_BYTES",
     "DURATION_MS",
     "EARTH_RADIUS_KM",
+    "MAX_DIMENSIONS",
+    "MAX_SEGMENT_SQL_BYTES",
+    "MAX_VALUES_PER_DIMENSION",
     "AttributeDimension",
     "AttributeType",
     "ComparisonOperator",
@@ -49,6 +58,7 @@ __all__ = [
     "SetDimension",
     "SourceType",
     "WriteSegmentRequest",
+    "check_sql_size",
     "compile_segment",
     "day_bounds",
     "iter_dimensions",

@@ -8,6 +8,7 @@ from clarion.services.campaigns.run_steps import (
     PassSummary,
     ResumePass,
     RunStart,
+    RunStarted,
     step_functions_time,
 )
 from clarion.services.campaigns.runner import CampaignRunner, batches, load_templates, utc_now
@@ -22,6 +23,7 @@ __all__ = [
     "PassSummary",
     "ResumePass",
     "RunStart",
+    "RunStarted",
     "batches",
     "load_templates",
     "step_functions_time",
