@@ -524,6 +524,10 @@ class Bootstrap:
             a.send_ledger,
             # Made on first use: only the resume step writes batches.
             lambda: _aws_only(a.campaign_batch_store, "the campaign batch store"),
+            # Made on first use: only the start step starts the audience query.
+            audience_query=lambda: _aws_only(
+                a.campaign_audience_query, "the campaign audience query"
+            ),
         )
 
     @cached_property

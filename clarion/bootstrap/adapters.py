@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from clarion.ports import (
         AnalyticsQuery,
         AudienceQuery,
+        CampaignAudienceQuery,
         CampaignBatchStore,
         CampaignHookInvoker,
         CampaignRepository,
@@ -186,6 +187,12 @@ class Adapters(Protocol):
 
     @property
     def campaign_scheduler(self) -> CampaignScheduler: ...
+    @property
+    def campaign_audience_query(self) -> CampaignAudienceQuery | None:
+        """Starts a campaign run's audience query for the state machine (AWS); None
+        where runs query their audience in process."""
+        ...
+
     @property
     def campaign_batch_store(self) -> CampaignBatchStore | None:
         """Resume passes for the campaign state machine (AWS); None where runs resume

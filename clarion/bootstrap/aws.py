@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from clarion.ports import (
         AnalyticsQuery,
         AudienceQuery,
+        CampaignAudienceQuery,
         CampaignBatchStore,
         CampaignHookInvoker,
         CampaignRepository,
@@ -345,6 +346,20 @@ class AwsAdapters:
             role_arn=aws.campaign_scheduler_role_arn,
             state_machine_arn=aws.campaign_state_machine_arn,
             app_id=self.settings.app_id if self._root is not None else None,
+        )
+
+    @cached_property
+    def campaign_audience_query(self) -> CampaignAudienceQuery:
+        from clarion.adapters.aws.campaigns.campaign_audience_query import (
+            AthenaCampaignAudienceQuery,
+        )
+
+        aws = self.settings.aws
+        return AthenaCampaignAudienceQuery(
+            self.client("athena"),
+            aws.athena_workgroup,
+            aws.glue_database,
+            aws.athena_output or None,
         )
 
     @cached_property

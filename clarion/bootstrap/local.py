@@ -78,6 +78,7 @@ class LocalAdapters:
     import_file_store = None
     endpoint_change_feed = None
     endpoint_compactor = None
+    campaign_audience_query = None
     campaign_batch_store = None
 
     def __init__(self, settings: Settings, *, root: LocalAdapters | None = None) -> None:

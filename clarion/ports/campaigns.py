@@ -1,5 +1,6 @@
 """Ports of the campaigns feature: campaign versions and runs, starting runs
-elsewhere, schedules, event triggers, and the batch files of a run's resume passes."""
+elsewhere, schedules, event triggers, a run's audience query, and the batch files of a
+run's resume passes."""
 
 from __future__ import annotations
 
@@ -96,6 +97,22 @@ class BatchObject:
 
     bucket: str
     key: str
+
+
+class CampaignAudienceQuery(Protocol):
+    """Starts a campaign run's audience query without waiting for it (Athena on AWS:
+    the campaign state machine polls it and reads its CSV result).
+
+    The run's start step calls it, so that the SQL, which may be a couple of hundred
+    kilobytes, never travels in the state machine's execution state (whose payloads
+    are limited to 256 KiB).
+    """
+
+    def start(self, sql: str, token: str) -> str:
+        """Start ``sql`` as written; returns the query execution id. The same ``token``
+        (32 to 128 characters) within a few hours returns the same query, so a retried
+        step starts no second one."""
+        ...
 
 
 class CampaignBatchStore(Protocol):

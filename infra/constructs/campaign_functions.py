@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra.constructs.data_lake import Prefixes
 from infra.constructs.lambda_runtime import ClarionFunction, LambdaRuntime
 from infra.environment import variable
 from infra.grants import (
@@ -117,7 +118,12 @@ class CampaignFunctions(Construct):
         self.start = function(
             "Start",
             handler=START_HANDLER,
-            description="Campaign run: plans the run and returns its batched audience SQL",
+            description="Campaign run: plans the run and starts its batched audience query",
+            # Where the state machine reads the audience CSV (athena-results/<id>.csv).
+            extra_environment={
+                **delivery.as_variables(),
+                variable("athena_output"): f"s3://{bucket_name}/{Prefixes.ATHENA_RESULTS}",
+            },
             memory_size=512,
             timeout=Duration.minutes(1),
         )

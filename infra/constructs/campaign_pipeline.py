@@ -38,19 +38,16 @@ AUDIENCE_TABLES = (
 def state_machine_substitutions(
     functions: CampaignFunctions,
     *,
-    workgroup_name: str,
-    database_name: str,
     bucket_name: str,
     failure_topic_arn: str,
 ) -> dict[str, str]:
-    """The ``${Name}`` values of the ASL file."""
+    """The ``${Name}`` values of the ASL file. No workgroup nor database: the start
+    function starts the audience query (the SQL never enters the execution state)."""
     return {
         "StartFunctionArn": functions.start.function.function_arn,
         "SendBatchFunctionArn": functions.send_batch.function.function_arn,
         "SummariseFunctionArn": functions.summarise.function.function_arn,
         "ResumeFunctionArn": functions.resume.function.function_arn,
-        "AthenaWorkgroup": workgroup_name,
-        "GlueDatabase": database_name,
         "DataBucket": bucket_name,
         "AthenaResultsPrefix": Prefixes.ATHENA_RESULTS,
         "FailureTopicArn": failure_topic_arn,
@@ -110,8 +107,6 @@ class CampaignPipeline(Construct):
             definition=ASL_FILE.read_text(encoding="utf-8"),
             substitutions=state_machine_substitutions(
                 functions,
-                workgroup_name=workgroup.name,
-                database_name=catalog.database_name,
                 bucket_name=bucket_name,
                 failure_topic_arn=self.failure_topic.topic_arn,
             ),
@@ -136,12 +131,16 @@ class CampaignPipeline(Construct):
                 resources=[f.function.function_arn for f in functions.all],
             )
         )
-        # The audience query: start and poll it; Athena reads the catalog and the lake
-        # with the caller's permissions and writes the CSV result.
-        workgroup.grant_query(role)
-        catalog.grant_read(role, *AUDIENCE_TABLES)
+        # The audience query: the start function starts it (its SQL never enters the
+        # execution state) and the state machine polls it and reads its CSV. Athena reads
+        # the catalog and the lake with the starter's permissions.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["athena:GetQueryExecution"], resources=[workgroup.arn])
+        )
+        workgroup.grant_query(functions.start.role)
+        catalog.grant_read(functions.start.role, *AUDIENCE_TABLES)
         grant_query_objects(
-            role,
+            functions.start.role,
             bucket_name=bucket_name,
             key=key,
             reads={
@@ -150,9 +149,15 @@ class CampaignPipeline(Construct):
                 Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
             },
             results_prefix=Prefixes.ATHENA_RESULTS,
-            results_reason=(
-                "Athena writes the audience CSV under athena-results/; the Map reads it."
-            ),
+            results_reason="Athena writes the audience CSV under athena-results/.",
+        )
+        grant_objects(
+            role,
+            bucket_name=bucket_name,
+            prefix=Prefixes.ATHENA_RESULTS,
+            key=key,
+            read=True,
+            reason="The Map reads the audience CSV under athena-results/.",
         )
         grant_objects(
             role,

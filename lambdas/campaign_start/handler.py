@@ -7,11 +7,13 @@ schedule started the execution) and the execution name:
 ``{"Input": {...}, "ExecutionName": ...}``.
 
 Without a RunId the run is planned with the execution name as its id
-(``CampaignRunSteps.start``). Returns ``{"RunId", "CampaignId", "AudienceSql",
-"BatchSize", "MaxConcurrency", "InvocationRate"}``: the audience SQL groups the
-audience into batches of ``BatchSize`` (one row per batch), and the numbers spread
-Limits.MessagesPerSecond over the Distributed Map
-(:mod:`clarion.domain.campaigns.send_rate`).
+(``CampaignRunSteps.start_with_query``). The function starts the audience query itself
+and returns ``{"RunId", "CampaignId", "ApplicationId", "AudienceQueryExecutionId",
+"AudienceSqlBytes", "BatchSize", "MaxConcurrency", "InvocationRate"}``: the query
+groups the audience into batches of ``BatchSize`` (one row per batch), and the numbers
+spread Limits.MessagesPerSecond over the Distributed Map
+(:mod:`clarion.domain.campaigns.send_rate`). The SQL itself is never returned: it may be
+a couple of hundred kilobytes, and Step Functions' payloads are limited to 256 KiB.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class StartEvent(BaseModel):
     campaign_id: str = Field(alias="CampaignId", min_length=1)
     run_id: str | None = Field(default=None, alias="RunId")
     application_id: str | None = Field(default=None, alias="ApplicationId")
+    execution_name: str | None = Field(default=None, alias="ExecutionName")
 
     @model_validator(mode="before")
     @classmethod
@@ -51,6 +54,7 @@ class StartEvent(BaseModel):
             "ApplicationId": given.get("ApplicationId"),
         }
         flat["RunId"] = flat["RunId"] or data.get("ExecutionName")
+        flat["ExecutionName"] = data.get("ExecutionName")
         return {name: value for name, value in flat.items() if value not in (None, "")}
 
 
@@ -60,12 +64,20 @@ class StartEvent(BaseModel):
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, StartEvent)
     project = for_project(bootstrap(), request.application_id)
-    start = project.campaign_run_steps.start(request.campaign_id, request.run_id)
+    started = project.campaign_run_steps.start_with_query(
+        request.campaign_id, request.run_id, execution=request.execution_name
+    )
+    start = started.start
     if start.planned:
         counts.count("runs_planned", 1)
     logger.info(
         "campaign run started",
-        extra={"run_id": start.run_id, "campaign_id": start.campaign_id, **start.plan.to_json()},
+        extra={
+            "run_id": start.run_id,
+            "campaign_id": start.campaign_id,
+            "query_execution_id": started.query_execution_id,
+            **start.plan.to_json(),
+        },
     )
     # The project travels with the run to every later step.
-    return {**start.to_json(), "ApplicationId": project.app_id}
+    return {**started.to_json(), "ApplicationId": project.app_id}

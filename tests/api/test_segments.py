@@ -203,3 +203,22 @@ def test_export_job_writes_pinpoints_export_format(
     jobs = pinpoint.get_segment_export_jobs(ApplicationId=project, SegmentId=segment["Id"])
     assert [j["Id"] for j in jobs["ExportJobsResponse"]["Item"]] == [body["Id"]]
     assert pinpoint.get_export_jobs(ApplicationId=project)["ExportJobsResponse"]["Item"]
+
+
+def test_a_segment_of_ten_thousand_values_is_a_bad_request_naming_the_dimension(
+    pinpoint: Any, project: str
+) -> None:
+    values = [f"c{n}" for n in range(10_000)]
+    with pytest.raises(pinpoint.exceptions.BadRequestException) as caught:
+        pinpoint.create_segment(
+            ApplicationId=project,
+            WriteSegmentRequest={
+                "Name": "too many",
+                "Dimensions": {"UserAttributes": {"CustomerId": {"Values": values}}},
+            },
+        )
+
+    message = caught.value.response["Error"]["Message"]
+    assert "Dimensions.UserAttributes.CustomerId.Values" in message
+    assert "10000 values; a dimension may have at most 1000" in message
+    assert pinpoint.get_segments(ApplicationId=project)["SegmentsResponse"]["Item"] == []

@@ -35,6 +35,7 @@ HANDLERS = {
     "lambdas.campaign_resume.handler.handler",
 }
 SEND_BATCH = "lambdas.campaign_send_batch.handler.handler"
+START = "lambdas.campaign_start.handler.handler"
 # Actions AWS offers no resource-level permissions for.
 ACTIONS_WITHOUT_RESOURCES = TRACING_AND_LOG_DELIVERY_ACTIONS
 SMS_POOL = "arn:aws:sms-voice:us-east-1:123456789012:pool/pool-0123456789abcdef"
@@ -119,8 +120,11 @@ def test_the_state_machine_reads_the_audience_with_a_distributed_map(built: Buil
     assert send["MaxConcurrencyPath"] == "$.Run.MaxConcurrency"
     # Batches come from the query (one CSV row per batch of BatchSize endpoints).
     assert send["ItemSelector"]["Batch.$"] == "$$.Map.Item.Value"
-    assert states["StartAudienceQuery"]["Resource"].endswith("aws-sdk:athena:startQueryExecution")
-    assert states["StartAudienceQuery"]["Parameters"]["WorkGroup"] == "${AthenaWorkgroup}"
+    # The start function starts the audience query: no state carries the SQL.
+    assert states["PlanRun"]["Next"] == "AudienceQueryStarted"
+    assert "AudienceSql.$" not in states["PlanRun"]["ResultSelector"]
+    assert not any("QueryString" in json.dumps(s) for _, s in tasks(states))
+    assert states["GetAudienceQuery"]["Resource"].endswith("aws-sdk:athena:getQueryExecution")
     assert states["WaitForDeferred"]["TimestampPath"] == "$.Summary.ResumeAt"
     assert not any(".sync" in s.get("Resource", "") for _, s in tasks(states))
 
@@ -131,9 +135,8 @@ def test_every_placeholder_of_the_asl_file_is_substituted(built: Built) -> None:
     substitutions = machine["DefinitionSubstitutions"]
 
     assert placeholders == set(substitutions)
-    assert substitutions["AthenaWorkgroup"] == "clarion"
-    assert substitutions["GlueDatabase"] == "clarion"
     assert substitutions["AthenaResultsPrefix"] == "athena-results/"
+    assert "AthenaWorkgroup" not in substitutions
 
 
 def test_every_task_is_caught_and_lambda_tasks_retry(built: Built) -> None:
@@ -166,13 +169,13 @@ def test_the_state_machine_role_is_scoped(built: Built) -> None:
 
     assert {
         "lambda:InvokeFunction",
-        "athena:StartQueryExecution",
         "athena:GetQueryExecution",
-        "glue:GetTable",
         "s3:GetObject",
         "states:StartExecution",
         "sns:Publish",
     } <= actions
+    # It polls the audience query; the start function starts it and reads the lake.
+    assert not {"athena:StartQueryExecution", "glue:GetTable"} & actions
     for statement in statements:
         if "*" in listed(statement["Resource"]):
             assert set(listed(statement["Action"])) <= ACTIONS_WITHOUT_RESOURCES, statement
@@ -195,6 +198,25 @@ def test_functions_have_handlers_settings_and_tracing(built: Built) -> None:
         assert "CLARION_SENDS_TABLE" in variables
         assert "CLARION_PINPOINT_APP_ID" not in variables
     assert function(built.template, SEND_BATCH)["Timeout"] == 900
+
+
+def test_the_start_function_starts_the_audience_query_on_the_lake(built: Built) -> None:
+    properties = function(built.template, START)
+    statements = statements_of_role(built.template, properties["Role"]["Fn::GetAtt"][0])
+    actions = {a for s in statements for a in listed(s["Action"])}
+    text = json.dumps(statements)
+
+    assert {
+        "athena:StartQueryExecution",
+        "glue:GetTable",
+        "s3:GetObject",
+        "s3:PutObject",
+    } <= actions
+    for prefix in ("athena-results/*", "endpoint-snapshot/*", "imported-segments/*"):
+        assert prefix in text, prefix
+    variables = properties["Environment"]["Variables"]
+    assert variables["CLARION_ATHENA_WORKGROUP"] == "clarion"
+    assert "athena-results/" in json.dumps(variables["CLARION_ATHENA_OUTPUT"])
 
 
 def test_send_batch_may_deliver_and_record_but_not_more(built: Built) -> None:

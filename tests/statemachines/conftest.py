@@ -77,8 +77,6 @@ def campaign_substitutions(topic_arn: str) -> dict[str, str]:
         "SendBatchFunctionArn": function_arn(FUNCTION_NAMES["send_batch"]),
         "SummariseFunctionArn": function_arn(FUNCTION_NAMES["summarise"]),
         "ResumeFunctionArn": function_arn(FUNCTION_NAMES["resume"]),
-        "AthenaWorkgroup": WORKGROUP,
-        "GlueDatabase": DATABASE,
         "DataBucket": DATA_BUCKET,
         "AthenaResultsPrefix": RESULTS_PREFIX,
         "FailureTopicArn": topic_arn,
@@ -382,6 +380,8 @@ def campaign_deployment(
                 data_bucket=DATA_BUCKET,
                 glue_database=DATABASE,
                 athena_workgroup=WORKGROUP,
+                # What the campaign stack gives the start function (the ASL reads there).
+                athena_output=f"s3://{DATA_BUCKET}/{RESULTS_PREFIX}",
                 ses_configuration_set=SES_CONFIGURATION_SET,
                 from_address=FROM_ADDRESS,
                 events_stream=EVENTS_STREAM,
@@ -421,6 +421,7 @@ def campaign_deployment(
             boot.adapters.campaign_repository,
             boot.adapters.send_ledger,
             boot.adapters.campaign_batch_store,
+            audience_query=boot.adapters.campaign_audience_query,
             clock=clock,
             sleep=pauses.append,  # InvocationRate pacing, recorded instead of slept
             monotonic=lambda: 0.0,

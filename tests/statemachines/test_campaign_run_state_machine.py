@@ -355,3 +355,73 @@ def test_a_broken_run_fails_and_notifies(campaign_deployment: CampaignDeployment
     assert notice["CampaignId"] == "no-such-campaign"
     assert notice["Error"]["Error"] == "NotFoundError"
     assert not deployment.sent_mail()
+
+
+def test_a_segment_just_under_the_limits_runs_with_no_sql_in_the_execution_state(
+    campaign_deployment: CampaignDeployment,
+) -> None:
+    from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES, MAX_VALUES_PER_DIMENSION
+
+    deployment = campaign_deployment
+    boot = deployment.boot
+    _endpoints(deployment)
+    # As many values as a dimension may have, long enough to come close to the SQL limit.
+    codes = [f"{n:04d}-" + "x" * 175 for n in range(MAX_VALUES_PER_DIMENSION)]
+    segment = boot.segment_service.create_segment(
+        {
+            "Name": "long list",
+            "Dimensions": {
+                "Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}},
+                "UserAttributes": {"Code": {"AttributeType": "EXCLUSIVE", "Values": codes}},
+            },
+        }
+    )
+    sql_bytes = len(boot.segment_service.compile(segment["Id"]).encode("utf-8"))
+    assert 0.9 * MAX_SEGMENT_SQL_BYTES < sql_bytes <= MAX_SEGMENT_SQL_BYTES
+    boot.template_service.create(
+        {
+            "TemplateName": "plain",
+            "EmailTemplateRequest": {
+                "Subject": "Hi {{User.UserAttributes.FirstName}}",
+                "TextPart": "Hi",
+            },
+        }
+    )
+    campaign = boot.campaign_service.create_campaign(
+        {
+            "Name": "long list campaign",
+            "SegmentId": segment["Id"],
+            "TemplateConfiguration": {"EmailTemplate": {"Name": "plain"}},
+            "Schedule": {"StartTime": "IMMEDIATE", "Frequency": "ONCE", "Timezone": "UTC"},
+            "Limits": {"MessagesPerSecond": MESSAGES_PER_SECOND},
+        }
+    )
+    deployment.queue_dry_run(*DRY_RUN)
+    deployment.queue_audience(_audience())
+
+    run_id = boot.campaign_service.launch(str(campaign["Id"]))
+    execution = boot.adapters.campaign_repository.get_run(run_id)["Execution"]
+    described = deployment.wait_for(execution)
+
+    assert described["status"] == "SUCCEEDED", described
+    assert _ledger(deployment, run_id)[ELIGIBLE[1]] == "SENT"
+    # Athena was given the whole query by the start step...
+    (start,) = [e for e in deployment.history(execution) if e["type"] == "TaskSucceeded"][:1]
+    query_id = json.loads(start["taskSucceededEventDetails"]["output"])["Payload"][
+        "AudienceQueryExecutionId"
+    ]
+    query = deployment.clients["athena"].get_query_execution(QueryExecutionId=query_id)
+    assert codes[-1] in query["QueryExecution"]["Query"]
+    # ...and no state's input or output ever held it. (GetQueryExecution's raw answer
+    # repeats the query, under the 256 KiB task-result limit since the SQL is at most
+    # MAX_SEGMENT_SQL_BYTES; its ResultSelector keeps only the query's state.)
+    states_seen = set()
+    for event in deployment.history(execution):
+        details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
+        if details is not None:
+            states_seen.add(details["name"])
+            assert codes[0] not in json.dumps(details), (event["type"], details["name"])
+        result = event.get("taskSucceededEventDetails", {}).get("output", "")
+        assert len(result.encode("utf-8")) < 256 * 1024
+    assert {"PlanRun", "GetAudienceQuery", "SendBatches", "RunCompleted"} <= states_seen
+    assert "SELECT" not in described.get("input", "") + described.get("output", "")

@@ -29,6 +29,7 @@ FEATURES = frozenset(
         "analytics",
         "churn",
         "sentiment",
+        "cost",
         "common",
     }
 )

@@ -208,3 +208,43 @@ def test_stored_segment_needs_type_and_id() -> None:
 )
 def test_parse_instant_accepts_only_the_shared_grammar(text: str, parses: bool) -> None:
     assert (parse_instant(text) is not None) is parses
+
+
+def test_a_dimension_of_ten_thousand_values_is_refused_naming_it_and_the_count() -> None:
+    from clarion.domain.segments.model import MAX_VALUES_PER_DIMENSION
+
+    values = [f"customer-{n}" for n in range(10_000)]
+    problems = _problems(
+        {
+            "Name": "too long",
+            "Dimensions": {
+                "Demographic": {"Platform": {"Values": ["ios"]}},
+                "UserAttributes": {"CustomerId": {"AttributeType": "INCLUSIVE", "Values": values}},
+            },
+            "SegmentGroups": {
+                "Groups": [{"Dimensions": [{"Location": {"Country": {"Values": values}}}]}]
+            },
+        }
+    )
+
+    assert problems == {
+        "Dimensions.UserAttributes.CustomerId.Values": (
+            f"10000 values; a dimension may have at most {MAX_VALUES_PER_DIMENSION}"
+        ),
+        "SegmentGroups.Groups[0].Dimensions[0].Location.Country.Values": (
+            f"10000 values; a dimension may have at most {MAX_VALUES_PER_DIMENSION}"
+        ),
+    }
+
+
+def test_a_dimension_at_the_values_limit_is_accepted() -> None:
+    from clarion.domain.segments.model import MAX_VALUES_PER_DIMENSION
+
+    values = [str(n) for n in range(MAX_VALUES_PER_DIMENSION)]
+    body = validate_write_request(
+        {"Name": "at the limit", "Dimensions": {"Demographic": {"AppVersion": {"Values": values}}}}
+    )
+
+    assert body.dimensions is not None and body.dimensions.demographic is not None
+    assert body.dimensions.demographic.app_version is not None
+    assert len(body.dimensions.demographic.app_version.values) == MAX_VALUES_PER_DIMENSION

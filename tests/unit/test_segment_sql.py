@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clarion.adapters.local.audience.profile_store import DuckDBProfileStore
 from clarion.adapters.local.common.database import LocalDatabase
@@ -289,3 +291,43 @@ def test_trino_text_reads_maps_with_element_at() -> None:
     assert sql.startswith("SELECT id FROM endpoints WHERE ")
     assert "element_at(metrics, 'x')" in sql
     assert "metrics['x']" in to_duckdb(sql)
+
+
+def test_sql_over_the_size_limit_is_refused_with_its_size_and_the_limit() -> None:
+    from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES, MAX_VALUES_PER_DIMENSION
+
+    # Within the values limit; under the SQL limit in characters, over it in UTF-8 bytes.
+    values = [f"{n:04d}" + "é" * 120 for n in range(MAX_VALUES_PER_DIMENSION)]
+    assert sum(len(v) + 4 for v in values) < MAX_SEGMENT_SQL_BYTES
+    request = validate_write_request(
+        {"Name": "long", "Dimensions": {"Attributes": {"A": {"Values": values}}}}
+    )
+
+    with pytest.raises(InvalidRecordError) as caught:
+        compile_segment(request, lambda i, v: pytest.fail("no sources"), datetime.now(UTC))
+
+    (problem,) = caught.value.problems
+    assert problem.field == "Dimensions"
+    size = int(problem.reason.split()[4])
+    assert size > MAX_SEGMENT_SQL_BYTES
+    assert f"at most {MAX_SEGMENT_SQL_BYTES}" in problem.reason
+
+
+def test_sql_at_the_size_limit_passes_and_one_byte_more_does_not() -> None:
+    from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES, check_sql_size
+
+    sql = "SELECT id FROM endpoints WHERE " + "x" * (MAX_SEGMENT_SQL_BYTES - 31)
+    assert len(sql) == MAX_SEGMENT_SQL_BYTES
+    assert check_sql_size(sql) == sql
+    with pytest.raises(InvalidRecordError, match=f"{MAX_SEGMENT_SQL_BYTES + 1} bytes"):
+        check_sql_size(sql + "x")
+
+
+@settings(max_examples=500)
+@given(st.text())
+def test_string_literals_are_the_ones_sqlglot_writes_for_trino(value: str) -> None:
+    from sqlglot import exp
+
+    from clarion.domain.segments.sql import sql_string
+
+    assert sql_string(value) == exp.Literal.string(value).sql(dialect="trino")

@@ -22,7 +22,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, ValidationError, field_validator
 from pydantic.alias_generators import to_pascal
 
@@ -234,6 +233,9 @@ _DOT_ATOM_LOCAL = re.compile(
 def valid_email_domain(domain: str) -> bool:
     """Whether email_validator accepts ``domain`` (checked once a domain: the costly part
     of its work, and the same for every address of the domain)."""
+    # Imported here: most handlers that import this module never validate an address.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(f"a@{domain}", check_deliverability=False)
     except EmailNotValidError:
@@ -258,6 +260,8 @@ def _address_problem(channel: ChannelType, address: str) -> str | None:
     if channel == ChannelType.EMAIL:
         if _plainly_valid_email(address):
             return None
+        from email_validator import EmailNotValidError, validate_email
+
         try:
             validate_email(address, check_deliverability=False)
         except EmailNotValidError as exc:

@@ -2,71 +2,135 @@
 split, CSV layouts for SageMaker, evaluation metrics, the baselines (logistic regression,
 BG/NBD, recency rule) as models, the choice of scorer by evidence (DeLong intervals),
 retention uplift, the churn segment and campaign requests, and the parameters of a
-simulated history. No numpy, no I/O."""
+simulated history. No numpy, no I/O.
 
-from clarion.domain.churn.btyd import (
-    BgNbdParameters,
-    fit_bgnbd,
-    p_alive,
-    p_no_activity,
-)
-from clarion.domain.churn.datasets import (
-    feature_vector,
-    labels_csv,
-    parse_feature_csv,
-    parse_scores,
-    training_csv,
-    transform_csv,
-)
-from clarion.domain.churn.definition import (
-    ChurnDefinition,
-    DefinitionMismatchError,
-    parse_event_list,
-    require_same_definition,
-)
-from clarion.domain.churn.metrics import (
-    ScoreMetrics,
-    calibration,
-    expected_calibration_error,
-    lift_curve,
-    pr_auc,
-    recency_rule_scores,
-    roc_auc,
-    roc_points,
-    top_fraction_lift,
-)
-from clarion.domain.churn.model import (
-    BTYD_FEATURES,
-    CHURN_METRIC,
-    DAY_MS,
-    DEFAULT_HYPERPARAMETERS,
-    FEATURE_COLUMNS,
-    ID_COLUMN,
-    LABEL_COLUMN,
-    MODEL_FILE,
-    RECENCY_FEATURE,
-    SPLIT_COLUMN,
-    ChurnConfig,
-    ModelRecord,
-    TimeSplit,
-    day_start,
-    epoch_ms,
-)
-from clarion.domain.churn.requests import (
-    churn_segment_request,
-    retention_campaign_request,
-    retention_template_request,
-)
-from clarion.domain.churn.selection import (
-    AucDifference,
-    Replacement,
-    Selection,
-    auc_difference,
-    replacement_decision,
-    select_scorer,
-)
-from clarion.domain.churn.simulation import SimulationConfig, event_id_prefix
-from clarion.domain.churn.uplift import Uplift, retention_uplift, wilson_interval
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.domain.churn.btyd import (
+        BgNbdParameters,
+        fit_bgnbd,
+        p_alive,
+        p_no_activity,
+    )
+    from clarion.domain.churn.datasets import (
+        feature_vector,
+        labels_csv,
+        parse_feature_csv,
+        parse_scores,
+        training_csv,
+        transform_csv,
+    )
+    from clarion.domain.churn.definition import (
+        ChurnDefinition,
+        DefinitionMismatchError,
+        parse_event_list,
+        require_same_definition,
+    )
+    from clarion.domain.churn.metrics import (
+        ScoreMetrics,
+        calibration,
+        expected_calibration_error,
+        lift_curve,
+        pr_auc,
+        recency_rule_scores,
+        roc_auc,
+        roc_points,
+        top_fraction_lift,
+    )
+    from clarion.domain.churn.model import (
+        BTYD_FEATURES,
+        CHURN_METRIC,
+        DAY_MS,
+        DEFAULT_HYPERPARAMETERS,
+        FEATURE_COLUMNS,
+        ID_COLUMN,
+        LABEL_COLUMN,
+        MODEL_FILE,
+        RECENCY_FEATURE,
+        SPLIT_COLUMN,
+        ChurnConfig,
+        ModelRecord,
+        TimeSplit,
+        day_start,
+        epoch_ms,
+    )
+    from clarion.domain.churn.requests import (
+        churn_segment_request,
+        retention_campaign_request,
+        retention_template_request,
+    )
+    from clarion.domain.churn.selection import (
+        AucDifference,
+        Replacement,
+        Selection,
+        auc_difference,
+        replacement_decision,
+        select_scorer,
+    )
+    from clarion.domain.churn.simulation import SimulationConfig, event_id_prefix
+    from clarion.domain.churn.uplift import Uplift, retention_uplift, wilson_interval
+
+_HOMES: dict[str, str] = {
+    "AucDifference": "clarion.domain.churn.selection",
+    "BTYD_FEATURES": "clarion.domain.churn.model",
+    "BgNbdParameters": "clarion.domain.churn.btyd",
+    "CHURN_METRIC": "clarion.domain.churn.model",
+    "ChurnConfig": "clarion.domain.churn.model",
+    "ChurnDefinition": "clarion.domain.churn.definition",
+    "DAY_MS": "clarion.domain.churn.model",
+    "DEFAULT_HYPERPARAMETERS": "clarion.domain.churn.model",
+    "DefinitionMismatchError": "clarion.domain.churn.definition",
+    "FEATURE_COLUMNS": "clarion.domain.churn.model",
+    "ID_COLUMN": "clarion.domain.churn.model",
+    "LABEL_COLUMN": "clarion.domain.churn.model",
+    "MODEL_FILE": "clarion.domain.churn.model",
+    "ModelRecord": "clarion.domain.churn.model",
+    "RECENCY_FEATURE": "clarion.domain.churn.model",
+    "Replacement": "clarion.domain.churn.selection",
+    "SPLIT_COLUMN": "clarion.domain.churn.model",
+    "ScoreMetrics": "clarion.domain.churn.metrics",
+    "Selection": "clarion.domain.churn.selection",
+    "SimulationConfig": "clarion.domain.churn.simulation",
+    "TimeSplit": "clarion.domain.churn.model",
+    "Uplift": "clarion.domain.churn.uplift",
+    "auc_difference": "clarion.domain.churn.selection",
+    "calibration": "clarion.domain.churn.metrics",
+    "churn_segment_request": "clarion.domain.churn.requests",
+    "day_start": "clarion.domain.churn.model",
+    "epoch_ms": "clarion.domain.churn.model",
+    "event_id_prefix": "clarion.domain.churn.simulation",
+    "expected_calibration_error": "clarion.domain.churn.metrics",
+    "feature_vector": "clarion.domain.churn.datasets",
+    "fit_bgnbd": "clarion.domain.churn.btyd",
+    "labels_csv": "clarion.domain.churn.datasets",
+    "lift_curve": "clarion.domain.churn.metrics",
+    "p_alive": "clarion.domain.churn.btyd",
+    "p_no_activity": "clarion.domain.churn.btyd",
+    "parse_event_list": "clarion.domain.churn.definition",
+    "parse_feature_csv": "clarion.domain.churn.datasets",
+    "parse_scores": "clarion.domain.churn.datasets",
+    "pr_auc": "clarion.domain.churn.metrics",
+    "recency_rule_scores": "clarion.domain.churn.metrics",
+    "replacement_decision": "clarion.domain.churn.selection",
+    "require_same_definition": "clarion.domain.churn.definition",
+    "retention_campaign_request": "clarion.domain.churn.requests",
+    "retention_template_request": "clarion.domain.churn.requests",
+    "retention_uplift": "clarion.domain.churn.uplift",
+    "roc_auc": "clarion.domain.churn.metrics",
+    "roc_points": "clarion.domain.churn.metrics",
+    "select_scorer": "clarion.domain.churn.selection",
+    "top_fraction_lift": "clarion.domain.churn.metrics",
+    "training_csv": "clarion.domain.churn.datasets",
+    "transform_csv": "clarion.domain.churn.datasets",
+    "wilson_interval": "clarion.domain.churn.uplift",
+}
 
 __all__ = [
     "BTYD_FEATURES",
@@ -122,3 +186,19 @@ __all__ = [
     "transform_csv",
     "wilson_interval",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

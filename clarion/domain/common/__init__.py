@@ -1,17 +1,42 @@
 """What every feature's domain shares: field problems and errors, the Pinpoint model
 base (PascalCase JSON), stored-document identities, and the confidence intervals that
-compare a treated group with a holdout."""
+compare a treated group with a holdout.
 
-from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
-from clarion.domain.common.intervals import (
-    MeanDifference,
-    ProportionDifference,
-    difference_of_means,
-    difference_of_proportions,
-    wilson_interval,
-)
-from clarion.domain.common.model import RECORD, PinpointModel, validation_problems
-from clarion.domain.common.stored import run_identity, version_identity
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
+    from clarion.domain.common.intervals import (
+        MeanDifference,
+        ProportionDifference,
+        difference_of_means,
+        difference_of_proportions,
+        wilson_interval,
+    )
+    from clarion.domain.common.model import RECORD, PinpointModel, validation_problems
+    from clarion.domain.common.stored import run_identity, version_identity
+
+_HOMES: dict[str, str] = {
+    "FieldProblem": "clarion.domain.common.errors",
+    "InvalidRecordError": "clarion.domain.common.errors",
+    "MeanDifference": "clarion.domain.common.intervals",
+    "NotFoundError": "clarion.domain.common.errors",
+    "PinpointModel": "clarion.domain.common.model",
+    "ProportionDifference": "clarion.domain.common.intervals",
+    "RECORD": "clarion.domain.common.model",
+    "difference_of_means": "clarion.domain.common.intervals",
+    "difference_of_proportions": "clarion.domain.common.intervals",
+    "run_identity": "clarion.domain.common.stored",
+    "validation_problems": "clarion.domain.common.model",
+    "version_identity": "clarion.domain.common.stored",
+    "wilson_interval": "clarion.domain.common.intervals",
+}
 
 __all__ = [
     "RECORD",
@@ -28,3 +53,19 @@ __all__ = [
     "version_identity",
     "wilson_interval",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

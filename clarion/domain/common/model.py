@@ -31,6 +31,9 @@ class PinpointModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         str_strip_whitespace=False,
+        # Validators are built on first use, not at import: a Lambda handler imports
+        # many of these models and validates few of them (docs/deploy.md, cold starts).
+        defer_build=True,
     )
 
     def to_pinpoint(self) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class _Part(BaseModel):
     records keep fields this model does not name. Frozen: records share their empty
     parts (see ``build_record``), so none may be changed in place."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True, defer_build=True)
 
 
 class Sdk(_Part):
@@ -145,7 +145,7 @@ class EventRecord(BaseModel):
     from stored JSON with :meth:`from_json`; write them with :meth:`to_json`.
     """
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     event_type: StrictStr = Field(min_length=1)
     event_timestamp: StrictInt

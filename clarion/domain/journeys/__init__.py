@@ -1,106 +1,199 @@
 """Journeys: Pinpoint's multi-step journeys. The shapes (WriteJourneyRequest,
 JourneyResponse), the activity graph's rules, conditions, sending windows, the
-participant record, the engine's pure moves, the send decision, metrics and explain."""
+participant record, the engine's pure moves, the send decision, metrics and explain.
 
-from clarion.domain.journeys.conditions import (
-    ConditionCheck,
-    ConditionResult,
-    Membership,
-    evaluate,
-    evaluate_simple,
-    event_matches,
-    journey_conditions,
-    needs_membership,
-)
-from clarion.domain.journeys.durations import (
-    Duration,
-    from_ms,
-    iso,
-    parse_duration,
-    parse_instant,
-    to_ms,
-)
-from clarion.domain.journeys.engine import (
-    ARRIVED,
-    JOURNEY,
-    Admission,
-    Advance,
-    Exit,
-    MessageOutcome,
-    Metric,
-    PreparedJourney,
-    admit,
-    advance,
-    after_message,
-    branch,
-    cancel,
-    finish,
-    no_membership,
-    rebase,
-    wait_end,
-)
-from clarion.domain.journeys.explain import explain
-from clarion.domain.journeys.graph import (
-    ancestors,
-    find_cycle,
-    graph_problems,
-    publish_problems,
-    reachable,
-    successors,
-)
-from clarion.domain.journeys.metrics import (
-    Counters,
-    active_count,
-    activity_metrics,
-    journey_metrics,
-)
-from clarion.domain.journeys.model import (
-    MAX_ACTIVITIES,
-    MESSAGE_ACTIVITIES,
-    Activity,
-    ActivityType,
-    JourneyLimits,
-    JourneyResponse,
-    JourneyRunStatus,
-    JourneySchedule,
-    JourneyState,
-    WaitTime,
-    WriteJourneyRequest,
-    journey_field_path,
-    validate_journey_request,
-    validate_journey_response,
-)
-from clarion.domain.journeys.participant import (
-    PARTICIPANT_SHARDS,
-    Increment,
-    Participant,
-    ParticipantChange,
-    ParticipantStatus,
-    Step,
-    new_participant,
-    shard_of,
-)
-from clarion.domain.journeys.sending import (
-    ALL_JOURNEYS,
-    JOURNEY_SEND_STATUS,
-    MessageDecision,
-    activity_channels,
-    activity_message,
-    decide_message,
-    journey_send_event,
-    ledger_key,
-    ledger_run,
-    message_context_ids,
-    template_reference,
-)
-from clarion.domain.journeys.windows import (
-    ParticipantZone,
-    closed_days_until,
-    estimate_zone,
-    open_hours_until,
-    participant_zone,
-    quiet_until,
-)
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.domain.journeys.conditions import (
+        ConditionCheck,
+        ConditionResult,
+        Membership,
+        evaluate,
+        evaluate_simple,
+        event_matches,
+        journey_conditions,
+        needs_membership,
+    )
+    from clarion.domain.journeys.durations import (
+        Duration,
+        from_ms,
+        iso,
+        parse_duration,
+        parse_instant,
+        to_ms,
+    )
+    from clarion.domain.journeys.engine import (
+        ARRIVED,
+        JOURNEY,
+        Admission,
+        Advance,
+        Exit,
+        MessageOutcome,
+        Metric,
+        PreparedJourney,
+        admit,
+        advance,
+        after_message,
+        branch,
+        cancel,
+        finish,
+        no_membership,
+        rebase,
+        wait_end,
+    )
+    from clarion.domain.journeys.explain import explain
+    from clarion.domain.journeys.graph import (
+        ancestors,
+        find_cycle,
+        graph_problems,
+        publish_problems,
+        reachable,
+        successors,
+    )
+    from clarion.domain.journeys.metrics import (
+        Counters,
+        active_count,
+        activity_metrics,
+        journey_metrics,
+    )
+    from clarion.domain.journeys.model import (
+        MAX_ACTIVITIES,
+        MESSAGE_ACTIVITIES,
+        Activity,
+        ActivityType,
+        JourneyLimits,
+        JourneyResponse,
+        JourneyRunStatus,
+        JourneySchedule,
+        JourneyState,
+        WaitTime,
+        WriteJourneyRequest,
+        journey_field_path,
+        validate_journey_request,
+        validate_journey_response,
+    )
+    from clarion.domain.journeys.participant import (
+        PARTICIPANT_SHARDS,
+        Increment,
+        Participant,
+        ParticipantChange,
+        ParticipantStatus,
+        Step,
+        new_participant,
+        shard_of,
+    )
+    from clarion.domain.journeys.sending import (
+        ALL_JOURNEYS,
+        JOURNEY_SEND_STATUS,
+        MessageDecision,
+        activity_channels,
+        activity_message,
+        decide_message,
+        journey_send_event,
+        ledger_key,
+        ledger_run,
+        message_context_ids,
+        template_reference,
+    )
+    from clarion.domain.journeys.windows import (
+        ParticipantZone,
+        closed_days_until,
+        estimate_zone,
+        open_hours_until,
+        participant_zone,
+        quiet_until,
+    )
+
+_HOMES: dict[str, str] = {
+    "ALL_JOURNEYS": "clarion.domain.journeys.sending",
+    "ARRIVED": "clarion.domain.journeys.engine",
+    "Activity": "clarion.domain.journeys.model",
+    "ActivityType": "clarion.domain.journeys.model",
+    "Admission": "clarion.domain.journeys.engine",
+    "Advance": "clarion.domain.journeys.engine",
+    "ConditionCheck": "clarion.domain.journeys.conditions",
+    "ConditionResult": "clarion.domain.journeys.conditions",
+    "Counters": "clarion.domain.journeys.metrics",
+    "Duration": "clarion.domain.journeys.durations",
+    "Exit": "clarion.domain.journeys.engine",
+    "Increment": "clarion.domain.journeys.participant",
+    "JOURNEY": "clarion.domain.journeys.engine",
+    "JOURNEY_SEND_STATUS": "clarion.domain.journeys.sending",
+    "JourneyLimits": "clarion.domain.journeys.model",
+    "JourneyResponse": "clarion.domain.journeys.model",
+    "JourneyRunStatus": "clarion.domain.journeys.model",
+    "JourneySchedule": "clarion.domain.journeys.model",
+    "JourneyState": "clarion.domain.journeys.model",
+    "MAX_ACTIVITIES": "clarion.domain.journeys.model",
+    "MESSAGE_ACTIVITIES": "clarion.domain.journeys.model",
+    "Membership": "clarion.domain.journeys.conditions",
+    "MessageDecision": "clarion.domain.journeys.sending",
+    "MessageOutcome": "clarion.domain.journeys.engine",
+    "Metric": "clarion.domain.journeys.engine",
+    "PARTICIPANT_SHARDS": "clarion.domain.journeys.participant",
+    "Participant": "clarion.domain.journeys.participant",
+    "ParticipantChange": "clarion.domain.journeys.participant",
+    "ParticipantStatus": "clarion.domain.journeys.participant",
+    "ParticipantZone": "clarion.domain.journeys.windows",
+    "PreparedJourney": "clarion.domain.journeys.engine",
+    "Step": "clarion.domain.journeys.participant",
+    "WaitTime": "clarion.domain.journeys.model",
+    "WriteJourneyRequest": "clarion.domain.journeys.model",
+    "active_count": "clarion.domain.journeys.metrics",
+    "activity_channels": "clarion.domain.journeys.sending",
+    "activity_message": "clarion.domain.journeys.sending",
+    "activity_metrics": "clarion.domain.journeys.metrics",
+    "admit": "clarion.domain.journeys.engine",
+    "advance": "clarion.domain.journeys.engine",
+    "after_message": "clarion.domain.journeys.engine",
+    "ancestors": "clarion.domain.journeys.graph",
+    "branch": "clarion.domain.journeys.engine",
+    "cancel": "clarion.domain.journeys.engine",
+    "closed_days_until": "clarion.domain.journeys.windows",
+    "decide_message": "clarion.domain.journeys.sending",
+    "estimate_zone": "clarion.domain.journeys.windows",
+    "evaluate": "clarion.domain.journeys.conditions",
+    "evaluate_simple": "clarion.domain.journeys.conditions",
+    "event_matches": "clarion.domain.journeys.conditions",
+    "explain": "clarion.domain.journeys.explain",
+    "find_cycle": "clarion.domain.journeys.graph",
+    "finish": "clarion.domain.journeys.engine",
+    "from_ms": "clarion.domain.journeys.durations",
+    "graph_problems": "clarion.domain.journeys.graph",
+    "iso": "clarion.domain.journeys.durations",
+    "journey_conditions": "clarion.domain.journeys.conditions",
+    "journey_field_path": "clarion.domain.journeys.model",
+    "journey_metrics": "clarion.domain.journeys.metrics",
+    "journey_send_event": "clarion.domain.journeys.sending",
+    "ledger_key": "clarion.domain.journeys.sending",
+    "ledger_run": "clarion.domain.journeys.sending",
+    "message_context_ids": "clarion.domain.journeys.sending",
+    "needs_membership": "clarion.domain.journeys.conditions",
+    "new_participant": "clarion.domain.journeys.participant",
+    "no_membership": "clarion.domain.journeys.engine",
+    "open_hours_until": "clarion.domain.journeys.windows",
+    "parse_duration": "clarion.domain.journeys.durations",
+    "parse_instant": "clarion.domain.journeys.durations",
+    "participant_zone": "clarion.domain.journeys.windows",
+    "publish_problems": "clarion.domain.journeys.graph",
+    "quiet_until": "clarion.domain.journeys.windows",
+    "reachable": "clarion.domain.journeys.graph",
+    "rebase": "clarion.domain.journeys.engine",
+    "shard_of": "clarion.domain.journeys.participant",
+    "successors": "clarion.domain.journeys.graph",
+    "template_reference": "clarion.domain.journeys.sending",
+    "to_ms": "clarion.domain.journeys.durations",
+    "validate_journey_request": "clarion.domain.journeys.model",
+    "validate_journey_response": "clarion.domain.journeys.model",
+    "wait_end": "clarion.domain.journeys.engine",
+}
 
 __all__ = [
     "ALL_JOURNEYS",
@@ -185,3 +278,19 @@ __all__ = [
     "validate_journey_response",
     "wait_end",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -20,6 +20,10 @@ from clarion.domain.common.errors import FieldProblem, InvalidRecordError
 from clarion.domain.common.model import RECORD, PinpointModel, validation_problems
 
 MAX_DIMENSIONS = 100
+# Values in one criterion (a SetDimension's or an AttributeDimension's Values). Each value
+# becomes a literal of the one query the segment compiles to, and Athena takes a query of
+# at most 262,144 bytes; a thousand values of a hundred characters stay well inside it.
+MAX_VALUES_PER_DIMENSION = 1000
 
 
 class DimensionType(StrEnum):
@@ -264,11 +268,37 @@ def iter_dimensions(
                 yield f"SegmentGroups.Groups[{g}].Dimensions[{d}]", dims
 
 
+def _value_lists(path: str, dims: SegmentDimensions) -> Iterator[tuple[str, list[str]]]:
+    """Every Values list of one SegmentDimensions object, with its dotted path."""
+    for group, holder in (("Demographic", dims.demographic), ("Location", dims.location)):
+        if holder is None:
+            continue
+        for name, info in type(holder).model_fields.items():
+            dimension = getattr(holder, name)
+            if isinstance(dimension, SetDimension):
+                yield f"{path}.{group}.{info.alias or name}.Values", dimension.values
+    for kind, attributes in (
+        ("Attributes", dims.attributes),
+        ("UserAttributes", dims.user_attributes),
+    ):
+        for name, attribute in (attributes or {}).items():
+            yield f"{path}.{kind}.{name}.Values", attribute.values
+
+
 def _semantic_problems(segment: _SegmentBody) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     total = 0
     for path, dims in iter_dimensions(segment):
         total += dims.count()
+        for field, values in _value_lists(path, dims):
+            if len(values) > MAX_VALUES_PER_DIMENSION:
+                problems.append(
+                    FieldProblem(
+                        field,
+                        f"{len(values)} values; a dimension may have at most "
+                        f"{MAX_VALUES_PER_DIMENSION}",
+                    )
+                )
         for kind, attributes in (
             ("Attributes", dims.attributes),
             ("UserAttributes", dims.user_attributes),

@@ -1,57 +1,109 @@
 """Social sentiment, the pure rules: the post shape and validation, sentiment results,
 the attributes the triggers write, the trigger rules and their evaluation, and the
-per-author limit."""
+per-author limit.
 
-from clarion.domain.sentiment.attributes import (
-    ATTR_CHURN_FLAG,
-    ATTR_FOLLOW_UP,
-    ATTR_INFLUENCER,
-    ATTR_PLATFORM,
-    ATTR_SENTIMENT,
-    CHURN_FLAG_VALUE,
-    METRIC_FOLLOWERS,
-    METRIC_NEGATIVES,
-    METRIC_SCORE,
-    SOCIAL_CAMPAIGN_PREFIX,
-    SOCIAL_FOLLOW_UP_EVENT,
-    SOCIAL_POST_EVENT,
-)
-from clarion.domain.sentiment.authors import (
-    AUTHOR_LIMIT_CAMPAIGN,
-    AuthorActivity,
-    Prospect,
-    limit_key,
-    within_author_limit,
-)
-from clarion.domain.sentiment.posts import (
-    COMPREHEND_BATCH_SIZE,
-    MAX_POST_BYTES,
-    MAX_TEXT_BYTES,
-    UNDETERMINED_LANGUAGE,
-    SocialPost,
-    dedupe_key,
-    hashtags_in,
-    normalise_handle,
-    parse_post,
-    parse_post_lines,
-)
-from clarion.domain.sentiment.rules import (
-    AuthorLimit,
-    MessageAction,
-    PostFacts,
-    Rule,
-    RuleSet,
-    evaluate,
-    is_influencer,
-    parse_rules,
-)
-from clarion.domain.sentiment.scores import (
-    PostText,
-    Sentiment,
-    SentimentResult,
-    SentimentScore,
-    unscored,
-)
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.domain.sentiment.attributes import (
+        ATTR_CHURN_FLAG,
+        ATTR_FOLLOW_UP,
+        ATTR_INFLUENCER,
+        ATTR_PLATFORM,
+        ATTR_SENTIMENT,
+        CHURN_FLAG_VALUE,
+        METRIC_FOLLOWERS,
+        METRIC_NEGATIVES,
+        METRIC_SCORE,
+        SOCIAL_CAMPAIGN_PREFIX,
+        SOCIAL_FOLLOW_UP_EVENT,
+        SOCIAL_POST_EVENT,
+    )
+    from clarion.domain.sentiment.authors import (
+        AUTHOR_LIMIT_CAMPAIGN,
+        AuthorActivity,
+        Prospect,
+        limit_key,
+        within_author_limit,
+    )
+    from clarion.domain.sentiment.posts import (
+        COMPREHEND_BATCH_SIZE,
+        MAX_POST_BYTES,
+        MAX_TEXT_BYTES,
+        UNDETERMINED_LANGUAGE,
+        SocialPost,
+        dedupe_key,
+        hashtags_in,
+        normalise_handle,
+        parse_post,
+        parse_post_lines,
+    )
+    from clarion.domain.sentiment.rules import (
+        AuthorLimit,
+        MessageAction,
+        PostFacts,
+        Rule,
+        RuleSet,
+        evaluate,
+        is_influencer,
+        parse_rules,
+    )
+    from clarion.domain.sentiment.scores import (
+        PostText,
+        Sentiment,
+        SentimentResult,
+        SentimentScore,
+        unscored,
+    )
+
+_HOMES: dict[str, str] = {
+    "ATTR_CHURN_FLAG": "clarion.domain.sentiment.attributes",
+    "ATTR_FOLLOW_UP": "clarion.domain.sentiment.attributes",
+    "ATTR_INFLUENCER": "clarion.domain.sentiment.attributes",
+    "ATTR_PLATFORM": "clarion.domain.sentiment.attributes",
+    "ATTR_SENTIMENT": "clarion.domain.sentiment.attributes",
+    "AUTHOR_LIMIT_CAMPAIGN": "clarion.domain.sentiment.authors",
+    "AuthorActivity": "clarion.domain.sentiment.authors",
+    "AuthorLimit": "clarion.domain.sentiment.rules",
+    "CHURN_FLAG_VALUE": "clarion.domain.sentiment.attributes",
+    "COMPREHEND_BATCH_SIZE": "clarion.domain.sentiment.posts",
+    "MAX_POST_BYTES": "clarion.domain.sentiment.posts",
+    "MAX_TEXT_BYTES": "clarion.domain.sentiment.posts",
+    "METRIC_FOLLOWERS": "clarion.domain.sentiment.attributes",
+    "METRIC_NEGATIVES": "clarion.domain.sentiment.attributes",
+    "METRIC_SCORE": "clarion.domain.sentiment.attributes",
+    "MessageAction": "clarion.domain.sentiment.rules",
+    "PostFacts": "clarion.domain.sentiment.rules",
+    "PostText": "clarion.domain.sentiment.scores",
+    "Prospect": "clarion.domain.sentiment.authors",
+    "Rule": "clarion.domain.sentiment.rules",
+    "RuleSet": "clarion.domain.sentiment.rules",
+    "SOCIAL_CAMPAIGN_PREFIX": "clarion.domain.sentiment.attributes",
+    "SOCIAL_FOLLOW_UP_EVENT": "clarion.domain.sentiment.attributes",
+    "SOCIAL_POST_EVENT": "clarion.domain.sentiment.attributes",
+    "Sentiment": "clarion.domain.sentiment.scores",
+    "SentimentResult": "clarion.domain.sentiment.scores",
+    "SentimentScore": "clarion.domain.sentiment.scores",
+    "SocialPost": "clarion.domain.sentiment.posts",
+    "UNDETERMINED_LANGUAGE": "clarion.domain.sentiment.posts",
+    "dedupe_key": "clarion.domain.sentiment.posts",
+    "evaluate": "clarion.domain.sentiment.rules",
+    "hashtags_in": "clarion.domain.sentiment.posts",
+    "is_influencer": "clarion.domain.sentiment.rules",
+    "limit_key": "clarion.domain.sentiment.authors",
+    "normalise_handle": "clarion.domain.sentiment.posts",
+    "parse_post": "clarion.domain.sentiment.posts",
+    "parse_post_lines": "clarion.domain.sentiment.posts",
+    "parse_rules": "clarion.domain.sentiment.rules",
+    "unscored": "clarion.domain.sentiment.scores",
+    "within_author_limit": "clarion.domain.sentiment.authors",
+}
 
 __all__ = [
     "ATTR_CHURN_FLAG",
@@ -95,3 +147,19 @@ __all__ = [
     "unscored",
     "within_author_limit",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -64,7 +64,7 @@ class SocialPost(BaseModel):
     give an ISO-8601 string with a zone, or epoch milliseconds).
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     post_id: str
     platform: str

@@ -27,7 +27,7 @@ AuthorKind = Literal["customer", "prospect", "any"]
 
 
 class _RuleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Window(_RuleModel):

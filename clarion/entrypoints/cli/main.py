@@ -12,6 +12,7 @@ from clarion.entrypoints.cli import (
     analytics,
     campaigns,
     churn,
+    cost,
     endpoints,
     events,
     journeys,
@@ -41,6 +42,7 @@ app.add_typer(journeys.app, name="journeys")
 app.add_typer(messages.app, name="messages")
 app.add_typer(sentiment.app, name="sentiment")
 app.add_typer(churn.app, name="churn")
+app.add_typer(cost.app, name="cost")
 app.command("serve")(serve.serve)
 
 

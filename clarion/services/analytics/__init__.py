@@ -1,24 +1,53 @@
 """Analytics use cases: campaign metrics and event counts from the one SQL source,
 conversions (goals, attribution, the holdout experiment, A/B), Pinpoint's date-range
-KPIs, and the campaign report (HTML with PNG charts)."""
+KPIs, and the campaign report (HTML with PNG charts).
 
-from clarion.services.analytics.conversions import ConversionService, ScanBounds
-from clarion.services.analytics.goals import GoalService, ResolvedGoals
-from clarion.services.analytics.kpis import APPLICATION_KPIS, CAMPAIGN_KPIS, KpiService
-from clarion.services.analytics.message_kpis import (
-    MESSAGE_KPIS,
-    MessageKpis,
-    message_kpi_names,
-    message_kpi_sql,
-)
-from clarion.services.analytics.reports import ReportService
-from clarion.services.analytics.service import (
-    COUNT_COLUMNS,
-    RATE_COLUMNS,
-    AnalyticsService,
-    CampaignMetrics,
-    campaign_metrics_sql,
-)
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.services.analytics.conversions import ConversionService, ScanBounds
+    from clarion.services.analytics.goals import GoalService, ResolvedGoals
+    from clarion.services.analytics.kpis import APPLICATION_KPIS, CAMPAIGN_KPIS, KpiService
+    from clarion.services.analytics.message_kpis import (
+        MESSAGE_KPIS,
+        MessageKpis,
+        message_kpi_names,
+        message_kpi_sql,
+    )
+    from clarion.services.analytics.reports import ReportService
+    from clarion.services.analytics.service import (
+        COUNT_COLUMNS,
+        RATE_COLUMNS,
+        AnalyticsService,
+        CampaignMetrics,
+        campaign_metrics_sql,
+    )
+
+_HOMES: dict[str, str] = {
+    "APPLICATION_KPIS": "clarion.services.analytics.kpis",
+    "AnalyticsService": "clarion.services.analytics.service",
+    "CAMPAIGN_KPIS": "clarion.services.analytics.kpis",
+    "COUNT_COLUMNS": "clarion.services.analytics.service",
+    "CampaignMetrics": "clarion.services.analytics.service",
+    "ConversionService": "clarion.services.analytics.conversions",
+    "GoalService": "clarion.services.analytics.goals",
+    "KpiService": "clarion.services.analytics.kpis",
+    "MESSAGE_KPIS": "clarion.services.analytics.message_kpis",
+    "MessageKpis": "clarion.services.analytics.message_kpis",
+    "RATE_COLUMNS": "clarion.services.analytics.service",
+    "ReportService": "clarion.services.analytics.reports",
+    "ResolvedGoals": "clarion.services.analytics.goals",
+    "ScanBounds": "clarion.services.analytics.conversions",
+    "campaign_metrics_sql": "clarion.services.analytics.service",
+    "message_kpi_names": "clarion.services.analytics.message_kpis",
+    "message_kpi_sql": "clarion.services.analytics.message_kpis",
+}
 
 __all__ = [
     "APPLICATION_KPIS",
@@ -39,3 +68,19 @@ __all__ = [
     "message_kpi_names",
     "message_kpi_sql",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,19 +1,46 @@
 """Campaign use cases: create, update, launch and schedule campaigns, run them (plan,
 send batches, summarise; on AWS as the campaign state machine's steps), and start EVENT
-campaigns from ingested events, and resolve runs' in-doubt messages from the delivery
-events."""
+campaigns from ingested events.
 
-from clarion.services.campaigns.reconcile import CampaignReconciler, Reconciliation
-from clarion.services.campaigns.run_steps import (
-    BatchSent,
-    CampaignRunSteps,
-    PassSummary,
-    ResumePass,
-    RunStart,
-    step_functions_time,
-)
-from clarion.services.campaigns.runner import CampaignRunner, batches, load_templates, utc_now
-from clarion.services.campaigns.service import CampaignService, EventCampaignTrigger
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.services.campaigns.reconcile import CampaignReconciler, Reconciliation
+    from clarion.services.campaigns.run_steps import (
+        BatchSent,
+        CampaignRunSteps,
+        PassSummary,
+        ResumePass,
+        RunStart,
+        RunStarted,
+        step_functions_time,
+    )
+    from clarion.services.campaigns.runner import CampaignRunner, batches, load_templates, utc_now
+    from clarion.services.campaigns.service import CampaignService, EventCampaignTrigger
+
+_HOMES: dict[str, str] = {
+    "Reconciliation": "clarion.services.campaigns.reconcile",
+    "CampaignReconciler": "clarion.services.campaigns.reconcile",
+    "BatchSent": "clarion.services.campaigns.run_steps",
+    "CampaignRunSteps": "clarion.services.campaigns.run_steps",
+    "CampaignRunner": "clarion.services.campaigns.runner",
+    "CampaignService": "clarion.services.campaigns.service",
+    "EventCampaignTrigger": "clarion.services.campaigns.service",
+    "PassSummary": "clarion.services.campaigns.run_steps",
+    "ResumePass": "clarion.services.campaigns.run_steps",
+    "RunStart": "clarion.services.campaigns.run_steps",
+    "RunStarted": "clarion.services.campaigns.run_steps",
+    "batches": "clarion.services.campaigns.runner",
+    "load_templates": "clarion.services.campaigns.runner",
+    "step_functions_time": "clarion.services.campaigns.run_steps",
+    "utc_now": "clarion.services.campaigns.runner",
+}
 
 __all__ = [
     "BatchSent",
@@ -26,8 +53,25 @@ __all__ = [
     "Reconciliation",
     "ResumePass",
     "RunStart",
+    "RunStarted",
     "batches",
     "load_templates",
     "step_functions_time",
     "utc_now",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

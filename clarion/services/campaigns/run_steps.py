@@ -1,11 +1,13 @@
 """The steps of a campaign run on AWS, one per task of the campaign state machine
 (docs/campaign-pipeline.md): start, send a batch, summarise, prepare a resume pass.
 
-- **start** plans the run (or finds the one ``campaigns launch`` planned) and describes
-  its audience query: the campaign's Limits.MessagesPerSecond spread over the
-  Distributed Map (:mod:`clarion.domain.campaigns.send_rate`). A schedule firing brings
-  no run id: the run is planned with the execution's name as its id, so a retried task
-  finds the run it planned instead of planning a second one.
+- **start** plans the run (or finds the one ``campaigns launch`` planned), describes
+  its audience query (the campaign's Limits.MessagesPerSecond spread over the
+  Distributed Map: :mod:`clarion.domain.campaigns.send_rate`) and starts that query
+  itself, returning only its execution id: a segment's SQL may be a couple of hundred
+  kilobytes, and the execution state never holds it. A schedule firing brings no run
+  id: the run is planned with the execution's name as its id, so a retried task finds
+  the run it planned instead of planning a second one.
 - **send batch** sends one batch through :meth:`CampaignRunner.send_batch` (which claims
   endpoints in the send ledger before delivering, so a retry sends nothing twice) and
   then holds the invocation to its share of the rate.
@@ -19,6 +21,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -36,7 +39,12 @@ from clarion.domain.campaigns.send_rate import (
 )
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError, NotFoundError
 from clarion.domain.messaging.ledger import to_ms
-from clarion.ports.campaigns import BatchObject, CampaignBatchStore, CampaignRepository
+from clarion.ports.campaigns import (
+    BatchObject,
+    CampaignAudienceQuery,
+    CampaignBatchStore,
+    CampaignRepository,
+)
 from clarion.ports.messaging import SendLedger
 from clarion.services.campaigns.runner import CampaignRunner, batches, utc_now
 from clarion.services.campaigns.service import SCHEDULE_TRIGGER, CampaignService
@@ -62,11 +70,22 @@ class RunStart:
     planned: bool
 
     def to_json(self) -> dict[str, Any]:
+        """The run and its plan, without the SQL (the start step starts the query)."""
+        return {"RunId": self.run_id, "CampaignId": self.campaign_id, **self.plan.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    """A run planned (or found) whose audience query is running."""
+
+    start: RunStart
+    query_execution_id: str
+
+    def to_json(self) -> dict[str, Any]:
         return {
-            "RunId": self.run_id,
-            "CampaignId": self.campaign_id,
-            "AudienceSql": self.audience_sql,
-            **self.plan.to_json(),
+            **self.start.to_json(),
+            "AudienceQueryExecutionId": self.query_execution_id,
+            "AudienceSqlBytes": len(self.start.audience_sql.encode("utf-8")),
         }
 
 
@@ -137,6 +156,9 @@ class CampaignRunSteps:
     batch_store
         Where resume passes are written, or a callable making it on first use (only the
         resume step needs it).
+    audience_query
+        Starts the audience query (only the start step needs it), or a callable making
+        it on first use.
     clock, sleep, monotonic
         Time sources (tests pass fakes); ``sleep`` holds a batch to its rate.
     """
@@ -149,6 +171,7 @@ class CampaignRunSteps:
         ledger: SendLedger,
         batch_store: CampaignBatchStore | Callable[[], CampaignBatchStore],
         *,
+        audience_query: CampaignAudienceQuery | Callable[[], CampaignAudienceQuery] | None = None,
         clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -158,6 +181,7 @@ class CampaignRunSteps:
         self._repository = repository
         self._ledger = ledger
         self._batch_store = batch_store
+        self._audience_query = audience_query
         self._clock = clock
         self._sleep = sleep
         self._monotonic = monotonic
@@ -201,6 +225,31 @@ class CampaignRunSteps:
         plan = send_plan((campaign.get("Limits") or {}).get("MessagesPerSecond"))
         sql = batched_audience_sql(self._runner.audience_sql(found_id), plan.batch_size)
         return RunStart(found_id, campaign_id, sql, plan, planned)
+
+    def start_with_query(
+        self, campaign_id: str, run_id: str | None = None, *, execution: str | None = None
+    ) -> RunStarted:
+        """:meth:`start`, then start the run's audience query.
+
+        ``execution`` (the state machine execution's name) and the SQL make the query's
+        idempotency token: a retried step gets the query it started; another execution
+        of the same run starts a fresh one.
+
+        Raises
+        ------
+        RuntimeError
+            No audience query was given (the local backend queries in process).
+        """
+        start = self.start(campaign_id, run_id)
+        queries = self._audience_query
+        if queries is None:
+            raise RuntimeError("no audience query to start the run's query with")
+        if callable(queries):
+            queries = queries()
+        token = hashlib.sha256(
+            f"{execution or start.run_id}\n{start.audience_sql}".encode()
+        ).hexdigest()
+        return RunStarted(start, queries.start(start.audience_sql, token))
 
     # -- one batch -----------------------------------------------------------------------
 

@@ -5,18 +5,49 @@ retention campaign and its uplift, the report, and the AWS state machines' steps
 
 :class:`ChurnService` composes them for the local flow (the ``clarion churn`` commands);
 :class:`ChurnPipeline` runs the state machines' steps on AWS.
-"""
 
-from clarion.services.churn.backtest import ChurnBacktest
-from clarion.services.churn.datasets import ChurnDatasets, FeatureFrame
-from clarion.services.churn.history import ChurnHistory, SimulationUnavailableError
-from clarion.services.churn.pipeline import ChurnPipeline
-from clarion.services.churn.report import ChurnReport, write_report
-from clarion.services.churn.retention import CampaignLauncher, EngineLauncher, RetentionCampaigns
-from clarion.services.churn.scoring import ChurnScoring
-from clarion.services.churn.service import ChurnService
-from clarion.services.churn.shared import sql_source
-from clarion.services.churn.training import ChurnTraining
+
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.services.churn.backtest import ChurnBacktest
+    from clarion.services.churn.datasets import ChurnDatasets, FeatureFrame
+    from clarion.services.churn.history import ChurnHistory, SimulationUnavailableError
+    from clarion.services.churn.pipeline import ChurnPipeline
+    from clarion.services.churn.report import ChurnReport, write_report
+    from clarion.services.churn.retention import (
+        CampaignLauncher,
+        EngineLauncher,
+        RetentionCampaigns,
+    )
+    from clarion.services.churn.scoring import ChurnScoring
+    from clarion.services.churn.service import ChurnService
+    from clarion.services.churn.shared import sql_source
+    from clarion.services.churn.training import ChurnTraining
+
+_HOMES: dict[str, str] = {
+    "CampaignLauncher": "clarion.services.churn.retention",
+    "ChurnBacktest": "clarion.services.churn.backtest",
+    "ChurnDatasets": "clarion.services.churn.datasets",
+    "ChurnHistory": "clarion.services.churn.history",
+    "ChurnPipeline": "clarion.services.churn.pipeline",
+    "ChurnReport": "clarion.services.churn.report",
+    "ChurnScoring": "clarion.services.churn.scoring",
+    "ChurnService": "clarion.services.churn.service",
+    "ChurnTraining": "clarion.services.churn.training",
+    "EngineLauncher": "clarion.services.churn.retention",
+    "FeatureFrame": "clarion.services.churn.datasets",
+    "RetentionCampaigns": "clarion.services.churn.retention",
+    "SimulationUnavailableError": "clarion.services.churn.history",
+    "sql_source": "clarion.services.churn.shared",
+    "write_report": "clarion.services.churn.report",
+}
 
 __all__ = [
     "CampaignLauncher",
@@ -35,3 +66,19 @@ __all__ = [
     "sql_source",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,16 +1,40 @@
 """Event use cases: ingesting events from files, APIs and streams, their real-time
-effects, and dead letters; on AWS the intake onto the events stream and its consumer."""
+effects, and dead letters; on AWS the intake onto the events stream and its consumer.
 
-from clarion.services.events.ingest import (
-    AllTriggers,
-    EventIngestService,
-    IngestResult,
-    IngestSource,
-    parse_text,
-)
-from clarion.services.events.intake import EventIntakeService, PutEventsOutcome, events_response
-from clarion.services.events.stream import EventStreamConsumer, StreamRecord
-from clarion.services.events.streams import EventStreamService, ForwardingEventSink
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.services.events.ingest import (
+        AllTriggers,
+        EventIngestService,
+        IngestResult,
+        IngestSource,
+        parse_text,
+    )
+    from clarion.services.events.intake import EventIntakeService, PutEventsOutcome, events_response
+    from clarion.services.events.stream import EventStreamConsumer, StreamRecord
+    from clarion.services.events.streams import EventStreamService, ForwardingEventSink
+
+_HOMES: dict[str, str] = {
+    "AllTriggers": "clarion.services.events.ingest",
+    "EventIngestService": "clarion.services.events.ingest",
+    "EventIntakeService": "clarion.services.events.intake",
+    "EventStreamConsumer": "clarion.services.events.stream",
+    "EventStreamService": "clarion.services.events.streams",
+    "ForwardingEventSink": "clarion.services.events.streams",
+    "IngestResult": "clarion.services.events.ingest",
+    "IngestSource": "clarion.services.events.ingest",
+    "PutEventsOutcome": "clarion.services.events.intake",
+    "StreamRecord": "clarion.services.events.stream",
+    "events_response": "clarion.services.events.intake",
+    "parse_text": "clarion.services.events.ingest",
+}
 
 __all__ = [
     "AllTriggers",
@@ -26,3 +50,19 @@ __all__ = [
     "events_response",
     "parse_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

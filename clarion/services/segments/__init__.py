@@ -1,5 +1,34 @@
-"""Segment use cases: create, version, preview and list segments, their members and SQL."""
+"""Segment use cases: create, version, preview and list segments, their members and SQL.
 
-from clarion.services.segments.service import SegmentService
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.services.segments.service import SegmentService
+
+_HOMES: dict[str, str] = {
+    "SegmentService": "clarion.services.segments.service",
+}
 
 __all__ = ["SegmentService"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

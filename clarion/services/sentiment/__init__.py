@@ -1,20 +1,43 @@
 """Sentiment use cases: score posts, match authors, apply trigger rules, report; take
-posts in over HTTP and score the posts stream's batches."""
+posts in over HTTP and score the posts stream's batches.
 
-from clarion.services.sentiment.intake import (
-    MAX_BODY_BYTES,
-    MAX_POSTS_PER_REQUEST,
-    PostIntakeService,
-    PostSubmission,
-    ScoreOnArrival,
-)
-from clarion.services.sentiment.service import (
-    SentimentRun,
-    SentimentService,
-    default_rules,
-    load_rules,
-)
-from clarion.services.sentiment.stream import PostStreamService, StreamScoring
+Names are imported on first use (PEP 562), so importing one module of this package
+does not import all of them (Lambda cold starts: docs/deploy.md)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clarion.services.sentiment.intake import (
+        MAX_BODY_BYTES,
+        MAX_POSTS_PER_REQUEST,
+        PostIntakeService,
+        PostSubmission,
+        ScoreOnArrival,
+    )
+    from clarion.services.sentiment.service import (
+        SentimentRun,
+        SentimentService,
+        default_rules,
+        load_rules,
+    )
+    from clarion.services.sentiment.stream import PostStreamService, StreamScoring
+
+_HOMES: dict[str, str] = {
+    "MAX_BODY_BYTES": "clarion.services.sentiment.intake",
+    "MAX_POSTS_PER_REQUEST": "clarion.services.sentiment.intake",
+    "PostIntakeService": "clarion.services.sentiment.intake",
+    "PostStreamService": "clarion.services.sentiment.stream",
+    "PostSubmission": "clarion.services.sentiment.intake",
+    "ScoreOnArrival": "clarion.services.sentiment.intake",
+    "SentimentRun": "clarion.services.sentiment.service",
+    "SentimentService": "clarion.services.sentiment.service",
+    "StreamScoring": "clarion.services.sentiment.stream",
+    "default_rules": "clarion.services.sentiment.service",
+    "load_rules": "clarion.services.sentiment.service",
+}
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -29,3 +52,19 @@ __all__ = [
     "default_rules",
     "load_rules",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        try:  # a submodule, as an eager package would have it as an attribute
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,6 +1,8 @@
 """AWS campaign adapters: the DynamoDB CampaignRepository, the Step Functions run
-starter, the EventBridge Scheduler CampaignScheduler and the S3 CampaignBatchStore."""
+starter, the EventBridge Scheduler CampaignScheduler, the Athena CampaignAudienceQuery
+and the S3 CampaignBatchStore."""
 
+from clarion.adapters.aws.campaigns.campaign_audience_query import AthenaCampaignAudienceQuery
 from clarion.adapters.aws.campaigns.campaign_batch_store import S3CampaignBatchStore
 from clarion.adapters.aws.campaigns.campaign_repository import DynamoDBCampaignRepository
 from clarion.adapters.aws.campaigns.campaign_run_starter import StepFunctionsRunStarter
@@ -10,6 +12,7 @@ from clarion.adapters.aws.campaigns.campaign_scheduler import (
 )
 
 __all__ = [
+    "AthenaCampaignAudienceQuery",
     "DynamoDBCampaignRepository",
     "EventBridgeCampaignScheduler",
     "S3CampaignBatchStore",
