@@ -83,6 +83,7 @@ EXPECTED_INPUTS = {
     ("sentiment", "ingest", "file"),
     ("sentiment", "ingest", "rules"),
     ("sentiment", "report", "rules"),
+    ("cost", "estimate", "prices"),
 }
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from clarion.domain.common.errors import InvalidRecordError
 from clarion.domain.cost import CostEstimate
+from clarion.entrypoints.cli.files import read_json_file
 from clarion.entrypoints.cli.output import state
 from clarion.services.cost import CostService
 
@@ -84,10 +84,7 @@ def estimate(
     cli = state(ctx)
     given: dict[str, Any] | None = None
     if prices is not None:
-        try:
-            given = json.loads(prices.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise cli.fail(f"cannot read {prices}: {exc}", code=2) from None
+        given = read_json_file(cli, prices, what="a price list (a JSON object)")
     try:
         result = CostService(given).estimate(
             endpoints,
@@ -97,7 +94,8 @@ def estimate(
             events_per_month=events_per_month,
         )
     except InvalidRecordError as exc:
-        raise cli.fail(str(exc), code=2) from None
+        where = f"{prices}: " if prices is not None else ""
+        raise cli.fail(f"{where}{exc}", code=2) from None
     if output_format == Format.JSON or cli.json_output:
         cli.emit(result.to_json())
     else:
