@@ -465,6 +465,9 @@ def _ses_row(
     kind = record.get("eventType")
     if type(kind) is not str or kind not in _SES_DETAIL:
         raise _DeferredError
+    event_type = ses_event_type(record)
+    if columns.keep is not None and columns.keep(event_type):
+        raise _DeferredError  # before the work: the caller's normaliser makes the record
     mail = record["mail"]
     message_id = mail.get("messageId")
     if type(message_id) is not str or not message_id:
@@ -502,7 +505,7 @@ def _ses_row(
     }
     columns.add_delivery(
         make_event_id("ses", message_id, kind, stamp, distinguishing),
-        ses_event_type(record),
+        event_type,
         event_ms,
         arrival,
         _app(context.app_id or app_id),
@@ -520,6 +523,8 @@ def _sms_row(
     """An SMS/MMS/voice v2 record as the reference's ``_sms_record`` makes it."""
     kind = record["eventType"]
     event_type = sms_event_type(kind)  # ValueError: deferred
+    if columns.keep is not None and columns.keep(event_type):
+        raise _DeferredError
     message_id = record.get("messageId")
     if type(message_id) is not str or not message_id:
         raise _DeferredError
@@ -585,6 +590,8 @@ def _pinpoint_row(record: dict[str, Any], columns: _Columns) -> None:
     if not _PINPOINT_KEYS.issuperset(record):
         raise _DeferredError
     event_type, event_id = record.get("event_type"), record.get("event_id")
+    if columns.keep is not None and type(event_type) is str and columns.keep(event_type):
+        raise _DeferredError
     if type(event_type) is not str or not event_type or type(event_id) is not str or not event_id:
         raise _DeferredError
     if not _epoch_ok(record.get("event_timestamp")) or not _epoch_ok(
