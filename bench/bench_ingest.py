@@ -17,6 +17,13 @@ tests/events with ids and times varied. In the same run:
 
 Both write paths start from an empty database file, so their stores end alike.
 
+Then the service, ``clarion events ingest --source ses`` minus the file read
+(``EventIngestService.ingest_text`` of a fresh local home), over SES records only (the
+same SES templates, ``--rows`` lines; 3 in 10 are unsubscribes, complaints and hard
+bounces, whose effects need records), beside ``json.loads`` over the same lines: wired
+as the local bootstrap wires it (the columnar path), and without the columnar
+ingestion (the per-record path, over the first ``--reference-rows`` lines).
+
     python -m bench.bench_ingest [--rows N] [--reference-rows N]
 
 Prints a JSON result and writes it to bench/out/ingest.json.
@@ -88,12 +95,12 @@ def _templates() -> list[str]:
     return out
 
 
-def lines_file(count: int) -> Path:
-    path = OUT / f"events-{count}.jsonl"
+def lines_file(count: int, *, ses_only: bool = False) -> Path:
+    path = OUT / (f"events-ses-{count}.jsonl" if ses_only else f"events-{count}.jsonl")
     if path.exists():
         return path
     OUT.mkdir(parents=True, exist_ok=True)
-    templates = _templates()
+    templates = _templates()[: len(_SES)] if ses_only else _templates()
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as out:
         for n in range(count):
@@ -175,10 +182,10 @@ def columnar(path: Path) -> dict[str, Any]:
         write_s = 0.0
         write = ingest._write
 
-        def timed_write(columns: Any) -> int:
+        def timed_write(columns: Any, result: Any) -> int:
             nonlocal write_s
             started = time.perf_counter()
-            stored = write(columns)
+            stored = write(columns, result)
             write_s += time.perf_counter() - started
             return stored
 
@@ -211,6 +218,29 @@ def columnar(path: Path) -> dict[str, Any]:
     }
 
 
+def service(path: Path, *, columnar: bool) -> dict[str, Any]:
+    from clarion.bootstrap import Bootstrap
+    from clarion.bootstrap.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="clarion-bench-") as home:
+        boot = Bootstrap(Settings(backend="local", home=Path(home)))
+        if not columnar:  # the per-record path, as on AWS (which has no columnar ingest)
+            boot.adapters.__dict__["columnar_event_ingest"] = None
+        text = path.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        result = boot.event_ingest_service.ingest_text(text, "ses", origin=path.name)
+        seconds = time.perf_counter() - started
+        boot.adapters.database.close()
+    return {
+        "records": result.accepted,
+        "stored": result.stored,
+        "rejected": len(result.rejected),
+        "unresolved_effects": len(result.effects.unresolved),
+        "seconds": round(seconds, 3),
+        "per_second": round(result.accepted / seconds),
+    }
+
+
 def _head(path: Path, rows: int) -> Path:
     """The first ``rows`` lines of ``path`` (the file itself when it has no more)."""
     if rows >= sum(1 for _ in path.open(encoding="utf-8")):
@@ -236,6 +266,14 @@ def main(argv: list[str]) -> None:
     reference_path = _head(path, min(args.reference_rows, args.rows))
     reference_base = baseline(reference_path) if reference_path != path else base
     reference = ingest(reference_path)
+    ses_path = lines_file(args.rows, ses_only=True)
+    ses_base = baseline(ses_path)
+    wired = service(ses_path, columnar=True)
+    ses_reference_path = _head(ses_path, min(args.reference_rows, args.rows))
+    ses_reference_base = (
+        baseline(ses_reference_path) if ses_reference_path != ses_path else ses_base
+    )
+    unwired = service(ses_reference_path, columnar=False)
     result = {
         "benchmark": "ingest",
         "lines": args.rows,
@@ -254,6 +292,18 @@ def main(argv: list[str]) -> None:
         },
         "per_record_rate_vs_json_loads": round(
             reference_base["seconds"] / max(reference["seconds"], 1e-9), 3
+        ),
+        "service_ses_json_loads_baseline": ses_base,
+        "service_ses_columnar_path": wired,
+        "service_ses_columnar_rate_vs_json_loads": round(
+            ses_base["seconds"] / max(wired["seconds"], 1e-9), 3
+        ),
+        "service_ses_per_record_path": {
+            **unwired,
+            "json_loads_seconds_same_lines": ses_reference_base["seconds"],
+        },
+        "service_ses_per_record_rate_vs_json_loads": round(
+            ses_reference_base["seconds"] / max(unwired["seconds"], 1e-9), 3
         ),
     }
     OUT.mkdir(parents=True, exist_ok=True)

@@ -325,7 +325,19 @@ class Bootstrap:
             locator=a.endpoint_locator,
             app_id=self.app_id,
             apply_effects=a.applies_event_effects_inline,
+            columnar=a.columnar_event_ingest,
+            columnar_allowed=self._only_effects_need_event_records,
         )
+
+    def _only_effects_need_event_records(self) -> bool:
+        """Whether no event stream (of any project) and no trigger needs every new
+        record: the ingestion may then store JSON lines as columns."""
+        if not self.event_triggers.acts_on_no_events():
+            return False
+        streams = self.event_stream_service
+        projects = self.adapters.project_store.list_projects()
+        app_ids = {self.app_id, *(str(p["Id"]) for p in projects)}
+        return all(streams.destination(app_id) is None for app_id in app_ids)
 
     @cached_property
     def event_consumer_service(self) -> EventIngestService:

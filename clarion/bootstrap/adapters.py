@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ChurnSimulator,
         ColumnarAnalytics,
         ColumnarEndpointImport,
+        ColumnarEventIngest,
         ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
@@ -117,6 +118,12 @@ class Adapters(Protocol):
     def columnar_endpoint_import(self) -> ColumnarEndpointImport | None:
         """CSV imports as columns (locally); None where every row is read by the import
         service (AWS, where imports run as jobs of batch workers)."""
+        ...
+
+    @property
+    def columnar_event_ingest(self) -> ColumnarEventIngest | None:
+        """JSON lines of events stored as columns (locally); None where ingestion
+        forwards every record to the events stream (AWS)."""
         ...
 
     @property

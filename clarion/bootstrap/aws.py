@@ -76,6 +76,7 @@ class AwsAdapters:
     journey_batch_size = 500
     # Imports run as jobs of batch workers (Step Functions), row by row in each piece.
     columnar_endpoint_import = None
+    columnar_event_ingest = None  # every record goes onto the events stream
     applies_event_effects_inline = False  # the events stream's consumer applies them
     reports_folder = None
     churn_learner = None  # SageMaker trains and scores

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ChurnSimulator,
         ColumnarAnalytics,
         ColumnarEndpointImport,
+        ColumnarEventIngest,
         ConversionGoalStore,
         DeadLetterSink,
         DeliveryChannel,
@@ -151,6 +152,12 @@ class LocalAdapters:
             self.database,
             profiles=profiles if isinstance(profiles, DuckDBProfileStore) else None,
         )
+
+    @cached_property
+    def columnar_event_ingest(self) -> ColumnarEventIngest:
+        from clarion.adapters.local.events.columnar_ingest import DuckDBColumnarEventIngest
+
+        return DuckDBColumnarEventIngest(self.database)
 
     @cached_property
     def endpoint_locator(self) -> EndpointLocator:

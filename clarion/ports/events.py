@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from clarion.domain.events.records import EventRecord, Reject
+from clarion.domain.events.records import EventRecord, Normalised, Reject
 
 
 class EventSink(Protocol):
@@ -69,14 +69,16 @@ class EventForwarder(Protocol):
 class ColumnarIngestResult:
     """What one columnar ingestion did: lines read, records normalised (``accepted``),
     rows new to the store (``stored``), lines the columns left to the per-record
-    normaliser (``deferred``), and the rejects, in line order (``index`` is the line's
-    position from 0)."""
+    normaliser (``deferred``), the rejects, in line order (``index`` is the line's
+    position from 0), and the newly stored records whose type the caller asked to
+    ``keep``, in line order (``kept``)."""
 
     lines: int = 0
     accepted: int = 0
     stored: int = 0
     deferred: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    kept: list[EventRecord] = field(default_factory=list)
 
 
 class ColumnarEventIngest(Protocol):
@@ -93,10 +95,14 @@ class ColumnarEventIngest(Protocol):
         app_id: str,
         arrival_timestamp: int,
         aws_account_id: str | None = None,
+        source: str | None = None,
+        per_line: Callable[[int, str], Normalised] | None = None,
+        keep: Callable[[str], bool] | None = None,
     ) -> ColumnarIngestResult:
         """Normalise and store every line (SES, SMS v2, Pinpoint records, PutEvents
         bodies, envelopes of them); blank lines are skipped, and every line that cannot
         be used is rejected with its position and reasons while the others are stored.
+        A record repeated within the lines is stored once, its first copy winning.
 
         Parameters
         ----------
@@ -106,5 +112,16 @@ class ColumnarEventIngest(Protocol):
             Epoch ms of the records' arrival.
         aws_account_id
             For records that carry no account of their own.
+        source
+            When given (``ses``, ``sms_v2`` or ``pinpoint``), only records of that source
+            are made as columns; every other line goes to ``per_line`` (or the
+            per-record normaliser).
+        per_line
+            The normaliser of every line not made as columns (one that is not JSON,
+            not of ``source``, or that the columns doubt), called with the line's
+            position and text; its records are stored and its rejects reported.
+        keep
+            Event types whose newly stored records are returned as ``kept`` (their
+            first copy, as stored).
         """
         ...

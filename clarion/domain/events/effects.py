@@ -141,3 +141,18 @@ def effects_of(record: EventRecord) -> list[Effect]:
 def classify_effects(records: Iterable[EventRecord]) -> list[Effect]:
     """:func:`effects_of` for each record, in order."""
     return [effect for record in records for effect in effects_of(record)]
+
+
+# The only event types :func:`effects_of` gives effects for: a record of any other type
+# changes no endpoint, so an ingestion may store it without making it a record object.
+EFFECT_EVENT_TYPES = frozenset(
+    {
+        "_email.hardbounce",
+        "_email.complaint",
+        "_email.unsubscribe",
+        "_SMS.OPTOUT",
+        "_session.start",
+        "_session.stop",
+        "_monetization.purchase",
+    }
+)

@@ -605,7 +605,11 @@ class EventCampaignTrigger:
         self._profiles = profiles
         self._clock = clock
 
-    def handle_events(self, records: Sequence[EventRecord]) -> None:
+    def acts_on_no_events(self) -> bool:
+        """Whether no campaign is event-triggered now (so no record can start a run)."""
+        return not self._event_campaigns()
+
+    def _event_campaigns(self) -> list[CampaignResponse]:
         campaigns = []
         for document in self._repository.list_campaigns():
             campaign = validate_campaign_response(document)
@@ -618,6 +622,10 @@ class EventCampaignTrigger:
             ):
                 continue
             campaigns.append(campaign)
+        return campaigns
+
+    def handle_events(self, records: Sequence[EventRecord]) -> None:
+        campaigns = self._event_campaigns()
         if not campaigns:
             return
         now = self._clock()

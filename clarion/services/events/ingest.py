@@ -25,12 +25,14 @@ from clarion.domain.audience.endpoint import (
 from clarion.domain.common.errors import FieldProblem
 from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.effects import (
+    EFFECT_EVENT_TYPES,
     ActivityEffect,
     Effect,
     OptOutEffect,
     StatusEffect,
     classify_effects,
 )
+from clarion.domain.events.normalise.common import now_ms
 from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
 from clarion.domain.events.normalise.put_events import normalise_put_events
 from clarion.domain.events.normalise.ses import normalise_ses_events
@@ -43,7 +45,7 @@ from clarion.domain.events.records import (
 )
 from clarion.ports.audience import EndpointLocator, ProfileStore
 from clarion.ports.campaigns import CampaignTrigger
-from clarion.ports.events import DeadLetterSink, EventSink
+from clarion.ports.events import ColumnarEventIngest, DeadLetterSink, EventSink
 
 
 class IngestSource(StrEnum):
@@ -60,6 +62,10 @@ class NoCampaignTrigger:
     def handle_events(self, records: Sequence[EventRecord]) -> None:
         return None
 
+    def acts_on_no_events(self) -> bool:
+        """True: this trigger does nothing with any record."""
+        return True
+
 
 class AllTriggers:
     """Several CampaignTriggers as one: EVENT campaigns, then journeys, each handed
@@ -72,6 +78,15 @@ class AllTriggers:
     def handle_events(self, records: Sequence[EventRecord]) -> None:
         for trigger in self.triggers:
             trigger.handle_events(records)
+
+    def acts_on_no_events(self) -> bool:
+        """Whether every trigger says it would do nothing with any record now (one that
+        cannot say is taken to act)."""
+        for trigger in self.triggers:
+            idle = getattr(trigger, "acts_on_no_events", None)
+            if idle is None or not idle():
+                return False
+        return True
 
 
 @dataclass
@@ -222,6 +237,13 @@ class EventIngestService:
     run_triggers
         Whether new records go to the trigger (by default: when effects are applied).
         The journeys' own stream consumer runs the trigger without the effects.
+    columnar
+        The columnar ingestion of JSON lines into the sink's store (locally), used by
+        :meth:`ingest_text` when ``columnar_allowed`` says so (see there).
+    columnar_allowed
+        Whether nothing but the endpoint effects needs record objects now: no event
+        stream to forward to and no trigger that acts on events. Asked once an
+        ingestion; without it the columnar path is not used.
     """
 
     def __init__(
@@ -237,7 +259,11 @@ class EventIngestService:
         apply_effects: bool = True,
         run_triggers: bool | None = None,
         forward: Callable[[Sequence[EventRecord]], int] | None = None,
+        columnar: ColumnarEventIngest | None = None,
+        columnar_allowed: Callable[[], bool] | None = None,
     ) -> None:
+        self._columnar = columnar
+        self._columnar_allowed = columnar_allowed
         # Where records go on to their project's event stream (the stream consumer on
         # AWS; locally the sink forwards what it stores).
         self._forward = forward
@@ -271,8 +297,26 @@ class EventIngestService:
     def ingest_text(
         self, text: str | bytes, source: IngestSource | str, *, origin: str
     ) -> IngestResult:
-        """Ingest a file's text of one source (JSON document or JSON lines)."""
+        """Ingest a file's text of one source (JSON document or JSON lines).
+
+        JSON lines go through the columnar ingestion when the service has one (locally)
+        and nothing but the endpoint effects needs record objects: no event stream is
+        configured for any project (forwarding needs every record), no EVENT campaign
+        and no active or paused journey (their triggers look at every record), effects
+        and triggers are run, and every line is short enough to be under the line
+        limit. The columns store the records; only those of the types the effects act
+        on (:data:`~clarion.domain.events.effects.EFFECT_EVENT_TYPES`: opt-outs,
+        unsubscribes, complaints, hard bounces, and the session and purchase events
+        whose activity and metrics are updated, per endpoint, not for every event) come
+        back as records, and the effects and triggers run on them. Every other input
+        takes the per-record path. Either way the stored events, the result, the dead
+        letters and the endpoints are the same (``result.records`` holds only the
+        records that came back, on the columnar path).
+        """
         kind = IngestSource(source)
+        lines = self._columnar_lines(text)
+        if lines is not None:
+            return self._ingest_columnar(lines, kind, origin=origin)
         parsed = parse_text(text, _source_name(kind))
         normalised = self.normalise(parsed.items, kind)
         result = self.process(
@@ -310,11 +354,118 @@ class EventIngestService:
         result.lines = parsed.lines
         return result
 
-    def normalise(self, items: Sequence[tuple[int, Any]], source: IngestSource) -> Normalised:
-        """Normalise decoded records of one source; reject indexes are input positions."""
+    def _columnar_lines(self, text: str | bytes) -> tuple[list[str], list[int]] | None:
+        """The non-blank lines of ``text`` and their numbers, when the columnar path
+        gives what :func:`parse_text` and :meth:`process` would (see ingest_text)."""
+        if (
+            self._columnar is None
+            or self._columnar_allowed is None
+            or self._sink is None
+            or self._forward is not None
+            or not self._apply_effects
+            or not self._run_triggers
+        ):
+            return None
+        if isinstance(text, bytes):
+            try:
+                text = text.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        if not text.strip():
+            return None
+        try:
+            whole = parse_json(text)
+        except JsonInputError:
+            pass  # JSON lines (or broken): read line by line
+        else:
+            if isinstance(whole, list | dict):
+                return None
+        pieces = text.splitlines()
+        # A UTF-8 character is at most 4 bytes: shorter lines are under the limit.
+        if max(map(len, pieces), default=0) > MAX_LINE_BYTES // 4:
+            return None
+        if not self._columnar_allowed():
+            return None
+        lines, numbers = [], []
+        for number, line in enumerate(pieces, start=1):
+            if line.strip():
+                lines.append(line)
+                numbers.append(number)
+        return lines, numbers
+
+    def _ingest_columnar(
+        self, text: tuple[list[str], list[int]], kind: IngestSource, *, origin: str
+    ) -> IngestResult:
+        """:meth:`ingest_text` through the columnar ingestion (see there)."""
+        assert self._columnar is not None
+        lines, numbers = text
+        name = _source_name(kind)
+        arrival = now_ms()
+        # Rejects in the per-record path's order: undecodable lines first, then the
+        # normaliser's (for SMS v2: delivery records, then inbound messages).
+        unreadable: list[Reject] = []
+        delivery: list[Reject] = []
+        inbound: list[Reject] = []
+        inbound_ids: set[str] = set()
+
+        def per_line(index: int, line: str) -> Normalised:
+            try:
+                payload = parse_json(line)
+            except JsonInputError as exc:
+                problem = FieldProblem("(line)", str(exc))
+                unreadable.append(Reject(name, index, None, (problem,), line))
+                return Normalised([], [])
+            out = self.normalise([(index, payload)], kind, arrival_timestamp=arrival)
+            if kind is IngestSource.SMS_V2 and _is_inbound_sms(payload):
+                inbound.extend(out.rejects)
+                inbound_ids.update(r.event_id for r in out.records)
+            else:
+                delivery.extend(out.rejects)
+            return Normalised(out.records, [])
+
+        done = self._columnar.ingest_lines(
+            lines,
+            app_id=self.app_id,
+            arrival_timestamp=arrival,
+            aws_account_id=self._aws_account_id,
+            source=name,
+            per_line=per_line,
+            keep=EFFECT_EVENT_TYPES.__contains__,
+        )
+        rejects = unreadable + delivery + inbound + done.rejects
+        # The per-record path hands on SMS delivery records before inbound messages.
+        fresh = sorted(done.kept, key=lambda r: r.event_id in inbound_ids)
+        result = IngestResult(
+            accepted=done.accepted,
+            stored=done.stored,
+            duplicates=done.accepted - done.stored,
+            rejected=rejects,
+            records=fresh,
+            lines=numbers,
+        )
+        result.dead_letters = self._dead_letters.put_rejects(rejects, origin=origin)
+        result.effects = self.apply_effects(fresh)
+        if fresh:
+            self._trigger.handle_events(fresh)
+        return result
+
+    def normalise(
+        self,
+        items: Sequence[tuple[int, Any]],
+        source: IngestSource,
+        *,
+        arrival_timestamp: int | None = None,
+    ) -> Normalised:
+        """Normalise decoded records of one source; reject indexes are input positions.
+        ``arrival_timestamp`` (epoch ms) is now's when not given; Pinpoint records keep
+        their own."""
         positions = [position for position, _ in items]
         records = [record for _, record in items]
-        options: dict[str, Any] = {"app_id": self.app_id, "aws_account_id": self._aws_account_id}
+        options: dict[str, Any] = {
+            "app_id": self.app_id,
+            "aws_account_id": self._aws_account_id,
+            "arrival_timestamp": arrival_timestamp,
+        }
         if source is IngestSource.SES:
             out = normalise_ses_events(records, **options)
             return Normalised(out.records, _remap(out.rejects, positions))
@@ -346,11 +497,9 @@ class EventIngestService:
         result.dead_letters = self._dead_letters.put_rejects(rejects, origin=origin)
         if self._sink is not None:
             new_ids = self._sink.put_records(records)
-            fresh = [r for r in records if r.event_id in new_ids]
-            # One record may appear twice in a batch; it is new once.
-            fresh = list({r.event_id: r for r in fresh}.values())
+            fresh = _first_copies(r for r in records if r.event_id in new_ids)
         else:
-            fresh = list({r.event_id: r for r in records}.values())
+            fresh = _first_copies(records)
         result.stored = len(fresh)
         result.duplicates = len(records) - len(fresh)
         if self._apply_effects:
@@ -476,6 +625,17 @@ def _unresolved(effect: Effect, reason: str) -> dict[str, Any]:
     if isinstance(effect, OptOutEffect | StatusEffect) and effect.target.address:
         entry["address"] = effect.target.address
     return entry
+
+
+def _first_copies(records: Iterable[EventRecord]) -> list[EventRecord]:
+    """One record per event id, the first copy (the one the store keeps), in order."""
+    seen: set[str] = set()
+    out = []
+    for record in records:
+        if record.event_id not in seen:
+            seen.add(record.event_id)
+            out.append(record)
+    return out
 
 
 def _is_inbound_sms(record: Any) -> bool:

@@ -42,6 +42,14 @@ class JourneyEventTrigger:
         self._engine = engine
         self.last_reports: list[BatchReport] = []
 
+    def acts_on_no_events(self) -> bool:
+        """Whether no journey is active or paused (so no record can match or start)."""
+        return not any(
+            validate_journey_response(document).effective_state
+            in (JourneyState.ACTIVE, JourneyState.PAUSED)
+            for document in self._repository.list_journeys()
+        )
+
     def handle_events(self, records: Sequence[EventRecord], now: datetime | None = None) -> None:
         moment = now or self._engine.now()
         self.last_reports = []

@@ -29,6 +29,10 @@ the same rejects.
 
 Written here rather than with a library because no JSON or Arrow library knows the
 mapping from SES and SMS records to Pinpoint's; pyarrow and DuckDB do the table work.
+
+Over 800 lines: the three fast rows, the columns they fill and the batch writer share
+the one set of preconditions and column lists, which split into modules would have to
+import each other's private parts.
 """
 
 from __future__ import annotations
@@ -36,13 +40,14 @@ from __future__ import annotations
 import gc
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyarrow as pa
 
 from clarion.adapters.local.common.database import LocalDatabase
 from clarion.adapters.local.events.event_sink import ARROW_SCHEMA, COLUMNS
+from clarion.domain.common.json_input import MAX_JSON_DEPTH
 from clarion.domain.events.normalise.common import _ms
 from clarion.domain.events.normalise.kinesis import normalise_payload
 from clarion.domain.events.normalise.lines import line_not_json
@@ -66,6 +71,7 @@ from clarion.domain.events.records import (
     PINPOINT_EVENT_VERSION,
     EventRecord,
     MessageContext,
+    Normalised,
     make_event_id,
     string_attributes,
 )
@@ -154,9 +160,13 @@ class _Columns:
         "facets_json",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, keep: Callable[[str], bool] | None = None) -> None:
         self.col: dict[str, list[Any]] = {name: [] for name in self._LEAVES}
         self.seen: set[str] = set()
+        # Records of the types the caller keeps: never fast rows, and collected here
+        # (first copies in the batch) to be returned when the insert finds them new.
+        self.keep = keep
+        self.candidates: list[EventRecord] = []
 
     def __len__(self) -> int:
         return len(self.seen)
@@ -175,6 +185,8 @@ class _Columns:
         facets: dict[str, Any],
     ) -> None:
         """A row of an SES or SMS record: no device, session, endpoint or SDK."""
+        if self.keep is not None and self.keep(event_type):
+            raise _DeferredError
         if event_id in self.seen:  # the first copy in a batch wins, as in put_records
             return
         self.seen.add(event_id)
@@ -208,6 +220,8 @@ class _Columns:
         metrics: dict[str, float],
     ) -> None:
         """A row of a plain Pinpoint record (checked by :func:`_pinpoint_row`)."""
+        if self.keep is not None and self.keep(record["event_type"]):
+            raise _DeferredError
         event_id = record["event_id"]
         if event_id in self.seen:
             return
@@ -252,6 +266,8 @@ class _Columns:
         if record.event_id in self.seen:
             return
         self.seen.add(record.event_id)
+        if self.keep is not None and self.keep(record.event_type):
+            self.candidates.append(record)
         app, device, session = record.application, record.device, record.session
         locale, platform = device.locale, device.platform
         values = {
@@ -449,6 +465,9 @@ def _ses_row(
     kind = record.get("eventType")
     if type(kind) is not str or kind not in _SES_DETAIL:
         raise _DeferredError
+    event_type = ses_event_type(record)
+    if columns.keep is not None and columns.keep(event_type):
+        raise _DeferredError  # before the work: the caller's normaliser makes the record
     mail = record["mail"]
     message_id = mail.get("messageId")
     if type(message_id) is not str or not message_id:
@@ -486,7 +505,7 @@ def _ses_row(
     }
     columns.add_delivery(
         make_event_id("ses", message_id, kind, stamp, distinguishing),
-        ses_event_type(record),
+        event_type,
         event_ms,
         arrival,
         _app(context.app_id or app_id),
@@ -504,6 +523,8 @@ def _sms_row(
     """An SMS/MMS/voice v2 record as the reference's ``_sms_record`` makes it."""
     kind = record["eventType"]
     event_type = sms_event_type(kind)  # ValueError: deferred
+    if columns.keep is not None and columns.keep(event_type):
+        raise _DeferredError
     message_id = record.get("messageId")
     if type(message_id) is not str or not message_id:
         raise _DeferredError
@@ -569,6 +590,8 @@ def _pinpoint_row(record: dict[str, Any], columns: _Columns) -> None:
     if not _PINPOINT_KEYS.issuperset(record):
         raise _DeferredError
     event_type, event_id = record.get("event_type"), record.get("event_id")
+    if columns.keep is not None and type(event_type) is str and columns.keep(event_type):
+        raise _DeferredError
     if type(event_type) is not str or not event_type or type(event_id) is not str or not event_id:
         raise _DeferredError
     if not _epoch_ok(record.get("event_timestamp")) or not _epoch_ok(
@@ -642,24 +665,37 @@ def _client(client_id: Any) -> str | None:
 
 
 def fast_row(
-    payload: Any, columns: _Columns, app_id: str, arrival: int, account: str | None
+    payload: Any,
+    columns: _Columns,
+    app_id: str,
+    arrival: int,
+    account: str | None,
+    source: str | None = None,
 ) -> bool:
-    """Append ``payload``'s row if it has a common shape the fast rows take; False when
-    the reference must decide (nothing appended then)."""
+    """Append ``payload``'s row if it has a common shape the fast rows take (of
+    ``source`` only, when given); False when the reference must decide (nothing
+    appended then)."""
     if type(payload) is not dict or "BatchItem" in payload:
         return False
     if "Type" in payload or "detail-type" in payload:  # an SNS or EventBridge envelope
         return False
     try:
         if "event_type" in payload and "event_timestamp" in payload:
+            if source not in (None, "pinpoint"):
+                return False
             _pinpoint_row(payload, columns)
         elif type(payload.get("mail")) is dict:
+            if source not in (None, "ses"):
+                return False
             _ses_row(payload, columns, app_id, arrival, account)
         elif (
             type(payload.get("eventType")) is str
             and payload["eventType"].startswith(_SMS_PREFIXES)
             and "messageId" in payload
         ):
+            # The SMS v2 source reads a record with an inbound id as an inbound message.
+            if source not in (None, "sms_v2") or (source and "inboundMessageId" in payload):
+                return False
             _sms_row(payload, columns, app_id, arrival, account)
         else:
             return False
@@ -693,6 +729,9 @@ class DuckDBColumnarEventIngest:
         app_id: str,
         arrival_timestamp: int,
         aws_account_id: str | None = None,
+        source: str | None = None,
+        per_line: Callable[[int, str], Normalised] | None = None,
+        keep: Callable[[str], bool] | None = None,
     ) -> ColumnarIngestResult:
         cursor = self._database.cursor()
         (threshold,) = cursor.execute(
@@ -710,7 +749,9 @@ class DuckDBColumnarEventIngest:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            result = self._ingest(lines, app_id, arrival_timestamp, aws_account_id)
+            result = self._ingest(
+                lines, app_id, arrival_timestamp, aws_account_id, source, per_line, keep
+            )
         finally:
             if collecting:
                 gc.enable()
@@ -728,43 +769,60 @@ class DuckDBColumnarEventIngest:
         app_id: str,
         arrival_timestamp: int,
         aws_account_id: str | None,
+        source: str | None,
+        per_line: Callable[[int, str], Normalised] | None,
+        keep: Callable[[str], bool] | None,
     ) -> ColumnarIngestResult:
         result = ColumnarIngestResult()
         arrival_ok = _epoch_ok(arrival_timestamp)
-        columns = _Columns()
+        columns = _Columns(keep)
         pending = 0
         loads = json.loads
         for index, line in enumerate(lines):
             result.lines += 1
-            try:
-                payload = loads(line)
-            except json.JSONDecodeError as exc:
-                if line.strip():
-                    result.rejects.append(line_not_json(index, line, exc))
-                continue
+            payload: Any = None
+            decoded = False
+            # The caller's normaliser reads JSON with a depth limit: a line that may nest
+            # deeper (more brackets than the limit) is left to it undecoded.
+            if per_line is None or line.count("{") + line.count("[") <= MAX_JSON_DEPTH:
+                try:
+                    payload, decoded = loads(line), True
+                except json.JSONDecodeError as exc:
+                    if not line.strip():
+                        continue
+                    if per_line is None:
+                        result.rejects.append(line_not_json(index, line, exc))
+                        continue
             pending += 1
-            if arrival_ok and fast_row(payload, columns, app_id, arrival_timestamp, aws_account_id):
+            if (
+                decoded
+                and arrival_ok
+                and fast_row(payload, columns, app_id, arrival_timestamp, aws_account_id, source)
+            ):
                 result.accepted += 1
             else:
                 result.deferred += 1
-                normalised = normalise_payload(
-                    payload,
-                    app_id=app_id,
-                    arrival_timestamp=arrival_timestamp,
-                    aws_account_id=aws_account_id,
-                    index=index,
-                )
+                if per_line is not None:
+                    normalised = per_line(index, line)
+                else:
+                    normalised = normalise_payload(
+                        payload,
+                        app_id=app_id,
+                        arrival_timestamp=arrival_timestamp,
+                        aws_account_id=aws_account_id,
+                        index=index,
+                    )
                 for record in normalised.records:
                     columns.add_record(record)
                 result.accepted += len(normalised.records)
                 result.rejects.extend(normalised.rejects)
             if pending >= self._batch_size:
-                result.stored += self._write(columns)
-                columns, pending = _Columns(), 0
-        result.stored += self._write(columns)
+                result.stored += self._write(columns, result)
+                columns, pending = _Columns(keep), 0
+        result.stored += self._write(columns, result)
         return result
 
-    def _write(self, columns: _Columns) -> int:
+    def _write(self, columns: _Columns, result: ColumnarIngestResult) -> int:
         if not len(columns):
             return 0
         cursor = self._database.cursor()
@@ -776,4 +834,7 @@ class DuckDBColumnarEventIngest:
             ).fetchall()
         finally:
             cursor.unregister("incoming_event_columns")
+        if columns.candidates:
+            new = {event_id for (event_id,) in rows}
+            result.kept.extend(r for r in columns.candidates if r.event_id in new)
         return len(rows)
