@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clarion.adapters.local.events.columnar_ingest import DuckDBColumnarEventIngest
@@ -246,6 +246,13 @@ def _run(
     return results, state, spy.calls if spy else 0
 
 
+def _one_document(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list | dict)
+    except ValueError:
+        return False
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(sorted(RECORDS)).flatmap(
@@ -254,6 +261,8 @@ def _run(
     st.booleans(),
     st.booleans(),
 )
+# A blank file is read as before (hypothesis found the count off by its one file).
+@example(drawn=("pinpoint", ["\n\n"]), campaign=False, stream=False)
 def test_columnar_and_per_record_ingestion_leave_the_same_home(
     drawn: tuple[str, list[str]], campaign: bool, stream: bool
 ) -> None:
@@ -267,8 +276,10 @@ def test_columnar_and_per_record_ingestion_leave_the_same_home(
         expected = _run(old, False, source, texts)
         got = _run(new, True, source, texts)
     assert got[:2] == expected[:2]
-    # The columnar path is taken exactly when nothing but the effects needs records.
-    assert got[2] == (0 if campaign or stream else len(texts))
+    # The columnar path is taken exactly when nothing but the effects needs records, for
+    # every file of JSON lines (a blank file or one whole JSON document is read as before).
+    lines_files = [t for t in texts if t.strip() and not _one_document(t)]
+    assert got[2] == (0 if campaign or stream else len(lines_files))
 
 
 def test_an_unsubscribe_among_deliveries_opts_the_endpoint_out_on_the_columnar_path(

@@ -287,7 +287,7 @@ def test_aws_refuses_the_reserved_id(endpoints_table: tuple[Any, str], make_endp
 
     store = DynamoDBProfileStore(*endpoints_table)
 
-    with pytest.raises(ValueError, match="must not start with .#clarion/."):
+    with pytest.raises(ValueError, match="must not start with '#clarion/'"):
         store.put_endpoints([make_endpoint(ATTRIBUTE_NAMES_ID)])
 
 
