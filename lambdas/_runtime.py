@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
-from clarion.domain.common.model import dotted_path
 from clarion.resources import read_json
 
 if TYPE_CHECKING:
@@ -131,6 +129,12 @@ def parse_event(event: Any, model: type[ModelT]) -> ModelT:
         Naming each field at fault (dotted, by its name in the event: a missing one
         "is required"), so a refused input fails the task with one error type.
     """
+    # Imported here: it imports pydantic, and the functions reading an event-source data
+    # class (the streams, S3, the API) never parse with a model.
+    from aws_lambda_powertools.utilities.parser import ValidationError, parse
+
+    from clarion.domain.common.model import dotted_path
+
     try:
         return parse(event=event, model=model)
     except ValidationError as exc:

@@ -31,6 +31,20 @@ MODELS_NO_IMPORT_NEEDS = (
     "clarion.domain.templates.engine",
 )
 
+# The functions that read an event-source data class (streams, S3, EventBridge, the API)
+# and never parse with a Parser model: their import leaves Powertools' Parser out.
+DATA_CLASS_READERS = (
+    "api",
+    "compact_endpoints",
+    "endpoint_change_feed",
+    "events_consumer",
+    "import_endpoints",
+    "ingest_events",
+    "ingest_posts",
+    "journey_events",
+    "score_posts",
+)
+
 
 def _loaded_after_import(handler: str) -> set[str]:
     code = (
@@ -66,6 +80,14 @@ def test_a_handler_import_leaves_out_what_no_aws_cold_path_needs(handler: str) -
     assert "clarion" in _packages(loaded)  # the import did happen
     assert not _packages(loaded) & set(NOT_ON_A_COLD_PATH)
     assert not loaded & set(MODELS_NO_IMPORT_NEEDS)
+
+
+@pytest.mark.parametrize("handler", DATA_CLASS_READERS)
+def test_a_handler_reading_a_data_class_leaves_out_the_parser(handler: str) -> None:
+    loaded = _loaded_after_import(handler)
+
+    assert f"lambdas.{handler}.handler" in loaded
+    assert "aws_lambda_powertools.utilities.parser" not in loaded
 
 
 def test_the_posts_stream_consumer_leaves_out_the_events_ingestion() -> None:
