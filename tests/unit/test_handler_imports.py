@@ -5,8 +5,8 @@ backend; the modules it loaded are then looked up. sqlglot (the local backend's
 transpiler), DuckDB and pyarrow (the local backend), email_validator (only when an
 address needs a full check) and typer (the CLI) must not be among them, nor the
 campaigns, segments, messages and template models (which the ports name for types
-only). Timing is
-bench/bench_handler_import.py's job; this is behaviour.
+only), nor Powertools' Parser. Timing is bench/bench_handler_import.py's job; this is
+behaviour.
 """
 
 from __future__ import annotations
@@ -29,20 +29,6 @@ MODELS_NO_IMPORT_NEEDS = (
     "clarion.domain.segments.model",
     "clarion.domain.messaging.direct",
     "clarion.domain.templates.engine",
-)
-
-# The functions that read an event-source data class (streams, S3, EventBridge, the API)
-# and never parse with a Parser model: their import leaves Powertools' Parser out.
-DATA_CLASS_READERS = (
-    "api",
-    "compact_endpoints",
-    "endpoint_change_feed",
-    "events_consumer",
-    "import_endpoints",
-    "ingest_events",
-    "ingest_posts",
-    "journey_events",
-    "score_posts",
 )
 
 
@@ -80,13 +66,7 @@ def test_a_handler_import_leaves_out_what_no_aws_cold_path_needs(handler: str) -
     assert "clarion" in _packages(loaded)  # the import did happen
     assert not _packages(loaded) & set(NOT_ON_A_COLD_PATH)
     assert not loaded & set(MODELS_NO_IMPORT_NEEDS)
-
-
-@pytest.mark.parametrize("handler", DATA_CLASS_READERS)
-def test_a_handler_reading_a_data_class_leaves_out_the_parser(handler: str) -> None:
-    loaded = _loaded_after_import(handler)
-
-    assert f"lambdas.{handler}.handler" in loaded
+    # parse_event validates with the model itself (tests/unit/test_parse_event.py).
     assert "aws_lambda_powertools.utilities.parser" not in loaded
 
 
