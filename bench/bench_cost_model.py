@@ -82,7 +82,7 @@ def measure(count: int, events: int) -> dict[str, float]:
     from clarion.bootstrap import Bootstrap
     from clarion.bootstrap.settings import AwsSettings, Settings
     from clarion.domain.audience.endpoint import validate_endpoint
-    from clarion.services.events.stream import StreamRecord
+    from clarion.services.events.stream_record import StreamRecord
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         os.environ[name] = "testing"

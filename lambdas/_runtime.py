@@ -1,9 +1,10 @@
 """What the handlers share: the container's composition root, Powertools (Logger,
 Tracer, Metrics, and the metric names of ``clarion/resources/contracts/metrics.json``),
-event parsing with Parser models, partial batch responses, and API Gateway bodies and
+event parsing with pydantic models (validated as Powertools' Parser validates them),
+partial batch responses, and API Gateway bodies and
 responses. Part of every function's code asset.
 
-A handler parses its event (a Parser model, or an event-source data class), makes one
+A handler parses its event (a pydantic model, or an event-source data class), makes one
 service call through :class:`LazyBootstrap`, publishes its counts and logs, and returns
 the response.
 """
@@ -17,12 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import ValidationError, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.bootstrap import Bootstrap
 from clarion.domain.common.errors import FieldProblem, InvalidRecordError
-from clarion.domain.common.model import dotted_path
 from clarion.resources import read_json
 
 if TYPE_CHECKING:
@@ -33,13 +32,14 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
         KinesisStreamRecord,
     )
+    from pydantic import BaseModel
 
     from clarion.services.events import StreamRecord
 
 METRICS_CONTRACT = "contracts/metrics.json"
 NAMESPACE: str = read_json(METRICS_CONTRACT)["namespace"]
 
-ModelT = TypeVar("ModelT")
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 
 def for_project(boot: Bootstrap, app_id: str | None) -> Bootstrap:
@@ -123,7 +123,12 @@ class MetricCounts:
 
 
 def parse_event(event: Any, model: type[ModelT]) -> ModelT:
-    """``event`` validated by a Parser model.
+    """``event`` validated by a pydantic model, as Powertools' ``parse`` (no envelope)
+    validates it: a dict (or any object) by the model, a string as JSON.
+
+    Powertools' Parser is not imported for this: its package imports pydantic's network
+    types and the envelopes, a tenth of the cold import of a function that only needs
+    ``model_validate`` (tests/unit/test_parse_event.py checks the two agree).
 
     Raises
     ------
@@ -131,8 +136,16 @@ def parse_event(event: Any, model: type[ModelT]) -> ModelT:
         Naming each field at fault (dotted, by its name in the event: a missing one
         "is required"), so a refused input fails the task with one error type.
     """
+    # Imported here: the functions reading an event-source data class (the streams, S3,
+    # the API) never parse with a model.
+    from pydantic import ValidationError
+
+    from clarion.domain.common.model import dotted_path
+
     try:
-        return parse(event=event, model=model)
+        if isinstance(event, str):
+            return model.model_validate_json(event)
+        return model.model_validate(event)
     except ValidationError as exc:
         problems = [
             FieldProblem(

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from clarion.domain.audience.endpoint import ChannelType, Endpoint
-from clarion.domain.audience.erasure import ErasedItem, ErasureSubject
-from clarion.domain.audience.import_formats import ParsedRecord
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.audience.endpoint import ChannelType, Endpoint
+    from clarion.domain.audience.erasure import ErasedItem, ErasureSubject
+    from clarion.domain.audience.import_formats import ParsedRecord
 
 
 class ProfileStore(Protocol):

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from clarion.domain.campaigns.model import CampaignResponse
-from clarion.domain.events.records import EventRecord
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.campaigns.model import CampaignResponse
+    from clarion.domain.events.records import EventRecord
 
 
 class CampaignTrigger(Protocol):

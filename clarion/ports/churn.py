@@ -5,12 +5,15 @@ simulator that demos and benchmarks provide (never part of a deployed runtime)."
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from clarion.domain.audience.endpoint import Endpoint
-from clarion.domain.churn.model import ModelRecord
-from clarion.domain.churn.simulation import SimulationConfig
-from clarion.domain.events.records import EventRecord
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.audience.endpoint import Endpoint
+    from clarion.domain.churn.model import ModelRecord
+    from clarion.domain.churn.simulation import SimulationConfig
+    from clarion.domain.events.records import EventRecord
 
 
 class ChurnModelStore(Protocol):

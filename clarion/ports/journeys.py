@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from clarion.domain.journeys.participant import Participant, ParticipantChange
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.journeys.participant import Participant, ParticipantChange
 
 CounterKey = tuple[str, str, str]  # (run id, activity id or "", metric)
 

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
-from clarion.domain.messaging.governor import EndpointCounts, GovernorCaps
-from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.messaging.delivery import DeliveryResult, OutboundMessage
+    from clarion.domain.messaging.governor import EndpointCounts, GovernorCaps
+    from clarion.domain.messaging.ledger import CapCount, LedgerOutcome, Reason, WarningTally
 
 
 class DeliveryChannel(Protocol):

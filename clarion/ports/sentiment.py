@@ -4,11 +4,14 @@ posts, what is kept about authors, and the posts queue."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from clarion.domain.sentiment.authors import AuthorActivity, Prospect
-from clarion.domain.sentiment.posts import SocialPost
-from clarion.domain.sentiment.scores import PostText, SentimentResult
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.sentiment.authors import AuthorActivity, Prospect
+    from clarion.domain.sentiment.posts import SocialPost
+    from clarion.domain.sentiment.scores import PostText, SentimentResult
 
 
 class SentimentAnalyzer(Protocol):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from clarion.domain.templates.model import MessageTemplate, TemplateType
+if TYPE_CHECKING:
+    # Types only: importing a port does not import the domain models it names (Lambda
+    # cold starts, docs/deploy.md).
+    from clarion.domain.templates.model import MessageTemplate, TemplateType
 
 
 class TemplateRepository(Protocol):

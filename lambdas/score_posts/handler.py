@@ -20,14 +20,16 @@ record by record, what failed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clarion.services.sentiment import StreamScoring
 from lambdas._runtime import LazyBootstrap, MetricCounts, batch_response, powertools, stream_record
+
+if TYPE_CHECKING:
+    from clarion.services.sentiment import StreamScoring
 
 logger, tracer, metrics = powertools()
 counts = MetricCounts(metrics, "score_posts")

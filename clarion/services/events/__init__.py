@@ -18,7 +18,8 @@ if TYPE_CHECKING:
         parse_text,
     )
     from clarion.services.events.intake import EventIntakeService, PutEventsOutcome, events_response
-    from clarion.services.events.stream import EventStreamConsumer, StreamRecord
+    from clarion.services.events.stream import EventStreamConsumer
+    from clarion.services.events.stream_record import StreamRecord
     from clarion.services.events.streams import EventStreamService, ForwardingEventSink
 
 _HOMES: dict[str, str] = {
@@ -31,7 +32,7 @@ _HOMES: dict[str, str] = {
     "IngestResult": "clarion.services.events.ingest",
     "IngestSource": "clarion.services.events.ingest",
     "PutEventsOutcome": "clarion.services.events.intake",
-    "StreamRecord": "clarion.services.events.stream",
+    "StreamRecord": "clarion.services.events.stream_record",
     "events_response": "clarion.services.events.intake",
     "parse_text": "clarion.services.events.ingest",
 }

@@ -9,37 +9,11 @@ campaign engine's trigger. A record that cannot be read is dead-lettered with th
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
-from clarion.domain.common.errors import FieldProblem
-from clarion.domain.common.json_input import parse_json
 from clarion.domain.events.normalise.kinesis import normalise_payload
 from clarion.domain.events.records import Normalised, Reject
 from clarion.domain.events.rows import DERIVED_STREAM_KEYS
 from clarion.services.events.ingest import EventIngestService, IngestResult
-
-
-@dataclass(frozen=True, slots=True)
-class StreamRecord:
-    """One record of a data stream, as a Lambda batch delivers it.
-
-    ``data`` is the record's base64 text; ``raw`` the whole record, kept with a reject.
-    """
-
-    sequence_number: str
-    data: str
-    arrival_ms: int
-    raw: Mapping[str, Any]
-
-    def decode(self) -> tuple[Any, FieldProblem | None]:
-        """The decoded JSON payload, or None and why it is not base64 JSON."""
-        try:
-            return parse_json(base64.b64decode(self.data)), None
-        except (ValueError, TypeError) as exc:
-            return None, FieldProblem("kinesis.data", f"is not base64 JSON: {exc}")
+from clarion.services.events.stream_record import StreamRecord
 
 
 class EventStreamConsumer:

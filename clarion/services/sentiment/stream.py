@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from clarion.domain.common.errors import InvalidRecordError
 from clarion.domain.events.records import Reject
 from clarion.domain.sentiment.posts import SocialPost, parse_post
-from clarion.services.events.stream import StreamRecord
+from clarion.services.events.stream_record import StreamRecord
 from clarion.services.sentiment.service import SentimentRun, SentimentService
 
 # Outcomes of a stream record.
