@@ -12,8 +12,9 @@ not pay for every other feature's domain models.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from clarion.domain.common.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from clarion.ports.analytics import AnalyticsQuery, ConversionGoalStore
@@ -192,14 +193,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__, submodules=False)

@@ -6,8 +6,9 @@ does not import all of them (Lambda cold starts: docs/deploy.md)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from clarion.domain.common.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from clarion.services.messaging.channels import ChannelService
@@ -24,17 +25,4 @@ _HOMES: dict[str, str] = {
 __all__ = ["MAX_ATTEMPTS", "ChannelService", "MessageGovernor", "MessageService"]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        try:  # a submodule, as an eager package would have it as an attribute
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES, __all__)
