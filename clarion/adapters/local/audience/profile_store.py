@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
+from clarion.adapters.local.common.arrow import map_array
 from clarion.adapters.local.common.database import LocalDatabase, schema
 from clarion.domain.audience.endpoint import Endpoint, checked_metric_updates
 from clarion.domain.audience.rows import (
@@ -56,23 +57,6 @@ def rows_to_arrow(rows: Sequence[Mapping[str, object]]) -> pa.Table:
             for name in COLUMN_NAMES
         },
         schema=ARROW_SCHEMA,
-    )
-
-
-def _map_array(maps: Sequence[Mapping[str, object]], kind: pa.DataType) -> pa.Array:
-    """Never-null maps as one Arrow map array, from flat keys and values."""
-    offsets = [0]
-    keys: list[str] = []
-    values: list[object] = []
-    for mapping in maps:
-        keys.extend(mapping)
-        values.extend(mapping.values())
-        offsets.append(len(keys))
-    return pa.MapArray.from_arrays(
-        pa.array(offsets, type=pa.int32()),
-        pa.array(keys, type=kind.key_type),
-        pa.array(values, type=kind.item_type),
-        type=kind,
     )
 
 
@@ -127,7 +111,7 @@ def endpoints_to_arrow(endpoints: Sequence[Endpoint]) -> pa.Table:
         documents.append(endpoint_document(endpoint))
     maps = {"attributes": attributes, "user_attributes": user_attributes, "metrics": metrics}
     arrays = [
-        _map_array(maps[name], ARROW_SCHEMA.field(name).type)
+        map_array(maps[name], ARROW_SCHEMA.field(name).type)
         if name in maps
         else pa.array(columns[name], type=ARROW_SCHEMA.field(name).type)
         for name in COLUMN_NAMES
@@ -278,7 +262,7 @@ class DuckDBProfileStore:
         table = pa.table(
             {
                 "id": pa.array(list(checked), type=pa.string()),
-                "metrics": _map_array(list(checked.values()), kind),
+                "metrics": map_array(list(checked.values()), kind),
                 "patch": pa.array(
                     [json.dumps({"Metrics": values}) for values in checked.values()],
                     type=pa.string(),

@@ -45,6 +45,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from clarion.adapters.local.common.arrow import map_array
 from clarion.adapters.local.common.database import LocalDatabase
 from clarion.adapters.local.events.event_sink import ARROW_SCHEMA, COLUMNS
 from clarion.domain.common.json_input import MAX_JSON_DEPTH
@@ -381,8 +382,8 @@ class _Columns:
                     "duration": ints("duration"),
                 },
             ),
-            "attributes": _map(col["attributes"], types["attributes"]),
-            "metrics": _map(col["metrics"], types["metrics"]),
+            "attributes": map_array(col["attributes"], types["attributes"]),
+            "metrics": map_array(col["metrics"], types["metrics"]),
             "awsaccountid": strings("awsaccountid"),
             "endpoint_id": strings("endpoint_id"),
             "endpoint_json": strings("endpoint_json"),
@@ -412,23 +413,6 @@ _DELIVERY_NULLS = tuple(
         "locale_null",
     }
 )
-
-
-def _map(maps: list[dict[str, Any]], kind: pa.DataType) -> pa.Array:
-    """Never-null maps as one Arrow map array, from flat keys and values."""
-    offsets = [0]
-    keys: list[str] = []
-    values: list[Any] = []
-    for mapping in maps:
-        keys.extend(mapping)
-        values.extend(mapping.values())
-        offsets.append(len(keys))
-    return pa.MapArray.from_arrays(
-        pa.array(offsets, type=pa.int32()),
-        pa.array(keys, type=kind.key_type),
-        pa.array(values, type=kind.item_type),
-        type=kind,
-    )
 
 
 def _snake_keys(value: Any) -> Any:
