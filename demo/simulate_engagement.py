@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -148,6 +149,25 @@ def _messages(outbox: Path, *, journey: bool, activity: str | None) -> list[tupl
     return chosen
 
 
+# The latest engagement after a send: a complaint or unsubscribe two hours after delivery.
+_LONGEST = timedelta(hours=2, minutes=5)
+
+
+def _within_the_day(sent: datetime) -> Callable[[timedelta], datetime]:
+    """The moment ``after`` the send, kept inside the send's UTC day: the campaign is
+    sent at the real time, and engagement two hours on would fall on the next day for a
+    run late in the evening, splitting the demo's daily KPIs in two. Late in the day the
+    offsets shrink in proportion, so they keep their order."""
+    next_day = datetime.combine(sent.date(), time.min, tzinfo=UTC) + timedelta(days=1)
+    room = (next_day - sent) * 0.9
+    scale = 1.0 if room >= _LONGEST else room / _LONGEST
+
+    def later(after: timedelta) -> datetime:
+        return sent + after * scale
+
+    return later
+
+
 def simulate(
     outbox: Path,
     seed: int,
@@ -163,6 +183,7 @@ def simulate(
     records: list[dict[str, Any]] = []
     for index, (path, message) in enumerate(messages):
         sent = message["Date"].datetime.astimezone(UTC)
+        later = _within_the_day(sent)
         mail = _mail(message, sent, path.stem)
         recipient = mail["destination"][0]
         if index in (3, 11):  # two addresses that no longer exist
@@ -174,13 +195,14 @@ def simulate(
                         "bounceType": "Permanent",
                         "bounceSubType": "General",
                         "bouncedRecipients": [{"emailAddress": recipient}],
-                        "timestamp": _iso(sent + timedelta(seconds=2)),
+                        "timestamp": _iso(later(timedelta(seconds=2))),
                         "feedbackId": f"bounce-{path.stem}",
                     },
                 }
             )
             continue
-        delivered = sent + timedelta(seconds=3)
+        delivered_after = timedelta(seconds=3)
+        delivered = later(delivered_after)
         records.append(
             {
                 "eventType": "Delivery",
@@ -194,14 +216,14 @@ def simulate(
             }
         )
         if rng.random() < 0.45:
-            opened = delivered + timedelta(minutes=rng.randint(1, 20))
+            opened_after = delivered_after + timedelta(minutes=rng.randint(1, 20))
             for repeat in range(rng.choice((1, 1, 2))):  # some people open twice
                 records.append(
                     {
                         "eventType": "Open",
                         "mail": mail,
                         "open": {
-                            "timestamp": _iso(opened + timedelta(minutes=repeat)),
+                            "timestamp": _iso(later(opened_after + timedelta(minutes=repeat))),
                             "userAgent": "Mozilla/5.0",
                             "ipAddress": "192.0.2.1",
                         },
@@ -213,7 +235,7 @@ def simulate(
                         "eventType": "Click",
                         "mail": mail,
                         "click": {
-                            "timestamp": _iso(opened + timedelta(minutes=2)),
+                            "timestamp": _iso(later(opened_after + timedelta(minutes=2))),
                             "link": "https://www.example.com/whitepaper",
                             "linkTags": {},
                             "userAgent": "Mozilla/5.0",
@@ -228,7 +250,7 @@ def simulate(
                     "mail": mail,
                     "complaint": {
                         "complainedRecipients": [{"emailAddress": recipient}],
-                        "timestamp": _iso(delivered + timedelta(hours=1)),
+                        "timestamp": _iso(later(delivered_after + timedelta(hours=1))),
                         "feedbackId": f"complaint-{path.stem}",
                         "complaintFeedbackType": "abuse",
                     },
@@ -241,7 +263,7 @@ def simulate(
                     "mail": mail,
                     "subscription": {
                         "contactList": "customers",
-                        "timestamp": _iso(delivered + timedelta(hours=2)),
+                        "timestamp": _iso(later(delivered_after + timedelta(hours=2))),
                         "source": "UnsubscribeHeader",
                         "newTopicPreferences": {
                             "unsubscribeAll": True,
