@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from fakes.step_functions import wait_for_execution
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -195,15 +195,7 @@ class CampaignDeployment:
 
     def wait_for(self, execution_arn: str, timeout_s: float = 60.0) -> dict[str, Any]:
         """The execution once it has ended (describe_execution)."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            described: dict[str, Any] = self.clients["stepfunctions"].describe_execution(
-                executionArn=execution_arn
-            )
-            if described["status"] != "RUNNING":
-                return described
-            assert time.monotonic() < deadline, f"{execution_arn} still running"
-            time.sleep(0.05)
+        return wait_for_execution(self.clients["stepfunctions"], execution_arn, timeout_s)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self.clients["stepfunctions"].get_execution_history(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from fakes.step_functions import wait_for_execution
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -145,15 +145,7 @@ class Deployment:
         execution = self.clients["stepfunctions"].start_execution(
             stateMachineArn=arn, name=name, input=json.dumps(execution_input)
         )["executionArn"]
-        deadline = time.monotonic() + 120
-        while True:
-            described: dict[str, Any] = self.clients["stepfunctions"].describe_execution(
-                executionArn=execution
-            )
-            if described["status"] != "RUNNING":
-                return described
-            assert time.monotonic() < deadline, "still running"
-            time.sleep(0.05)
+        return wait_for_execution(self.clients["stepfunctions"], execution, 120)
 
     def invoked(self, key: str) -> list[dict[str, Any]]:
         return [p for n, p in self.invocations if n == FUNCTIONS[key]]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from fakes.step_functions import wait_for_execution
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
@@ -108,15 +108,7 @@ class EraseDeployment:
         assert response.status_code == 201, response.text
 
     def wait_for(self, execution_arn: str, timeout_s: float = 120.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            described: dict[str, Any] = self.clients["stepfunctions"].describe_execution(
-                executionArn=execution_arn
-            )
-            if described["status"] != "RUNNING":
-                return described
-            assert time.monotonic() < deadline, f"{execution_arn} still running"
-            time.sleep(0.05)
+        return wait_for_execution(self.clients["stepfunctions"], execution_arn, timeout_s)
 
 
 def _render() -> str:
