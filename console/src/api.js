@@ -6,9 +6,11 @@ let token = sessionStorage.getItem("clarion-token") || "";
 let authorizer = null; // on AWS: signs each call as the signed-in user (auth.js)
 
 export async function loadConfig() {
-  const response = await fetch("/console/config.json", { cache: "no-cache" });
-  if (response.ok) config = { ...config, ...(await response.json()) };
-  return config;
+  return busy(async () => {
+    const response = await fetch("/console/config.json", { cache: "no-cache" });
+    if (response.ok) config = { ...config, ...(await response.json()) };
+    return config;
+  });
 }
 
 export function getConfig() {
@@ -64,6 +66,17 @@ export function cancel(handle) {
   if (handle && !handle.started && !handle.cancelled) {
     clearTimeout(handle.id);
     handle.cancelled = true;
+    pending -= 1;
+  }
+}
+
+// Run fn counted as pending work: the shell's start and each page's render, so no moment
+// between their calls looks idle.
+export async function busy(fn) {
+  pending += 1;
+  try {
+    return await fn();
+  } finally {
     pending -= 1;
   }
 }

@@ -1,7 +1,7 @@
 // The console's shell: the router (every page has its own URL under /console/, with the
 // project in ?project=), the section navigation and the project picker.
 import "./style.css";
-import { ApiError, clarion, loadConfig, pinpoint, setToken } from "./api.js";
+import { ApiError, busy, clarion, loadConfig, pinpoint, setToken } from "./api.js";
 import { add, button, clear, field, h, input, notice } from "./dom.js";
 import { projectsPage } from "./pages/projects.js";
 import { audiencePage, endpointPage, importPage } from "./pages/audience.js";
@@ -86,7 +86,11 @@ function renderPicker() {
 }
 
 
-export async function render() {
+export function render() {
+  return busy(renderPage);
+}
+
+async function renderPage() {
   const url = new URL(location.href);
   const wanted = url.searchParams.get("project");
   if (wanted && state.apps.some((a) => a.Id === wanted)) state.project = wanted;
@@ -139,30 +143,32 @@ async function start() {
     const { signIn } = await import("./auth.js");
     if (!(await signIn(document.getElementById("main"), start))) return;
   }
-  try {
-    await refreshApps();
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 403) {
-      signInForm(config.tokenRequired ? error.message : "");
-      return;
+  await busy(async () => {
+    try {
+      await refreshApps();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 403) {
+        signInForm(config.tokenRequired ? error.message : "");
+        return;
+      }
+      throw error;
     }
-    throw error;
-  }
-  try {
-    state.identity = await clarion.identity();
-    const who = document.getElementById("who");
-    who.textContent = `${state.identity.User} · ${state.identity.Groups.join(", ")}`;
-  } catch {
-    /* an older API without the identity extension */
-  }
-  document.getElementById("project-select").onchange = (event) => {
-    state.project = event.target.value;
-    const url = new URL(location.href);
-    url.searchParams.set("project", state.project);
-    history.pushState({}, "", url);
-    render();
-  };
-  await render();
+    try {
+      state.identity = await clarion.identity();
+      const who = document.getElementById("who");
+      who.textContent = `${state.identity.User} · ${state.identity.Groups.join(", ")}`;
+    } catch {
+      /* an older API without the identity extension */
+    }
+    document.getElementById("project-select").onchange = (event) => {
+      state.project = event.target.value;
+      const url = new URL(location.href);
+      url.searchParams.set("project", state.project);
+      history.pushState({}, "", url);
+      render();
+    };
+    await render();
+  });
 }
 
 document.addEventListener("click", (event) => {
