@@ -17,6 +17,11 @@ tests/events with ids and times varied. In the same run:
 
 Both write paths start from an empty database file, so their stores end alike.
 
+The storage floor, measured after the columnar run: the rows it stored copied into an
+empty ``events`` table of a fresh database file (the same columns and key), DuckDB to
+DuckDB with no Python in between. Any ingestion into the local store pays at least this
+write, on top of decoding every line.
+
 Then the service, ``clarion events ingest --source ses`` minus the file read
 (``EventIngestService.ingest_text`` of a fresh local home), over SES records only (the
 same SES templates, ``--rows`` lines; 3 in 10 are unsubscribes, complaints and hard
@@ -204,9 +209,11 @@ def columnar(path: Path) -> dict[str, Any]:
             result = ingest.ingest_lines(lines, app_id="app-1", arrival_timestamp=1772442001000)
         seconds = time.perf_counter() - started
         stored = DuckDBEventStore(database).count()
+        floor = storage_floor(database.connection(), Path(home))
         database.close()
     return {
         "records": result.accepted,
+        "storage_floor": floor,
         "rejected": len(result.rejects),
         "deferred_to_per_record": result.deferred,
         "written": result.stored,
@@ -216,6 +223,35 @@ def columnar(path: Path) -> dict[str, Any]:
         "write_seconds": round(write_s, 3),
         "per_second": round(result.accepted / seconds),
     }
+
+
+def storage_floor(connection: Any, home: Path) -> dict[str, Any]:
+    """Copy the stored events into an empty table of the same definition in a fresh
+    database file: the write every ingestion into the local store pays."""
+    import duckdb
+
+    ddl = [
+        row[0]
+        for query in (
+            "SELECT sql FROM duckdb_tables() WHERE table_name = 'events'",
+            "SELECT sql FROM duckdb_indexes() WHERE table_name = 'events'",
+        )
+        for row in connection.execute(query).fetchall()
+    ]
+    fresh = home / "floor.duckdb"
+    with duckdb.connect(str(fresh)) as target:
+        for statement in ddl:
+            target.execute(statement)
+    connection.execute(f"ATTACH '{fresh}' AS floor")
+    try:
+        started = time.perf_counter()
+        connection.execute("INSERT INTO floor.main.events SELECT * FROM events")
+        connection.execute("CHECKPOINT floor")
+        seconds = time.perf_counter() - started
+        (rows,) = connection.execute("SELECT count(*) FROM floor.main.events").fetchone()
+    finally:
+        connection.execute("DETACH floor")
+    return {"rows": rows, "seconds": round(seconds, 3), "per_second": round(rows / seconds)}
 
 
 def service(path: Path, *, columnar: bool) -> dict[str, Any]:
@@ -282,6 +318,15 @@ def main(argv: list[str]) -> None:
         "columnar_normalise_and_write": measured,
         # The goal: the columnar ingestion at 0.3 of the bare json.loads rate or better.
         "columnar_rate_vs_json_loads": round(base["seconds"] / max(measured["seconds"], 1e-9), 3),
+        # The write alone, DuckDB to DuckDB: an upper bound on any local ingestion's rate.
+        "storage_floor_rate_vs_json_loads": round(
+            base["seconds"] / max(measured["storage_floor"]["seconds"], 1e-9), 3
+        ),
+        # Decoding every line with json.loads and then only the floor's write, nothing
+        # else: the best rate a path that decodes in Python can reach on this store.
+        "json_loads_plus_storage_floor_rate_vs_json_loads": round(
+            base["seconds"] / (base["seconds"] + measured["storage_floor"]["seconds"]), 3
+        ),
         "columnar_normalise_only_rate_vs_json_loads": round(
             base["seconds"] / max(measured["normalise_seconds"], 1e-9), 3
         ),
