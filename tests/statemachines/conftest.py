@@ -387,7 +387,11 @@ def campaign_deployment(
             ),
         )
         boot = Bootstrap(settings, **clients)
-        clock = CampaignClock(datetime.now(UTC).replace(microsecond=0))
+        # Today, in the day's first half: a run's waits (a quiet time's deferral is
+        # about an hour) must not carry it into the next UTC day, which would reset the
+        # daily cap the tests count on.
+        started = datetime.now(UTC).replace(microsecond=0)
+        clock = CampaignClock(started.replace(hour=started.hour % 12))
         pauses: list[float] = []
         # The runner the handlers use, on the frozen clock (Bootstrap builds the same
         # one on the wall clock).
