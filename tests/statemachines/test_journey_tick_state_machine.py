@@ -326,10 +326,8 @@ def test_a_segment_near_the_sql_limit_ticks_with_no_sql_in_the_execution_state(
 
     deployment = journey_deployment
     boot = deployment.boot
-    _setup(deployment)
-    boot.journey_service.update_journey_state(
-        boot.journey_service.list_journeys()["Item"][0]["Id"], {"State": "CANCELLED"}
-    )
+    # The endpoints and templates; the starters' journey is cancelled (it never ran).
+    boot.journey_service.update_journey_state(_setup(deployment), {"State": "CANCELLED"})
     # As many values as a dimension may have, long enough to come close to the SQL limit.
     codes = [f"{n:04d}-" + "x" * 175 for n in range(MAX_VALUES_PER_DIMENSION)]
     segment = boot.segment_service.create_segment(

@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from clarion.domain.journeys.durations import from_ms, to_ms
-from clarion.ports.campaigns import CampaignAudienceQuery
 from clarion.services.journeys.engine import JourneyEngine
 from clarion.services.journeys.ticks import JourneyTicker, PendingEntry
 
 if TYPE_CHECKING:
+    from clarion.ports.campaigns import CampaignAudienceQuery
     from clarion.services.common import ProjectService
 
 
