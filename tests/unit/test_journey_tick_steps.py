@@ -169,3 +169,23 @@ def test_the_audience_query_is_made_on_first_use(world: JourneyWorld) -> None:
     steps.next_entry(to_ms(world.now), execution="tick-1")
 
     assert len(made) == 1 and len(made[0].started) == 2
+
+
+@pytest.mark.parametrize(
+    ("event", "now", "execution"),
+    [
+        ({}, None, None),
+        ({"Now": 1_700_000_000_000}, 1_700_000_000_000, None),
+        ({"Input": {}, "ExecutionName": "tick-1"}, None, "tick-1"),
+        ({"Input": {"Now": 1_700_000_000_000}, "ExecutionName": "t"}, 1_700_000_000_000, "t"),
+    ],
+)
+def test_the_plan_function_takes_the_input_alone_or_with_the_execution_name(
+    event: dict[str, Any], now: int | None, execution: str | None
+) -> None:
+    from lambdas._runtime import parse_event
+    from lambdas.journey_plan.handler import PlanEvent
+
+    request = parse_event(event, PlanEvent)
+
+    assert (request.now, request.execution_name) == (now, execution)
