@@ -3,13 +3,13 @@
 The whitepaper's onboarding journey (welcome email, a week's wait, a split on opening
 the welcome email, tips or basics) runs on the aws backend under moto for N
 participants (default 1,000) through the journey tick's real steps, as the tick state
-machine calls them: plan, admit batches of 500 (the Athena query's rows), entered,
-every shard advanced page by page, finish; a tenth of the welcome emails opened through
-the journey trigger (what the journeys' stream consumer does); a week later a second
-tick. Every AWS call the handlers make is counted (botocore's ``before-call`` and
-``after-call`` hooks), with the DynamoDB items each writes and reads; the Lambda
-invocations and Step Functions state transitions are counted from the steps taken,
-following ``infra/statemachines/journey_tick.asl.json``.
+machine calls them: plan (which starts the run's Athena audience query), admit batches
+of 500 (the query's rows), entered, every shard advanced page by page, finish; a tenth
+of the welcome emails opened through the journey trigger (what the journeys' stream
+consumer does); a week later a second tick. Every AWS call the handlers make is
+counted (botocore's ``before-call`` and ``after-call`` hooks), with the DynamoDB items
+each writes and reads; the Lambda invocations and Step Functions state transitions are
+counted from the steps taken, following ``infra/statemachines/journey_tick.asl.json``.
 
 The counts are scaled to 1,000,000 participants and priced (us-east-1 list prices,
 below) beside two alternatives for the same month:
@@ -124,6 +124,12 @@ def _deploy(clients: dict[str, Any]) -> None:
     clients["kinesis"].create_stream(StreamName="cost-events", ShardCount=1)
     clients["ses"].verify_domain_identity(Domain="example.com")
     clients["sesv2"].create_configuration_set(ConfigurationSetName="cost-email")
+    # Plan starts the run's audience query there (its rows are not read: the batches
+    # are the bench's own).
+    clients["athena"].create_work_group(
+        Name="cost-workgroup",
+        Configuration={"ResultConfiguration": {"OutputLocation": "s3://cost-data/athena-results/"}},
+    )
 
 
 def run(count: int) -> dict[str, Any]:
@@ -153,6 +159,7 @@ def run(count: int) -> dict[str, Any]:
                 endpoints_table="cost-endpoints",
                 definitions_table="cost-definitions",
                 data_bucket="cost-data",
+                athena_workgroup="cost-workgroup",
                 events_stream="cost-events",
                 sends_table="cost-sends",
                 journeys_table="cost-journeys",
@@ -203,7 +210,8 @@ def run(count: int) -> dict[str, Any]:
             transitions += 2  # Plan, EntryPending?
             entry = plan["Entry"]
             while entry is not None:
-                # Athena start, get (once ready), done?; the Map; per batch: Admit.
+                # AudienceQueryStarted (Plan or Entered started the query), get (once
+                # ready), done?; the Map; per batch: Admit.
                 transitions += 4
                 for first in range(0, count, BATCH):
                     steps.admit_batch(

@@ -643,7 +643,15 @@ class Bootstrap:
         """The journey tick state machine's steps (AWS)."""
         from clarion.services.journeys import JourneyTickSteps
 
-        return JourneyTickSteps(self.journey_ticker, self.journey_engine)
+        a = self.adapters
+        return JourneyTickSteps(
+            self.journey_ticker,
+            self.journey_engine,
+            # Made on first use: only plan and entered start a run's audience query.
+            audience_query=lambda: _aws_only(
+                a.campaign_audience_query, "the journey run's audience query"
+            ),
+        )
 
     @cached_property
     def projects_tick_steps(self) -> ProjectsTickSteps:

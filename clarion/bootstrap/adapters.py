@@ -196,8 +196,8 @@ class Adapters(Protocol):
     def campaign_scheduler(self) -> CampaignScheduler: ...
     @property
     def campaign_audience_query(self) -> CampaignAudienceQuery | None:
-        """Starts a campaign run's audience query for the state machine (AWS); None
-        where runs query their audience in process."""
+        """Starts a campaign run's (or a journey run's) audience query for a state
+        machine (AWS); None where runs query their audience in process."""
         ...
 
     @property

@@ -103,12 +103,13 @@ class BatchObject:
 
 
 class CampaignAudienceQuery(Protocol):
-    """Starts a campaign run's audience query without waiting for it (Athena on AWS:
-    the campaign state machine polls it and reads its CSV result).
+    """Starts a campaign run's (or a journey run's) audience query without waiting for
+    it (Athena on AWS: the campaign state machine, or the journey tick, polls it and
+    reads its CSV result).
 
-    The run's start step calls it, so that the SQL, which may be a couple of hundred
-    kilobytes, never travels in the state machine's execution state (whose payloads
-    are limited to 256 KiB).
+    The campaign run's start step calls it, and the journey tick's plan and entered
+    steps, so that the SQL, which may be a couple of hundred kilobytes, never travels
+    in a state machine's execution state (whose payloads are limited to 256 KiB).
     """
 
     def start(self, sql: str, token: str) -> str:

@@ -16,6 +16,7 @@ from aws_cdk import aws_kinesis as kinesis
 from constructs import Construct
 
 from infra.constructs.campaign_functions import DeliverySettings, grant_delivery
+from infra.constructs.data_lake import Prefixes
 from infra.constructs.event_ingest import DEAD_LETTERS_PREFIX
 from infra.constructs.lambda_runtime import (
     ClarionFunction,
@@ -80,10 +81,17 @@ class JourneyFunctions(Construct):
             service_name=JOURNEY_SERVICE_NAME,
             extra_environment=environment,
         )
+        # plan and entered start a run's audience query; the tick reads its CSV at
+        # athena-results/<id>.csv.
+        query_environment = {
+            **environment,
+            variable("athena_output"): f"s3://{bucket_name}/{Prefixes.ATHENA_RESULTS}",
+        }
         self.plan = function(
             "Plan",
             handler=PLAN_HANDLER,
-            description="Journey tick: starts due segment runs, lists the entries and shards",
+            description="Journey tick: starts due segment runs and the first run's audience query",
+            extra_environment=query_environment,
             memory_size=512,
             timeout=Duration.minutes(2),
         )
@@ -97,7 +105,8 @@ class JourneyFunctions(Construct):
         self.entered = function(
             "Entered",
             handler=ENTERED_HANDLER,
-            description="Journey tick: closes a run's entries and names the next pending run",
+            description="Journey tick: closes a run's entries, starts the next run's query",
+            extra_environment=query_environment,
             memory_size=512,
             timeout=Duration.minutes(1),
         )

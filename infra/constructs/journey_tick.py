@@ -2,9 +2,12 @@
 started by an EventBridge Scheduler schedule every few minutes, with its failure topic
 (and, when configured, its e-mail subscriber), execution logs and alarms.
 
-Plan → for each pending segment run: an Athena audience query (poll loop), a Distributed
-Map of admit batches over its CSV, entered → a Distributed Map over every shard of every
-active or cancelled journey, each child advancing its shard page by page → finish. Any
+Plan (which starts the first pending run's Athena audience query and returns only its
+id: a segment's SQL may be up to 200,000 bytes, and no execution state carries it) →
+for each pending segment run: the query polled, a Distributed Map of admit batches over
+its CSV, entered (which starts the next run's query) → a Distributed Map over every
+shard of every active or cancelled journey, each child advancing its shard page by
+page → finish. Any
 failure publishes to the failure topic and fails the execution; an alarm covers what no
 catch sees (the execution's timeout, aborts) and the events consumer's dead letters.
 docs/journeys.md ("On AWS") describes it and its cost.
@@ -30,7 +33,7 @@ from infra.constructs.encryption import pipeline_key
 from infra.constructs.journey_functions import JourneyFunctions, grant_invoke
 from infra.constructs.query_workgroup import QueryWorkgroup
 from infra.constructs.state_machines import logged_state_machine, scheduler_role
-from infra.grants import grant_query_objects, nag_notation
+from infra.grants import grant_objects, grant_query_objects, nag_notation
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
 
@@ -42,20 +45,18 @@ DEFAULT_TICK_SCHEDULE = "rate(5 minutes)"
 def tick_substitutions(
     functions: JourneyFunctions,
     *,
-    workgroup_name: str,
-    database_name: str,
     bucket_name: str,
     failure_topic_arn: str,
 ) -> dict[str, str]:
-    """The ``${Name}`` values of the ASL file."""
+    """The ``${Name}`` values of the ASL file. No workgroup nor database: the plan and
+    entered functions start the audience queries (the SQL never enters the execution
+    state)."""
     return {
         "PlanFunctionArn": functions.plan.function.function_arn,
         "EnterFunctionArn": functions.enter.function.function_arn,
         "EnteredFunctionArn": functions.entered.function.function_arn,
         "AdvanceFunctionArn": functions.advance.function.function_arn,
         "FinishFunctionArn": functions.finish.function.function_arn,
-        "AthenaWorkgroup": workgroup_name,
-        "GlueDatabase": database_name,
         "DataBucket": bucket_name,
         "AthenaResultsPrefix": Prefixes.ATHENA_RESULTS,
         "FailureTopicArn": failure_topic_arn,
@@ -131,8 +132,6 @@ class JourneyTick(Construct):
             definition=ASL_FILE.read_text(encoding="utf-8"),
             substitutions=tick_substitutions(
                 functions,
-                workgroup_name=workgroup.name,
-                database_name=catalog.database_name,
                 bucket_name=bucket_name,
                 failure_topic_arn=self.failure_topic.topic_arn,
             ),
@@ -154,21 +153,35 @@ class JourneyTick(Construct):
         role = self.role
         stack = Stack.of(self)
         grant_invoke(role, functions.tick)
-        # The audience query: start and poll it; Athena reads the catalog and the lake
-        # with the caller's permissions and writes the CSV result the Map reads.
-        workgroup.grant_query(role)
-        catalog.grant_read(role, *AUDIENCE_TABLES)
-        grant_query_objects(
+        # The audience query: plan and entered start it (its SQL never enters the
+        # execution state); Athena reads the catalog and the lake with the starter's
+        # permissions and writes the CSV result. The state machine polls the query and
+        # the Map reads the CSV.
+        for starter in (functions.plan, functions.entered):
+            workgroup.grant_query(starter.role)
+            catalog.grant_read(starter.role, *AUDIENCE_TABLES)
+            grant_query_objects(
+                starter.role,
+                bucket_name=bucket_name,
+                key=data_key,
+                reads={
+                    Prefixes.ENDPOINT_CHANGES: "Segment SQL reads the endpoints view (changes).",
+                    Prefixes.ENDPOINT_SNAPSHOT: "Segment SQL reads the endpoints view (snapshot).",
+                    Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
+                },
+                results_prefix=Prefixes.ATHENA_RESULTS,
+                results_reason="Athena writes the run's members CSV under athena-results/.",
+            )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["athena:GetQueryExecution"], resources=[workgroup.arn])
+        )
+        grant_objects(
             role,
             bucket_name=bucket_name,
+            prefix=Prefixes.ATHENA_RESULTS,
             key=data_key,
-            reads={
-                Prefixes.ENDPOINT_CHANGES: "Segment SQL reads the endpoints view (changes).",
-                Prefixes.ENDPOINT_SNAPSHOT: "Segment SQL reads the endpoints view (snapshot).",
-                Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
-            },
-            results_prefix=Prefixes.ATHENA_RESULTS,
-            results_reason="Athena writes the members CSV under athena-results/; the Map reads it.",
+            read=True,
+            reason="The Map reads the run's members CSV under athena-results/.",
         )
         # The Distributed Maps run their items as child executions of this state machine.
         executions = stack.format_arn(

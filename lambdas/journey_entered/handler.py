@@ -1,9 +1,11 @@
 """After a run's members have all been offered (``ProjectsTickSteps.entered``).
 
-Input ``{"ApplicationId", "JourneyId", "RunId", "Now", "Projects"}``; returns
-``{"Entry": ...}``: the next run whose members are still to be offered (the plan's
-shape, naming its project): the same project's, else one of the projects after it in
-the plan's ``Projects``; or null.
+Input ``{"ApplicationId", "JourneyId", "RunId", "Now", "Projects", "ExecutionName"}``;
+returns ``{"Entry": ...}``: the next run whose members are still to be offered (the
+plan's shape, naming its project, its audience query started on Athena: the query's
+id and the SQL's size, never the SQL): the same project's, else one of the projects
+after it in the plan's ``Projects``; or null. ``ExecutionName`` (with ``Now`` and the
+run) makes the query's idempotency token, so a retried step gets the query it started.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class EnteredEvent(BaseModel):
     run_id: str = Field(alias="RunId", min_length=1)
     now: int = Field(alias="Now", gt=0)
     projects: list[str] = Field(default_factory=list, alias="Projects")
+    execution_name: str | None = Field(default=None, alias="ExecutionName", min_length=1)
 
 
 @logger.inject_lambda_context
@@ -34,7 +37,12 @@ class EnteredEvent(BaseModel):
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_event(event, EnteredEvent)
     answer = for_project(bootstrap(), request.application_id).projects_tick_steps.entered(
-        request.application_id, request.journey_id, request.run_id, request.now, request.projects
+        request.application_id,
+        request.journey_id,
+        request.run_id,
+        request.now,
+        request.projects,
+        execution=request.execution_name,
     )
     logger.info(
         "journey run entered",
@@ -43,6 +51,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "journey_id": request.journey_id,
             "run_id": request.run_id,
             "next": bool(answer["Entry"]),
+            "query_execution_id": (answer["Entry"] or {}).get("AudienceQueryExecutionId"),
         },
     )
     return answer

@@ -41,6 +41,9 @@ HANDLERS = {
 }
 ADVANCE = "lambdas.journey_advance.handler.handler"
 PLAN = "lambdas.journey_plan.handler.handler"
+ENTERED = "lambdas.journey_entered.handler.handler"
+ENTER = "lambdas.journey_enter.handler.handler"
+FINISH = "lambdas.journey_finish.handler.handler"
 EVENTS = "lambdas.journey_events.handler.handler"
 
 
@@ -118,6 +121,26 @@ def test_the_tick_is_a_distributed_map_over_shards_and_entry_batches(built: Buil
     assert not any(".sync" in s.get("Resource", "") for _, s in _tasks(states))
 
 
+def test_no_state_carries_the_audience_sql(built: Built) -> None:
+    definition = _machine(built.template)["DefinitionString"]
+    states = _definition(built.template)["States"]
+
+    # Plan and Entered start the audience query: the state machine only polls it.
+    assert "AudienceSql" not in definition.replace("AudienceSqlBytes", "")
+    assert "QueryString" not in definition
+    assert "StartAudienceQuery" not in states
+    assert not any(s.get("Resource", "").endswith("startQueryExecution") for _, s in _tasks(states))
+    assert states["EntryPending?"]["Choices"][0]["Next"] == "AudienceQueryStarted"
+    assert states["AudienceQueryStarted"]["Parameters"] == {
+        "QueryExecutionId.$": "$.Plan.Entry.AudienceQueryExecutionId"
+    }
+    assert states["GetAudienceQuery"]["Resource"].endswith("aws-sdk:athena:getQueryExecution")
+    # The execution's name makes the query's idempotency token (a retry's same query).
+    assert states["Plan"]["Parameters"]["Payload"]["ExecutionName.$"] == "$$.Execution.Name"
+    entered = states["Entered"]["Parameters"]["Payload"]
+    assert entered["ExecutionName.$"] == "$$.Execution.Name"
+
+
 def test_every_step_after_the_plan_is_handed_its_project(built: Built) -> None:
     states = _definition(built.template)["States"]
 
@@ -153,6 +176,7 @@ def test_every_placeholder_is_substituted(built: Built) -> None:
     placeholders = set(re.findall(r"\$\{(\w+)\}", machine["DefinitionString"]))
 
     assert placeholders == set(machine["DefinitionSubstitutions"])
+    assert not {"AthenaWorkgroup", "GlueDatabase"} & placeholders
     assert machine["StateMachineName"] == "clarion-journey-tick"
     assert machine["TracingConfiguration"] == {"Enabled": True}
     assert machine["LoggingConfiguration"]["Level"] == "ALL"
@@ -183,13 +207,47 @@ def test_the_state_machine_role_is_scoped(built: Built) -> None:
 
     assert {
         "lambda:InvokeFunction",
-        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "s3:GetObject",
         "states:StartExecution",
         "sns:Publish",
     } <= actions
+    # It polls the audience query and reads its CSV; plan and entered start it.
+    assert not {"athena:StartQueryExecution", "glue:GetTable", "s3:PutObject"} & actions
+    text = json.dumps(statements)
+    assert "athena-results/*" in text
+    assert "endpoint-snapshot/*" not in text and "imported-segments/*" not in text
     for statement in statements:
         if "*" in listed(statement["Resource"]):
             assert set(listed(statement["Action"])) <= TRACING_AND_LOG_DELIVERY_ACTIONS
+
+
+@pytest.mark.parametrize("handler", [PLAN, ENTERED])
+def test_plan_and_entered_start_the_audience_query_on_the_lake(built: Built, handler: str) -> None:
+    properties = function_with_id(built.template, handler)[1]
+    statements = statements_of_role(built.template, properties["Role"]["Fn::GetAtt"][0])
+    actions = {a for s in statements for a in listed(s["Action"])}
+    text = json.dumps(statements)
+
+    assert {
+        "athena:StartQueryExecution",
+        "glue:GetTable",
+        "s3:GetObject",
+        "s3:PutObject",
+        "kms:Decrypt",
+    } <= actions
+    for prefix in ("athena-results/*", "endpoint-snapshot/*", "imported-segments/*"):
+        assert prefix in text, prefix
+    variables = properties["Environment"]["Variables"]
+    assert variables["CLARION_ATHENA_WORKGROUP"] == "clarion"
+    assert "athena-results/" in json.dumps(variables["CLARION_ATHENA_OUTPUT"])
+
+
+@pytest.mark.parametrize("handler", [ENTER, ADVANCE, FINISH, EVENTS])
+def test_the_other_functions_start_no_query(built: Built, handler: str) -> None:
+    actions = _role_actions(built.template, handler)
+
+    assert not any(a.startswith(("athena:", "glue:")) for a in actions)
 
 
 def test_functions_least_privilege(built: Built) -> None:

@@ -132,6 +132,7 @@ class CampaignDeployment:
     pauses: list[float] = field(default_factory=list)
     waits: list[str] = field(default_factory=list)
     fail_next: dict[str, int] = field(default_factory=dict)
+    fail_after: dict[str, int] = field(default_factory=dict)
 
     def queue_audience(self, batches: Sequence[Sequence[str]]) -> None:
         """Queue the next Athena query's result: the batched audience (``batch``, ``ids``
@@ -257,6 +258,9 @@ def _patch_lambda(
                 deployment.fail_next[name] -= 1
                 raise ConnectionError(f"{name}: injected infrastructure failure")
             result = module.handler(payload, FakeContext(name))
+            if deployment.fail_after.get(name):
+                deployment.fail_after[name] -= 1
+                raise TimeoutError(f"{name}: injected failure after the handler ran")
         except Exception as exc:
             # What Lambda answers for an unhandled error: Step Functions names the
             # error after errorType.
@@ -460,8 +464,6 @@ def journey_substitutions(topic_arn: str) -> dict[str, str]:
         "EnteredFunctionArn": function_arn(JOURNEY_FUNCTIONS["entered"]),
         "AdvanceFunctionArn": function_arn(JOURNEY_FUNCTIONS["advance"]),
         "FinishFunctionArn": function_arn(JOURNEY_FUNCTIONS["finish"]),
-        "AthenaWorkgroup": WORKGROUP,
-        "GlueDatabase": DATABASE,
         "DataBucket": DATA_BUCKET,
         "AthenaResultsPrefix": RESULTS_PREFIX,
         "FailureTopicArn": topic_arn,
@@ -487,6 +489,11 @@ class JourneyDeployment(CampaignDeployment):
 
     def fail_next_call(self, key: str, times: int = 1) -> None:
         self.fail_next[JOURNEY_FUNCTIONS[key]] = times
+
+    def fail_after_call(self, key: str, times: int = 1) -> None:
+        """Make the next ``times`` invocations of a function fail once its handler has
+        run (a timeout after its writes: the retry finds them done)."""
+        self.fail_after[JOURNEY_FUNCTIONS[key]] = times
 
     def tick(self, timeout_s: float = 120.0) -> dict[str, Any]:
         """One tick execution (as the schedule starts it), run to its end."""
@@ -588,6 +595,8 @@ def journey_deployment(
                 data_bucket=DATA_BUCKET,
                 glue_database=DATABASE,
                 athena_workgroup=WORKGROUP,
+                # What the journeys stack gives plan and entered (the ASL reads there).
+                athena_output=f"s3://{DATA_BUCKET}/{RESULTS_PREFIX}",
                 ses_configuration_set=SES_CONFIGURATION_SET,
                 from_address=FROM_ADDRESS,
                 events_stream=EVENTS_STREAM,

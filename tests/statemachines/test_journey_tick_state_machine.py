@@ -16,6 +16,7 @@ import json
 from datetime import timedelta
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -262,6 +263,125 @@ def test_a_failing_step_notifies_and_fails_the_execution(journey_deployment: Jou
         e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
     ]
     assert "NotifyFailure" in entered
+
+
+def test_a_plan_retried_after_starting_its_query_admits_each_member_once(
+    journey_deployment: JourneyDeployment,
+):
+    """Plan times out after starting the audience query and is retried. On AWS the
+    retry's ClientRequestToken (the execution, Now, the run, the SQL) gets the same
+    query back; moto ignores the token, so here the retry starts a second query: the
+    case of a token forgotten."""
+    deployment = journey_deployment
+    journey = _setup(deployment)
+    _queue_batches([MEMBERS])  # the first attempt's query
+    _queue_batches([MEMBERS[:6], MEMBERS[6:]])  # the retry's
+    deployment.fail_after_call("plan")
+
+    done = deployment.tick()
+
+    assert done["status"] == "SUCCEEDED", done
+    plans = deployment.invoked("plan")
+    assert len(plans) == 2 and plans[0] == plans[1]
+    assert plans[0]["ExecutionName"] == "tick-1"
+    queries = deployment.clients["athena"].list_query_executions()["QueryExecutionIds"]
+    assert len(queries) == 2
+    assert _subjects(deployment).count("Welcome aboard") == 11
+    metrics = deployment.boot.journey_reports.execution_metrics(journey)["Metrics"]
+    assert metrics["ENDPOINT_ENTERED"] == "11"
+
+
+def test_a_run_offered_again_through_a_second_query_admits_each_member_once(
+    journey_deployment: JourneyDeployment,
+):
+    """The first tick admits the run's members, then its Entered step fails (the run
+    is still to be offered); the next tick's plan offers the run again through a new
+    audience query, and every member, already a participant, is refused a second
+    entry (the participant store's compare-and-set)."""
+    deployment = journey_deployment
+    journey = _setup(deployment)
+    _queue_batches([MEMBERS])
+    deployment.fail_next_call("entered", times=10)
+
+    failed = deployment.tick()
+    deployment.fail_next.clear()
+    _queue_batches([MEMBERS[:3], MEMBERS[3:]])
+    deployment.clock.advance_to(deployment.clock.now + timedelta(minutes=5))
+    again = deployment.tick()
+
+    assert failed["status"] == "FAILED" and again["status"] == "SUCCEEDED", again
+    plans = deployment.invoked("plan")
+    assert len(plans) == 2
+    assert len(deployment.invoked("enter")) == 3  # one batch, then two
+    assert _subjects(deployment).count("Welcome aboard") == 11
+    reports = deployment.boot.journey_reports
+    assert reports.execution_metrics(journey)["Metrics"]["ENDPOINT_ENTERED"] == "11"
+    assert len(reports.runs(journey)["Item"]) == 1
+
+
+def test_a_segment_near_the_sql_limit_ticks_with_no_sql_in_the_execution_state(
+    journey_deployment: JourneyDeployment,
+):
+    from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES, MAX_VALUES_PER_DIMENSION
+
+    deployment = journey_deployment
+    boot = deployment.boot
+    # The endpoints and templates; the starters' journey is cancelled (it never ran).
+    boot.journey_service.update_journey_state(_setup(deployment), {"State": "CANCELLED"})
+    # As many values as a dimension may have, long enough to come close to the SQL limit.
+    codes = [f"{n:04d}-" + "x" * 175 for n in range(MAX_VALUES_PER_DIMENSION)]
+    segment = boot.segment_service.create_segment(
+        {
+            "Name": "long list",
+            "Dimensions": {
+                "Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}},
+                "UserAttributes": {"Code": {"AttributeType": "EXCLUSIVE", "Values": codes}},
+            },
+        }
+    )
+    sql_bytes = len(boot.segment_service.compile(segment["Id"]).encode("utf-8"))
+    assert 0.9 * MAX_SEGMENT_SQL_BYTES < sql_bytes <= MAX_SEGMENT_SQL_BYTES
+    body = json.loads(
+        (Path(__file__).resolve().parents[2] / ROOT_JOURNEY).read_text(encoding="utf-8")
+    )
+    body["Name"] = "long list journey"
+    body["StartCondition"] = {"SegmentStartCondition": {"SegmentId": segment["Id"]}}
+    journey = boot.journey_service.create_journey(body)["Id"]
+    boot.journey_service.update_journey_state(journey, {"State": "ACTIVE"})
+    _queue_batches([MEMBERS[1:]])
+
+    done = deployment.tick()
+
+    assert done["status"] == "SUCCEEDED", done
+    metrics = boot.journey_reports.execution_metrics(journey)["Metrics"]
+    assert metrics["ENDPOINT_ENTERED"] == "11"
+    history = deployment.history(done["executionArn"])
+    # Athena was given the whole query by the plan step...
+    (plan,) = [e for e in history if e["type"] == "TaskSucceeded"][:1]
+    entry = json.loads(plan["taskSucceededEventDetails"]["output"])["Payload"]["Entry"]
+    assert entry["AudienceSqlBytes"] > 0.9 * MAX_SEGMENT_SQL_BYTES
+    query = deployment.clients["athena"].get_query_execution(
+        QueryExecutionId=entry["AudienceQueryExecutionId"]
+    )
+    assert codes[-1] in query["QueryExecution"]["Query"]
+    # ...and no state's input or output, nor any task's parameters, ever held it.
+    # (GetQueryExecution's raw answer repeats the query, under the 256 KiB task-result
+    # limit since the SQL is at most MAX_SEGMENT_SQL_BYTES; its ResultSelector keeps
+    # only the query's state.)
+    states_seen = set()
+    for event in history:
+        details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
+        if details is not None:
+            states_seen.add(details["name"])
+            assert codes[0] not in json.dumps(details), (event["type"], details["name"])
+        scheduled = event.get("taskScheduledEventDetails", {}).get("parameters", "")
+        assert codes[0] not in scheduled, event["type"]
+        result = event.get("taskSucceededEventDetails", {}).get("output", "")
+        assert len(result.encode("utf-8")) < 256 * 1024
+    assert {"Plan", "AudienceQueryStarted", "GetAudienceQuery", "AdmitBatches", "Entered"} <= (
+        states_seen
+    )
+    assert "SELECT" not in done.get("input", "") + done.get("output", "")
 
 
 @pytest.fixture(autouse=True)

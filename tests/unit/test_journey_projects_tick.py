@@ -24,35 +24,49 @@ class FakeProjects:
 
 
 class FakeSteps:
-    """One project's tick: its journeys' shards and its pending runs (offered in turn)."""
+    """One project's tick: its journeys' shards and its pending runs (offered in turn);
+    ``queries`` records each audience query started (journey, execution)."""
 
     def __init__(self, journeys: list[str], pending: list[str]) -> None:
         self.journeys = journeys
         self.pending = list(pending)
         self.calls: list[tuple[Any, ...]] = []
+        self.queries: list[tuple[str, str | None]] = []
 
-    def _entry(self) -> dict[str, Any] | None:
-        return {"JourneyId": self.pending[0], "RunId": "r"} if self.pending else None
+    def _entry(self, execution: str | None, *, start_query: bool = True) -> dict[str, Any] | None:
+        if not self.pending:
+            return None
+        if start_query:
+            self.queries.append((self.pending[0], execution))
+        return {"JourneyId": self.pending[0], "RunId": "r"}
 
     def now(self) -> datetime:
         return NOW
 
-    def next_entry(self) -> dict[str, Any] | None:
-        return self._entry()
+    def next_entry(self, now_ms: int, *, execution: str | None = None) -> dict[str, Any] | None:
+        return self._entry(execution)
 
-    def plan(self, now: datetime | None = None) -> dict[str, Any]:
+    def plan(
+        self,
+        now: datetime | None = None,
+        *,
+        execution: str | None = None,
+        start_query: bool = True,
+    ) -> dict[str, Any]:
         self.calls.append(("plan", now))
         return {
             "Now": to_ms(now or NOW),
-            "Entry": self._entry(),
+            "Entry": self._entry(execution, start_query=start_query),
             "Entries": len(self.pending),
             "RunsStarted": [f"run-{j}" for j in self.pending],
             "Shards": [{"JourneyId": j, "Shard": 0, "Cancel": False} for j in self.journeys],
         }
 
-    def entered(self, journey_id: str, run_id: str, now_ms: int) -> dict[str, Any]:
+    def entered(
+        self, journey_id: str, run_id: str, now_ms: int, *, execution: str | None = None
+    ) -> dict[str, Any]:
         self.pending.remove(journey_id)
-        return {"Entry": self._entry()}
+        return {"Entry": self._entry(execution)}
 
     def finish(self, now_ms: int) -> dict[str, Any]:
         self.calls.append(("finish", now_ms))
@@ -91,14 +105,18 @@ def test_the_entries_move_on_to_the_next_projects_runs() -> None:
         "second": FakeSteps(["j2"], ["j2"]),
     }
     tick = _tick(steps)
-    projects = tick.plan(NOW)["Projects"]
+    projects = tick.plan(NOW, execution="tick-1")["Projects"]
 
-    after_default = tick.entered("default", "j1", "r", to_ms(NOW), projects)
-    after_second = tick.entered("second", "j2", "r", to_ms(NOW), projects)
+    after_default = tick.entered("default", "j1", "r", to_ms(NOW), projects, execution="tick-1")
+    after_second = tick.entered("second", "j2", "r", to_ms(NOW), projects, execution="tick-1")
 
     assert after_default["Entry"] == {"JourneyId": "j2", "RunId": "r", "ApplicationId": "second"}
     assert after_second == {"Entry": None}
     assert steps["default"].pending == [] and steps["second"].pending == []
+    # One audience query per run offered, each started by the step that names the run:
+    # the plan did not start the second project's (the default project's went first).
+    assert steps["default"].queries == [("j1", "tick-1")]
+    assert steps["second"].queries == [("j2", "tick-1")]
 
 
 def test_finish_closes_each_projects_journeys_the_default_ones_when_none_is_named() -> None:

@@ -1,7 +1,7 @@
 """The AWS CampaignAudienceQuery: Athena's StartQueryExecution, the SQL as written (no
 parsing and printing again: a segment's SQL may be a couple of hundred kilobytes), with
-the step's token as Athena's ClientRequestToken so that a retried start step finds the
-query it started."""
+the step's token as Athena's ClientRequestToken so that a retried step (a campaign
+run's start, the journey tick's plan or entered) finds the query it started."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class AthenaCampaignAudienceQuery:
         A boto3 Athena client.
     workgroup, database
         Where the query runs (the workgroup enforces the result location the campaign
-        state machine reads: ``<results prefix><QueryExecutionId>.csv``).
+        state machine and the journey tick read: ``<results prefix><QueryExecutionId>.csv``).
     output_location
         A result location to ask for, when the workgroup does not enforce one.
     """
