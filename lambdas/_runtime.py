@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     # Types only: the batch utility costs a fifth of a second of import, and the API
     # function (the one whose cold start a caller waits for) never uses it.
     from aws_lambda_powertools.utilities.batch import EventType
-    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
     from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
         KinesisStreamRecord,
     )
@@ -212,12 +211,13 @@ def stream_record(record: KinesisStreamRecord) -> StreamRecord:
     )
 
 
-def api_body(event: APIGatewayProxyEvent) -> str | bytes:
-    """An API Gateway proxy event's body: its text, or its bytes when it came base64
-    encoded (the intake's JSON reader refuses bytes that are not UTF-8 with the reason,
-    rather than reading replacement characters into a record)."""
-    raw = event.body or ""
-    if event.is_base64_encoded:
+def api_body(event: Mapping[str, Any]) -> str | bytes:
+    """An API Gateway proxy event's body (the event as a dict, or Powertools'
+    ``APIGatewayProxyEvent``): its text, or its bytes when it came base64 encoded (the
+    intake's JSON reader refuses bytes that are not UTF-8 with the reason, rather than
+    reading replacement characters into a record)."""
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
         return base64.b64decode(raw)
     return str(raw)
 
