@@ -181,3 +181,72 @@ def test_an_api_event_reads_as_the_proxy_data_class_reads_it(event: dict[str, An
     assert (event.get("pathParameters") or {}).get("application-id") == (
         proxy.path_parameters.get("application-id")
     )
+
+
+# -- endpoint_change_feed --------------------------------------------------------------
+
+
+def _change_reference(raw: dict[str, Any]) -> Any:
+    from decimal import Decimal
+
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+        DynamoDBRecord,
+        DynamoDBRecordEventName,
+    )
+
+    record = DynamoDBRecord(raw)
+    stream = record.dynamodb
+    keys = (stream.keys if stream else None) or {}
+    image = (stream.new_image if stream else None) or {}
+    seconds = record.raw_event.get("dynamodb", {}).get("ApproximateCreationDateTime")
+    last_active = image.get("LastActiveMs")
+    return (
+        (stream.sequence_number if stream else None) or "",
+        str(keys["Id"]) if "Id" in keys else None,
+        record.event_name == DynamoDBRecordEventName.REMOVE,
+        image.get("Document"),
+        int(last_active) if last_active else None,
+        None if seconds is None else int(Decimal(str(seconds)) * 1000),
+    )
+
+
+def _stream_records() -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for name in ("insert", "modify", "registry", "remove"):
+        records += _event(f"dynamodb_stream_{name}.json")["Records"]
+    base = records[0]
+    for change in (
+        lambda r: r.pop("dynamodb"),
+        lambda r: r.update({"dynamodb": {}}),
+        lambda r: r.pop("eventName"),
+        lambda r: r.update({"eventName": "TRUNCATE"}),
+        lambda r: r["dynamodb"].pop("NewImage"),
+        lambda r: r["dynamodb"].pop("Keys"),
+        lambda r: r["dynamodb"].pop("ApproximateCreationDateTime"),
+        lambda r: r["dynamodb"].update({"ApproximateCreationDateTime": 1767348000.125}),
+        lambda r: r["dynamodb"]["NewImage"].update({"LastActiveMs": {"N": "1767348000123"}}),
+    ):
+        one = copy.deepcopy(base)
+        change(one)
+        records.append(one)
+    return records
+
+
+@pytest.mark.parametrize("record", _stream_records())
+def test_endpoint_change_feed_reads_the_changes_the_data_class_reads(
+    monkeypatch: pytest.MonkeyPatch, record: dict[str, Any]
+) -> None:
+    handler = _handler(monkeypatch, "endpoint_change_feed")
+
+    def mine() -> Any:
+        change = handler.endpoint_change(record)
+        return (
+            change.sequence_number,
+            change.endpoint_id,
+            change.removed,
+            change.document,
+            change.last_active_ms,
+            change.changed_at_ms,
+        )
+
+    assert _outcome(mine) == _outcome(lambda: _change_reference(record))
