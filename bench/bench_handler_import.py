@@ -8,6 +8,9 @@ interpreter, and an interpreter importing only what every handler needs anyway
 ``Code.from_asset`` ships: ``clarion/`` and ``lambdas/`` without caches (so, as on
 Lambda, Clarion's modules are compiled on import).
 
+Beside them, not a goal: the baseline with pydantic imported and one model built, which
+every function validating its event with a model pays before any code of its own.
+
 Goal: every handler's import at most 1.2x the Powertools-and-boto3 baseline. Wall time
 on a shared machine moves with its load, so each handler's samples alternate with
 samples of the baseline, and the ratio is also given in CPU time (the child's user and
@@ -42,6 +45,16 @@ _ENV = {
 FLOOR = (
     "import boto3; from aws_lambda_powertools import Logger, Metrics, Tracer; "
     "Tracer(); Logger(); Metrics(namespace='bench')"
+)
+
+
+# The baseline with pydantic imported and one model built, as every function that
+# validates its event with a model has them: reported beside the handlers (not a goal),
+# so a run shows how much of such a function's ratio is pydantic's own.
+WITH_PYDANTIC = FLOOR + (
+    "; from pydantic import BaseModel, Field\n"
+    "class Event(BaseModel):\n"
+    "    id: str = Field(min_length=1)"
 )
 
 
@@ -116,6 +129,13 @@ def main(argv: list[str]) -> None:
     handlers = sorted(p.parent.name for p in (ROOT / "lambdas").glob("*/handler.py"))
     bare = _time_import("pass", args.repeat)
     floor = _time_import(FLOOR, args.repeat)
+    pydantic_floor = _paired(WITH_PYDANTIC, args.repeat)
+    print(
+        f"{'(baseline + pydantic)':24s} {pydantic_floor['wall_s']:.3f} s wall "
+        f"({pydantic_floor['ratio_wall']:.2f}x), {pydantic_floor['cpu_s']:.3f} s CPU "
+        f"({pydantic_floor['ratio_cpu']:.2f}x the baseline)",
+        flush=True,
+    )
     timings: dict[str, float] = {}
     paired: dict[str, dict[str, float]] = {}
     for name in handlers:
@@ -131,6 +151,7 @@ def main(argv: list[str]) -> None:
     result: dict[str, object] = {
         "bare_interpreter_s": round(bare, 3),
         "powertools_and_boto3_s": round(floor, 3),
+        "with_pydantic_and_one_model": pydantic_floor,
         "handlers_s": timings,
         "handlers": paired,
         "worst_ratio_cpu": {"handler": worst, "ratio": paired[worst]["ratio_cpu"]},
