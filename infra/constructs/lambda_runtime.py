@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+# Variables every function's runtime reads itself, beside Clarion's settings. Clarion
+# uses no pydantic plugins; without this, the first model a cold start builds makes
+# pydantic look for plugins in the entry points of every installed distribution.
+RUNTIME_ENVIRONMENT = {"PYDANTIC_DISABLE_PLUGINS": "__all__"}
 
 # Only the product and the handlers go into the function package: everything else in
 # the project folder (tests, virtualenv, node_modules, cdk.out, build, docs...) is left
@@ -194,6 +198,7 @@ class ClarionFunction(Construct):
             environment_encryption=runtime.key,
             environment={
                 **runtime.environment.as_variables(),
+                **RUNTIME_ENVIRONMENT,
                 "POWERTOOLS_SERVICE_NAME": service_name,
                 **(extra_environment or {}),
             },

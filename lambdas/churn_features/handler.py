@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
@@ -31,11 +31,16 @@ bootstrap = LazyBootstrap()
 
 Split = Literal["train", "eval", "score"]
 Text = Annotated[str, Field(min_length=1)]
+# The actions are validated only inside the event model, whose validator includes
+# theirs: a validator of their own, built at import, would never be used.
+NESTED = ConfigDict(defer_build=True)
 
 
 class StartQuery(BaseModel):
     """Start the features query. ``as_of`` is empty when the execution input has none
     (the state machine then passes its start time)."""
+
+    model_config = NESTED
 
     action: Literal["start"]
     splits: list[Split] = Field(default_factory=list)
@@ -55,6 +60,8 @@ class StartQuery(BaseModel):
 class PrepareScoring(BaseModel):
     """Write the batch transform input from the finished query."""
 
+    model_config = NESTED
+
     action: Literal["prepare_scoring"]
     run_id: Text
     query_execution_id: Text
@@ -63,12 +70,14 @@ class PrepareScoring(BaseModel):
 class PrepareTraining(BaseModel):
     """Write the training and held-out files from the finished query."""
 
+    model_config = NESTED
+
     action: Literal["prepare_training"]
     run_id: Text
     query_execution_id: Text
 
 
-class FeaturesEvent(RootModel[StartQuery | PrepareScoring | PrepareTraining]):
+class FeaturesEvent(RootModel):  # typed by its root annotation (no RootModel[...] class to build)
     """Any of the actions, told apart by ``action``."""
 
     root: Annotated[StartQuery | PrepareScoring | PrepareTraining, Field(discriminator="action")]

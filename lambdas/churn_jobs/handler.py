@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from lambdas._runtime import LazyBootstrap, MetricCounts, parse_event, powertools
 
@@ -21,10 +21,15 @@ counts = MetricCounts(metrics, "churn_jobs")
 bootstrap = LazyBootstrap()
 
 Text = Annotated[str, Field(min_length=1)]
+# The actions are validated only inside the event model, whose validator includes
+# theirs: a validator of their own, built at import, would never be used.
+NESTED = ConfigDict(defer_build=True)
 
 
 class StartTraining(BaseModel):
     """Start a training job on the label-first CSV under ``train_uri``."""
+
+    model_config = NESTED
 
     action: Literal["start_training"]
     job_name: Text
@@ -36,6 +41,8 @@ class StartTraining(BaseModel):
 class StartTransform(BaseModel):
     """Start a batch transform (scoring) job."""
 
+    model_config = NESTED
+
     action: Literal["start_transform"]
     job_name: Text
     model_uri: Text
@@ -45,6 +52,8 @@ class StartTransform(BaseModel):
 
 class StartEvaluation(BaseModel):
     """Start the held-out transforms of the candidate (and the promoted model)."""
+
+    model_config = NESTED
 
     action: Literal["start_evaluation"]
     job_name: Text
@@ -58,17 +67,21 @@ class StartEvaluation(BaseModel):
 class TransformJob(BaseModel):
     """One evaluation transform job, as ``start_evaluation`` returned it."""
 
+    model_config = NESTED
+
     job_name: Text
 
 
 class JobsStatus(BaseModel):
     """The states of the evaluation transform jobs."""
 
+    model_config = NESTED
+
     action: Literal["status"]
     jobs: dict[str, TransformJob]
 
 
-class JobsEvent(RootModel[StartTraining | StartTransform | StartEvaluation | JobsStatus]):
+class JobsEvent(RootModel):  # typed by its root annotation (no RootModel[...] class to build)
     """Any of the actions, told apart by ``action``."""
 
     root: Annotated[

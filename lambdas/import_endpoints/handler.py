@@ -18,6 +18,11 @@ asynchronous invocation is retried.
 
 Returns ``{"imports": [summary, ...]}``, one summary per import file (without the
 rejections, which are in the result object).
+
+The two event shapes are read as dicts, key by key as Powertools' ``S3Event`` and
+``S3EventBridgeNotificationEvent`` read them: their package imports every one of its
+thirty-odd event-source classes, about a hundredth of a second of this function's cold
+import.
 """
 
 from __future__ import annotations
@@ -25,8 +30,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.data_classes import S3Event
-from aws_lambda_powertools.utilities.data_classes.s3_event import S3EventBridgeNotificationEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clarion.services.audience import ImportObject, ImportStatus
@@ -49,26 +52,26 @@ def created_objects(event: dict[str, Any]) -> list[ImportObject]:
         When the event is neither an S3 notification nor an EventBridge S3 event.
     """
     if event.get("source") == "aws.s3" and "detail" in event:
-        bridge = S3EventBridgeNotificationEvent(event)
-        if bridge.get("detail-type") != "Object Created":
+        if event.get("detail-type") != "Object Created":
             return []
-        found = bridge.detail.object
+        detail = event["detail"]
+        found = detail["object"]
         # Redeliveries of one upload carry the same version (or sequencer, or ETag).
-        version = found.version_id or found.sequencer or found.etag
-        return [ImportObject(bridge.detail.bucket.name, found.key, version)]
+        version = found["version-id"] or found["sequencer"] or found.get("etag") or ""
+        return [ImportObject(detail["bucket"]["name"], unquote_plus(found["key"]), version)]
     if isinstance(event.get("Records"), list):
-        return [
-            ImportObject(
-                record.s3.bucket.name,
-                unquote_plus(record.s3.get_object.key),
-                record.s3.get_object.version_id
-                or record.s3.get_object.sequencer
-                or record.s3.get_object.etag,
-            )
-            for record in S3Event(event).records
-            if record.get("eventSource") == "aws:s3"
-            and str(record.get("eventName", "")).startswith("ObjectCreated:")
-        ]
+        objects = []
+        for record in event["Records"]:
+            if record.get("eventSource") != "aws:s3" or not str(
+                record.get("eventName", "")
+            ).startswith("ObjectCreated:"):
+                continue
+            s3 = record["s3"]
+            # Intelligent-Tiering events name the object "get_object".
+            found = s3.get("get_object") or s3["object"]
+            version = found.get("versionId") or found["sequencer"] or found.get("eTag") or ""
+            objects.append(ImportObject(s3["bucket"]["name"], unquote_plus(found["key"]), version))
+        return objects
     raise ValueError(
         "not an S3 event: expected an EventBridge 'Object Created' event from aws.s3 "
         "or an S3 notification with Records"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes import KinesisStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -65,4 +64,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scoring = bootstrap().post_stream_service.score(records)
     _report(scoring)
     failures = {sequence: f"post at {sequence} not processed" for sequence in scoring.failed()}
-    return batch_response(event, EventType.KinesisDataStreams, failures, context)
+    return batch_response(event, "KinesisDataStreams", failures, context)

@@ -16,8 +16,9 @@ ENVIRONMENT_JSON = (
     Path(__file__).resolve().parents[2] / "clarion" / "resources" / "contracts" / "environment.json"
 )
 # Variables the functions' runtime reads itself, not Clarion's settings.
-# AWS_CA_BUNDLE: set by aws-cdk on its BucketDeployment function (the console pages).
-RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "AWS_CA_BUNDLE"}
+# AWS_CA_BUNDLE: set by aws-cdk on its BucketDeployment function (the console pages);
+# PYDANTIC_DISABLE_PLUGINS: no plugin discovery on a cold start (lambda_runtime.py).
+RUNTIME_VARIABLES = {"POWERTOOLS_SERVICE_NAME", "AWS_CA_BUNDLE", "PYDANTIC_DISABLE_PLUGINS"}
 
 
 def declared() -> dict[str, str]:
@@ -58,6 +59,19 @@ def test_every_variable_the_stacks_set_is_declared(synthesized: Any) -> None:
     # Every stack with functions: audience, messaging, events, churn, social, journeys
     # and the API.
     assert len(found["CLARION_BACKEND"]) == 7
+
+
+def test_no_clarion_function_looks_for_pydantic_plugins(synthesized: Any) -> None:
+    functions = [
+        resource["Properties"].get("Environment", {}).get("Variables", {})
+        for template in synthesized.templates.values()
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    ]
+    clarion = [variables for variables in functions if "CLARION_BACKEND" in variables]
+
+    assert len(clarion) >= 26  # every handler under lambdas/ runs in one at least
+    assert all(v.get("PYDANTIC_DISABLE_PLUGINS") == "__all__" for v in clarion)
 
 
 def test_the_check_catches_an_undeclared_variable() -> None:

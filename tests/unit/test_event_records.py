@@ -200,3 +200,21 @@ def test_any_context_survives_both_carriers(values: dict[str, str]) -> None:
             context.to_sms_context()
     else:
         assert MessageContext.from_sms_context(context.to_sms_context()) == context
+
+
+@pytest.mark.parametrize("name", ["Sdk", "Client", "Device", "Session"])
+def test_the_shared_empty_parts_are_the_parts_validation_makes(name: str) -> None:
+    # Made at import without validating (no validator built): each must be what
+    # validating no input gives, down to the fields set, extras and nested parts.
+    from clarion.domain.events import records
+
+    shared = getattr(records, f"_EMPTY_{name.upper()}")
+    validated = getattr(records, name)()
+
+    assert type(shared) is type(validated)
+    assert shared == validated
+    assert shared.__dict__ == validated.__dict__
+    assert list(shared.__dict__) == list(validated.__dict__)
+    assert shared.model_fields_set == validated.model_fields_set == set()
+    assert shared.__pydantic_extra__ == validated.__pydantic_extra__
+    assert shared.model_dump() == validated.model_dump()

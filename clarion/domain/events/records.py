@@ -229,14 +229,17 @@ class EventRecord(BaseModel):
         return cls.model_validate(body)
 
 
-# Shared default parts for records built by :func:`build_record`. Nothing assigns to a
-# record's parts (records are replaced, never edited), so one empty instance serves all.
-_EMPTY_SDK = Sdk()
-_EMPTY_CLIENT = Client()
-_EMPTY_DEVICE = Device()
-_EMPTY_SESSION = Session()
 _RECORD_FIELDS = frozenset(EventRecord.model_fields)
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def _empty(cls: type[_M], **values: Any) -> _M:
+    """``cls()``, every field its default (``values`` for those with a default
+    factory), made without validating: the parts are built at import, and validating
+    them would build five validators an ingestion that skips validation never uses
+    (tests/unit/test_event_records.py checks they equal ``cls()``)."""
+    defaults = {name: values.get(name, info.default) for name, info in cls.model_fields.items()}
+    return _trusted(cls, set(), defaults)
 
 
 def application_part(app_id: str) -> Application:
@@ -353,6 +356,14 @@ def _trusted(cls: type[_M], fields_set: set[str], values: dict[str, Any]) -> _M:
     _set(model, "__pydantic_extra__", {})
     _set(model, "__pydantic_private__", None)
     return model
+
+
+# Shared default parts for records built by :func:`build_record`. Nothing assigns to a
+# record's parts (records are replaced, never edited), so one empty instance serves all.
+_EMPTY_SDK = _empty(Sdk)
+_EMPTY_CLIENT = _empty(Client)
+_EMPTY_DEVICE = _empty(Device, platform=_empty(Platform))
+_EMPTY_SESSION = _empty(Session)
 
 
 @dataclass(frozen=True)

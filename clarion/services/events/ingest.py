@@ -14,38 +14,27 @@ import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clarion.domain.audience.endpoint import (
-    ChannelType,
-    Endpoint,
-    EndpointStatus,
-    OptOut,
-)
 from clarion.domain.common.errors import FieldProblem
 from clarion.domain.common.json_input import JsonInputError, parse_json
-from clarion.domain.events.effects import (
-    EFFECT_EVENT_TYPES,
-    ActivityEffect,
-    Effect,
-    OptOutEffect,
-    StatusEffect,
-    classify_effects,
-)
 from clarion.domain.events.normalise.common import now_ms
-from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
-from clarion.domain.events.normalise.put_events import normalise_put_events
-from clarion.domain.events.normalise.ses import normalise_ses_events
-from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
 from clarion.domain.events.records import (
     EventRecord,
     Normalised,
     Reject,
     reserved_event_problem,
 )
-from clarion.ports.audience import EndpointLocator, ProfileStore
-from clarion.ports.campaigns import CampaignTrigger
-from clarion.ports.events import ColumnarEventIngest, DeadLetterSink, EventSink
+
+if TYPE_CHECKING:
+    # The endpoint model and the effects are used when effects are applied, and each
+    # normaliser when its source is read (imported there): the ingest function only
+    # forwards records, and each of its invocations reads one source.
+    from clarion.domain.audience.endpoint import ChannelType, Endpoint, EndpointStatus, OptOut
+    from clarion.domain.events.effects import Effect
+    from clarion.ports.audience import EndpointLocator, ProfileStore
+    from clarion.ports.campaigns import CampaignTrigger
+    from clarion.ports.events import ColumnarEventIngest, DeadLetterSink, EventSink
 
 
 class IngestSource(StrEnum):
@@ -283,6 +272,8 @@ class EventIngestService:
         self, body: Any, *, origin: str = "put-events", app_id: str | None = None
     ) -> IngestResult:
         """Ingest a PutEvents request body (Pinpoint's ``EventsRequest``)."""
+        from clarion.domain.events.normalise.put_events import normalise_put_events
+
         normalised = normalise_put_events(
             body, app_id=app_id or self.app_id, aws_account_id=self._aws_account_id
         )
@@ -397,6 +388,8 @@ class EventIngestService:
         self, text: tuple[list[str], list[int]], kind: IngestSource, *, origin: str
     ) -> IngestResult:
         """:meth:`ingest_text` through the columnar ingestion (see there)."""
+        from clarion.domain.events.effects import EFFECT_EVENT_TYPES
+
         assert self._columnar is not None
         lines, numbers = text
         name = _source_name(kind)
@@ -459,6 +452,10 @@ class EventIngestService:
         """Normalise decoded records of one source; reject indexes are input positions.
         ``arrival_timestamp`` (epoch ms) is now's when not given; Pinpoint records keep
         their own."""
+        from clarion.domain.events.normalise.pinpoint import normalise_pinpoint_records
+        from clarion.domain.events.normalise.ses import normalise_ses_events
+        from clarion.domain.events.normalise.sms import normalise_sms_events, normalise_sms_inbound
+
         positions = [position for position, _ in items]
         records = [record for _, record in items]
         options: dict[str, Any] = {
@@ -518,6 +515,13 @@ class EventIngestService:
         metric increments (sessions, purchases); then last-activity times are raised.
         An effect whose endpoint cannot be found is reported as unresolved.
         """
+        from clarion.domain.events.effects import (
+            ActivityEffect,
+            OptOutEffect,
+            StatusEffect,
+            classify_effects,
+        )
+
         summary = EffectsSummary()
         effects = classify_effects(records)
         if not effects:
@@ -568,6 +572,8 @@ class EventIngestService:
         self, effects: Sequence[Effect], summary: EffectsSummary
     ) -> list[tuple[Effect, list[str]]]:
         """Each effect with the endpoint ids it applies to."""
+        from clarion.domain.events.effects import ActivityEffect, OptOutEffect, StatusEffect
+
         by_address: list[tuple[ChannelType, str]] = []
         for effect in effects:
             if isinstance(effect, OptOutEffect | StatusEffect) and not effect.target.endpoint_id:
@@ -621,6 +627,8 @@ class _Change:
 
 
 def _unresolved(effect: Effect, reason: str) -> dict[str, Any]:
+    from clarion.domain.events.effects import OptOutEffect, StatusEffect
+
     entry: dict[str, Any] = {"event_id": effect.event_id, "cause": effect.cause, "reason": reason}
     if isinstance(effect, OptOutEffect | StatusEffect) and effect.target.address:
         entry["address"] = effect.target.address

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clarion.domain.common.errors import FieldProblem
 from clarion.domain.common.json_input import JsonInputError, parse_json
 from clarion.domain.events.normalise.common import now_ms
-from clarion.domain.events.normalise.kinesis import normalise_payload
-from clarion.domain.events.normalise.put_events import check_put_events_request
 from clarion.domain.events.records import Normalised, Reject
-from clarion.ports.events import DeadLetterSink
 from clarion.services.events.ingest import EventIngestService, IngestResult
+
+if TYPE_CHECKING:
+    from clarion.ports.events import DeadLetterSink
 
 _ACCEPTED = {"StatusCode": 202, "Message": "Accepted"}
 
@@ -100,6 +100,10 @@ class EventIntakeService:
 
     def put_events_body(self, body: Any, *, app_id: str | None = None) -> PutEventsOutcome:
         """Ingest a parsed PutEvents request body for project ``app_id``."""
+        # Imported here, as the delivery normalisers in ingest_delivery: one function
+        # takes both inputs, and each invocation reads one of them.
+        from clarion.domain.events.normalise.put_events import check_put_events_request
+
         problems = check_put_events_request(body)
         result = self._ingest.put_events(body, origin="api", app_id=app_id or self._app_id)
         if problems:
@@ -108,6 +112,8 @@ class EventIntakeService:
 
     def ingest_delivery(self, payloads: Sequence[tuple[str | None, Any]]) -> IngestResult:
         """Ingest delivery records: (record id, decoded payload) of each, in order."""
+        from clarion.domain.events.normalise.kinesis import normalise_payload
+
         arrival = now_ms()
         records, rejects = [], []
         for index, (record_id, payload) in enumerate(payloads):
