@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.storage_floor import storage_floor
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -104,7 +106,7 @@ def child(path: Path, home: Path) -> None:
     seconds = time.perf_counter() - started
     cpu_seconds = _cpu_seconds() - cpu
     peak = _peak_rss_mb()
-    floor = storage_floor(boot.adapters.database.connection(), home)
+    floor = storage_floor(boot.adapters.database.connection(), home, "endpoints")
     print(
         json.dumps(
             {
@@ -119,35 +121,6 @@ def child(path: Path, home: Path) -> None:
             }
         )
     )
-
-
-def storage_floor(connection: Any, home: Path) -> dict[str, Any]:
-    """Copy the imported endpoints into an empty table of the same definition (its key
-    and index) in a fresh database file: the write every import into the store pays."""
-    import duckdb
-
-    ddl = [
-        row[0]
-        for query in (
-            "SELECT sql FROM duckdb_tables() WHERE table_name = 'endpoints'",
-            "SELECT sql FROM duckdb_indexes() WHERE table_name = 'endpoints'",
-        )
-        for row in connection.execute(query).fetchall()
-    ]
-    fresh = home / "floor.duckdb"
-    with duckdb.connect(str(fresh)) as target:
-        for statement in ddl:
-            target.execute(statement)
-    connection.execute(f"ATTACH '{fresh}' AS floor")
-    try:
-        started, cpu = time.perf_counter(), _cpu_seconds()
-        connection.execute("INSERT INTO floor.main.endpoints SELECT * FROM endpoints")
-        seconds = time.perf_counter() - started
-        cpu_seconds = _cpu_seconds() - cpu
-        (rows,) = connection.execute("SELECT count(*) FROM floor.main.endpoints").fetchone()
-    finally:
-        connection.execute("DETACH floor")
-    return {"rows": rows, "seconds": round(seconds, 3), "cpu_seconds": round(cpu_seconds, 3)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,6 +43,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.storage_floor import storage_floor
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "out"
 FIXTURES = ROOT / "tests" / "events"
@@ -209,7 +211,7 @@ def columnar(path: Path) -> dict[str, Any]:
             result = ingest.ingest_lines(lines, app_id="app-1", arrival_timestamp=1772442001000)
         seconds = time.perf_counter() - started
         stored = DuckDBEventStore(database).count()
-        floor = storage_floor(database.connection(), Path(home))
+        floor = storage_floor(database.connection(), Path(home), "events", checkpoint=True)
         database.close()
     return {
         "records": result.accepted,
@@ -223,35 +225,6 @@ def columnar(path: Path) -> dict[str, Any]:
         "write_seconds": round(write_s, 3),
         "per_second": round(result.accepted / seconds),
     }
-
-
-def storage_floor(connection: Any, home: Path) -> dict[str, Any]:
-    """Copy the stored events into an empty table of the same definition in a fresh
-    database file: the write every ingestion into the local store pays."""
-    import duckdb
-
-    ddl = [
-        row[0]
-        for query in (
-            "SELECT sql FROM duckdb_tables() WHERE table_name = 'events'",
-            "SELECT sql FROM duckdb_indexes() WHERE table_name = 'events'",
-        )
-        for row in connection.execute(query).fetchall()
-    ]
-    fresh = home / "floor.duckdb"
-    with duckdb.connect(str(fresh)) as target:
-        for statement in ddl:
-            target.execute(statement)
-    connection.execute(f"ATTACH '{fresh}' AS floor")
-    try:
-        started = time.perf_counter()
-        connection.execute("INSERT INTO floor.main.events SELECT * FROM events")
-        connection.execute("CHECKPOINT floor")
-        seconds = time.perf_counter() - started
-        (rows,) = connection.execute("SELECT count(*) FROM floor.main.events").fetchone()
-    finally:
-        connection.execute("DETACH floor")
-    return {"rows": rows, "seconds": round(seconds, 3), "per_second": round(rows / seconds)}
 
 
 def service(path: Path, *, columnar: bool) -> dict[str, Any]:

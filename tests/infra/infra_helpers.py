@@ -148,6 +148,26 @@ def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def assert_starts_audience_queries(template: dict[str, Any], properties: dict[str, Any]) -> None:
+    """The function (its properties) may start the segment audience query on the lake:
+    Athena on the workgroup, Glue read, the lake's and the results' prefixes, and the
+    workgroup and output location in its environment."""
+    statements = statements_of_role(template, properties["Role"]["Fn::GetAtt"][0])
+    actions = {a for s in statements for a in listed(s["Action"])}
+    text = json.dumps(statements)
+    assert {
+        "athena:StartQueryExecution",
+        "glue:GetTable",
+        "s3:GetObject",
+        "s3:PutObject",
+    } <= actions
+    for prefix in ("athena-results/*", "endpoint-snapshot/*", "imported-segments/*"):
+        assert prefix in text, prefix
+    variables = properties["Environment"]["Variables"]
+    assert variables["CLARION_ATHENA_WORKGROUP"] == "clarion"
+    assert "athena-results/" in json.dumps(variables["CLARION_ATHENA_OUTPUT"])
+
+
 # What a role may do to a table's items (stream reads are not counted).
 DYNAMODB_ITEM_ACTIONS = frozenset(
     f"dynamodb:{name}"

@@ -17,6 +17,7 @@ import pytest
 from infra_helpers import (
     TRACING_AND_LOG_DELIVERY_ACTIONS,
     Built,
+    assert_starts_audience_queries,
     build_feature_stack,
     cfn_lint,
     function_with_id,
@@ -201,22 +202,7 @@ def test_functions_have_handlers_settings_and_tracing(built: Built) -> None:
 
 
 def test_the_start_function_starts_the_audience_query_on_the_lake(built: Built) -> None:
-    properties = function(built.template, START)
-    statements = statements_of_role(built.template, properties["Role"]["Fn::GetAtt"][0])
-    actions = {a for s in statements for a in listed(s["Action"])}
-    text = json.dumps(statements)
-
-    assert {
-        "athena:StartQueryExecution",
-        "glue:GetTable",
-        "s3:GetObject",
-        "s3:PutObject",
-    } <= actions
-    for prefix in ("athena-results/*", "endpoint-snapshot/*", "imported-segments/*"):
-        assert prefix in text, prefix
-    variables = properties["Environment"]["Variables"]
-    assert variables["CLARION_ATHENA_WORKGROUP"] == "clarion"
-    assert "athena-results/" in json.dumps(variables["CLARION_ATHENA_OUTPUT"])
+    assert_starts_audience_queries(built.template, function(built.template, START))
 
 
 def test_send_batch_may_deliver_and_record_but_not_more(built: Built) -> None:

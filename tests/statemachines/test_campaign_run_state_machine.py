@@ -16,6 +16,7 @@ from email.parser import BytesParser
 from typing import Any
 
 import pytest
+from fakes.segments import NEAR_LIMIT_CODES, near_limit_segment
 
 from clarion.domain.audience.endpoint import validate_endpoint
 from clarion.domain.campaigns.send_rate import send_plan
@@ -360,24 +361,10 @@ def test_a_broken_run_fails_and_notifies(campaign_deployment: CampaignDeployment
 def test_a_segment_just_under_the_limits_runs_with_no_sql_in_the_execution_state(
     campaign_deployment: CampaignDeployment,
 ) -> None:
-    from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES, MAX_VALUES_PER_DIMENSION
-
     deployment = campaign_deployment
     boot = deployment.boot
     _endpoints(deployment)
-    # As many values as a dimension may have, long enough to come close to the SQL limit.
-    codes = [f"{n:04d}-" + "x" * 175 for n in range(MAX_VALUES_PER_DIMENSION)]
-    segment = boot.segment_service.create_segment(
-        {
-            "Name": "long list",
-            "Dimensions": {
-                "Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}},
-                "UserAttributes": {"Code": {"AttributeType": "EXCLUSIVE", "Values": codes}},
-            },
-        }
-    )
-    sql_bytes = len(boot.segment_service.compile(segment["Id"]).encode("utf-8"))
-    assert 0.9 * MAX_SEGMENT_SQL_BYTES < sql_bytes <= MAX_SEGMENT_SQL_BYTES
+    segment = near_limit_segment(boot)
     boot.template_service.create(
         {
             "TemplateName": "plain",
@@ -411,7 +398,7 @@ def test_a_segment_just_under_the_limits_runs_with_no_sql_in_the_execution_state
         "AudienceQueryExecutionId"
     ]
     query = deployment.clients["athena"].get_query_execution(QueryExecutionId=query_id)
-    assert codes[-1] in query["QueryExecution"]["Query"]
+    assert NEAR_LIMIT_CODES[-1] in query["QueryExecution"]["Query"]
     # ...and no state's input or output ever held it. (GetQueryExecution's raw answer
     # repeats the query, under the 256 KiB task-result limit since the SQL is at most
     # MAX_SEGMENT_SQL_BYTES; its ResultSelector keeps only the query's state.)
@@ -420,7 +407,7 @@ def test_a_segment_just_under_the_limits_runs_with_no_sql_in_the_execution_state
         details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
         if details is not None:
             states_seen.add(details["name"])
-            assert codes[0] not in json.dumps(details), (event["type"], details["name"])
+            assert NEAR_LIMIT_CODES[0] not in json.dumps(details), (event["type"], details["name"])
         result = event.get("taskSucceededEventDetails", {}).get("output", "")
         assert len(result.encode("utf-8")) < 256 * 1024
     assert {"PlanRun", "GetAudienceQuery", "SendBatches", "RunCompleted"} <= states_seen

@@ -21,10 +21,12 @@ from typing import Any
 
 import pytest
 import requests
+from fakes.segments import NEAR_LIMIT_CODES, near_limit_segment
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from clarion.domain.audience.endpoint import validate_endpoint
 from clarion.domain.events.records import MessageContext
+from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES
 from clarion.services.events import IngestSource
 
 JourneyDeployment = Any  # tests/statemachines/conftest.py's (conftest is not importable)
@@ -322,25 +324,11 @@ def test_a_run_offered_again_through_a_second_query_admits_each_member_once(
 def test_a_segment_near_the_sql_limit_ticks_with_no_sql_in_the_execution_state(
     journey_deployment: JourneyDeployment,
 ):
-    from clarion.domain.segments import MAX_SEGMENT_SQL_BYTES, MAX_VALUES_PER_DIMENSION
-
     deployment = journey_deployment
     boot = deployment.boot
     # The endpoints and templates; the starters' journey is cancelled (it never ran).
     boot.journey_service.update_journey_state(_setup(deployment), {"State": "CANCELLED"})
-    # As many values as a dimension may have, long enough to come close to the SQL limit.
-    codes = [f"{n:04d}-" + "x" * 175 for n in range(MAX_VALUES_PER_DIMENSION)]
-    segment = boot.segment_service.create_segment(
-        {
-            "Name": "long list",
-            "Dimensions": {
-                "Demographic": {"Channel": {"DimensionType": "INCLUSIVE", "Values": ["EMAIL"]}},
-                "UserAttributes": {"Code": {"AttributeType": "EXCLUSIVE", "Values": codes}},
-            },
-        }
-    )
-    sql_bytes = len(boot.segment_service.compile(segment["Id"]).encode("utf-8"))
-    assert 0.9 * MAX_SEGMENT_SQL_BYTES < sql_bytes <= MAX_SEGMENT_SQL_BYTES
+    segment = near_limit_segment(boot)
     body = json.loads(
         (Path(__file__).resolve().parents[2] / ROOT_JOURNEY).read_text(encoding="utf-8")
     )
@@ -363,7 +351,7 @@ def test_a_segment_near_the_sql_limit_ticks_with_no_sql_in_the_execution_state(
     query = deployment.clients["athena"].get_query_execution(
         QueryExecutionId=entry["AudienceQueryExecutionId"]
     )
-    assert codes[-1] in query["QueryExecution"]["Query"]
+    assert NEAR_LIMIT_CODES[-1] in query["QueryExecution"]["Query"]
     # ...and no state's input or output, nor any task's parameters, ever held it.
     # (GetQueryExecution's raw answer repeats the query, under the 256 KiB task-result
     # limit since the SQL is at most MAX_SEGMENT_SQL_BYTES; its ResultSelector keeps
@@ -373,9 +361,9 @@ def test_a_segment_near_the_sql_limit_ticks_with_no_sql_in_the_execution_state(
         details = event.get("stateEnteredEventDetails") or event.get("stateExitedEventDetails")
         if details is not None:
             states_seen.add(details["name"])
-            assert codes[0] not in json.dumps(details), (event["type"], details["name"])
+            assert NEAR_LIMIT_CODES[0] not in json.dumps(details), (event["type"], details["name"])
         scheduled = event.get("taskScheduledEventDetails", {}).get("parameters", "")
-        assert codes[0] not in scheduled, event["type"]
+        assert NEAR_LIMIT_CODES[0] not in scheduled, event["type"]
         result = event.get("taskSucceededEventDetails", {}).get("output", "")
         assert len(result.encode("utf-8")) < 256 * 1024
     assert {"Plan", "AudienceQueryStarted", "GetAudienceQuery", "AdmitBatches", "Entered"} <= (
