@@ -35,6 +35,34 @@ AUDIENCE_TABLES = (
 )
 
 
+def grant_audience_query(
+    role: iam.IRole,
+    *,
+    workgroup: QueryWorkgroup,
+    catalog: AudienceCatalog,
+    bucket_name: str,
+    key: kms.IKey,
+    results_reason: str,
+) -> None:
+    """What a function that starts a segment's audience query needs: the query on the
+    workgroup, the catalog's audience tables, the lake prefixes segment SQL reads, and
+    the results prefix Athena writes the members CSV under."""
+    workgroup.grant_query(role)
+    catalog.grant_read(role, *AUDIENCE_TABLES)
+    grant_query_objects(
+        role,
+        bucket_name=bucket_name,
+        key=key,
+        reads={
+            Prefixes.ENDPOINT_CHANGES: "Segment SQL reads the endpoints view (changes).",
+            Prefixes.ENDPOINT_SNAPSHOT: "Segment SQL reads the endpoints view (snapshot).",
+            Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
+        },
+        results_prefix=Prefixes.ATHENA_RESULTS,
+        results_reason=results_reason,
+    )
+
+
 def state_machine_substitutions(
     functions: CampaignFunctions,
     *,
@@ -137,18 +165,12 @@ class CampaignPipeline(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["athena:GetQueryExecution"], resources=[workgroup.arn])
         )
-        workgroup.grant_query(functions.start.role)
-        catalog.grant_read(functions.start.role, *AUDIENCE_TABLES)
-        grant_query_objects(
+        grant_audience_query(
             functions.start.role,
+            workgroup=workgroup,
+            catalog=catalog,
             bucket_name=bucket_name,
             key=key,
-            reads={
-                Prefixes.ENDPOINT_CHANGES: "Segment SQL reads the endpoints view (changes).",
-                Prefixes.ENDPOINT_SNAPSHOT: "Segment SQL reads the endpoints view (snapshot).",
-                Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
-            },
-            results_prefix=Prefixes.ATHENA_RESULTS,
             results_reason="Athena writes the audience CSV under athena-results/.",
         )
         grant_objects(

@@ -27,13 +27,13 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.constructs.audience_catalog import AudienceCatalog
-from infra.constructs.campaign_pipeline import AUDIENCE_TABLES
+from infra.constructs.campaign_pipeline import grant_audience_query
 from infra.constructs.data_lake import Prefixes
 from infra.constructs.encryption import pipeline_key
 from infra.constructs.journey_functions import JourneyFunctions, grant_invoke
 from infra.constructs.query_workgroup import QueryWorkgroup
 from infra.constructs.state_machines import logged_state_machine, scheduler_role
-from infra.grants import grant_objects, grant_query_objects, nag_notation
+from infra.grants import grant_objects, nag_notation
 from infra.nag import acknowledge
 from infra.paths import PROJECT_ROOT
 
@@ -158,18 +158,12 @@ class JourneyTick(Construct):
         # permissions and writes the CSV result. The state machine polls the query and
         # the Map reads the CSV.
         for starter in (functions.plan, functions.entered):
-            workgroup.grant_query(starter.role)
-            catalog.grant_read(starter.role, *AUDIENCE_TABLES)
-            grant_query_objects(
+            grant_audience_query(
                 starter.role,
+                workgroup=workgroup,
+                catalog=catalog,
                 bucket_name=bucket_name,
                 key=data_key,
-                reads={
-                    Prefixes.ENDPOINT_CHANGES: "Segment SQL reads the endpoints view (changes).",
-                    Prefixes.ENDPOINT_SNAPSHOT: "Segment SQL reads the endpoints view (snapshot).",
-                    Prefixes.IMPORTED_SEGMENTS: "Segment SQL reads imported segment members.",
-                },
-                results_prefix=Prefixes.ATHENA_RESULTS,
                 results_reason="Athena writes the run's members CSV under athena-results/.",
             )
         role.add_to_principal_policy(
