@@ -186,8 +186,12 @@ def test_a_journeys_kpis_and_conversions(console: ConsoleUnderTest) -> None:
     # What the journey engine and SES record: six participants through the Holdout
     # activity (two held out), four welcome emails (two opened), and purchases by two
     # emailed customers and one held-out one.
-    hour = 3_600_000
+    # All of it earlier today (UTC) and before now: the console asks for the journey's
+    # KPIs from its creation day, so an hour ago would be yesterday just after midnight.
     now = int(time.time() * 1000)
+    today = int(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
+    sent_at = max(now - 3_600_000, today * 1000)
+    gap = min(60_000, (now - sent_at) // 3)
     records = []
     for n in range(6):
         endpoint = f"p{n}"
@@ -200,7 +204,7 @@ def test_a_journeys_kpis_and_conversions(console: ConsoleUnderTest) -> None:
                 app,
                 "_journey.send",
                 endpoint,
-                now - hour,
+                sent_at,
                 attributes={
                     **common,
                     "journey_activity_id": "hold",
@@ -216,7 +220,7 @@ def test_a_journeys_kpis_and_conversions(console: ConsoleUnderTest) -> None:
                     app,
                     "_journey.send",
                     endpoint,
-                    now - hour,
+                    sent_at,
                     attributes={
                         **sent,
                         "journey_send_status": "SUCCESS",
@@ -225,13 +229,13 @@ def test_a_journeys_kpis_and_conversions(console: ConsoleUnderTest) -> None:
                 )
             )
             kinds = ["_email.send", "_email.delivered"] + (["_email.open"] if n < 2 else [])
-            records += [_record(app, k, endpoint, now - hour + 60_000, **sent) for k in kinds]
+            records += [_record(app, k, endpoint, sent_at + gap, **sent) for k in kinds]
     result = root.event_ingest_service.ingest_records(
         list(enumerate(records)), "pinpoint", origin="journey-records"
     )
     assert not result.rejected
     purchases = root.event_ingest_service.put_text(
-        _purchases(["p0", "p1", "p4"], datetime.now(UTC) - timedelta(minutes=30)),
+        _purchases(["p0", "p1", "p4"], datetime.fromtimestamp((sent_at + 2 * gap) / 1000, UTC)),
         origin="purchases",
     )
     assert not purchases.rejected
