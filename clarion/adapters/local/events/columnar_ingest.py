@@ -29,10 +29,6 @@ the same rejects.
 
 Written here rather than with a library because no JSON or Arrow library knows the
 mapping from SES and SMS records to Pinpoint's; pyarrow and DuckDB do the table work.
-
-Over 800 lines: the three fast rows, the columns they fill and the batch writer share
-the one set of preconditions and column lists, which split into modules would have to
-import each other's private parts.
 """
 
 from __future__ import annotations
@@ -191,24 +187,23 @@ class _Columns:
         if event_id in self.seen:  # the first copy in a batch wins, as in put_records
             return
         self.seen.add(event_id)
-        self.col["event_id"].append(event_id)
-        self.col["event_type"].append(event_type)
-        self.col["event_timestamp"].append(event_timestamp)
-        self.col["arrival_timestamp"].append(arrival_timestamp)
-        self.col["event_version"].append(PINPOINT_EVENT_VERSION)
-        self.col["app_id"].append(app_id)
-        self.col["client_id"].append(client_id)
-        self.col["attributes"].append(attributes)
-        self.col["metrics"].append(metrics)
-        self.col["awsaccountid"].append(account)
-        self.col["endpoint_id"].append(client_id)
-        self.col["facets_json"].append(compact_json(facets))
-        self._pad_delivery()
-
-    def _pad_delivery(self) -> None:
-        for name in _DELIVERY_NULLS:
-            self.col[name].append(None)
-        self.col["locale_null"].append(True)
+        self._append(
+            {
+                "event_id": event_id,
+                "event_type": event_type,
+                "event_timestamp": event_timestamp,
+                "arrival_timestamp": arrival_timestamp,
+                "event_version": PINPOINT_EVENT_VERSION,
+                "app_id": app_id,
+                "client_id": client_id,
+                "locale_null": True,
+                "attributes": attributes,
+                "metrics": metrics,
+                "awsaccountid": account,
+                "endpoint_id": client_id,
+                "facets_json": compact_json(facets),
+            }
+        )
 
     def add_pinpoint(
         self,
@@ -228,39 +223,27 @@ class _Columns:
             return
         self.seen.add(event_id)
         client_id = client.get("client_id")
-        self.col["event_id"].append(event_id)
-        self.col["event_type"].append(record["event_type"])
-        self.col["event_timestamp"].append(record["event_timestamp"])
-        self.col["arrival_timestamp"].append(record["arrival_timestamp"])
-        self.col["event_version"].append(record.get("event_version", PINPOINT_EVENT_VERSION))
-        self.col["app_id"].append(application["app_id"])
-        for name in ("package_name", "title", "version_name", "version_code"):
-            self.col[name].append(None)
-        self.col["sdk_name"].append(sdk.get("name"))
-        self.col["sdk_version"].append(sdk.get("version"))
-        self.col["client_id"].append(client_id)
-        self.col["cognito_id"].append(None)
-        for name in (
-            "locale_code",
-            "locale_country",
-            "locale_language",
-            "make",
-            "model",
-            "platform_name",
-            "platform_version",
-        ):
-            self.col[name].append(None)
-        self.col["locale_null"].append(True)
-        self.col["session_id"].append(session.get("session_id"))
-        self.col["start_timestamp"].append(session.get("start_timestamp"))
-        self.col["stop_timestamp"].append(session.get("stop_timestamp"))
-        self.col["duration"].append(session.get("duration"))
-        self.col["attributes"].append(attributes)
-        self.col["metrics"].append(metrics)
-        self.col["awsaccountid"].append(None)
-        self.col["endpoint_id"].append(client_id)
-        self.col["endpoint_json"].append(None)
-        self.col["facets_json"].append(None)
+        self._append(
+            {
+                "event_id": event_id,
+                "event_type": record["event_type"],
+                "event_timestamp": record["event_timestamp"],
+                "arrival_timestamp": record["arrival_timestamp"],
+                "event_version": record.get("event_version", PINPOINT_EVENT_VERSION),
+                "app_id": application["app_id"],
+                "sdk_name": sdk.get("name"),
+                "sdk_version": sdk.get("version"),
+                "client_id": client_id,
+                "locale_null": True,
+                "session_id": session.get("session_id"),
+                "start_timestamp": session.get("start_timestamp"),
+                "stop_timestamp": session.get("stop_timestamp"),
+                "duration": session.get("duration"),
+                "attributes": attributes,
+                "metrics": metrics,
+                "endpoint_id": client_id,
+            }
+        )
 
     def add_record(self, record: EventRecord) -> None:
         """A row of a record the reference normaliser made (a deferred line)."""
@@ -305,8 +288,12 @@ class _Columns:
             "endpoint_json": compact_json(record.endpoint),
             "facets_json": compact_json(record.facets),
         }
-        for name in self._LEAVES:
-            self.col[name].append(values[name])
+        self._append(values)
+
+    def _append(self, values: dict[str, Any]) -> None:
+        """One row: every leaf from ``values``, null where it has none."""
+        for name, column in self.col.items():
+            column.append(values.get(name))
 
     def table(self) -> pa.Table:
         """The batch as the Arrow table :func:`records_to_arrow` makes of its records."""
@@ -391,28 +378,6 @@ class _Columns:
             "dt": pa.array([event_date(ms) for ms in col["event_timestamp"]], type=pa.string()),
         }
         return pa.Table.from_arrays([columns[name] for name in COLUMNS], schema=ARROW_SCHEMA)
-
-
-_DELIVERY_NULLS = tuple(
-    name
-    for name in _Columns._LEAVES
-    if name
-    not in {
-        "event_id",
-        "event_type",
-        "event_timestamp",
-        "arrival_timestamp",
-        "event_version",
-        "app_id",
-        "client_id",
-        "attributes",
-        "metrics",
-        "awsaccountid",
-        "endpoint_id",
-        "facets_json",
-        "locale_null",
-    }
-)
 
 
 def _snake_keys(value: Any) -> Any:
