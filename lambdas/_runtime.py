@@ -123,8 +123,9 @@ def parse_event(event: Any, model: type[ModelT]) -> ModelT:
     validates it: a dict (or any object) by the model, a string as JSON.
 
     Powertools' Parser is not imported for this: its package imports pydantic's network
-    types and the envelopes, a tenth of the cold import of a function that only needs
-    ``model_validate`` (tests/unit/test_parse_event.py checks the two agree).
+    types and the envelopes, up to about 16 ms (a twentieth of the baseline every
+    function pays) on top of a function that only needs ``model_validate``
+    (tests/unit/test_parse_event.py checks the two agree).
 
     Raises
     ------
