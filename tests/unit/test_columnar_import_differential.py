@@ -275,3 +275,10 @@ def test_the_whitepaper_sample_with_broken_rows_matches_the_reference() -> None:
     write_customers(out, 300, seed=7, bad_rows=9)
     _same_outcome(out.getvalue(), block_bytes=4096)
     _same_outcome(out.getvalue(), before=out.getvalue(), block_bytes=4096)
+
+
+def test_a_short_line_before_a_plain_row_of_its_endpoint_keeps_line_order() -> None:
+    # Found by the differential test: the short line goes to the reference parser, and
+    # the later plain row of the same endpoint was written first, then overwritten.
+    header = "ChannelType,Address,EffectiveDate,OptOut\n"
+    _same_outcome(header + "EMAIL,zoe@example.com\nEMAIL,zoe@example.com,2024-01-01,\n")

@@ -82,6 +82,7 @@ from clarion.domain.audience.import_formats import (
     FileFormat,
     ImportFileError,
     ParsedRecord,
+    address_endpoint_id,
     csv_row_to_endpoint,
     csv_rows_from,
     parse_header,
@@ -416,6 +417,14 @@ class _Session:
             frame = frame.append_column("effective_ms", self.date_ms(rows.effective))
             frame = frame.append_column("pos", pa.array(np.arange(cells.rows)))
             plain = rows.plain(frame)
+            if block.deferred:
+                # A line the reference parses may name an endpoint a plain row of the
+                # block names too; the plain row would be written before it, out of line
+                # order, so every row of such an endpoint goes to the reference.
+                held = pa.array(sorted(_endpoint_ids_named(block.deferred)), pa.string())
+                plain &= ~pc.fill_null(pc.is_in(rows.keys, value_set=held), False).to_numpy(
+                    zero_copy_only=False
+                )
             frame = frame.append_column("plain", pa.array(plain))
             if plain.any():
                 self._insert(frame)
@@ -524,6 +533,23 @@ def _aligned(table: pa.Table, rows: int) -> pa.Table:
     index = np.full(rows, -1, dtype=np.int64)
     index[table.column("pos").to_numpy()] = np.arange(table.num_rows)
     return table.take(pa.array(index, mask=index < 0))
+
+
+def _endpoint_ids_named(records: Sequence[ParsedRecord]) -> set[str]:
+    """Every endpoint id the records may write: each one's ``Id`` and the id its channel
+    and address give (both, when both are there: more than needed is only slower)."""
+    ids = set()
+    for record in records:
+        given, channel, address = (
+            record.data.get("Id"),
+            record.data.get("ChannelType"),
+            record.data.get("Address"),
+        )
+        if isinstance(given, str) and given:
+            ids.add(given)
+        if isinstance(channel, str) and isinstance(address, str):
+            ids.add(address_endpoint_id(channel, address))
+    return ids
 
 
 def _line(record: ParsedRecord) -> int:
